@@ -1,0 +1,57 @@
+# Samizdat: `make` builds the four outputs of the manuscript, `make test` runs the tests.
+# Outputs are real files with real dependencies: nothing changed, nothing rebuilt.
+
+PYTHON  ?= python3
+VENV    := .venv
+BIN     := $(VENV)/bin
+STEM    := workers-power
+SOURCE  := manuscript/$(STEM).md
+OUT     := build
+OUTPUTS := $(OUT)/$(STEM).epub $(OUT)/$(STEM).pdf \
+           $(OUT)/$(STEM)-pamphlet-a4.pdf $(OUT)/$(STEM)-pamphlet-letter.pdf
+CODE    := $(wildcard scripts/samizdat/*.py scripts/samizdat/filters/*.lua \
+                      scripts/samizdat/templates/*)
+STYLES  := $(wildcard styles/*.css styles/fonts/*)
+INSTALLED := $(VENV)/.installed
+SYSTEM    := $(VENV)/.system
+# Root on Debian (CI, a fresh machine) installs what is missing; elsewhere say what to install.
+APT_INSTALL := if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+                 (apt-get update -qq || true) && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq
+
+.PHONY: all epub pdf pamphlet check test bench clean distclean
+all: $(OUTPUTS)
+
+epub: $(OUT)/$(STEM).epub
+pdf: $(OUT)/$(STEM).pdf
+pamphlet: $(OUT)/$(STEM)-pamphlet-a4.pdf $(OUT)/$(STEM)-pamphlet-letter.pdf
+
+# One process builds all four: one WeasyPrint import, one parse of the manuscript.
+$(OUTPUTS) &: $(SOURCE) $(STYLES) $(CODE) $(INSTALLED)
+	$(BIN)/samizdat build $(SOURCE) --out $(OUT)
+
+$(INSTALLED): pyproject.toml $(SYSTEM)
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --disable-pip-version-check -e '.[test]'
+	touch $@
+
+# System packages, idempotent: Java runs EPUBCheck; harfbuzz-subset makes WeasyPrint faster.
+$(SYSTEM):
+	@mkdir -p $(VENV)
+	@command -v java >/dev/null || { $(APT_INSTALL) default-jre-headless; \
+	  else echo "Java is missing: install a JRE for epubcheck" >&2; fi; }
+	@ldconfig -p | grep -q libharfbuzz-subset || { $(APT_INSTALL) libharfbuzz-subset0 || true; \
+	  fi; }
+	@touch $@
+
+check: $(OUTPUTS)
+	$(BIN)/samizdat check $(SOURCE)
+	$(BIN)/epubcheck $(OUT)/$(STEM).epub
+
+test: $(INSTALLED)
+	$(BIN)/python -m pytest
+
+clean:
+	rm -rf $(OUT)
+
+distclean: clean
+	rm -rf $(VENV)

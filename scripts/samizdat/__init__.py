@@ -1,0 +1,3 @@
+"""Samizdat: one Markdown manuscript -> EPUB, PDF and print-ready pamphlets, verified."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,133 @@
+"""EPUB stage: pandoc EPUB 3, then what pandoc leaves out, then a reproducible zip.
+
+pandoc 3.9 writes EPUB 3 notes (`epub:type="noteref"` calls, `epub:type="footnote"`
+asides) but no link from a note back to its call, and no subtitle in the OPF.
+Both are added here, and the zip is rewritten in a fixed order with fixed times.
+"""
+
+import io
+import tempfile
+import zipfile
+from pathlib import Path
+
+from lxml import etree
+
+from . import pandoc
+
+XHTML = "http://www.w3.org/1999/xhtml"
+OPS = "http://www.idpf.org/2007/ops"
+OPF = "http://www.idpf.org/2007/opf"
+DC = "http://purl.org/dc/elements/1.1/"
+NS = {"x": XHTML, "epub": OPS, "opf": OPF, "dc": DC}
+STYLES = Path(__file__).resolve().parents[2] / "styles"
+STYLESHEET = "EPUB/styles/stylesheet1.css"
+# Zip entries get this time (the zip format cannot go earlier than 1980).
+ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+
+
+def epub(ms, out, *, css=STYLES / "epub.css", modified="2000-01-01T00:00:00Z"):
+    """Write manuscript `ms` as an EPUB 3 to `out`; return `out`."""
+    with tempfile.TemporaryDirectory() as tmp:
+        raw = Path(tmp) / "pandoc.epub"
+        # pandoc's sandbox cannot read --css; its default stylesheet is replaced below.
+        pandoc.run(["-t", "epub3", "--toc", "--wrap=none",
+                    "--lua-filter", str(pandoc.FILTERS / "colophon.lua"),
+                    "-o", str(raw)], text=ms.text, source=ms.path)
+        entries = _read(raw)
+    entries = {name: _fix(name, data, ms, modified) for name, data in entries.items()}
+    entries[STYLESHEET] = Path(css).read_bytes()
+    Path(out).write_bytes(pack(entries))
+    return Path(out)
+
+
+def _read(path):
+    with zipfile.ZipFile(path) as archive:
+        return {info.filename: archive.read(info) for info in archive.infolist()}
+
+
+def _fix(name, data, ms, modified):
+    if name.endswith(".xhtml"):
+        return add_backlinks(data)
+    if name.endswith(".opf"):
+        return fix_opf(data, ms, modified)
+    return data
+
+
+def add_backlinks(xhtml):
+    """Give every `epub:type="footnote"` aside a link back to its call (`fnrefN`)."""
+    root = etree.fromstring(xhtml)
+    asides = root.xpath("//x:aside[@epub:type='footnote' or @epub:type='endnote']",
+                        namespaces=NS)
+    if not asides:
+        return xhtml
+    for aside in asides:
+        ident = aside.get("id", "")
+        call = ident.replace("fn", "fnref", 1)
+        if not root.xpath(f"//x:a[@id='{call}']", namespaces=NS):
+            continue
+        paragraph = (aside.xpath("./x:p[last()]", namespaces=NS) or [aside])[-1]
+        _append_backlink(paragraph, call)
+    return _serialize(root)
+
+
+def _append_backlink(paragraph, call):
+    """Append ` <a href="#call" role="doc-backlink">↩</a>` to `paragraph`."""
+    if len(paragraph):
+        paragraph[-1].tail = (paragraph[-1].tail or "") + " "
+    else:
+        paragraph.text = (paragraph.text or "") + " "
+    link = etree.SubElement(paragraph, f"{{{XHTML}}}a", href=f"#{call}", role="doc-backlink")
+    link.set("class", "footnote-back")
+    link.set("title", "Back to the text")
+    link.text = "\u21a9\ufe0e"
+
+
+def fix_opf(opf, ms, modified):
+    """Add the subtitle (EPUB 3 title-type refinements) and a fixed dcterms:modified."""
+    root = etree.fromstring(opf)
+    metadata = root.find("opf:metadata", NS)
+    title = metadata.find("dc:title", NS)
+    subtitle = ms.plain("subtitle")
+    if title is not None and subtitle:
+        title_id = title.get("id") or "epub-title-1"
+        title.set("id", title_id)
+        _refine(metadata, title, title_id, "title-type", "main")
+        sub = etree.Element(f"{{{DC}}}title", id="epub-subtitle")
+        sub.text = subtitle
+        _refine(metadata, title, "epub-subtitle", "title-type", "subtitle", before=sub)
+    for meta in metadata.findall("opf:meta[@property='dcterms:modified']", NS):
+        meta.text = modified
+    return _serialize(root)
+
+
+def _refine(metadata, anchor, ident, prop, value, before=None):
+    meta = etree.Element(f"{{{OPF}}}meta", refines=f"#{ident}", property=prop)
+    meta.text = value
+    index = list(metadata).index(anchor) + 1
+    if before is not None:
+        metadata.insert(index, before)
+        index += 1
+    metadata.insert(index, meta)
+
+
+def _serialize(root):
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+
+
+def pack(entries):
+    """A zip that EPUB readers accept and that is the same bytes for the same entries:
+    `mimetype` first and stored, then every entry in name order with a fixed time."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr(_info("mimetype", zipfile.ZIP_STORED), entries["mimetype"])
+        for name in sorted(n for n in entries if n != "mimetype"):
+            archive.writestr(_info(name, zipfile.ZIP_DEFLATED), entries[name])
+    return buffer.getvalue()
+
+
+def _info(name, compression):
+    info = zipfile.ZipInfo(name, date_time=ZIP_TIME)
+    info.compress_type = compression
+    info.external_attr = 0o644 << 16
+    info.create_system = 3
+    return info

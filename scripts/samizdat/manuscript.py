@@ -1,0 +1,145 @@
+"""Loading a manuscript: bytes -> text -> YAML metadata + pandoc AST, parsed once.
+
+Every problem that stops the file from being read at all is a UserError with an
+F-code; problems in what was read are left to `lint`.
+"""
+
+import functools
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from . import pandoc
+from .errors import Finding, UserError
+
+FENCE_END = re.compile(r"^(---|\.\.\.)[ \t]*$")
+
+
+@dataclass
+class Manuscript:
+    """A manuscript as read from disk; `meta` is the raw YAML, `ast` pandoc's parse."""
+
+    path: Path
+    text: str
+    meta: dict
+    yaml_lines: int  # lines taken by the YAML block, fences included
+
+    @property
+    def name(self):
+        return str(self.path)
+
+    @property
+    def stem(self):
+        return self.path.stem
+
+    @property
+    def folder(self):
+        return self.path.resolve().parent
+
+    @functools.cached_property
+    def ast(self):
+        """pandoc's JSON AST (one pandoc run, on first use)."""
+        return pandoc.ast(self.text, source=self.path)
+
+    def plain(self, key):
+        """Metadata value `key` as plain text (markup removed), '' if absent."""
+        value = self.ast["meta"].get(key)
+        if value is None:
+            return ""
+        if value["t"] == "MetaList":
+            return ", ".join(pandoc.stringify(v).strip() for v in value["c"])
+        return pandoc.stringify(value).strip()
+
+    def plain_list(self, key):
+        """Metadata value `key` as a list of plain strings."""
+        value = self.ast["meta"].get(key)
+        if value is None:
+            return []
+        items = value["c"] if value["t"] == "MetaList" else [value]
+        return [pandoc.stringify(v).strip() for v in items]
+
+    def line_of(self, needle, start=1):
+        """First line number (1-based, from `start`) whose text contains `needle`."""
+        for number, line in enumerate(self.text.splitlines()[start - 1:], start):
+            if needle in line:
+                return number
+        return None
+
+    @functools.cached_property
+    def notes(self):
+        """Plain text of each note, in the order of their calls."""
+        found = []
+        _walk(self.ast["blocks"], lambda n: n.get("t") == "Note", found)
+        return [_collapse(pandoc.stringify(n["c"])) for n in found]
+
+    @functools.cached_property
+    def paragraphs(self):
+        """Plain text of each body paragraph (notes left out), in order."""
+        return [_collapse(pandoc.stringify(b)) for b in self.ast["blocks"]
+                if b.get("t") in ("Para", "Plain")]
+
+
+def _collapse(text):
+    return " ".join(text.split())
+
+
+def _walk(node, want, found):
+    if isinstance(node, dict):
+        if want(node):
+            found.append(node)
+            return
+        _walk(node.get("c"), want, found)
+    elif isinstance(node, list):
+        for child in node:
+            _walk(child, want, found)
+
+
+def load(path):
+    """Read and parse the manuscript at `path`; raise UserError if it cannot be read."""
+    path = Path(path)
+    name = str(path)
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise UserError(Finding("F000", name, None, f"cannot read: {error.strerror}")) from None
+    text = decode(data, name)
+    meta, yaml_lines = front_matter(text, name)
+    return Manuscript(path, text, meta, yaml_lines)
+
+
+def decode(data, name):
+    """UTF-8 text of `data`, or F002 (empty) / F001 (not UTF-8, with byte offset)."""
+    if not data.strip():
+        raise UserError(Finding("F002", name, None, "the manuscript is empty"))
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = data[:error.start].count(b"\n") + 1
+        raise UserError(Finding(
+            "F001", name, line,
+            f"not UTF-8: byte 0x{data[error.start]:02x} at byte offset {error.start}")) from None
+
+
+def front_matter(text, name):
+    """(metadata dict, number of lines of the block) from the leading YAML block."""
+    lines = text.lstrip("\ufeff").splitlines()
+    if not lines or lines[0].rstrip() != "---":
+        raise UserError(Finding("F004", name, 1,
+                                "no YAML metadata block: the file must start with '---'"))
+    end = next((i for i, line in enumerate(lines[1:], 1) if FENCE_END.match(line)), None)
+    if end is None:
+        raise UserError(Finding("F004", name, 1, "the YAML metadata block is never closed"))
+    try:
+        meta = yaml.safe_load("\n".join(lines[1:end]))
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        line = mark.line + 2 if mark else 1
+        problem = getattr(error, "problem", None) or "invalid YAML"
+        raise UserError(Finding("F003", name, line, f"YAML does not parse: {problem}")) from None
+    if meta is None:
+        meta = {}
+    if not isinstance(meta, dict):
+        raise UserError(Finding("F003", name, 2, "YAML metadata must be a mapping of keys"))
+    return meta, end + 1

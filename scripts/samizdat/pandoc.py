@@ -1,0 +1,69 @@
+"""Running the pandoc that pypandoc_binary ships (Debian's 2.17 is too old)."""
+
+import functools
+import json
+import subprocess
+from pathlib import Path
+
+from .errors import Finding, UserError
+
+FILTERS = Path(__file__).parent / "filters"
+TEMPLATES = Path(__file__).parent / "templates"
+# Quotation marks, dashes and ellipses stay exactly as the manuscript has them.
+READER = "markdown-smart"
+
+
+@functools.cache
+def executable():
+    """Path of the bundled pandoc 3.x binary."""
+    import pypandoc
+
+    return pypandoc.get_pandoc_path()
+
+
+def run(args, *, text, source):
+    """Run pandoc sandboxed on `text` (stdin); return stdout bytes.
+
+    `source` names the manuscript in error messages.
+    """
+    cmd = [executable(), "--sandbox", "-f", READER, *args]
+    proc = subprocess.run(cmd, input=text.encode("utf-8"), capture_output=True)
+    if proc.returncode != 0:
+        message = proc.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise UserError(Finding("X001", str(source), None,
+                                f"pandoc failed: {message[-1] if message else proc.returncode}"))
+    return proc.stdout
+
+
+def ast(text, *, source):
+    """The pandoc JSON AST of a manuscript."""
+    return json.loads(run(["-t", "json"], text=text, source=source))
+
+
+def stringify(node):
+    """Plain text of a pandoc JSON value (inlines, blocks, meta values)."""
+    if isinstance(node, list):
+        return "".join(stringify(n) for n in node)
+    if not isinstance(node, dict):
+        return str(node)
+    kind, content = node.get("t"), node.get("c")
+    if kind == "Str":
+        return content
+    if kind in ("Space", "SoftBreak", "LineBreak"):
+        return " "
+    if kind in ("Code", "Math", "RawInline"):
+        return content[-1] if kind != "RawInline" else ""
+    if kind == "Note":
+        return ""
+    if kind in ("Para", "Plain"):
+        return stringify(content) + "\n"
+    if kind == "Quoted":
+        mark = '"' if content[0]["t"] == "DoubleQuote" else "'"
+        return mark + stringify(content[1]) + mark
+    if kind in ("Link", "Image", "Span", "Cite"):
+        return stringify(content[1]) if kind != "Cite" else stringify(content[1])
+    if kind == "MetaMap":
+        return stringify(list(content.values()))
+    if kind in ("MetaString", "MetaBool"):
+        return str(content)
+    return stringify(content) if content is not None else ""

@@ -1,0 +1,201 @@
+"""PDF stage: manuscript -> print HTML (pandoc) -> WeasyPrint layout, notes guarded -> PDF.
+
+`pdf(ms, out, page=...)` is the stage; `layout()` is where every note is made to
+sit on its call's page or the build is refused.
+"""
+
+import logging
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+from weasyprint import CSS, HTML
+from weasyprint.text.fonts import FontConfiguration
+from weasyprint.urls import URLFetcher
+
+from . import footnotes, pandoc
+from .errors import Finding, UserError
+
+STYLES = Path(__file__).resolve().parents[2] / "styles"
+MAX_RENDERS = 12
+
+
+@dataclass(frozen=True)
+class Page:
+    """A page size: a name for messages and a CSS `size` value."""
+
+    name: str
+    size: str
+
+
+A5 = Page("A5", "148mm 210mm")
+HALF_LETTER = Page("half-letter", "5.5in 8.5in")
+
+
+def print_html(ms):
+    """The manuscript as one HTML document for print, paragraphs numbered in data-p."""
+    html = pandoc.run(
+        ["-t", "html5", "--standalone", "--wrap=none",
+         "--template", str(pandoc.TEMPLATES / "print.html"),
+         "--lua-filter", str(pandoc.FILTERS / "colophon.lua"),
+         "--lua-filter", str(pandoc.FILTERS / "print-notes.lua")],
+        text=ms.text, source=ms.path).decode("utf-8")
+    counter = iter(range(1, 1_000_000))
+    return re.sub(r"<p>", lambda _: f'<p data-p="{next(counter)}">', html)
+
+
+def pdf(ms, out, *, page=A5, styles=STYLES, html=None):
+    """Lay out manuscript `ms` on `page` and write the PDF to `out`; return the Document."""
+    document = layout(html or print_html(ms), ms=ms, page=page, styles=styles)
+    document.write_pdf(out, pdf_identifier=_identifier(ms), uncompressed_pdf=False)
+    return document
+
+
+def _identifier(ms):
+    ident = str(ms.meta.get("identifier") or ms.stem)
+    return ident.encode("utf-8")
+
+
+def layout(html, *, ms, page, styles=STYLES):
+    """Render `html`; repair misplaced notes; refuse what cannot be printed right."""
+    forced = []
+    with footnotes.gcpm_deferral_rule():
+        document = _render(html, ms=ms, page=page, styles=styles, forced=forced)
+        for _ in range(MAX_RENDERS - 1):
+            bad = footnotes.misplaced(document)
+            if not bad:
+                break
+            document = _repair(document, bad[0], html, ms=ms, page=page, styles=styles,
+                               forced=forced)
+    _refuse_misplaced(document, ms, page)
+    return document
+
+
+def _repair(document, bad, html, *, ms, page, styles, forced):
+    """One pass: force a page break before a paragraph near note `bad`'s call page.
+
+    Tried in turn: the paragraph squeezed onto the call's page after the call's own
+    paragraph, then the first paragraph of the next page (a break that happens
+    anyway). The first that leaves fewer misplaced notes is kept.
+    """
+    before = len(footnotes.misplaced(document))
+    for candidate in _break_candidates(document, bad):
+        trial = forced + [candidate]
+        attempt = _render(html, ms=ms, page=page, styles=styles, forced=trial)
+        if len(footnotes.misplaced(attempt)) < before:
+            forced.append(candidate)
+            logging.getLogger("samizdat").debug(
+                "note %d: page break before paragraph %d (%s)", bad.number, candidate, page.name)
+            return attempt
+    return document
+
+
+def _break_candidates(document, bad):
+    starts = paragraph_starts(document)
+    call_para = _paragraph_of_call(document, bad)
+    squeezed = [p for p, first in starts.items()
+                if first == bad.call_page and call_para is not None and p > call_para]
+    following = [p for p, first in starts.items() if first == bad.call_page + 1]
+    return [c for c in (max(squeezed, default=None), min(following, default=None))
+            if c is not None]
+
+
+def paragraph_starts(document):
+    """{paragraph number (data-p): index of the page where it starts}."""
+    starts = {}
+    for index, page in enumerate(document.pages):
+        for box in _descendants(page._page_box):
+            element = getattr(box, "element", None)
+            number = element.get("data-p") if element is not None else None
+            if number and getattr(box, "element_tag", "") == "p":
+                starts.setdefault(int(number), index)
+    return starts
+
+
+def _paragraph_of_call(document, bad):
+    page = document.pages[bad.call_page]._page_box
+    for box in _descendants(page):
+        element = getattr(box, "element", None)
+        if element is not None and element.get("data-p") and element.find(
+                f".//*[@data-note='{bad.number}']") is not None:
+            return int(element.get("data-p"))
+    return None
+
+
+def _descendants(box):
+    for child in getattr(box, "children", ()):
+        yield child
+        yield from _descendants(child)
+
+
+def _refuse_misplaced(document, ms, page):
+    bad = footnotes.misplaced(document)
+    if bad:
+        raise UserError([
+            Finding("P001", ms.name, _note_line(ms, p.number),
+                    f"note {p.number} would be printed on page {_human(p.note_page)}, "
+                    f"its call is on page {_human(p.call_page)} ({page.name})")
+            for p in bad])
+
+
+def _human(index):
+    return "?" if index is None else index + 1
+
+
+def _note_line(ms, number):
+    from .lint import scan_notes
+
+    calls = [line for _, line, inside in scan_notes(ms.text, ms.yaml_lines + 1).calls
+             if not inside]
+    return calls[number - 1] if 0 < number <= len(calls) else None
+
+
+def _render(html, *, ms, page, styles, forced):
+    fetcher = LocalFetcher([styles, ms.folder])
+    fonts = FontConfiguration()
+    sheets = [CSS(filename=str(styles / "print.css"), font_config=fonts, url_fetcher=fetcher),
+              CSS(string=_page_css(page, forced), font_config=fonts)]
+    document = HTML(string=html, base_url=str(ms.folder) + "/", url_fetcher=fetcher).render(
+        stylesheets=sheets, font_config=fonts)
+    fetcher.raise_refused(ms)
+    return document
+
+
+def _page_css(page, forced):
+    rules = [f"@page {{ size: {page.size}; }}"]
+    rules += [f'p[data-p="{n}"] {{ break-before: page; }}' for n in forced]
+    return "\n".join(rules)
+
+
+class LocalFetcher(URLFetcher):
+    """WeasyPrint URL fetcher that reads only files inside `roots`; no network."""
+
+    def __init__(self, roots):
+        super().__init__(allowed_protocols=("file", "data"))
+        self.roots = [Path(r).resolve() for r in roots]
+        self.refused = []
+
+    def fetch(self, url, headers=None):
+        if not _allowed(url, self.roots):
+            self.refused.append(url)
+            raise ValueError(f"refused: {url}")
+        return super().fetch(url, headers)
+
+    def raise_refused(self, ms):
+        """WeasyPrint only warns about a failed fetch: make a refusal stop the build."""
+        if self.refused:
+            raise UserError([Finding("R002", ms.name, None,
+                                     f"{url} refused: the build reads only the "
+                                     "manuscript's folder and styles/")
+                             for url in self.refused])
+
+
+def _allowed(url, roots):
+    parsed = urlparse(url)
+    if parsed.scheme == "data":
+        return True
+    if parsed.scheme != "file":
+        return False
+    path = Path(unquote(parsed.path)).resolve()
+    return any(path.is_relative_to(root) for root in roots)
