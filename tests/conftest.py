@@ -1,0 +1,27 @@
+"""Shared fixtures: the real manuscript built once per test session."""
+
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+MANUSCRIPT = ROOT / "manuscript" / "workers-power.md"
+SEED = ROOT.parent / "shared" / "source" / "000_ff5da7fcc13cb3d5.txt"
+sys.path.insert(0, str(ROOT / "scripts"))
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory):
+    """{kind: path} of the four outputs of the real manuscript, built once."""
+    from samizdat.build import build
+
+    return build(MANUSCRIPT, tmp_path_factory.mktemp("build"))
+
+
+@pytest.fixture(scope="session")
+def real():
+    """The real manuscript, loaded."""
+    from samizdat import manuscript
+
+    return manuscript.load(MANUSCRIPT)
