@@ -15,6 +15,21 @@ from . import pandoc
 from .errors import Finding, UserError
 
 FENCE_END = re.compile(r"^(---|\.\.\.)[ \t]*$")
+# The YAML mistakes manuscripts make, and what to do about them.
+HINTS = {"mapping values are not allowed here":
+         " (a value holding ': ' must be put in quotes)",
+         "found character '\\t' that cannot start any token":
+         " (indent with spaces, not tabs)"}
+
+
+class _Loader(yaml.SafeLoader):
+    """Safe YAML that keeps dates as written: `date: 2005-13-45` is text for M005 to
+    judge, not a ValueError out of the YAML library."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()}
 
 
 @dataclass
@@ -119,7 +134,8 @@ def decode(data, name):
         line = data[:error.start].count(b"\n") + 1
         raise UserError(Finding(
             "F001", name, line,
-            f"not UTF-8: byte 0x{data[error.start]:02x} at byte offset {error.start}")) from None
+            f"not UTF-8: byte 0x{data[error.start]:02x} at byte offset {error.start}; "
+            "save the file as UTF-8")) from None
 
 
 def front_matter(text, name):
@@ -131,15 +147,23 @@ def front_matter(text, name):
     end = next((i for i, line in enumerate(lines[1:], 1) if FENCE_END.match(line)), None)
     if end is None:
         raise UserError(Finding("F004", name, 1, "the YAML metadata block is never closed"))
-    try:
-        meta = yaml.safe_load("\n".join(lines[1:end]))
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        line = mark.line + 2 if mark else 1
-        problem = getattr(error, "problem", None) or "invalid YAML"
-        raise UserError(Finding("F003", name, line, f"YAML does not parse: {problem}")) from None
+    meta = _parse_yaml("\n".join(lines[1:end]), name)
     if meta is None:
         meta = {}
     if not isinstance(meta, dict):
         raise UserError(Finding("F003", name, 2, "YAML metadata must be a mapping of keys"))
     return meta, end + 1
+
+
+def _parse_yaml(block, name):
+    """The YAML `block` parsed, or F003 at the line of the problem (in the whole file)."""
+    try:
+        return yaml.load(block, Loader=_Loader)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        line = mark.line + 2 if mark else 1  # + 1 for the opening '---', + 1 as lines count from 1
+        problem = getattr(error, "problem", None) or "invalid YAML"
+        problem += HINTS.get(problem, "")
+        raise UserError(Finding("F003", name, line, f"YAML does not parse: {problem}")) from None
+    except (ValueError, RecursionError) as error:  # a bad !!int or !!timestamp; deep nesting
+        raise UserError(Finding("F003", name, 1, f"YAML does not parse: {error}")) from None
