@@ -1,0 +1,211 @@
+"""`samizdat check SOURCE.md`: golden cases in tests/check/, and scan_notes edge cases.
+
+Each folder tests/check/<case>/ holds `in.md` (the smallest manuscript showing the
+problem, plus any file it points at) and `golden.txt`: the exact stderr lines of
+`samizdat check tests/check/<case>/in.md` run from the repository root, then
+`exit: N`. `SAMIZDAT_REGEN=1 pytest tests/test_check.py` rewrites the goldens; review
+the diff before committing it.
+"""
+
+import os
+import re
+
+import pytest
+
+from conftest import MANUSCRIPT, ROOT
+from samizdat import cli, lint, manuscript
+
+CASES = ROOT / "tests" / "check"
+REGEN = os.environ.get("SAMIZDAT_REGEN") == "1"
+CODES = {"F000", "F001", "F002", "F003", "F004", "M001", "M002", "M003", "M004", "M005",
+         "N001", "N002", "N003", "N004", "N005", "N006", "N007", "N008",
+         "R001", "R002", "R003"}
+WARNINGS = {"M004", "N006", "N008"}
+
+
+def run_check(capsys, monkeypatch, path):
+    """(stderr lines, exit status) of `samizdat check path`, run from the repo root."""
+    monkeypatch.chdir(ROOT)
+    status = cli.main(["check", str(path)])
+    out, err = capsys.readouterr()
+    assert out == ""
+    return err.splitlines(), status
+
+
+def case_names():
+    return sorted(p.name for p in CASES.iterdir() if p.is_dir())
+
+
+@pytest.mark.parametrize("case", case_names())
+def test_golden(case, capsys, monkeypatch):
+    """The user sees exactly the golden lines and exit status."""
+    lines, status = run_check(capsys, monkeypatch, f"tests/check/{case}/in.md")
+    got = "\n".join([*lines, f"exit: {status}"]) + "\n"
+    golden = CASES / case / "golden.txt"
+    if REGEN:
+        golden.write_text(got, encoding="utf-8")
+    assert got == golden.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("case", case_names())
+def test_case_shows_its_code_alone(case):
+    """A case named after a code finds that code only, with a line number where one exists."""
+    *lines, status = (CASES / case / "golden.txt").read_text(encoding="utf-8").splitlines()
+    code = case.split("-")[0].upper()
+    if case == "clean":
+        assert lines == [] and status == "exit: 0"
+        return
+    assert lines and all(line.startswith(f"{code} tests/check/{case}/in.md") for line in lines)
+    assert status == ("exit: 0" if code in WARNINGS else "exit: 1")
+    if code not in ("F000", "F002"):  # a file that cannot be read or is empty has no line
+        assert all(re.match(rf"{code} \S+/in\.md:\d+: \S", line) for line in lines)
+
+
+def test_every_code_has_a_case():
+    assert {name.split("-")[0].upper() for name in case_names()} - {"CLEAN"} == CODES
+
+
+def test_real_manuscript_is_clean(capsys, monkeypatch):
+    assert run_check(capsys, monkeypatch, MANUSCRIPT.relative_to(ROOT)) == ([], 0)
+
+
+# --- notes: what pandoc reads as a call or a definition --------------------------
+
+def scan(text):
+    """(calls, {label: text lines}) of `text`, calls as (label, line, inside)."""
+    found = lint.scan_notes(text)
+    return found.calls, {d.label: d.text for d in found.definitions}
+
+
+def test_continuation_paragraphs_belong_to_the_note():
+    calls, notes = scan("A.[^1]\n\n[^1]: First.\n\n    Second.[^2]\n\n\tThird.\n\nBody.[^3]\n")
+    assert notes == {"1": ["First.", "    Second.[^2]", "\tThird."]}
+    assert calls == [("1", 1, None), ("2", 5, "1"), ("3", 9, None)]
+
+
+def test_lazy_line_belongs_to_the_note():
+    calls, notes = scan("A.[^1]\n\n[^1]: First\nline, lazily.[^2]\n[^3]: Next note.\n")
+    assert notes == {"1": ["First", "line, lazily.[^2]"], "3": ["Next note."]}
+    assert calls == [("1", 1, None), ("2", 4, "1")]
+
+
+def test_definition_right_after_a_paragraph_is_text():
+    # pandoc reads "[^1]: one" here as more of the paragraph, with a call in it.
+    calls, notes = scan("A.[^1]\n[^1]: one\n")
+    assert notes == {} and calls == [("1", 1, None), ("1", 2, None)]
+
+
+def test_definition_after_a_heading_counts():
+    assert scan("# A[^1]\n[^1]: one\n")[1] == {"1": ["one"]}
+
+
+def test_two_space_indent_ends_the_note():
+    calls, notes = scan("A.[^1]\n\n[^1]: x\n\n  Body.[^2]\n")
+    assert notes == {"1": ["x"]} and calls[-1] == ("2", 5, None)
+
+
+@pytest.mark.parametrize("text", [
+    "Text `[^1]` here.",
+    "Text ``a`[^1]`` here.",
+    "Text \\[^1] here.",
+    "Text <!-- [^1] --> here.",
+    "<!--\n[^1]\n-->",
+    "```\n[^1]\n```",
+    "~~~~ {.md}\n[^1]\n~~~\n[^1]\n~~~~",
+])
+def test_calls_in_code_comments_or_escaped_are_text(text):
+    assert scan(text)[0] == []
+
+
+@pytest.mark.parametrize("text, calls", [
+    ("Text ``a`` [^1] `b`.", [("1", 1, None)]),
+    ("`` ` `` and [^1] and `x`", [("1", 1, None)]),
+    ("Unclosed ` then [^1].", [("1", 1, None)]),
+    ("```\ncode\n```\nAfter.[^1]", [("1", 4, None)]),
+    ("<!-- a -->[^1]", [("1", 1, None)]),
+    ("Text\\\\[^1]", [("1", 1, None)]),  # an escaped backslash, then a real call
+])
+def test_calls_beside_code_and_comments_count(text, calls):
+    assert scan(text)[0] == calls
+
+
+def test_label_with_hyphen_and_digit():
+    calls, notes = scan("A.[^note-1]\n\n[^note-1]: One.\n")
+    assert calls == [("note-1", 1, None)] and notes == {"note-1": ["One."]}
+
+
+def test_fenced_code_in_a_note_is_skipped():
+    text = "A.[^1]\n\n[^1]: x\n\n    ```\n    [^2]\n    ```\n\n    After.[^3]\n"
+    assert scan(text)[0] == [("1", 1, None), ("3", 9, "1")]
+
+
+def test_lines_count_from_first_line():
+    text = "---\ntitle: T\n---\n\nA.[^1]\n\n[^1]: x\n"
+    calls, _ = scan(text)
+    assert lint.scan_notes(text, 4).calls == [("1", 5, None)] == calls
+
+
+# --- findings beyond the one-per-code goldens -------------------------------------
+
+HEAD = ("---\ntitle: T\nauthor: A\ndate: '2005'\nlang: en\nrights: Anti-Copyright\n"
+        "identifier: x\n---\n\n")
+
+
+def findings(tmp_path, body, head=HEAD, files=()):
+    """[(code, line)] for a manuscript `head + body` written into tmp_path."""
+    for name in files:
+        (tmp_path / name).write_text("x")
+    path = tmp_path / "in.md"
+    path.write_text(head + body, encoding="utf-8")
+    return [(f.code, f.line) for f in lint.check(manuscript.load(path))]
+
+
+@pytest.mark.parametrize("target", [
+    "/etc/passwd", "file:///etc/passwd", "../x.png", "a/../../x.png", "%2e%2e/x.png", "C:/x.png",
+])
+def test_paths_leaving_the_folder_are_refused(tmp_path, target):
+    assert findings(tmp_path, f"![a]({target})\n\n[b]({target})\n") == [("R002", 10), ("R002", 12)]
+
+
+def test_web_links_are_fine_but_web_images_not(tmp_path):
+    body = "[a](https://x.org/p.png) [b](ftp://x.org/) ![c](ftp://x.org/c.png)\n"
+    assert findings(tmp_path, body) == [("R003", 10)]
+
+
+def test_local_files_are_found_with_their_lines(tmp_path):
+    body = "[a](ok.md)\n\n![b](sub/missing.png)\n\n![b](sub/missing.png)\n\n[c](my%20file.md)\n"
+    assert findings(tmp_path, body, files=["ok.md"]) == [("R001", 12), ("R001", 14),
+                                                         ("R001", 16)]
+
+
+def test_nul_in_a_path_is_a_missing_file(tmp_path):
+    assert findings(tmp_path, "[a](x%00.md)\n") == [("R001", 10)]
+
+
+@pytest.mark.parametrize("field, value, code", [
+    ("lang", "en_US", "M002"), ("lang", "xx", "M002"), ("lang", "en-GB", None),
+    ("date", "2005-13-45", "M005"), ("date", "2005-02-30", "M005"), ("date", "2005-02", None),
+    ("date", "2005-02-28", None), ("title", "''", "M001"), ("title", "{}", "M001"),
+    ("rights", "CC BY-SA 4.0", None), ("rights", "Public domain", None),
+])
+def test_metadata_values(tmp_path, field, value, code):
+    head = re.sub(rf"(?m)^{field}:.*$", f"{field}: {value}", HEAD)
+    line = head.splitlines().index(f"{field}: {value}") + 1
+    assert findings(tmp_path, "Text.\n", head) == ([(code, line)] if code else [])
+
+
+def test_unquoted_bad_date_is_m005_not_a_crash(capsys, monkeypatch, tmp_path):
+    # YAML would make 2005-13-45 a timestamp and fail inside the YAML library.
+    path = tmp_path / "in.md"
+    path.write_text(HEAD.replace("'2005'", "2005-13-45") + "Text.\n", encoding="utf-8")
+    lines, status = run_check(capsys, monkeypatch, path)
+    assert status == 1 and lines == [f"M005 {path}:4: date '2005-13-45' is not a date written "
+                                     "YYYY, YYYY-MM or YYYY-MM-DD"]
+
+
+@pytest.mark.parametrize("value", ["!!int abc", "!!timestamp 2005-13-45", "[" * 2000])
+def test_yaml_the_library_cannot_build_is_f003(capsys, monkeypatch, tmp_path, value):
+    path = tmp_path / "in.md"
+    path.write_text(HEAD.replace("'2005'", value) + "Text.\n", encoding="utf-8")
+    lines, status = run_check(capsys, monkeypatch, path)
+    assert status == 1 and len(lines) == 1 and lines[0].startswith(f"F003 {path}:")
