@@ -48,7 +48,8 @@ def unimpose(pamphlet):
 
 
 def call_contexts(ms):
-    """{note number: squashed text just before its call, with the call number}."""
+    """{note number: squashed text just before its call, with the call number, in
+    three lengths (a call near a page top has little of its paragraph on that page)}."""
     contexts, number = {}, 0
     for block in ms.ast["blocks"]:
         number = _contexts(block, contexts, number, "")
@@ -65,7 +66,7 @@ def _contexts(node, contexts, number, before):
     for inline in inlines:
         if inline.get("t") == "Note":
             number += 1
-            contexts[number] = squash(text)[-14:] + str(number)
+            contexts[number] = [squash(text)[-n:] + str(number) for n in (14, 9, 5)]
         else:
             text += stringify(inline)
     return number
@@ -76,7 +77,9 @@ def note_placement(pages, ms):
     placement = {}
     for number, context in call_contexts(ms).items():
         start = squash(f"{number}. {ms.notes[number - 1]}")[:24]
-        call = [i + 1 for i, text in enumerate(pages) if context in text]
+        call = []
+        for candidate in context:
+            call = call or [i + 1 for i, text in enumerate(pages) if candidate in text]
         note = [i + 1 for i, text in enumerate(pages) if start in text]
         placement[number] = (call, note)
     return placement

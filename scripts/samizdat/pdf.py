@@ -4,6 +4,7 @@
 sit on its call's page or the build is refused.
 """
 
+import functools
 import logging
 import re
 from dataclasses import dataclass
@@ -45,9 +46,11 @@ def print_html(ms):
     return re.sub(r"<p>", lambda _: f'<p data-p="{next(counter)}">', html)
 
 
-def pdf(ms, out, *, page=A5, styles=STYLES, html=None):
-    """Lay out manuscript `ms` on `page` and write the PDF to `out`; return the Document."""
-    document = layout(html or print_html(ms), ms=ms, page=page, styles=styles)
+def pdf(ms, out, *, page=A5, styles=STYLES, html=None, css=""):
+    """Lay out manuscript `ms` on `page` and write the PDF to `out`; return the Document.
+
+    `css` is added after the house style (e.g. another font size)."""
+    document = layout(html or print_html(ms), ms=ms, page=page, styles=styles, css=css)
     document.write_pdf(out, pdf_identifier=_identifier(ms), uncompressed_pdf=False)
     return document
 
@@ -57,38 +60,40 @@ def _identifier(ms):
     return ident.encode("utf-8")
 
 
-def layout(html, *, ms, page, styles=STYLES):
+def layout(html, *, ms, page, styles=STYLES, css=""):
     """Render `html`; repair misplaced notes; refuse what cannot be printed right."""
+    render = functools.partial(_render, html, ms=ms, page=page, styles=styles, css=css)
     forced = []
     with footnotes.gcpm_deferral_rule():
-        document = _render(html, ms=ms, page=page, styles=styles, forced=forced)
+        document = render(forced=forced)
         for _ in range(MAX_RENDERS - 1):
             bad = footnotes.misplaced(document)
-            if not bad:
+            repaired = bad and _repair(document, bad[0], render, forced)
+            if not repaired:
                 break
-            document = _repair(document, bad[0], html, ms=ms, page=page, styles=styles,
-                               forced=forced)
+            document = repaired
     _refuse_misplaced(document, ms, page)
     return document
 
 
-def _repair(document, bad, html, *, ms, page, styles, forced):
+def _repair(document, bad, render, forced):
     """One pass: force a page break before a paragraph near note `bad`'s call page.
 
     Tried in turn: the paragraph squeezed onto the call's page after the call's own
     paragraph, then the first paragraph of the next page (a break that happens
-    anyway). The first that leaves fewer misplaced notes is kept.
+    anyway). The first that leaves fewer misplaced notes is kept and its document
+    returned; None when neither helps.
     """
     before = len(footnotes.misplaced(document))
     for candidate in _break_candidates(document, bad):
         trial = forced + [candidate]
-        attempt = _render(html, ms=ms, page=page, styles=styles, forced=trial)
+        attempt = render(forced=trial)
         if len(footnotes.misplaced(attempt)) < before:
             forced.append(candidate)
             logging.getLogger("samizdat").debug(
-                "note %d: page break before paragraph %d (%s)", bad.number, candidate, page.name)
+                "note %d: page break before paragraph %d", bad.number, candidate)
             return attempt
-    return document
+    return None
 
 
 def _break_candidates(document, bad):
@@ -151,11 +156,11 @@ def _note_line(ms, number):
     return calls[number - 1] if 0 < number <= len(calls) else None
 
 
-def _render(html, *, ms, page, styles, forced):
+def _render(html, *, ms, page, styles, forced, css=""):
     fetcher = LocalFetcher([styles, ms.folder])
     fonts = FontConfiguration()
     sheets = [CSS(filename=str(styles / "print.css"), font_config=fonts, url_fetcher=fetcher),
-              CSS(string=_page_css(page, forced), font_config=fonts)]
+              CSS(string=_page_css(page, forced) + css, font_config=fonts)]
     document = HTML(string=html, base_url=str(ms.folder) + "/", url_fetcher=fetcher).render(
         stylesheets=sheets, font_config=fonts)
     fetcher.raise_refused(ms)

@@ -1,0 +1,146 @@
+"""Notes on their call's page, for any page and font size: detection, fix, repair, guard."""
+
+import io
+import random
+
+import pytest
+
+from conftest import MANUSCRIPT
+from pdfread import note_placement, page_texts
+from samizdat import footnotes, manuscript, pdf
+from samizdat.errors import UserError
+
+WORDS = ("the workers council soviet committee factory production management party "
+         "state class revolution control power delegates assembly planning economy "
+         "hierarchy coordinator union congress decree").split()
+
+
+def stress_text(seed, paragraphs=40, notes=59):
+    """A manuscript with many notes of mixed lengths, some paragraphs long, some short."""
+    rng = random.Random(seed)
+    body, definitions, label = [], [], 0
+    for _ in range(paragraphs):
+        words = [rng.choice(WORDS) for _ in range(rng.randint(15, 160))]
+        for _ in range(rng.choice((0, 1, 1, 2, 3))):
+            if label < notes:
+                label += 1
+                at = rng.randint(1, len(words) - 1)
+                words[at] += f"[^{label}]"
+                note = " ".join(rng.choice(WORDS) for _ in range(rng.choice((4, 12, 40, 90))))
+                definitions.append(f"[^{label}]: {note.capitalize()}.")
+        body.append(" ".join(words).capitalize() + ".")
+    return ("---\ntitle: Stress\nauthor: Test\ndate: 2024\nlang: en\nrights: Anti-Copyright\n"
+            "identifier: urn:uuid:00000000-0000-4000-8000-000000000000\n---\n\n"
+            + "\n\n".join(body) + "\n\n" + "\n\n".join(definitions) + "\n")
+
+
+def load_text(tmp_path, text, name="stress.md"):
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return manuscript.load(path)
+
+
+@pytest.fixture(scope="module")
+def real():
+    return manuscript.load(MANUSCRIPT)
+
+
+@pytest.fixture
+def no_fix(monkeypatch):
+    """WeasyPrint as it ships: the deferral rule left alone."""
+    monkeypatch.setattr(footnotes, "KNOWN_SOURCE", "not this weasyprint")
+
+
+def size(points):
+    return f"html {{ font-size: {points}pt; }}"
+
+
+def test_the_fixed_code_is_the_installed_weasyprints():
+    # Fails when WeasyPrint changes: re-read its _linebox_layout before moving the pin.
+    assert footnotes.source_digest() == footnotes.KNOWN_SOURCE
+    with footnotes.gcpm_deferral_rule() as in_force:
+        assert in_force
+
+
+def test_fix_is_undone_after_the_render():
+    from weasyprint.layout import block
+
+    original = block._linebox_layout
+    with footnotes.gcpm_deferral_rule():
+        assert block._linebox_layout is not original
+    assert block._linebox_layout is original
+
+
+def test_unfixed_weasyprint_misplaces_and_detection_agrees_with_the_pdf(real, no_fix):
+    html = pdf.print_html(real)
+    document = pdf._render(html, ms=real, page=pdf.A5, styles=pdf.STYLES, forced=[],
+                           css=size(11))
+    found = {p.number: (p.call_page + 1, p.note_page + 1) for p in footnotes.placement(document)}
+    assert [n for n, (c, t) in found.items() if c != t], "expected WeasyPrint to misplace"
+    from_pdf = note_placement(page_texts(document.write_pdf()), real)
+    assert {n: ([c], [t]) for n, (c, t) in found.items()} == from_pdf
+
+
+@pytest.mark.parametrize("page", [pdf.A5, pdf.HALF_LETTER], ids=lambda p: p.name)
+@pytest.mark.parametrize("points", [9.5, 11, 12.5])
+def test_stress_text_every_note_on_its_calls_page(tmp_path, page, points):
+    ms = load_text(tmp_path, stress_text(seed=int(points * 10)))
+    document = pdf.layout(pdf.print_html(ms), ms=ms, page=page, css=size(points))
+    assert footnotes.misplaced(document) == []
+    assert len(footnotes.placement(document)) == len(ms.notes) >= 45
+
+
+def test_notes_too_big_for_the_page_are_refused_not_misprinted(tmp_path, monkeypatch):
+    # A6 with 90-word notes: some pages' notes cannot all fit under their calls.
+    monkeypatch.setattr(pdf, "MAX_RENDERS", 3)
+    ms = load_text(tmp_path, stress_text(seed=95))
+    with pytest.raises(UserError) as error:
+        pdf.layout(pdf.print_html(ms), ms=ms, page=pdf.Page("A6", "105mm 148mm"),
+                   css=size(9.5))
+    assert {f.code for f in error.value.findings} == {"P001"}
+
+
+@pytest.mark.parametrize("page,points", [(pdf.A5, 11), (pdf.A5, 12), (pdf.HALF_LETTER, 10)])
+def test_repair_loop_alone_places_every_note(real, no_fix, page, points):
+    document = pdf.layout(pdf.print_html(real), ms=real, page=page, css=size(points))
+    assert footnotes.misplaced(document) == []
+
+
+def test_a_note_left_misplaced_stops_the_build(real, no_fix, monkeypatch):
+    monkeypatch.setattr(pdf, "MAX_RENDERS", 1)
+    with pytest.raises(UserError) as error:
+        pdf.layout(pdf.print_html(real), ms=real, page=pdf.A5, css=size(11))
+    assert {f.code for f in error.value.findings} == {"P001"}
+    assert str(error.value.findings[0]).startswith("P001 ")
+    assert ":" in str(error.value.findings[0]).split()[1]  # file:line
+
+
+def test_no_line_starts_with_a_note_number(real):
+    html = pdf.print_html(real)
+    assert html.count('<span class="call">') == 9
+    for points in (9.5, 10, 11, 12):
+        document = pdf.layout(html, ms=real, page=pdf.A5, css=size(points))
+        for page in document.pages:
+            for line in _lines(page._page_box):
+                first = line.children[0] if line.children else None
+                assert not (first is not None and _is_call(first)), points
+
+
+def _lines(box):
+    from weasyprint.formatting_structure.boxes import LineBox
+
+    for child in getattr(box, "children", ()):
+        if isinstance(child, LineBox):
+            yield child
+        else:
+            yield from _lines(child)
+
+
+def _is_call(box):
+    while True:
+        if (getattr(box, "element_tag", None) or "").endswith("::footnote-call"):
+            return True
+        children = getattr(box, "children", None)
+        if not children:
+            return False
+        box = children[0]
