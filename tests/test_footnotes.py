@@ -144,3 +144,14 @@ def _is_call(box):
         if not children:
             return False
         box = children[0]
+
+
+def test_a_note_taller_than_the_page_is_refused_with_its_line(tmp_path):
+    text = ("---\ntitle: T\nauthor: A\ndate: 2024\nlang: en\nrights: Anti-Copyright\n---\n\n"
+            "Some text.[^long] More text.\n\n[^long]: " + "word " * 1500 + "\n")
+    ms = load_text(tmp_path, text, "tall.md")
+    with pytest.raises(UserError) as error:
+        pdf.layout(pdf.print_html(ms), ms=ms, page=pdf.A5)
+    assert [str(f) for f in error.value.findings] == [
+        f"P005 {ms.path}:11: note 1 is taller than the page (A5): a note cannot be split "
+        "across pages; shorten it or move part of it into the text"]

@@ -61,6 +61,19 @@ def misplaced(document):
     return [p for p in placement(document) if p.misplaced]
 
 
+def too_tall(document):
+    """Numbers of notes taller than a page's content area: WeasyPrint cannot split a
+    note across pages, so such a note overprints the next page or is lost."""
+    tall = set()
+    for page in document.pages:
+        limit = page._page_box.height
+        for child in page._page_box.children:
+            if isinstance(child, FootnoteAreaBox):
+                tall.update(_note_number(n) for n in child.children
+                            if n.margin_height() > limit)
+    return sorted(n for n in tall if n is not None)
+
+
 def _note_number(box):
     element = getattr(box, "element", None)
     value = element.get("data-note") if element is not None else None

@@ -66,6 +66,7 @@ def layout(html, *, ms, page, styles=STYLES, css=""):
     forced = []
     with footnotes.gcpm_deferral_rule():
         document = render(forced=forced)
+        _refuse_too_tall(document, ms, page)
         for _ in range(MAX_RENDERS - 1):
             bad = footnotes.misplaced(document)
             repaired = bad and _repair(document, bad[0], render, forced)
@@ -144,16 +145,33 @@ def _refuse_misplaced(document, ms, page):
             for p in bad])
 
 
+def _refuse_too_tall(document, ms, page):
+    tall = footnotes.too_tall(document)
+    if tall:
+        raise UserError([
+            Finding("P005", ms.name, _note_line(ms, n, definition=True),
+                    f"note {n} is taller than the page ({page.name}): a note cannot be split "
+                    "across pages; shorten it or move part of it into the text")
+            for n in tall])
+
+
 def _human(index):
     return "?" if index is None else index + 1
 
 
-def _note_line(ms, number):
+def _note_line(ms, number, *, definition=False):
+    """Source line of note `number`'s call (or of its definition)."""
     from .lint import scan_notes
 
-    calls = [line for _, line, inside in scan_notes(ms.text, ms.yaml_lines + 1).calls
-             if not inside]
-    return calls[number - 1] if 0 < number <= len(calls) else None
+    # pandoc makes one note per call, in call order (a label called twice is two notes).
+    scan = scan_notes(ms.text, ms.yaml_lines + 1)
+    calls = [(label, line) for label, line, inside in scan.calls if not inside]
+    labels, lines = [c[0] for c in calls], [c[1] for c in calls]
+    if not 0 < number <= len(labels):
+        return None
+    if definition:
+        return next((d.line for d in scan.definitions if d.label == labels[number - 1]), None)
+    return lines[number - 1]
 
 
 def _render(html, *, ms, page, styles, forced, css=""):

@@ -1,0 +1,60 @@
+"""The build as a whole: four verified outputs, same bytes twice, nothing changed on failure."""
+
+import hashlib
+import logging
+
+import pytest
+
+from conftest import MANUSCRIPT
+from samizdat import build, verify
+from samizdat.errors import Finding, UserError
+
+
+def digests(folder):
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in folder.iterdir()}
+
+
+def test_four_outputs_named_after_the_manuscript(built):
+    assert sorted(p.name for p in built.values()) == [
+        "workers-power-pamphlet-a4.pdf", "workers-power-pamphlet-letter.pdf",
+        "workers-power.epub", "workers-power.pdf"]
+    folder = built["pdf"].parent
+    assert sorted(p.name for p in folder.iterdir()) == sorted(p.name for p in built.values())
+
+
+def test_two_builds_give_the_same_bytes(built, tmp_path):
+    again = build.build(MANUSCRIPT, tmp_path / "again")
+    assert digests(again["pdf"].parent) == digests(built["pdf"].parent)
+
+
+def test_progress_is_logged_per_stage(tmp_path, caplog):
+    with caplog.at_level(logging.INFO, logger="samizdat"):
+        build.build(MANUSCRIPT, tmp_path)
+    steps = [r.getMessage() for r in caplog.records if r.getMessage().startswith("Step ")]
+    assert steps[0] == "Step 1/6 – Checking the manuscript…"
+    assert steps[2] == "Step 3/6 – PDF (A5)…" and len(steps) == 6
+
+
+def test_a_failed_verification_changes_nothing(built, tmp_path, monkeypatch):
+    out = tmp_path / "out"
+    out.mkdir()
+    for path in built.values():
+        (out / path.name).write_bytes(path.read_bytes())
+    before = digests(out)
+    bad = Finding("E003", "x.epub", None, "note 1 is not linked from its call and back")
+    monkeypatch.setattr(verify, "verify_epub", lambda *a: [bad])
+    with pytest.raises(UserError) as error:
+        build.build(MANUSCRIPT, out)
+    assert error.value.findings == [bad]
+    assert digests(out) == before  # same files, same bytes, no temp folder left
+
+
+def test_a_bad_manuscript_stops_before_any_stage(tmp_path):
+    source = tmp_path / "bad.md"
+    source.write_text("---\ntitle: T\n---\n\nText.[^1]\n", encoding="utf-8")
+    out = tmp_path / "out"
+    with pytest.raises(UserError) as error:
+        build.build(source, out)
+    codes = {f.code for f in error.value.findings}
+    assert {"M001", "N001"} <= codes
+    assert not out.exists() or list(out.iterdir()) == []
