@@ -8,6 +8,7 @@ import re
 import zipfile
 
 import pikepdf
+from ebooklib import epub as ebooklib_epub
 from lxml import etree
 from weasyprint.formatting_structure.boxes import FootnoteAreaBox, MarginBox
 
@@ -16,10 +17,11 @@ from .errors import Finding
 
 NS = {"x": "http://www.w3.org/1999/xhtml", "epub": "http://www.idpf.org/2007/ops",
       "opf": "http://www.idpf.org/2007/opf", "dc": "http://purl.org/dc/elements/1.1/"}
-# OPF element -> manuscript metadata key
-OPF_FIELDS = {"title": "title", "creator": "author", "language": "lang", "date": "date",
-              "rights": "rights", "identifier": "identifier", "source": "source",
-              "publisher": "publisher", "description": "description"}
+# OPF element -> the manuscript metadata keys it carries, in order
+OPF_FIELDS = {"title": ("title", "subtitle"), "creator": ("author",), "language": ("lang",),
+              "date": ("date",), "rights": ("rights",), "identifier": ("identifier",),
+              "source": ("source",), "publisher": ("publisher",),
+              "description": ("description",), "subject": ("subject",)}
 
 
 def squash(text):
@@ -34,11 +36,9 @@ def verify_epub(path, ms):
     """Metadata in the OPF, notes (once, same text, linked both ways), rights in the text."""
     name = str(path)
     with zipfile.ZipFile(path) as archive:
-        opf_name = _opf_name(archive)
-        opf = etree.fromstring(archive.read(opf_name))
         pages = {n: etree.fromstring(archive.read(n)) for n in archive.namelist()
                  if n.endswith(".xhtml")}
-    findings = _epub_metadata(name, opf, ms)
+    findings = _epub_metadata(name, path, ms)
     findings += _epub_notes(name, pages, ms)
     text = squash(" ".join("".join(p.itertext()) for p in pages.values()))
     if squash(ms.plain("rights")) not in text:
@@ -47,29 +47,19 @@ def verify_epub(path, ms):
     return findings
 
 
-def _opf_name(archive):
-    container = etree.fromstring(archive.read("META-INF/container.xml"))
-    return container.xpath("//*[local-name()='rootfile']/@full-path")[0]
-
-
-def _epub_metadata(name, opf, ms):
+def _epub_metadata(name, path, ms):
+    """E001: the OPF, read back with EbookLib, says what the manuscript's YAML says."""
+    book = ebooklib_epub.read_epub(str(path), options={"ignore_ncx": True})
     findings = []
-    for element, key in OPF_FIELDS.items():
-        want = ms.plain(key) if key != "author" else ms.plain("author")
-        if not want:
-            continue
-        got = [" ".join("".join(e.itertext()).split())
-               for e in opf.xpath(f"//dc:{element}", namespaces=NS)]
-        if element == "creator":
-            got = [", ".join(got)]
-        if want not in got:
+    for element, keys in OPF_FIELDS.items():
+        want = [v for v in (ms.plain(k) for k in keys) if v]
+        got = [" ".join(str(value).split()) for value, _ in book.get_metadata("DC", element)]
+        if element in ("subject", "creator"):
+            want = ms.plain_list(keys[0])
+        if got != want:
             findings.append(Finding("E001", name, None,
                                     f"OPF dc:{element} is {got or 'missing'}, "
-                                    f"the manuscript says '{want}'"))
-    subjects = [e.text for e in opf.xpath("//dc:subject", namespaces=NS)]
-    if subjects != ms.plain_list("subject"):
-        findings.append(Finding("E001", name, None,
-                                f"OPF subjects {subjects} differ from the manuscript's"))
+                                    f"the manuscript says {want}"))
     return findings
 
 
@@ -150,16 +140,21 @@ def _pdf_text(name, document, ms):
 
 
 def _pdf_info(name, pdf, ms):
+    """P003: title, author, subject, keywords and language are the manuscript's."""
+    want = {"/Title": ms.plain("title"), "/Author": ms.plain("author"),
+            "/Subject": ms.plain("description"), "/Keywords": ms.plain("subject")}
     findings = []
-    info = pdf.docinfo
-    for field, key in (("/Title", "title"), ("/Author", "author")):
-        got = str(info.get(field, ""))
-        if got != ms.plain(key):
+    for field, value in want.items():
+        got = str(pdf.docinfo.get(field, ""))
+        if value and got != value:
             findings.append(Finding("P003", name, None,
                                     f"document info {field[1:]} is '{got}', "
-                                    f"the manuscript says '{ms.plain(key)}'"))
-    if str(pdf.Root.get("/Lang", "")) != str(ms.meta.get("lang", "")):
-        findings.append(Finding("P003", name, None, "document language is not the manuscript's"))
+                                    f"the manuscript says '{value}'"))
+    lang = str(pdf.Root.get("/Lang", ""))
+    if lang != str(ms.meta.get("lang", "")):
+        findings.append(Finding("P003", name, None,
+                                f"document language is '{lang}', the manuscript says "
+                                f"'{ms.meta.get('lang')}'"))
     return findings
 
 

@@ -1,0 +1,100 @@
+"""Each output check fails on a tampered output: one test per E-, P- and I-code.
+
+(I001/I002 are in test_impose.py, P001/P005 in test_footnotes.py, E003 in test_epub.py.)
+"""
+
+import zipfile
+
+import pikepdf
+import pytest
+
+from samizdat import epub, footnotes, pdf, verify
+
+
+def tampered_epub(built, tmp_path, edit):
+    with zipfile.ZipFile(built["epub"]) as archive:
+        entries = {i.filename: archive.read(i) for i in archive.infolist()}
+    edit(entries)
+    path = tmp_path / "tampered.epub"
+    path.write_bytes(epub.pack(entries))
+    return path
+
+
+def codes(findings):
+    return [f.code for f in findings]
+
+
+def test_clean_outputs_pass(built, real):
+    assert verify.verify_epub(built["epub"], real) == []
+
+
+def test_E001_opf_that_differs_from_the_yaml(built, real, tmp_path):
+    def edit(entries):
+        entries["EPUB/content.opf"] = entries["EPUB/content.opf"].replace(
+            b">Anti-Copyright<", b">All rights reserved<")
+    findings = verify.verify_epub(tampered_epub(built, tmp_path, edit), real)
+    assert codes(findings) == ["E001"]
+    assert "dc:rights" in findings[0].message
+
+
+def test_E002_a_note_whose_text_changed(built, real, tmp_path):
+    def edit(entries):
+        name = "EPUB/text/ch001.xhtml"
+        entries[name] = entries[name].replace(b"Quoted in Brinton, p. 320.",
+                                              b"Quoted in Brinton, p. 321.")
+    assert codes(verify.verify_epub(tampered_epub(built, tmp_path, edit), real)) == ["E002"]
+
+
+def test_E004_the_rights_notice_missing_from_the_text(built, real, tmp_path):
+    def edit(entries):
+        for name in entries:
+            if name.endswith(".xhtml"):
+                entries[name] = entries[name].replace(b"Anti-Copyright", b"")
+    assert codes(verify.verify_epub(tampered_epub(built, tmp_path, edit), real)) == ["E004"]
+
+
+@pytest.fixture(scope="module")
+def a5(real):
+    return pdf.layout(pdf.print_html(real), ms=real, page=pdf.A5)
+
+
+def test_P001_a_document_with_a_note_off_its_page(real, tmp_path, monkeypatch):
+    monkeypatch.setattr(footnotes, "KNOWN_SOURCE", "not this weasyprint")
+    document = pdf._render(pdf.print_html(real), ms=real, page=pdf.A5, styles=pdf.STYLES,
+                           forced=[], css="html { font-size: 11pt }")
+    path = tmp_path / "x.pdf"
+    document.write_pdf(path)
+    assert "P001" in codes(verify.verify_pdf(path, document, real))
+
+
+def test_P002_text_lost_from_the_layout(real, tmp_path):
+    hidden = 'p[data-p="5"] { display: none }'
+    document = pdf._render(pdf.print_html(real), ms=real, page=pdf.A5, styles=pdf.STYLES,
+                           forced=[], css=hidden)
+    path = tmp_path / "x.pdf"
+    document.write_pdf(path)
+    findings = verify.verify_pdf(path, document, real)
+    assert "P002" in codes(findings)
+    assert any(real.paragraphs[4][:30] in f.message for f in findings)
+
+
+def test_P003_document_info_that_differs(built, real, a5, tmp_path):
+    path = tmp_path / "x.pdf"
+    with pikepdf.open(built["pdf"]) as document:
+        document.docinfo["/Author"] = "Someone Else"
+        document.save(path)
+    findings = verify.verify_pdf(path, a5, real)
+    assert codes(findings) == ["P003"] and "Author" in findings[0].message
+
+
+def test_P004_a_font_not_embedded(built, real, a5, tmp_path):
+    path = tmp_path / "x.pdf"
+    with pikepdf.open(built["pdf"]) as document:
+        for page in document.pages:
+            for font in page.Resources.Font.values():
+                descriptor = font.DescendantFonts[0].FontDescriptor
+                for key in ("/FontFile", "/FontFile2", "/FontFile3"):
+                    if key in descriptor:
+                        del descriptor[key]
+        document.save(path)
+    assert set(codes(verify.verify_pdf(path, a5, real))) == {"P004"}
