@@ -98,3 +98,16 @@ def test_P004_a_font_not_embedded(built, real, a5, tmp_path):
                         del descriptor[key]
         document.save(path)
     assert set(codes(verify.verify_pdf(path, a5, real))) == {"P004"}
+
+
+def test_E005_raw_html_that_is_not_xhtml(tmp_path):
+    from samizdat import manuscript
+    from samizdat.errors import UserError
+
+    source = tmp_path / "raw.md"
+    source.write_text("---\ntitle: T\nauthor: A\ndate: 2024\nlang: en\nrights: CC0\n---\n\n"
+                      'Text <link rel="x" href="y.css"> more.\n', encoding="utf-8")
+    with pytest.raises(UserError) as error:
+        epub.epub(manuscript.load(source), tmp_path / "raw.epub")
+    assert codes(error.value.findings) == ["E005"]
+    assert "invalid XHTML" in error.value.findings[0].message

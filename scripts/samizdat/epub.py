@@ -10,9 +10,13 @@ import tempfile
 import zipfile
 from pathlib import Path
 
+from urllib.parse import unquote, urlparse
+
 from lxml import etree
 
 from . import pandoc
+from .errors import Finding, UserError
+from .manuscript import _walk
 
 XHTML = "http://www.w3.org/1999/xhtml"
 OPS = "http://www.idpf.org/2007/ops"
@@ -30,14 +34,39 @@ def epub(ms, out, *, css=STYLES / "epub.css", modified="2000-01-01T00:00:00Z"):
     with tempfile.TemporaryDirectory() as tmp:
         raw = Path(tmp) / "pandoc.epub"
         # pandoc's sandbox cannot read --css; its default stylesheet is replaced below.
-        pandoc.run(["-t", "epub3", "--toc", "--wrap=none",
+        pandoc.run(["-t", "epub3", "--toc", "--wrap=none", *media_args(ms),
+                    "--lua-filter", str(pandoc.FILTERS / "media.lua"),
                     "--lua-filter", str(pandoc.FILTERS / "colophon.lua"),
-                    "-o", str(raw)], text=ms.text, source=ms.path)
+                    "-o", str(raw)], text=ms.text, source=ms.path, strict=True)
         entries = _read(raw)
     entries = {name: _fix(name, data, ms, modified) for name, data in entries.items()}
     entries[STYLESHEET] = Path(css).read_bytes()
     Path(out).write_bytes(pack(entries))
     return Path(out)
+
+
+def media_args(ms):
+    """pandoc options naming the images media.lua may read: local files inside the
+    manuscript's folder (the source checks refuse any other before a build)."""
+    args = ["-M", f"samizdat-folder={ms.folder}"]
+    for target in local_images(ms):
+        args += ["-M", f"samizdat-media={target}"]
+    return args
+
+
+def local_images(ms):
+    """Image targets that are files inside the manuscript's folder."""
+    found = []
+    _walk(ms.ast["blocks"], lambda node: node.get("t") == "Image", found)
+    targets = []
+    for node in found:
+        target = node["c"][2][0]
+        if urlparse(target).scheme or target.startswith("/"):
+            continue
+        path = (ms.folder / unquote(target)).resolve()
+        if path.is_relative_to(ms.folder) and path.is_file() and target not in targets:
+            targets.append(target)
+    return targets
 
 
 def _read(path):
@@ -47,7 +76,12 @@ def _read(path):
 
 def _fix(name, data, ms, modified):
     if name.endswith(".xhtml"):
-        return add_backlinks(name_chapters(data))
+        try:
+            return add_backlinks(name_chapters(data))
+        except etree.XMLSyntaxError as error:
+            raise UserError(Finding("E005", ms.name, None,
+                                    f"raw HTML in the manuscript makes {name} invalid XHTML: "
+                                    f"{error.msg}")) from None
     if name.endswith(".opf"):
         return fix_opf(data, ms, modified)
     return data

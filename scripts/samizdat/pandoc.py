@@ -21,17 +21,23 @@ def executable():
     return pypandoc.get_pandoc_path()
 
 
-def run(args, *, text, source):
+def run(args, *, text, source, strict=False):
     """Run pandoc sandboxed on `text` (stdin); return stdout bytes.
 
-    `source` names the manuscript in error messages.
+    `source` names the manuscript in error messages. With `strict`, a resource pandoc
+    could not fetch (the sandbox refused it) fails the run instead of being left out.
     """
     cmd = [executable(), "--sandbox", "-f", READER, *args]
     proc = subprocess.run(cmd, input=text.encode("utf-8"), capture_output=True)
+    messages = proc.stderr.decode("utf-8", "replace").strip().splitlines()
     if proc.returncode != 0:
-        message = proc.stderr.decode("utf-8", "replace").strip().splitlines()
         raise UserError(Finding("X001", str(source), None,
-                                f"pandoc failed: {message[-1] if message else proc.returncode}"))
+                                f"pandoc failed: {messages[-1] if messages else proc.returncode}"))
+    refused = [m for m in messages if "Could not fetch resource" in m]
+    if strict and refused:
+        raise UserError([Finding("R002", str(source), None,
+                                 f"pandoc was refused a file: {m.split('resource', 1)[-1].strip()}")
+                         for m in refused])
     return proc.stdout
 
 
