@@ -2,6 +2,8 @@
 
 import hashlib
 import logging
+import os
+import zipfile
 
 import pytest
 
@@ -19,7 +21,38 @@ def test_four_outputs_named_after_the_manuscript(built):
         "workers-power-pamphlet-a4.pdf", "workers-power-pamphlet-letter.pdf",
         "workers-power.epub", "workers-power.pdf"]
     folder = built["pdf"].parent
-    assert sorted(p.name for p in folder.iterdir()) == sorted(p.name for p in built.values())
+    assert sorted(p.name for p in folder.iterdir()) == sorted(
+        [p.name for p in built.values()] + ["SHA256SUMS"])
+
+
+def test_sha256sums_lists_every_output(built):
+    folder = built["pdf"].parent
+    lines = (folder / "SHA256SUMS").read_text().splitlines()
+    assert sorted(line.split("  ")[1] for line in lines) == sorted(p.name for p in built.values())
+    for line in lines:
+        digest, name = line.split("  ")
+        assert hashlib.sha256((folder / name).read_bytes()).hexdigest() == digest
+
+
+def test_same_bytes_at_another_time_in_another_folder(tmp_path, monkeypatch):
+    source = tmp_path / "copy" / "text.md"
+    source.parent.mkdir()
+    source.write_bytes(MANUSCRIPT.read_bytes())
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    first = build.build(source, tmp_path / "one")
+    os.utime(source, (1, 1))  # another time: the file's own time must not matter
+    second = build.build(source, tmp_path / "two")
+    assert digests(first["pdf"].parent) == digests(second["pdf"].parent)
+    assert b"2023-11-14T22:13:20Z" in zipfile.ZipFile(first["epub"]).read("EPUB/content.opf")
+
+
+def test_timestamp_comes_from_the_manuscript_without_source_date_epoch(tmp_path, monkeypatch):
+    from samizdat import manuscript
+
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    source = tmp_path / "text.md"  # not in git: falls back to the YAML date
+    source.write_bytes(MANUSCRIPT.read_bytes())
+    assert build.source_date(manuscript.load(source)) == "2005-01-01T00:00:00Z"
 
 
 def test_two_builds_give_the_same_bytes(built, tmp_path):

@@ -105,3 +105,13 @@ def test_book_font_is_embedded_not_dejavu(built):
                        for p in pdf.pages for f in p.Resources.Font.values())
     assert fonts and all("Samizdat-Serif" in f for f in fonts), fonts
     assert embedded
+
+
+def test_pdf_is_tagged_pdf_ua_1_with_its_title_shown(built):
+    with pikepdf.open(built["pdf"]) as document:
+        assert "/StructTreeRoot" in document.Root
+        assert document.Root.MarkInfo.Marked
+        assert document.Root.ViewerPreferences.DisplayDocTitle
+        with document.open_metadata() as xmp:
+            assert xmp.get("pdfuaid:part") == "1"
+            assert xmp.get("dc:title") == "Workers Power and the Russian Revolution"

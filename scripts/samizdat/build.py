@@ -1,8 +1,11 @@
 """build(source, out_dir): every stage into a private temp folder, every output
 verified, then each renamed into `out_dir`. A failed build changes nothing there."""
 
+import datetime
+import hashlib
 import logging
 import os
+import subprocess
 import tempfile
 from pathlib import Path
 
@@ -39,6 +42,29 @@ def check(source):
     return ms, findings
 
 
+def source_date(ms):
+    """The build's timestamp, UTC ISO 8601, the same for every build of the same text:
+    SOURCE_DATE_EPOCH if set, else the manuscript's last commit, else its `date`."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if not epoch.isdigit():
+        epoch = _last_commit(ms.path)
+    if epoch:
+        when = datetime.datetime.fromtimestamp(int(epoch), datetime.timezone.utc)
+        return when.strftime("%Y-%m-%dT%H:%M:%SZ")
+    year = str(ms.meta.get("date", "1970"))[:4]
+    return f"{year if year.isdigit() else '1970'}-01-01T00:00:00Z"
+
+
+def _last_commit(path):
+    try:
+        result = subprocess.run(["git", "log", "-1", "--format=%ct", "--", path.name],
+                                cwd=path.resolve().parent, capture_output=True, text=True,
+                                timeout=10)
+    except (OSError, subprocess.SubprocessError):
+        return ""
+    return result.stdout.strip() if result.returncode == 0 else ""
+
+
 def build(source, out_dir):
     """Build, verify and install the four outputs of `source` in `out_dir`; return their paths."""
     step = Progress(6)
@@ -59,9 +85,10 @@ def make_all(ms, tmp, step):
 
     names = outputs(ms.stem)
     paths = {kind: tmp / name for kind, name in names.items()}
+    modified = source_date(ms)
     step("EPUB")
-    epub.epub(ms, paths["epub"])
-    html = pdf.print_html(ms)
+    epub.epub(ms, paths["epub"], modified=modified)
+    html = pdf.print_html(ms, modified=modified)
     step("PDF (A5)")
     a5 = pdf.pdf(ms, paths["pdf"], page=pdf.A5, html=html)
     step("PDF (half-letter, for the Letter pamphlet)")
@@ -83,12 +110,35 @@ def make_all(ms, tmp, step):
 
 
 def install(made, out_dir):
-    """Rename every verified output into `out_dir` (same filesystem: atomic each)."""
+    """Rename every verified output into `out_dir` (same filesystem: atomic each), then
+    update `out_dir/SHA256SUMS`."""
     installed = {}
+    sums = {path.name: _sha256(path) for path in made.values()}
     for kind, path in made.items():
         target = out_dir / path.name
         os.chmod(path, 0o644)
         os.replace(path, target)
         installed[kind] = target
+    write_sums(out_dir, sums)
     log.info("Wrote %s", ", ".join(str(p) for p in installed.values()))
     return installed
+
+
+def _sha256(path):
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def write_sums(out_dir, sums):
+    """Merge `sums` {file name: sha256} into out_dir/SHA256SUMS (sha256sum -c format),
+    keeping lines of other files that still exist; written atomically."""
+    path = out_dir / "SHA256SUMS"
+    known = {}
+    if path.exists():
+        for line in path.read_text(encoding="utf-8").splitlines():
+            digest, _, name = line.partition("  ")
+            if name and (out_dir / name).exists():
+                known[name] = digest
+    known.update(sums)
+    temp = out_dir / ".SHA256SUMS.tmp"
+    temp.write_text("".join(f"{known[n]}  {n}\n" for n in sorted(known)), encoding="utf-8")
+    os.replace(temp, path)

@@ -25,6 +25,12 @@ DC = "http://purl.org/dc/elements/1.1/"
 NS = {"x": XHTML, "epub": OPS, "opf": OPF, "dc": DC}
 STYLES = Path(__file__).resolve().parents[2] / "styles"
 STYLESHEET = "EPUB/styles/stylesheet1.css"
+NAV = "EPUB/nav.xhtml"
+# EPUB Accessibility 1.1: what the book conforms to and a summary for readers.
+CONFORMS_TO = "EPUB Accessibility 1.1 - WCAG 2.2 Level AA"
+SUMMARY = ("The text has a title page, a table of contents, landmarks and a logical "
+           "reading order; notes are linked from their calls and back, and the language "
+           "is declared on every document.")
 # Zip entries get this time (the zip format cannot go earlier than 1980).
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 
@@ -40,6 +46,7 @@ def epub(ms, out, *, css=STYLES / "epub.css", modified="2000-01-01T00:00:00Z"):
                     "-o", str(raw)], text=ms.text, source=ms.path, strict=True)
         entries = _read(raw)
     entries = {name: _fix(name, data, ms, modified) for name, data in entries.items()}
+    entries[NAV] = add_bodymatter_landmark(entries[NAV], entries)
     entries[STYLESHEET] = Path(css).read_bytes()
     Path(out).write_bytes(pack(entries))
     return Path(out)
@@ -142,6 +149,28 @@ def fix_opf(opf, ms, modified):
         _refine(metadata, title, "epub-subtitle", "title-type", "subtitle", before=sub)
     for meta in metadata.findall("opf:meta[@property='dcterms:modified']", NS):
         meta.text = modified
+    images = ("Images carry the alternative text the manuscript gives them."
+              if local_images(ms) else "Text only, no images.")
+    for prop, value in (("dcterms:conformsTo", CONFORMS_TO),
+                        ("schema:accessibilitySummary", f"{images} {SUMMARY}")):
+        meta = etree.SubElement(metadata, f"{{{OPF}}}meta", property=prop)
+        meta.text = value
+    return _serialize(root)
+
+
+def add_bodymatter_landmark(nav, entries):
+    """Point the nav's landmarks at the start of the text (pandoc lists only the title
+    page and the table of contents)."""
+    start = next((name for name, data in sorted(entries.items()) if name.endswith(".xhtml")
+                  and b'epub:type="bodymatter"' in data), None)
+    root = etree.fromstring(nav)
+    landmarks = root.find(".//x:nav[@epub:type='landmarks']/x:ol", NS)
+    if start is None or landmarks is None:
+        return nav
+    item = etree.SubElement(landmarks, f"{{{XHTML}}}li")
+    link = etree.SubElement(item, f"{{{XHTML}}}a", href=start.removeprefix("EPUB/"))
+    link.set(f"{{{OPS}}}type", "bodymatter")
+    link.text = "Start of the text"
     return _serialize(root)
 
 

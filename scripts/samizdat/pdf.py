@@ -34,10 +34,13 @@ A5 = Page("A5", "148mm 210mm")
 HALF_LETTER = Page("half-letter", "5.5in 8.5in")
 
 
-def print_html(ms):
-    """The manuscript as one HTML document for print, paragraphs numbered in data-p."""
+def print_html(ms, *, modified=None):
+    """The manuscript as one HTML document for print, paragraphs numbered in data-p.
+
+    `modified` (ISO 8601) becomes the PDF's modification date."""
+    stamp = ["-M", f"samizdat-modified={modified}"] if modified else []
     html = pandoc.run(
-        ["-t", "html5", "--standalone", "--wrap=none",
+        ["-t", "html5", "--standalone", "--wrap=none", *stamp,
          "--template", str(pandoc.TEMPLATES / "print.html"),
          "--lua-filter", str(pandoc.FILTERS / "colophon.lua"),
          "--lua-filter", str(pandoc.FILTERS / "print-notes.lua")],
@@ -51,7 +54,8 @@ def pdf(ms, out, *, page=A5, styles=STYLES, html=None, css=""):
 
     `css` is added after the house style (e.g. another font size)."""
     document = layout(html or print_html(ms), ms=ms, page=page, styles=styles, css=css)
-    document.write_pdf(out, pdf_identifier=_identifier(ms), uncompressed_pdf=False)
+    # PDF/UA-1: tagged, with language, title shown, XMP metadata (WeasyPrint's variant).
+    document.write_pdf(out, pdf_identifier=_identifier(ms), pdf_variant="pdf/ua-1")
     return document
 
 
