@@ -8,7 +8,8 @@ STEM    := workers-power
 SOURCE  := manuscript/$(STEM).md
 OUT     := build
 OUTPUTS := $(OUT)/$(STEM).epub $(OUT)/$(STEM).pdf \
-           $(OUT)/$(STEM)-pamphlet-a4.pdf $(OUT)/$(STEM)-pamphlet-letter.pdf $(OUT)/SHA256SUMS
+           $(OUT)/$(STEM)-pamphlet-a4.pdf $(OUT)/$(STEM)-pamphlet-letter.pdf \
+           $(OUT)/$(STEM)-cover.png $(OUT)/SHA256SUMS
 CODE    := $(wildcard scripts/samizdat/*.py scripts/samizdat/filters/*.lua \
                       scripts/samizdat/templates/*)
 STYLES  := $(wildcard styles/*.css styles/fonts/*)

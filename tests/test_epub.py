@@ -106,13 +106,13 @@ def test_accessibility_metadata_and_landmarks(built):
     root = opf(built["epub"])
     props = {m.get("property"): m.text for m in root.xpath("//opf:meta[@property]", namespaces=NS)}
     assert props["dcterms:conformsTo"] == "EPUB Accessibility 1.1 - WCAG 2.2 Level AA"
-    assert props["schema:accessibilitySummary"].startswith("Text only, no images.")
+    assert props["schema:accessibilitySummary"].startswith("No images but the cover")
     for prop in ("schema:accessMode", "schema:accessModeSufficient",
                  "schema:accessibilityFeature", "schema:accessibilityHazard"):
         assert prop in props
     pages = xhtml(built["epub"])
     landmarks = pages["EPUB/nav.xhtml"].xpath("//x:nav[@epub:type='landmarks']//x:a/@epub:type",
                                               namespaces=NS)
-    assert landmarks == ["titlepage", "toc", "bodymatter"]
+    assert landmarks == ["cover", "titlepage", "toc", "bodymatter"]
     for name, page in pages.items():
         assert page.get("lang") == "en-US", name

@@ -19,7 +19,8 @@ def outputs(stem):
     """The files a build writes, by kind."""
     return {"epub": f"{stem}.epub", "pdf": f"{stem}.pdf",
             "pamphlet-a4": f"{stem}-pamphlet-a4.pdf",
-            "pamphlet-letter": f"{stem}-pamphlet-letter.pdf"}
+            "pamphlet-letter": f"{stem}-pamphlet-letter.pdf",
+            "cover": f"{stem}-cover.png"}
 
 
 class Progress:
@@ -81,13 +82,14 @@ def build(source, out_dir):
 
 def make_all(ms, tmp, step):
     """Run every stage into `tmp` and verify the results; return {kind: temp path}."""
-    from . import epub, impose, pdf, verify
+    from . import cover, epub, impose, pdf, verify
 
     names = outputs(ms.stem)
     paths = {kind: tmp / name for kind, name in names.items()}
     modified = source_date(ms)
-    step("EPUB")
-    epub.epub(ms, paths["epub"], modified=modified)
+    step("Cover and EPUB")
+    cover_png = cover.cover(ms, paths["cover"]).read_bytes()
+    epub.epub(ms, paths["epub"], modified=modified, cover=cover_png)
     html = pdf.print_html(ms, modified=modified)
     step("PDF (A5)")
     a5 = pdf.pdf(ms, paths["pdf"], page=pdf.A5, html=html)

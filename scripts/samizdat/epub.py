@@ -35,8 +35,10 @@ SUMMARY = ("The text has a title page, a table of contents, landmarks and a logi
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 
 
-def epub(ms, out, *, css=STYLES / "epub.css", modified="2000-01-01T00:00:00Z"):
-    """Write manuscript `ms` as an EPUB 3 to `out`; return `out`."""
+def epub(ms, out, *, css=STYLES / "epub.css", modified="2000-01-01T00:00:00Z", cover=None):
+    """Write manuscript `ms` as an EPUB 3 to `out`; return `out`.
+
+    `cover`: PNG bytes of the cover image, shown by readers in their library view."""
     with tempfile.TemporaryDirectory() as tmp:
         raw = Path(tmp) / "pandoc.epub"
         # pandoc's sandbox cannot read --css; its default stylesheet is replaced below.
@@ -47,6 +49,8 @@ def epub(ms, out, *, css=STYLES / "epub.css", modified="2000-01-01T00:00:00Z"):
         entries = _read(raw)
     entries = {name: _fix(name, data, ms, modified) for name, data in entries.items()}
     entries[NAV] = add_bodymatter_landmark(entries[NAV], entries)
+    if cover:
+        add_cover(entries, cover, ms)
     entries[STYLESHEET] = Path(css).read_bytes()
     Path(out).write_bytes(pack(entries))
     return Path(out)
@@ -150,7 +154,8 @@ def fix_opf(opf, ms, modified):
     for meta in metadata.findall("opf:meta[@property='dcterms:modified']", NS):
         meta.text = modified
     images = ("Images carry the alternative text the manuscript gives them."
-              if local_images(ms) else "Text only, no images.")
+              if local_images(ms) else "No images but the cover, which has a text "
+              "alternative.")
     for prop, value in (("dcterms:conformsTo", CONFORMS_TO),
                         ("schema:accessibilitySummary", f"{images} {SUMMARY}")):
         meta = etree.SubElement(metadata, f"{{{OPF}}}meta", property=prop)
@@ -171,6 +176,61 @@ def add_bodymatter_landmark(nav, entries):
     link = etree.SubElement(item, f"{{{XHTML}}}a", href=start.removeprefix("EPUB/"))
     link.set(f"{{{OPS}}}type", "bodymatter")
     link.text = "Start of the text"
+    return _serialize(root)
+
+
+COVER_PAGE = """<?xml version="1.0" encoding="UTF-8"?>
+<!DOCTYPE html>
+<html xmlns="http://www.w3.org/1999/xhtml" xmlns:epub="http://www.idpf.org/2007/ops" \
+lang="{lang}" xml:lang="{lang}">
+<head>
+<meta charset="utf-8" />
+<title>Cover</title>
+<style>body {{ margin: 0; text-align: center; }} img {{ height: 100%; max-width: 100%; }}</style>
+</head>
+<body epub:type="cover">
+<img role="doc-cover" src="../media/cover.png" alt="{alt}" />
+</body>
+</html>
+"""
+
+
+def add_cover(entries, png, ms):
+    """Add the cover image, a cover page first in the spine, and the OPF, nav and
+    EPUB 2 `meta name="cover"` entries that readers look for."""
+    from html import escape
+
+    alt = escape(f"Cover: {ms.plain('title')}, by {ms.plain('author')}", quote=True)
+    entries["EPUB/media/cover.png"] = png
+    entries["EPUB/text/cover.xhtml"] = COVER_PAGE.format(
+        lang=escape(str(ms.meta.get("lang", "en"))), alt=alt).encode("utf-8")
+    opf_name = next(n for n in entries if n.endswith(".opf"))
+    entries[opf_name] = _cover_in_opf(entries[opf_name])
+    landmarks = etree.fromstring(entries[NAV])
+    items = landmarks.find(".//x:nav[@epub:type='landmarks']/x:ol", NS)
+    if items is not None:
+        item = etree.Element(f"{{{XHTML}}}li")
+        link = etree.SubElement(item, f"{{{XHTML}}}a", href="text/cover.xhtml")
+        link.set(f"{{{OPS}}}type", "cover")
+        link.text = "Cover"
+        items.insert(0, item)
+        entries[NAV] = _serialize(landmarks)
+
+
+def _cover_in_opf(opf):
+    root = etree.fromstring(opf)
+    manifest, spine = root.find("opf:manifest", NS), root.find("opf:spine", NS)
+    image = etree.SubElement(manifest, f"{{{OPF}}}item", id="cover-image",
+                             href="media/cover.png")
+    image.set("media-type", "image/png")
+    image.set("properties", "cover-image")
+    page = etree.SubElement(manifest, f"{{{OPF}}}item", id="cover_xhtml",
+                            href="text/cover.xhtml")
+    page.set("media-type", "application/xhtml+xml")
+    spine.insert(0, etree.Element(f"{{{OPF}}}itemref", idref="cover_xhtml", linear="yes"))
+    metadata = root.find("opf:metadata", NS)
+    etree.SubElement(metadata, f"{{{OPF}}}meta", name="cover", content="cover-image")
+    etree.SubElement(metadata, f"{{{OPF}}}meta", property="schema:accessMode").text = "visual"
     return _serialize(root)
 
 

@@ -1,0 +1,51 @@
+"""The cover: drawn from the metadata with the build's fonts, in the EPUB as its cover."""
+
+import io
+import zipfile
+
+from lxml import etree
+from PIL import Image, ImageFont
+
+from samizdat import cover, verify
+
+NS = verify.NS
+
+
+def test_cover_png_is_a_2_by_3_image(built):
+    image = Image.open(built["cover"])
+    assert image.format == "PNG" and image.size == cover.SIZE
+
+
+def test_cover_is_the_same_bytes_each_time(real):
+    assert cover.cover_png(real) == cover.cover_png(real)
+
+
+def test_cover_shows_the_metadata(real, monkeypatch):
+    drawn = []
+    monkeypatch.setattr(cover, "_block", lambda draw, text, *a: drawn.append(text) or 0)
+    cover.cover_png(real)
+    assert drawn == ["Workers Power and the Russian Revolution",
+                     "A review of Maurice Brinton's For Workers Power", "Tom Wetzel",
+                     "THE ANARCHIST LIBRARY (MIRROR)"]
+
+
+def test_wrapped_lines_fit_and_leave_no_lone_word():
+    font = ImageFont.truetype(str(cover.FONTS / "LinLibertine_RI.otf"), 70)
+    lines = cover.wrap("A review of Maurice Brinton's For Workers Power", font, 1320)
+    assert len(lines) == 2 and all(font.getlength(line) <= 1320 for line in lines)
+    assert min(len(line.split()) for line in lines) > 1
+
+
+def test_epub_has_the_cover_first_and_marked(built):
+    with zipfile.ZipFile(built["epub"]) as archive:
+        opf = etree.fromstring(archive.read("EPUB/content.opf"))
+        png = archive.read("EPUB/media/cover.png")
+        page = etree.fromstring(archive.read("EPUB/text/cover.xhtml"))
+    assert png == built["cover"].read_bytes()
+    item = opf.xpath("//opf:item[@properties='cover-image']", namespaces=NS)[0]
+    assert item.get("href") == "media/cover.png"
+    assert opf.xpath("//opf:spine/opf:itemref/@idref", namespaces=NS)[0] == "cover_xhtml"
+    assert opf.xpath("//opf:meta[@name='cover']/@content", namespaces=NS) == ["cover-image"]
+    alt = page.xpath("//x:img/@alt", namespaces=NS)[0]
+    assert alt == "Cover: Workers Power and the Russian Revolution, by Tom Wetzel"
+    Image.open(io.BytesIO(png)).verify()
