@@ -10,7 +10,7 @@ import tempfile
 from pathlib import Path
 
 from . import lint, manuscript
-from .errors import UserError, errors_in
+from .errors import Finding, UserError, errors_in
 
 log = logging.getLogger("samizdat")
 
@@ -20,7 +20,7 @@ def outputs(stem):
     return {"epub": f"{stem}.epub", "pdf": f"{stem}.pdf",
             "pamphlet-a4": f"{stem}-pamphlet-a4.pdf",
             "pamphlet-letter": f"{stem}-pamphlet-letter.pdf",
-            "cover": f"{stem}-cover.png"}
+            "cover": f"{stem}-cover.png", "proof": f"{stem}-pamphlet-sheet1.png"}
 
 
 class Progress:
@@ -66,8 +66,11 @@ def _last_commit(path):
     return result.stdout.strip() if result.returncode == 0 else ""
 
 
-def build(source, out_dir):
-    """Build, verify and install the four outputs of `source` in `out_dir`; return their paths."""
+def build(source, out_dir, *, sums=True):
+    """Build, verify and install the outputs of `source` in `out_dir`; return their paths.
+
+    With `sums`, out_dir/SHA256SUMS is updated (a library build does it once, after
+    all its workers)."""
     step = Progress(6)
     step("Checking the manuscript")
     ms, warnings = check(source)
@@ -77,12 +80,12 @@ def build(source, out_dir):
     out_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=".samizdat-", dir=out_dir) as tmp:
         made = make_all(ms, Path(tmp), step)
-        return install(made, out_dir)
+        return install(made, out_dir, sums=sums)
 
 
 def make_all(ms, tmp, step):
     """Run every stage into `tmp` and verify the results; return {kind: temp path}."""
-    from . import cover, epub, impose, pdf, verify
+    from . import cover, epub, impose, library, pdf, verify
 
     names = outputs(ms.stem)
     paths = {kind: tmp / name for kind, name in names.items()}
@@ -99,6 +102,7 @@ def make_all(ms, tmp, step):
     step("Pamphlets (A4, Letter)")
     impose.saddle(paths["pdf"], paths["pamphlet-a4"], sheet=impose.A4)
     impose.saddle(letter_pdf, paths["pamphlet-letter"], sheet=impose.LETTER)
+    library.sheet_proof(paths["pamphlet-a4"], paths["proof"])
     step("Verifying every output")
     findings = [*verify.verify_epub(paths["epub"], ms),
                 *verify.verify_pdf(paths["pdf"], a5, ms),
@@ -111,17 +115,18 @@ def make_all(ms, tmp, step):
     return paths
 
 
-def install(made, out_dir):
+def install(made, out_dir, *, sums=True):
     """Rename every verified output into `out_dir` (same filesystem: atomic each), then
     update `out_dir/SHA256SUMS`."""
     installed = {}
-    sums = {path.name: _sha256(path) for path in made.values()}
+    digests = {path.name: _sha256(path) for path in made.values()}
     for kind, path in made.items():
         target = out_dir / path.name
         os.chmod(path, 0o644)
         os.replace(path, target)
         installed[kind] = target
-    write_sums(out_dir, sums)
+    if sums:
+        write_sums(out_dir, digests)
     log.info("Wrote %s", ", ".join(str(p) for p in installed.values()))
     return installed
 
@@ -144,3 +149,135 @@ def write_sums(out_dir, sums):
     temp = out_dir / ".SHA256SUMS.tmp"
     temp.write_text("".join(f"{known[n]}  {n}\n" for n in sorted(known)), encoding="utf-8")
     os.replace(temp, path)
+
+
+# --- many manuscripts: a library -------------------------------------------------
+
+CACHE = ".samizdat"
+
+
+def build_library(sources, out_dir, *, jobs=None):
+    """Build every manuscript in `sources` into `out_dir`, in parallel, skipping those
+    whose inputs are unchanged; then write one catalog.xml and index.html for all.
+
+    Returns ({stem: Book}, [findings of the manuscripts that failed]); a failure does
+    not stop or damage the others.
+    """
+    from concurrent.futures import ProcessPoolExecutor
+
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    sources = [Path(s) for s in sources]
+    _refuse_duplicate_stems(sources)
+    workers = max(1, min(jobs or os.cpu_count() or 1, len(sources)))
+    if workers == 1:
+        results = [build_cached(s, out_dir) for s in sources]
+    else:
+        with ProcessPoolExecutor(workers) as pool:
+            results = list(pool.map(build_cached, sources, [out_dir] * len(sources)))
+    books = {book.stem: book for book, _ in results if book}
+    failures = [f for _, findings in results for f in findings]
+    if books:
+        write_sums(out_dir, {name: _sha256(out_dir / name) for book in books.values()
+                             for name in book.files.values()})
+        write_library_pages(books.values(), out_dir)
+    return books, failures
+
+
+def _refuse_duplicate_stems(sources):
+    seen = {}
+    for source in sources:
+        if source.stem in seen:
+            raise UserError(Finding("X003", str(source), None,
+                                    f"same name as {seen[source.stem]}: outputs would collide"))
+        seen[source.stem] = source
+
+
+def build_cached(source, out_dir):
+    """(Book, []) for one manuscript, rebuilt only if its inputs changed; (None, findings)
+    if it failed. Runs in a worker process: logging goes through the parent's stderr."""
+    from . import library
+
+    _quiet_libraries()
+    try:
+        key = input_key(source)
+        cached = _read_cache(out_dir, source.stem)
+        if cached and cached["key"] == key and _intact(out_dir, cached["files"]):
+            log.info("%s: unchanged, not rebuilt", source)
+            return library.Book(**cached["book"]), []
+        paths = build(source, out_dir, sums=False)
+        ms = manuscript.load(source)
+        files = {kind: path.name for kind, path in paths.items()}
+        book = library.book_of(ms, files, updated=source_date(ms))
+        _write_cache(out_dir, source.stem, key, book, paths)
+        return book, []
+    except UserError as error:
+        return None, error.findings
+
+
+def input_key(source):
+    """sha256 over everything a build reads: manuscript, styles, Samizdat's code and
+    the versions of the tools it drives."""
+    import pikepdf
+    import weasyprint
+
+    from . import pandoc
+
+    digest = hashlib.sha256(Path(source).read_bytes())
+    roots = [Path(__file__).parent, Path(__file__).resolve().parents[2] / "styles"]
+    for root in roots:
+        for path in sorted(p for p in root.rglob("*") if p.is_file() and
+                           "__pycache__" not in p.parts):
+            digest.update(path.name.encode() + path.read_bytes())
+    digest.update(f"{weasyprint.__version__} {pikepdf.__version__} "
+                  f"{pandoc.executable()}".encode())
+    return digest.hexdigest()
+
+
+def _read_cache(out_dir, stem):
+    import json
+
+    path = out_dir / CACHE / f"{stem}.json"
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def _write_cache(out_dir, stem, key, book, paths):
+    import dataclasses
+    import json
+
+    folder = out_dir / CACHE
+    folder.mkdir(exist_ok=True)
+    record = {"key": key, "book": dataclasses.asdict(book),
+              "files": {p.name: _sha256(p) for p in paths.values()}}
+    temp = folder / f".{stem}.json.tmp"
+    temp.write_text(json.dumps(record, indent=1, sort_keys=True), encoding="utf-8")
+    os.replace(temp, folder / f"{stem}.json")
+
+
+def _intact(out_dir, files):
+    return all((out_dir / name).is_file() and _sha256(out_dir / name) == digest
+               for name, digest in files.items())
+
+
+def write_library_pages(books, out_dir):
+    """catalog.xml and index.html for `books`, each written to a temp file and renamed."""
+    from . import library
+
+    books = list(books)
+    proof = next((b.files["proof"] for b in sorted(books, key=lambda b: b.stem)
+                  if "proof" in b.files), None)
+    for name, write in (("catalog.xml", lambda tmp: library.catalog(books, tmp)),
+                        ("index.html", lambda tmp: library.index_page(
+                            books, tmp, folder=out_dir, proof=proof))):
+        temp = out_dir / f".{name}.tmp"
+        write(temp)
+        os.replace(temp, out_dir / name)
+    log.info("Wrote %s and %s", out_dir / "catalog.xml", out_dir / "index.html")
+
+
+def _quiet_libraries():
+    for noisy in ("weasyprint", "fontTools", "pikepdf", "pikepdf._core"):
+        logging.getLogger(noisy).setLevel(logging.ERROR)

@@ -1,0 +1,223 @@
+"""Library stage: what readers and libraries find next to the books.
+
+- `catalog.xml`: an OPDS 1.2 acquisition feed (Atom) listing every book with its
+  metadata, cover and download links, for e-reader apps and static web servers;
+- `index.html`: a plain download page with the same books, the Anti-Copyright
+  notice and how to print the pamphlet, with a picture of its first sheet.
+Both are made from `Book` records, so they always list the same files.
+"""
+
+import html
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from lxml import etree
+
+ATOM = "http://www.w3.org/2005/Atom"
+DCTERMS = "http://purl.org/dc/terms/"
+OPDS = "http://opds-spec.org/2010/catalog"
+ACQUISITION = "application/atom+xml;profile=opds-catalog;kind=acquisition"
+OPEN_ACCESS = "http://opds-spec.org/acquisition/open-access"
+# kind -> (media type, what it is for)
+FILES = {
+    "epub": ("application/epub+zip", "EPUB for e-readers and phones"),
+    "pdf": ("application/pdf", "PDF (A5) for reading on screen or printing single pages"),
+    "pamphlet-a4": ("application/pdf", "Pamphlet to print on A4: duplex, short edge, fold, "
+                    "staple"),
+    "pamphlet-letter": ("application/pdf", "Pamphlet to print on US Letter: duplex, short "
+                        "edge, fold, staple"),
+}
+
+
+@dataclass
+class Book:
+    """One built text: its metadata (plain strings) and its files in the output folder."""
+
+    stem: str
+    title: str
+    author: str
+    identifier: str
+    updated: str
+    subtitle: str = ""
+    lang: str = ""
+    date: str = ""
+    rights: str = ""
+    publisher: str = ""
+    description: str = ""
+    subjects: list = field(default_factory=list)
+    files: dict = field(default_factory=dict)  # kind -> file name
+
+
+def book_of(ms, files, *, updated):
+    """The Book record of manuscript `ms` whose outputs are `files` {kind: file name}."""
+    return Book(stem=ms.stem, title=ms.plain("title"), subtitle=ms.plain("subtitle"),
+                author=ms.plain("author"), identifier=ms.plain("identifier") or
+                f"urn:samizdat:{ms.stem}", updated=updated, lang=ms.plain("lang"),
+                date=ms.plain("date"), rights=ms.plain("rights"),
+                publisher=ms.plain("publisher"), description=ms.plain("description"),
+                subjects=ms.plain_list("subject"), files=dict(files))
+
+
+# --- OPDS catalog --------------------------------------------------------------
+
+def catalog(books, out, *, title="Samizdat library"):
+    """Write the OPDS 1.2 acquisition feed of `books` to `out`; return `out`."""
+    feed = etree.Element(f"{{{ATOM}}}feed", nsmap={None: ATOM, "dc": DCTERMS, "opds": OPDS})
+    _text(feed, "id", "urn:samizdat:catalog:" + "+".join(sorted(b.stem for b in books)))
+    _text(feed, "title", title)
+    _text(feed, "updated", max((b.updated for b in books), default="1970-01-01T00:00:00Z"))
+    _text(etree.SubElement(feed, f"{{{ATOM}}}author"), "name", "Samizdat")
+    for rel in ("self", "start"):
+        _link(feed, rel, "catalog.xml", ACQUISITION)
+    for book in sorted(books, key=lambda b: (b.title.lower(), b.stem)):
+        feed.append(_entry(book))
+    data = etree.tostring(feed, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+    Path(out).write_bytes(data)
+    return Path(out)
+
+
+def _entry(book):
+    entry = etree.Element(f"{{{ATOM}}}entry")
+    _text(entry, "title", book.title + (f": {book.subtitle}" if book.subtitle else ""))
+    _text(entry, "id", book.identifier)
+    _text(entry, "updated", book.updated)
+    _text(etree.SubElement(entry, f"{{{ATOM}}}author"), "name", book.author)
+    for tag, value in (("language", book.lang), ("issued", book.date),
+                       ("publisher", book.publisher)):
+        if value:
+            etree.SubElement(entry, f"{{{DCTERMS}}}{tag}").text = value
+    if book.rights:
+        _text(entry, "rights", book.rights)
+    if book.description:
+        _text(entry, "summary", book.description)
+    for subject in book.subjects:
+        etree.SubElement(entry, f"{{{ATOM}}}category", term=subject, label=subject)
+    if "cover" in book.files:
+        for rel in ("http://opds-spec.org/image", "http://opds-spec.org/image/thumbnail"):
+            _link(entry, rel, book.files["cover"], "image/png")
+    for kind, (media_type, purpose) in FILES.items():
+        if kind in book.files:
+            _link(entry, OPEN_ACCESS, book.files[kind], media_type, title=purpose)
+    return entry
+
+
+def _text(parent, tag, value):
+    element = etree.SubElement(parent, f"{{{ATOM}}}{tag}")
+    element.text = value
+    return element
+
+
+def _link(parent, rel, href, media_type, **extra):
+    return etree.SubElement(parent, f"{{{ATOM}}}link", rel=rel, href=href, type=media_type,
+                            **extra)
+
+
+# --- download page --------------------------------------------------------------
+
+PAGE = """<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{title}</title>
+<link rel="alternate" type="{feed_type}" href="catalog.xml" title="OPDS catalog">
+<style>
+body {{ font: 17px/1.5 Georgia, serif; max-width: 46rem; margin: 2rem auto; padding: 0 1rem;
+       color: #1c1816; background: #faf7f0; }}
+article {{ display: flex; gap: 1.5rem; margin: 2rem 0; align-items: flex-start; }}
+article img.cover {{ width: 10rem; height: auto; box-shadow: 0 1px 4px #0004; }}
+h1 {{ font-weight: normal; }} h2 {{ margin: 0; font-weight: normal; }}
+.author {{ margin: .2rem 0 .8rem; font-style: italic; }}
+ul.files {{ padding-left: 1.1rem; }} .size {{ color: #555; white-space: nowrap; }}
+.rights {{ font-variant: small-caps; }}
+figure {{ margin: 1rem 0; }} figure img {{ max-width: 100%; border: 1px solid #ccc; }}
+</style>
+</head>
+<body>
+<h1>{title}</h1>
+{books}
+<section id="printing">
+<h2>Printing the pamphlet</h2>
+<ol>
+<li>Print the pamphlet PDF for your paper (A4 or US Letter) <strong>double-sided, flipping on
+the short edge</strong>, at <strong>actual size</strong> (100&nbsp;%, not “fit to page”).</li>
+<li>Keep the sheets in order and fold the stack in half along the middle.</li>
+<li>Staple twice on the fold.</li>
+</ol>
+{proof}
+</section>
+<p>Catalog for e-reader apps (OPDS): <a href="catalog.xml">catalog.xml</a></p>
+</body>
+</html>
+"""
+
+BOOK = """<article id="{stem}">
+{cover}<div>
+<h2>{title}</h2>
+{subtitle}<p class="author">{author}</p>
+<ul class="files">
+{files}
+</ul>
+<p class="rights">{rights}</p>
+</div>
+</article>"""
+
+
+def index_page(books, out, *, folder, title="Samizdat library", proof=None):
+    """Write the download page of `books` (files in `folder`) to `out`; return `out`.
+
+    `proof`: file name of a picture of a pamphlet's first sheet."""
+    e = html.escape
+    articles = []
+    for book in sorted(books, key=lambda b: (b.title.lower(), b.stem)):
+        files = "\n".join(
+            f'<li><a href="{e(book.files[kind])}" type="{media}">{e(book.files[kind])}</a> '
+            f'<span class="size">({_size(Path(folder) / book.files[kind])})</span> – '
+            f"{e(purpose)}</li>"
+            for kind, (media, purpose) in FILES.items() if kind in book.files)
+        cover = (f'<img class="cover" src="{e(book.files["cover"])}" '
+                 f'alt="Cover of {e(book.title)}" width="400" height="600">\n'
+                 if "cover" in book.files else "")
+        articles.append(BOOK.format(
+            stem=e(book.stem), cover=cover, title=e(book.title), author=e(book.author),
+            subtitle=f"<p>{e(book.subtitle)}</p>\n" if book.subtitle else "",
+            files=files, rights=e(book.rights)))
+    figure = (f'<figure><img src="{e(proof)}" alt="The first sheet of the pamphlet, front '
+              'and back: the back cover and the title page side by side, then the inside">'
+              "<figcaption>The first sheet: front above, back below.</figcaption></figure>"
+              if proof else "")
+    page = PAGE.format(title=e(title), feed_type=ACQUISITION, books="\n".join(articles),
+                       proof=figure)
+    Path(out).write_text(page, encoding="utf-8")
+    return Path(out)
+
+
+def _size(path):
+    size = path.stat().st_size
+    return f"{size / 1024:.0f} KB" if size < 1024 * 1024 else f"{size / 1024 / 1024:.1f} MB"
+
+
+# --- proof picture ----------------------------------------------------------------
+
+def sheet_proof(pamphlet, out, *, dpi=60):
+    """PNG of the pamphlet's first sheet, front above back, rendered with PDFium."""
+    import pypdfium2
+    from PIL import Image
+
+    document = pypdfium2.PdfDocument(str(pamphlet))
+    try:
+        sides = [document[i].render(scale=dpi / 72).to_pil() for i in range(min(2, len(document)))]
+    finally:
+        document.close()
+    gap = 12
+    sheet = Image.new("RGB", (max(s.width for s in sides),
+                              sum(s.height for s in sides) + gap * (len(sides) - 1)), "white")
+    y = 0
+    for side in sides:
+        sheet.paste(side, (0, y))
+        y += side.height + gap
+    buffer = io.BytesIO()
+    sheet.save(buffer, format="PNG")
+    Path(out).write_bytes(buffer.getvalue())
+    return Path(out)
