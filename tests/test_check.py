@@ -79,7 +79,7 @@ def scan(text):
 
 def test_continuation_paragraphs_belong_to_the_note():
     calls, notes = scan("A.[^1]\n\n[^1]: First.\n\n    Second.[^2]\n\n\tThird.\n\nBody.[^3]\n")
-    assert notes == {"1": ["First.", "    Second.[^2]", "\tThird."]}
+    assert notes == {"1": ["First.", "", "    Second.[^2]", "", "\tThird."]}
     assert calls == [("1", 1, None), ("2", 5, "1"), ("3", 9, None)]
 
 
@@ -126,6 +126,38 @@ def test_calls_in_code_comments_or_escaped_are_text(text):
     ("Text\\\\[^1]", [("1", 1, None)]),  # an escaped backslash, then a real call
 ])
 def test_calls_beside_code_and_comments_count(text, calls):
+    assert scan(text)[0] == calls
+
+
+def test_empty_definition_takes_the_next_paragraph():
+    # pandoc reads on past one blank line after an empty `[^1]:`
+    found = lint.scan_notes("A.[^1]\n\n[^1]:\n\nSwallowed.[^2]\n")
+    assert [(d.text, d.swallowed) for d in found.definitions] == [(["", "", "Swallowed.[^2]"], 5)]
+    assert found.calls[-1] == ("2", 5, "1")
+
+
+@pytest.mark.parametrize("text", ["A.[^1]\n\n[^1]:\n\n\nBody.\n", "A.[^1]\n\n[^1]:\n\n    Note.\n",
+                                  "A.[^1]\n\n[^1]:\n    Note.\n"])
+def test_empty_definition_swallows_nothing_else(text):
+    assert [d.swallowed for d in lint.scan_notes(text).definitions] == [None]
+
+
+def test_line_starting_with_a_label_ends_the_note():
+    calls, notes = scan("A.[^1]\n\n[^1]: x\n  [^2] is body text.\n")
+    assert notes == {"1": ["x"]} and calls[-1] == ("2", 4, None)
+
+
+@pytest.mark.parametrize("text, calls", [
+    ("# A\n    code[^1]\n", []),                            # indented code after a heading
+    ("A\n\n    code[^1]\n[^2]: x\n", []),                  # a definition may follow code
+    ("- A\n\n    more[^1]\n", [("1", 3, None)]),          # a list paragraph, not code
+    ("A\n- B\n\n    code[^1]\n", []),                     # no list without a blank line
+    ("A\n# B[^1]\n[^2]: x\n", [("1", 2, None), ("2", 3, None)]),  # no heading either
+    ("A\n~~~\n[^1]\n~~~\n", [("1", 3, None)]),             # a tilde fence cannot break in
+    ("A\n```\n[^1]\n```\n", []),                          # a backtick fence can
+    ("```\n[^1]\n", [("1", 2, None)]),                      # an unclosed fence is text
+])
+def test_blocks_as_pandoc_reads_them(text, calls):
     assert scan(text)[0] == calls
 
 

@@ -28,8 +28,10 @@ LICENCE = re.compile(
     re.IGNORECASE)
 DEFINITION = re.compile(r"^ {0,3}\[\^([^\]\[\s]+)\]:[ \t]?(.*)$")
 CALL = re.compile(r"\[\^([^\]\[\s]+)\]")
+MARKER = re.compile(r"^ {0,3}\[\^[^\]\[\s]+\]")  # a line starting so ends a note's paragraph
 FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 HEADING = re.compile(r"^ {0,3}#{1,6}(\s|$)")
+LIST_ITEM = re.compile(r"^ {0,3}([-+*]|\d+[.)]|[A-Za-z#][.)])(\s|$)")
 INDENT = ("    ", "\t")
 # What pandoc never reads as a call: a backslash escape, a code span (its closing run
 # of backticks exactly as long as the opening one), the start of an HTML comment.
@@ -43,6 +45,7 @@ class NoteDef:
     label: str
     line: int
     text: list = field(default_factory=list)
+    swallowed: int | None = None  # the unindented paragraph an empty `[^label]:` took
 
 
 @dataclass
@@ -64,79 +67,128 @@ def scan_notes(text, first_line=1):
     """Find note calls and definitions in Markdown `text` the way pandoc reads them.
 
     Lines are numbered from `first_line` (the line after the YAML block). A call in
-    code (fenced block or code span), in an HTML comment or escaped (`\\[^1]`) is
-    text. A definition only counts where a block may start (not straight after a
-    paragraph line, where pandoc reads it as text), and runs on through the lines
-    that follow it and through later paragraphs indented four spaces or a tab.
+    code (fenced or indented block, code span), in an HTML comment or escaped
+    (`\\[^1]`) is text. A definition counts only where a block may start (not
+    straight after a paragraph line: pandoc reads it as more of the paragraph). It
+    runs on through the lines after it up to a blank line or a line starting with a
+    note label, then through each later paragraph indented four spaces or a tab.
     """
-    reader = _NoteReader()
-    for number, line in enumerate(text.splitlines()[first_line - 1:], first_line):
-        reader.feed(number, line)
-    return reader.scan
+    return _NoteReader(text.splitlines()[first_line - 1:], first_line).read()
 
 
 class _NoteReader:
-    """The line-by-line state of `scan_notes`."""
+    """Reads the body block by block; each note definition is read as a whole."""
 
-    def __init__(self):
+    def __init__(self, lines, first_line):
+        self.lines, self.first = lines, first_line
         self.scan = NoteScan()
-        self.fence = None      # the opening run of an open fenced code block
         self.comment = False   # inside an HTML comment
-        self.note = None       # the NoteDef whose text this line may continue
-        self.blank = True      # the previous line was blank
-        self.opens = True      # a definition may start on this line
+        self.code = False      # the previous line was in an indented code block
+        self.list = False      # in a list, where indented paragraphs are not code
 
-    def feed(self, number, line):
-        """Read one line."""
-        if self.fence:
-            self._in_fence(line)
-        elif self.comment:
-            self._calls(number, line, self.note)  # only looks past the comment's end
-        elif not line.strip():
-            self.blank = self.opens = True
-        elif self._open_fence(line):
-            self.blank = False
-        else:
-            self._text(number, line)
-            self.blank = False
+    def read(self):
+        """The NoteScan of all the lines."""
+        at, starts = 0, True  # `starts`: a block (so a definition) may start at line `at`
+        while at < len(self.lines):
+            at, starts = self._block(at, starts)
+        return self.scan
 
-    def _text(self, number, line):
-        match = DEFINITION.match(line) if self.opens else None
+    def _block(self, at, starts):
+        """Read what starts at line `at`; return (next line, may a block start there)."""
+        line = self.lines[at]
+        if self.comment or not line.strip():
+            self._calls(at, line, None)  # past a comment's end only
+            return at + 1, starts or not line.strip()
+        match = DEFINITION.match(line) if starts else None
         if match:
-            self.note = NoteDef(match[1], number, [match[2]])
-            self.scan.definitions.append(self.note)
-            self._calls(number, match[2], self.note)
-        elif self.note and (not self.blank or line.startswith(INDENT)):
-            self.note.text.append(line)  # a lazy line or an indented paragraph of the note
-            self._calls(number, line, self.note)
-        else:
-            self.note = None
-            self.opens = bool(HEADING.match(line))  # a heading is a whole block
-            self._calls(number, line, None)
+            self.code = self.list = False
+            return self._note(at, match), True
+        end = self._fence_end(at, len(self.lines), starts)
+        if end is not None:
+            self.code = False
+            return end + 1, True
+        return at + 1, self._text(at, line, starts)
 
-    def _open_fence(self, line):
-        """Open a fenced code block if `line` starts one, in the body or in the note."""
-        in_note = self.note and self.blank and line.startswith(INDENT)
-        match = FENCE.match(_dedent(line) if in_note else line)
-        if match:
-            self.fence = match[1]
-            if self.blank and not in_note:
-                self.note = None  # an unindented block after a blank line ends the note
-        return bool(match)
+    def _text(self, at, line, starts):
+        """A line of a paragraph, heading, list or indented code; True if a block may follow."""
+        indented = line.startswith(INDENT)
+        self.code = indented and not self.list and (starts or self.code)
+        if self.code:
+            return True
+        if starts and not indented:
+            # a list needs a blank line before it (one glued to a paragraph is text)
+            self.list = bool(LIST_ITEM.match(line))
+        self._calls(at, line, None)
+        # A heading is a whole block, but only where a block starts: pandoc reads a
+        # '#' line straight after a paragraph line as more of the paragraph.
+        return starts and bool(HEADING.match(line))
 
-    def _in_fence(self, line):
-        closing = line.strip()
-        if closing and set(closing) == {self.fence[0]} and len(closing) >= len(self.fence):
-            self.fence, self.opens, self.blank = None, True, False
+    def _note(self, at, match):
+        """Read the note defined on line `at`; return the line after it."""
+        note = NoteDef(match[1], self.first + at, [match[2]])
+        self.scan.definitions.append(note)
+        end = self._note_end(at, match[2])
+        if not match[2].strip() and at + 2 < end and not self.lines[at + 2].startswith(INDENT):
+            note.swallowed = self.first + at + 2
+        note.text += self.lines[at + 1:end]
+        self._note_calls(note, at, end, match[2])
+        return end
 
-    def _calls(self, number, text, note):
+    def _note_end(self, at, first):
+        """The line after the note whose `[^label]:` is on line `at`, `first` the rest of it."""
+        lines, end = self.lines, at + 1
+        if not first.strip() and end < len(lines) and not lines[end].strip():
+            end += 1  # pandoc reads on past one blank line after an empty `[^label]:`
+        end = self._lazy_end(end)
+        while True:
+            after = end
+            while after < len(lines) and not lines[after].strip():
+                after += 1
+            if after in (end, len(lines)) or not lines[after].startswith(INDENT):
+                return end
+            end = self._lazy_end(after + 1)  # an indented paragraph of the note
+
+    def _lazy_end(self, at):
+        """The first line from `at` that is blank or starts with a note label."""
+        while at < len(self.lines) and self.lines[at].strip() and not MARKER.match(self.lines[at]):
+            at += 1
+        return at
+
+    def _note_calls(self, note, at, end, first):
+        """The calls inside the note on lines `at` to `end`, skipping its fenced code."""
+        self._calls(at, first, note)
+        inner = at + 1
+        while inner < end:
+            fence = self._fence_end(inner, end, True, _dedent)
+            if fence is None:
+                self._calls(inner, self.lines[inner], note)
+            inner = (fence if fence is not None else inner) + 1
+
+    def _fence_end(self, at, limit, starts, dedent=lambda line: line):
+        """Line of the closing fence if a fenced code block opens at line `at`, else None.
+
+        pandoc needs the closing fence (before `limit`), and lets only a backtick
+        fence break into a paragraph."""
+        match = FENCE.match(dedent(self.lines[at]))
+        if not match or not (starts or match[1][0] == "`"):
+            return None
+        run = match[1]
+        for end in range(at + 1, limit):
+            closing = self.lines[end].strip()
+            if closing and set(closing) == {run[0]} and len(closing) >= len(run):
+                return end
+        return None
+
+    def _calls(self, at, text, note):
         visible, self.comment = _visible(text, self.comment)
         for label in CALL.findall(visible):
-            self.scan.calls.append((label, number, note.label if note else None))
+            self.scan.calls.append((label, self.first + at, note.label if note else None))
 
 
 def _dedent(line):
-    return line[1:] if line.startswith("\t") else line[4:]
+    if line.startswith("\t"):
+        return line[1:]
+    return line[4:] if line.startswith("    ") else line
 
 
 def _visible(text, comment):
@@ -174,6 +226,12 @@ def check_notes(ms):
             findings.append(Finding("N004", name, note.line,
                                     f"note [^{note.label}] is empty: write its text after "
                                     f"'[^{note.label}]:'"))
+        elif note.swallowed:
+            findings.append(Finding("N004", name, note.line,
+                                    f"note [^{note.label}] is empty on its line, so pandoc "
+                                    f"takes the paragraph at line {note.swallowed} as its "
+                                    "text: indent that paragraph by four spaces if it "
+                                    "belongs to the note"))
     findings += _call_findings(name, scan, defined)
     called = {label for label, _, inside in scan.calls if not inside}
     for label, note in defined.items():

@@ -159,6 +159,11 @@ def _parse_yaml(block, name):
     """The YAML `block` parsed, or F003 at the line of the problem (in the whole file)."""
     try:
         return yaml.load(block, Loader=_Loader)
+    except yaml.reader.ReaderError as error:  # a character YAML forbids, such as a control
+        line = block[:error.position].count("\n") + 2
+        char = error.character if isinstance(error.character, int) else ord(error.character)
+        raise UserError(Finding("F003", name, line, f"YAML does not parse: character "
+                                f"U+{char:04X} is not allowed in YAML")) from None
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         line = mark.line + 2 if mark else 1  # + 1 for the opening '---', + 1 as lines count from 1
