@@ -26,14 +26,36 @@ def parser():
     return top
 
 
-def main(argv=None):
-    """Entry point: returns the exit status."""
-    args = parser().parse_args(argv)
-    logging.basicConfig(level=logging.WARNING if getattr(args, "quiet", False) else logging.INFO,
-                        format="%(message)s", stream=sys.stderr)
+class _Stderr(logging.StreamHandler):
+    """A handler writing to sys.stderr as it is at each message, not as it was when the
+    handler was made: main() may run many times in one process (tests swap stderr)."""
+
+    @property
+    def stream(self):
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _):
+        pass
+
+
+def setup_logging(quiet=False):
+    """Progress lines (or, if `quiet`, only warnings) to stderr as plain messages."""
+    root = logging.getLogger()
+    if not any(isinstance(h, _Stderr) for h in root.handlers):
+        handler = _Stderr()
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        root.addHandler(handler)
+    root.setLevel(logging.WARNING if quiet else logging.INFO)
     logging.getLogger("weasyprint").setLevel(logging.ERROR)
     for noisy in ("fontTools", "pikepdf", "pikepdf._core"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def main(argv=None):
+    """Entry point: returns the exit status."""
+    args = parser().parse_args(argv)
+    setup_logging(quiet=getattr(args, "quiet", False))
     try:
         return run(args)
     except UserError as error:

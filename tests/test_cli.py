@@ -1,0 +1,102 @@
+"""The command line: argv -> exit status and stderr, never a traceback for bad input."""
+
+import re
+import subprocess
+import sys
+
+import pytest
+
+from conftest import ROOT
+from samizdat import cli
+
+SAMIZDAT = ROOT / ".venv" / "bin" / "samizdat"
+N001 = "tests/check/n001-call-never-defined/in.md"
+N001_LINE = ("N001 tests/check/n001-call-never-defined/in.md:10: note [^2] is called but "
+             "never defined: add a line '[^2]: ...'")
+
+# (argv, exit status, stderr: the exact lines, or a regex searched in the whole of it)
+CASES = {
+    "no arguments": ([], 2, re.compile(r"^usage: samizdat .*required: command$", re.S)),
+    "unknown command": (["print", "x.md"], 2, re.compile(r"invalid choice: 'print'")),
+    "check without a file": (["check"], 2, re.compile(r"required: source")),
+    "check, two files": (["check", "a.md", "b.md"], 2, re.compile(r"unrecognized arguments: b.md")),
+    "check a missing file": (["check", "nowhere.md"], 1,
+                             ["F000 nowhere.md: cannot read: No such file or directory"]),
+    "check a folder": (["check", "tests/check"], 1,
+                       ["F000 tests/check: cannot read: Is a directory"]),
+    "check the real manuscript": (["check", "manuscript/workers-power.md"], 0, []),
+    "check, warning only": (["check", "tests/check/m004-no-identifier/in.md"], 0,
+                            re.compile(r"^M004 [^\n]*in\.md:1: [^\n]*\n$")),
+    "check, errors": (["check", N001], 1, [N001_LINE]),
+    "build a bad manuscript, quiet": (["build", N001, "--out", "{out}", "-q"], 1, [N001_LINE]),
+    "build a bad manuscript": (["build", N001, "--out", "{out}"], 1,
+                               ["Step 1/6 – Checking the manuscript…", N001_LINE]),
+    "build a missing file": (["build", "nowhere.md", "--out", "{out}", "-q"], 1,
+                             ["F000 nowhere.md: cannot read: No such file or directory"]),
+    "build into a file": (["build", "manuscript/workers-power.md", "--out", "README.md", "-q"], 1,
+                          ["X002 README.md: File exists"]),
+}
+
+
+def invoke(argv, capsys):
+    """(exit status, stderr) of cli.main(argv), SystemExit (argparse) included."""
+    try:
+        status = cli.main(argv)
+    except SystemExit as leave:
+        status = leave.code
+    return status, capsys.readouterr().err
+
+
+def snapshot(folder):
+    """{relative path: bytes} of every file under `folder`."""
+    return {p.relative_to(folder): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture
+def out(tmp_path):
+    """An output folder holding an earlier build, which a failed build must leave alone."""
+    folder = tmp_path / "out"
+    (folder / "old").mkdir(parents=True)
+    (folder / "in.epub").write_bytes(b"PK\x03\x04 an earlier EPUB")
+    (folder / "old" / "in.pdf").write_bytes(b"%PDF-1.7 an earlier PDF")
+    return folder
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_cli(name, capsys, monkeypatch, out):
+    argv, status, stderr = CASES[name]
+    argv = [arg.replace("{out}", str(out)) for arg in argv]
+    monkeypatch.chdir(ROOT)
+    before = snapshot(out)
+    got_status, got = invoke(argv, capsys)
+    assert "Traceback" not in got
+    assert got_status == status
+    if isinstance(stderr, re.Pattern):
+        assert stderr.search(got), got
+    else:
+        assert got.splitlines() == stderr
+    assert snapshot(out) == before
+
+
+def test_failed_build_creates_no_output_folder(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(ROOT)
+    assert invoke(["build", N001, "--out", str(tmp_path / "new"), "-q"], capsys)[0] == 1
+    assert not (tmp_path / "new").exists()
+
+
+@pytest.mark.parametrize("argv, status, first", [
+    ([str(SAMIZDAT), "check", "manuscript/workers-power.md"], 0, None),
+    ([str(SAMIZDAT), "check", N001], 1, N001_LINE),
+    ([str(SAMIZDAT), "check", "tests/check/f001-not-utf8/in.md"], 1, "F001 "),
+    ([sys.executable, "-m", "samizdat", "check", "tests/check/f003-yaml-does-not-parse/in.md"],
+     1, "F003 "),
+])
+def test_installed_entry_point(argv, status, first):
+    """The real executable: same lines, nothing on stdout, no traceback."""
+    proc = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True)
+    assert (proc.returncode, proc.stdout) == (status, "")
+    assert "Traceback" not in proc.stderr
+    if first is None:
+        assert proc.stderr == ""
+    else:
+        assert proc.stderr.splitlines()[0].startswith(first)
