@@ -25,16 +25,21 @@ def saddle_position(side, slot, total):
 
 def unimpose(pamphlet):
     """A PDF (bytes) of the pages placed on the pamphlet's sheet sides, put back in
-    reading order by the saddle rule; blank slots are left out."""
+    reading order by the saddle rule; blank slots are left out. A page drawn turned
+    180° (a long-edge back) is put back upright; clipping (creep) is ignored."""
     with pikepdf.open(pamphlet) as src, pikepdf.new() as out:
         total = 2 * len(src.pages)
         placed = {}
         for side_number, side in enumerate(src.pages):
             half = float(side.mediabox[2]) / 2
             content = side.Contents.read_bytes().decode("latin-1")
-            for x, name in re.findall(r"q 1 0 0 1 ([-\d.]+) [-\d.]+ cm (/\w+) Do", content):
-                slot = 0 if float(x) < half else 1
-                placed[saddle_position(side_number, slot, total)] = side.Resources.XObject[name]
+            for a, x, name in re.findall(
+                    r"(?:q |W n )(-?1) 0 0 \1 ([-\d.]+) [-\d.]+ cm (/\w+) Do", content):
+                form = side.Resources.XObject[name]
+                centre = float(x) + sum(float(v) for v in form.BBox[::2]) / 2 * int(a)
+                # on a turned side the booklet's left page is drawn on the right
+                slot = int(centre >= half) ^ (a == "-1")
+                placed[saddle_position(side_number, slot, total)] = form
         for position in sorted(placed):
             form = placed[position]
             bbox = [float(v) for v in form.BBox]

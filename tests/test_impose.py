@@ -1,6 +1,9 @@
 """Saddle-stitch imposition: order, blanks, unscaled placement, sheet size, same bytes."""
 
 import hashlib
+import re
+import shutil
+import subprocess
 
 import pikepdf
 import pytest
@@ -99,3 +102,274 @@ def test_verify_sees_the_wrong_sheet(tmp_path):
     out = impose.saddle(source, tmp_path / "out.pdf", sheet=impose.LETTER)
     codes = [f.code for f in verify.verify_pamphlet(out, source, sheet=impose.A4)]
     assert "I002" in codes
+
+
+# --- duplex, creep, marks ------------------------------------------------------
+
+PLACED = re.compile(r"q ((?:[-\d.]+ ){4}re W n )?"
+                    r"(-?1) 0 0 (-?1) ([-\d.]+) ([-\d.]+) cm (/\w+) Do Q")
+
+
+def drawn(path):
+    """Per sheet side, read back from the file: [(a, e, f, form digest, clip)] where the
+    matrix is a 0 0 a e f (a = 1 upright, -1 turned 180°)."""
+    sides = []
+    with pikepdf.open(path) as pamphlet:
+        for side in pamphlet.pages:
+            content = side.Contents.read_bytes().decode("latin-1")
+            found = []
+            for clip, a, d, e, f, name in PLACED.findall(content):
+                assert a == d
+                form = side.Resources.XObject[name].read_bytes()
+                found.append((int(a), float(e), float(f), hashlib.sha256(form).hexdigest(),
+                              [float(v) for v in clip.split()[:4]] or None))
+            sides.append(found)
+    return sides
+
+
+def spine_shifts(path, width):
+    """Per sheet side, how far (pt) each page is drawn toward the spine from where an
+    unshifted page would be, measured on the sheet from the matrices in the file."""
+    sheet_w = impose.A4.landscape[0]
+    x0 = (sheet_w - 2 * width) / 2
+    result = []
+    for side in drawn(path):
+        shifts = []
+        for a, e, _, _, _ in side:
+            left = e if a == 1 else e - width  # the page's left edge on the sheet
+            shifts.append(left - x0 if left < sheet_w / 2 - width / 2 else x0 + width - left)
+        result.append(shifts)
+    return result
+
+
+def codes(findings):
+    return [f.code for f in findings]
+
+
+def test_long_edge_turns_every_back_and_keeps_the_order(tmp_path):
+    source = numbered_pdf(tmp_path / "in.pdf", 7)
+    out = impose.saddle(source, tmp_path / "long.pdf", duplex="long")
+    assert [{a for a, *_ in side} for side in drawn(out)] == [{1}, {-1}, {1}, {-1}]
+    assert page_texts(unimpose(out)) == [f"Page{k}" for k in range(1, 8)]
+    assert verify.verify_pamphlet(out, source, sheet=impose.A4, duplex="long") == []
+
+
+def test_long_edge_back_is_the_short_edge_back_turned(tmp_path):
+    """Turned 180° about the centre, every page of a long-edge back lands where the
+    short-edge back has it: the folded booklets are the same."""
+    source = numbered_pdf(tmp_path / "in.pdf", 8)
+    short = drawn(impose.saddle(source, tmp_path / "short.pdf"))
+    long = drawn(impose.saddle(source, tmp_path / "long.pdf", duplex="long"))
+    sheet_w, sheet_h = impose.A4.landscape
+    assert long[0::2] == short[0::2]
+    for long_side, short_side in zip(long[1::2], short[1::2]):
+        turned_back = {(round(sheet_w - e, 3), round(sheet_h - f, 3), digest)
+                       for _, e, f, digest, _ in long_side}
+        assert turned_back == {(round(e, 3), round(f, 3), digest)
+                               for _, e, f, digest, _ in short_side}
+
+
+@pytest.mark.skipif(not shutil.which("pdftoppm"), reason="needs pdftoppm (poppler-utils)")
+def test_long_edge_back_renders_as_the_short_edge_back_upside_down(tmp_path):
+    from PIL import Image, ImageChops, ImageFilter
+
+    html = "".join(f'<p style="break-after: page; font-size: 60pt">P{k}</p>' for k in range(4))
+    HTML(string="<style>@page { size: A5; margin: 10mm }</style>" + html).write_pdf(
+        tmp_path / "in.pdf")
+
+    def back(duplex):
+        out = impose.saddle(tmp_path / "in.pdf", tmp_path / f"{duplex}.pdf", duplex=duplex)
+        subprocess.run(["pdftoppm", "-png", "-r", "36", "-f", "2", "-l", "2", "-singlefile",
+                        out, tmp_path / duplex], check=True)
+        # blurred: turning the raster may move it by a pixel, which is not what is measured
+        return Image.open(tmp_path / f"{duplex}.png").convert("L").filter(
+            ImageFilter.BoxBlur(2))
+
+    def differing(a, b):  # share of pixels that differ by more than a quarter of the range
+        diff = ImageChops.difference(a, b)
+        return sum(diff.histogram()[64:]) / (a.width * a.height)
+
+    short, long = back("short"), back("long")
+    assert differing(short, long) > 0.005  # big text, and none of it where it was
+    assert differing(short, long.rotate(180)) < differing(short, long) / 20
+
+
+def test_verify_sees_the_wrong_duplex_mode(tmp_path):
+    source = numbered_pdf(tmp_path / "in.pdf", 8)
+    short = impose.saddle(source, tmp_path / "short.pdf")
+    long = impose.saddle(source, tmp_path / "long.pdf", duplex="long")
+    # one finding per back: 8 pages are 2 sheets
+    assert codes(verify.verify_pamphlet(short, source, sheet=impose.A4, duplex="long")) == \
+        ["I003", "I003"]
+    assert codes(verify.verify_pamphlet(long, source, sheet=impose.A4)) == ["I003", "I003"]
+
+
+def test_verify_sees_a_front_drawn_turned(tmp_path):
+    source = numbered_pdf(tmp_path / "in.pdf", 8)
+    out = impose.saddle(source, tmp_path / "out.pdf", duplex="long")
+    sheet_w, sheet_h = impose.A4.landscape
+    with pikepdf.open(out, allow_overwriting_input=True) as pamphlet:
+        side = pamphlet.pages[2]  # a front: upright in both modes
+        content = side.Contents.read_bytes().decode()
+        e, f = (float(v) for v in content.splitlines()[0].split()[5:7])
+        turned = f"q -1 0 0 -1 {sheet_w - e:.4f} {sheet_h - f:.4f}"
+        side.Contents = pamphlet.make_stream(
+            content.replace(content.split(" cm")[0], turned, 1).encode())
+        pamphlet.save(out)
+    findings = verify.verify_pamphlet(out, source, sheet=impose.A4, duplex="long")
+    assert codes(findings) == ["I003"] and "sheet side 3" in findings[0].message
+
+
+def test_creep_moves_each_inner_sheet_one_step_toward_the_spine(tmp_path):
+    source = numbered_pdf(tmp_path / "in.pdf", 13)  # 16 pages: 4 sheets, 8 sides
+    out = impose.saddle(source, tmp_path / "out.pdf", creep_mm=0.1)
+    width = 148 * impose.MM
+    step = 0.1 * impose.MM
+    shifts = spine_shifts(out, width)
+    # 0.01 pt: page sizes are read to 0.01 pt, which centres pages 0.002 pt off
+    for index, side in enumerate(shifts):  # side 1 has a blank and one page
+        assert side == pytest.approx([index // 2 * step] * len(side), abs=0.01)
+    assert shifts[-1][0] == pytest.approx(0.850, abs=0.01)  # innermost, in points
+    assert page_texts(unimpose(out)) == [f"Page{k}" for k in range(1, 14)]
+    assert verify.verify_pamphlet(out, source, sheet=impose.A4, creep_mm=0.1) == []
+
+
+def test_creep_on_long_edge_backs_is_mirrored(tmp_path):
+    source = numbered_pdf(tmp_path / "in.pdf", 16)
+    out = impose.saddle(source, tmp_path / "out.pdf", duplex="long", creep_mm=0.25)
+    step = 0.25 * impose.MM
+    shifts = spine_shifts(out, 148 * impose.MM)
+    assert shifts == [pytest.approx([k * step] * 2, abs=0.01) for k in (0, 0, 1, 1, 2, 2, 3, 3)]
+    assert verify.verify_pamphlet(out, source, sheet=impose.A4, duplex="long",
+                                  creep_mm=0.25) == []
+
+
+def test_moved_pages_are_clipped_to_their_half(tmp_path):
+    source = numbered_pdf(tmp_path / "in.pdf", 8)
+    sheet_w, sheet_h = impose.A4.landscape
+    for duplex in ("short", "long"):
+        out = impose.saddle(source, tmp_path / f"{duplex}.pdf", duplex=duplex, creep_mm=0.1)
+        sides = drawn(out)
+        assert all(clip is None for *_, clip in sides[0] + sides[1])  # sheet 0 does not move
+        for a, e, _, _, clip in sides[2] + sides[3]:
+            centre = e + a * 148 * impose.MM / 2
+            half = 0 if centre < sheet_w / 2 else sheet_w / 2
+            assert clip == pytest.approx([half, 0, sheet_w / 2, sheet_h], abs=1e-3)
+
+
+def test_verify_sees_the_wrong_creep(tmp_path):
+    source = numbered_pdf(tmp_path / "in.pdf", 12)
+    out = impose.saddle(source, tmp_path / "out.pdf", creep_mm=0.2)
+    findings = verify.verify_pamphlet(out, source, sheet=impose.A4, creep_mm=0.1)
+    assert set(codes(findings)) == {"I004"}
+    # sheets 1 and 2 are off (sheet 0 never moves), two pages a side, two sides a sheet
+    assert len(findings) == 8 and "wants 0.28 pt" in findings[0].message
+    assert set(codes(verify.verify_pamphlet(out, source, sheet=impose.A4))) == {"I004"}
+
+
+def test_verify_sees_a_moved_page_left_unclipped(tmp_path):
+    source = numbered_pdf(tmp_path / "in.pdf", 8)
+    out = impose.saddle(source, tmp_path / "out.pdf", creep_mm=0.1)
+    with pikepdf.open(out, allow_overwriting_input=True) as pamphlet:
+        side = pamphlet.pages[3]
+        content = side.Contents.read_bytes()
+        side.Contents = pamphlet.make_stream(re.sub(rb"q [-\d. ]+ re W n ", b"q ", content, 1))
+        pamphlet.save(out)
+    findings = verify.verify_pamphlet(out, source, sheet=impose.A4, creep_mm=0.1)
+    assert codes(findings) == ["I004"] and "not clipped" in findings[0].message
+
+
+@pytest.mark.parametrize("options", [{"duplex": "both"}, {"creep_mm": -0.1},
+                                     {"creep_mm": float("nan")}])
+def test_bad_options_are_refused(tmp_path, options):
+    source = numbered_pdf(tmp_path / "in.pdf", 4)
+    with pytest.raises(ValueError):
+        impose.saddle(source, tmp_path / "out.pdf", **options)
+
+
+MARK = re.compile(r"([-\d.]+) ([-\d.]+) m ([-\d.]+) ([-\d.]+) l")
+
+
+def marks_of(path):
+    """Per sheet side: (line width, [(x1, y1, x2, y2)], trim, bleed, art box), from the file."""
+    result = []
+    with pikepdf.open(path) as pamphlet:
+        for side in pamphlet.pages:
+            content = side.Contents.read_bytes().decode("latin-1")
+            width = re.search(r"([\d.]+) w\b", content)
+            boxes = [[round(float(v), 3) for v in side.obj[key]]
+                     for key in ("/TrimBox", "/BleedBox", "/ArtBox")]
+            result.append((float(width.group(1)) if width else None,
+                           [tuple(map(float, m)) for m in MARK.findall(content)], *boxes))
+    return result
+
+
+def outside(segment, box, half_width):
+    """Whether the stroked segment stays off the box's inside (touching its edge is off)."""
+    x1, y1, x2, y2 = segment
+    return (max(x1, x2) + half_width <= box[0] or min(x1, x2) - half_width >= box[2]
+            or max(y1, y2) + half_width <= box[1] or min(y1, y2) - half_width >= box[3])
+
+
+def within(segment, box, half_width):
+    x1, y1, x2, y2 = segment
+    return (min(x1, x2) - half_width >= box[0] and max(x1, x2) + half_width <= box[2]
+            and min(y1, y2) - half_width >= box[1] and max(y1, y2) + half_width <= box[3])
+
+
+def test_the_mark_checks_fail_on_a_mark_inside_the_trim():
+    trim = (10, 10, 100, 50)
+    assert outside((0, 10, 8, 10), trim, 0.125)
+    assert not outside((0, 20, 12, 20), trim, 0.125)  # runs into the page
+    assert not outside((9.9, 0, 9.9, 12), trim, 0.125)  # stroke grazes the page's corner
+    assert not within((-1, 5, 5, 5), (0, 0, 110, 60), 0.125)
+
+
+@pytest.mark.parametrize("size,count", [("140mm 200mm", 10), ("148mm 200mm", 6),
+                                        ("148mm 210mm", 0)])
+@pytest.mark.parametrize("duplex", ["short", "long"])
+def test_marks_are_drawn_outside_the_trim_box(tmp_path, size, count, duplex):
+    """Room all round: 2 fold + 8 crop marks. A5 wide: 1.4 pt left and right is too
+    little, so only the fold marks and the vertical crop marks. A5: no room at all."""
+    source = numbered_pdf(tmp_path / "in.pdf", 8, size)
+    out = impose.saddle(source, tmp_path / "out.pdf", marks=True, duplex=duplex)
+    sheet_w, sheet_h = impose.A4.landscape
+    width, height = (float(v) * impose.MM for v in size.replace("mm", "").split())
+    area = [round(v, 3) for v in ((sheet_w - 2 * width) / 2, (sheet_h - height) / 2,
+                                  (sheet_w + 2 * width) / 2, (sheet_h + height) / 2)]
+    sides = marks_of(out)
+    for line_width, segments, trim, bleed, art in sides:
+        assert trim == bleed == art == pytest.approx(area, abs=0.01)
+        assert len(segments) == count
+        assert all(outside(s, trim, line_width / 2) for s in segments)
+        assert all(within(s, (0, 0, sheet_w, sheet_h), line_width / 2) for s in segments)
+    folds = [s for s in sides[0][1] if s[0] == s[2] == pytest.approx(sheet_w / 2)]
+    assert len(folds) == (2 if count else 0)
+    assert len({tuple(s[1]) for s in sides}) == 1  # the same marks on every side
+    assert verify.verify_pamphlet(out, source, sheet=impose.A4, duplex=duplex) == []
+
+
+def test_marks_that_do_not_fit_are_reported(tmp_path, caplog):
+    source = numbered_pdf(tmp_path / "in.pdf", 4)
+    with caplog.at_level("WARNING", logger="samizdat"):
+        impose.saddle(source, tmp_path / "out.pdf", marks=True)
+    assert "10 of 10 printer's marks do not fit" in caplog.text
+
+
+def test_verify_sees_a_mark_on_a_page(tmp_path):
+    source = numbered_pdf(tmp_path / "in.pdf", 4, "140mm 200mm")
+    out = impose.saddle(source, tmp_path / "out.pdf", marks=True)
+    with pikepdf.open(out, allow_overwriting_input=True) as pamphlet:
+        side = pamphlet.pages[1]
+        side.Contents = pamphlet.make_stream(
+            side.Contents.read_bytes() + b"q 0.25 w 100 100 m 120 100 l S Q\n")
+        pamphlet.save(out)
+    findings = verify.verify_pamphlet(out, source, sheet=impose.A4)
+    assert codes(findings) == ["I005"] and "sheet side 2" in findings[0].message
+
+
+def test_options_keep_the_same_bytes(tmp_path):
+    source = numbered_pdf(tmp_path / "in.pdf", 9)
+    options = {"duplex": "long", "creep_mm": 0.1, "marks": True}
+    first = impose.saddle(source, tmp_path / "a.pdf", **options).read_bytes()
+    assert impose.saddle(source, tmp_path / "b.pdf", **options).read_bytes() == first

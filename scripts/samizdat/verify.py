@@ -6,6 +6,7 @@ E-codes: EPUB; P-codes: PDF; I-codes: pamphlets (imposition).
 import hashlib
 import re
 import zipfile
+from dataclasses import dataclass
 
 import pikepdf
 from ebooklib import epub as ebooklib_epub
@@ -186,19 +187,48 @@ def _descriptor(font):
 
 # --- pamphlets ----------------------------------------------------------------
 
-def verify_pamphlet(path, pdf_path, *, sheet):
-    """Every page of the PDF once, in saddle order, unscaled, on `sheet` landscape."""
+UPRIGHT, TURNED = ("1", "0", "0", "1"), ("-1", "0", "0", "-1")
+# q [x y w h re W n] a b c d e f cm /Name Do Q: one page placed by impose.saddle
+PLACEMENT = re.compile(r"q (?:([-\d.]+) ([-\d.]+) ([-\d.]+) ([-\d.]+) re W n )?"
+                       r"([-\d.]+) ([-\d.]+) ([-\d.]+) ([-\d.]+) ([-\d.]+) ([-\d.]+) cm "
+                       r"(/\w+) Do Q")
+SEGMENT = re.compile(r"([-\d.]+) ([-\d.]+) m ([-\d.]+) ([-\d.]+) l")
+SLACK = 0.01  # points: the pamphlet's matrices carry 4 decimals
+
+
+@dataclass(frozen=True)
+class Placed:
+    """A page drawn on a sheet side, read back from the pamphlet."""
+
+    number: int  # source page, 1-based; -1 if unknown, scaled or skewed
+    slot: int  # 0 left, 1 right, as the folded booklet reads (a turned side turned back)
+    turned: bool | None  # drawn turned 180°; None if neither that nor upright
+    at: tuple  # (e, f) of its matrix as if the side were upright
+    clip: tuple | None  # (x, y, w, h) clip rectangle, if any
+
+
+def verify_pamphlet(path, pdf_path, *, sheet, duplex="short", creep_mm=0.0):
+    """Every page of the PDF once, in saddle order, unscaled, on `sheet` landscape;
+    backs turned 180° for `duplex` "long"; pages moved toward the spine by `creep_mm`
+    per sheet; printer's marks outside the pages."""
+    impose.check_options(duplex, creep_mm)
     name = str(path)
     with pikepdf.open(pdf_path) as source, pikepdf.open(path) as pamphlet:
         digests = [_digest(_contents(page)) for page in source.pages]
-        placed = [n for side in pamphlet.pages for n in _placed(side, digests)]
+        boxes = [[float(v) for v in page.mediabox] for page in source.pages]
+        sides = [_placed(side, digests) for side in pamphlet.pages]
+        sizes = [(float(side.mediabox[2]), float(side.mediabox[3])) for side in pamphlet.pages]
         findings = _sheet_sizes(name, pamphlet, sheet)
+        findings += _marks_outside(name, pamphlet, boxes[0] if boxes else None)
     order = impose.reading_order(len(digests))
     want = [n for pair in impose.saddle_sides(len(order)) for n in
             (order[pair[0] - 1], order[pair[1] - 1])]
+    placed = [n for side in sides for n in _slots(side)]
     if placed != want:
         findings.append(Finding("I001", name, None,
                                 f"pages are placed as {placed}, saddle order is {want}"))
+    findings += _rotations(name, sides, duplex)
+    findings += _shifts(name, zip(sides, sizes), boxes, creep_mm)
     return findings
 
 
@@ -216,24 +246,115 @@ def _digest(data):
 
 
 def _placed(side, digests):
-    """Source page numbers (None for blank) on a sheet side, left then right."""
+    """The pages drawn on a sheet side, as Placed, in drawing order."""
     content = _contents(side).decode("latin-1")
-    slots = []
-    placements = re.findall(
-        r"q ([-\d.]+) ([-\d.]+) ([-\d.]+) ([-\d.]+) ([-\d.]+) [-\d.]+ cm (/\w+) Do Q", content)
-    for scale_x, skew1, skew2, scale_y, x, name in placements:
-        unscaled = (scale_x, skew1, skew2, scale_y) == ("1", "0", "0", "1")
+    sheet_w, sheet_h = float(side.mediabox[2]), float(side.mediabox[3])
+    placed = []
+    for *clip, a, b, c, d, e, f, name in PLACEMENT.findall(content):
         form = side.Resources.XObject[name]
-        found = digests.index(_digest(form.read_bytes())) + 1 if form.read_bytes() and \
-            _digest(form.read_bytes()) in digests else -1
-        number = found if unscaled else -1
-        slots.append((float(x), number))
-    slots.sort()
-    numbers = [n for _, n in slots]
-    width = float(side.mediabox[2])
-    if len(slots) == 1:
-        numbers.insert(0 if slots[0][0] > width / 4 else 1, None)
-    return numbers or [None, None]
+        turned = {UPRIGHT: False, TURNED: True}.get((a, b, c, d))
+        data = form.read_bytes()
+        known = turned is not None and data and _digest(data) in digests
+        number = digests.index(_digest(data)) + 1 if known else -1
+        # turning the side back, (u, v) -> (W - u, H - v), makes the matrix 1 0 0 1 W-e H-f
+        at = (sheet_w - float(e), sheet_h - float(f)) if turned else (float(e), float(f))
+        x0, _, x1, _ = (float(v) for v in form.BBox)
+        slot = 0 if at[0] + (x0 + x1) / 2 < sheet_w / 2 else 1
+        placed.append(Placed(number, slot, turned, at,
+                             tuple(map(float, clip)) if clip[0] else None))
+    return placed
+
+
+def _slots(placed):
+    """Source page numbers on a side as the booklet reads it, left then right (None: blank)."""
+    return [n for slot in (0, 1) for n in [p.number for p in placed if p.slot == slot] or [None]]
+
+
+def _rotations(name, sides, duplex):
+    """I003: backs turned 180° for a long-edge flip, every other side upright."""
+    findings = []
+    for index, placed in enumerate(sides):
+        want = impose.turned(index, duplex)
+        wrong = [p.number for p in placed if p.turned is not None and p.turned != want]
+        if wrong:
+            how = "turned 180°" if want else "upright"
+            findings.append(Finding("I003", name, None,
+                                    f"sheet side {index + 1}: pages {wrong} are not {how}, "
+                                    f"as flipping on the {duplex} edge wants"))
+    return findings
+
+
+def _shifts(name, sides, boxes, creep_mm):
+    """I004: each page moved toward the spine by its sheet's creep and centred
+    vertically; a moved page clipped to its half of the sheet."""
+    findings = []
+    for index, (placed, (sheet_w, sheet_h)) in enumerate(sides):
+        want = impose.creep_shift(index, creep_mm)
+        for p in (p for p in placed if p.number > 0):
+            x0, y0, x1, y1 = boxes[p.number - 1]
+            left = p.at[0] + x0  # the page's left edge, the side read upright
+            got = left - (sheet_w / 2 - (x1 - x0)) if p.slot == 0 else sheet_w / 2 - left
+            low = p.at[1] + y0 - (sheet_h - (y1 - y0)) / 2
+            where = f"sheet side {index + 1}: page {p.number}"
+            if abs(got - want) > SLACK or abs(low) > SLACK:
+                findings.append(Finding("I004", name, None,
+                                        f"{where} is moved {got:.2f} pt toward the spine and "
+                                        f"{low:.2f} pt up; a creep of {creep_mm} mm per sheet "
+                                        f"wants {want:.2f} pt and 0"))
+            elif want and not _clipped_to_half(p, sheet_w, sheet_h):
+                findings.append(Finding("I004", name, None, f"{where} is moved by creep "
+                                        "but not clipped to its half: it may cross the spine"))
+    return findings
+
+
+def _clipped_to_half(p, sheet_w, sheet_h):
+    half = p.slot ^ bool(p.turned)  # a turned side has its left page on the right
+    want = (half * sheet_w / 2, 0, sheet_w / 2, sheet_h)
+    return p.clip is not None and all(abs(g - w) <= SLACK for g, w in zip(p.clip, want))
+
+
+def _marks_outside(name, pamphlet, box):
+    """I005: printer's marks (line segments) off the 2-up page area and on the sheet,
+    stroke included; a trim box, if any, is that area."""
+    findings = []
+    for number, side in enumerate(pamphlet.pages, 1):
+        sheet = (0, 0, float(side.mediabox[2]), float(side.mediabox[3]))
+        area = _two_up(sheet, box)
+        trim = side.obj.get("/TrimBox")
+        if trim is not None and any(abs(float(t) - a) > SLACK for t, a in zip(trim, area)):
+            findings.append(Finding("I005", name, None, f"sheet side {number}: trim box "
+                                    f"{[round(float(t), 2) for t in trim]} is not the pages' "
+                                    f"area {[round(a, 2) for a in area]}"))
+        content = _contents(side).decode("latin-1")
+        width = re.search(r"([\d.]+) w\b", content)
+        half = float(width.group(1)) / 2 if width else 0.5  # PDF's default width is 1
+        for segment in SEGMENT.findall(content):
+            x1, y1, x2, y2 = map(float, segment)
+            stroke = (min(x1, x2) - half, min(y1, y2) - half,
+                      max(x1, x2) + half, max(y1, y2) + half)
+            if _overlaps(stroke, area) or not _within(stroke, sheet):
+                findings.append(Finding("I005", name, None,
+                                        f"sheet side {number}: the mark from ({x1:g}, {y1:g}) "
+                                        f"to ({x2:g}, {y2:g}) is on a page or off the sheet"))
+    return findings
+
+
+def _two_up(sheet, box):
+    """(x0, y0, x1, y1) of two `box`-sized pages side by side, centred on `sheet`, cut
+    to the sheet (pages up to impose.TOLERANCE too big are imposed)."""
+    width, height = (box[2] - box[0], box[3] - box[1]) if box else (0, 0)
+    left, bottom = max(0, (sheet[2] - 2 * width) / 2), max(0, (sheet[3] - height) / 2)
+    return (left, bottom, sheet[2] - left, sheet[3] - bottom)
+
+
+def _overlaps(a, b):
+    """Whether rectangles (x0, y0, x1, y1) share more than an edge (beyond SLACK)."""
+    return (a[0] < b[2] - SLACK and b[0] < a[2] - SLACK
+            and a[1] < b[3] - SLACK and b[1] < a[3] - SLACK)
+
+
+def _within(a, b):
+    return all(a[i] >= b[i] - SLACK for i in (0, 1)) and all(a[i] <= b[i] + SLACK for i in (2, 3))
 
 
 def _sheet_sizes(name, pamphlet, sheet):
