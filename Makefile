@@ -9,7 +9,9 @@ SOURCE  := manuscript/$(STEM).md
 OUT     := build
 OUTPUTS := $(OUT)/$(STEM).epub $(OUT)/$(STEM).pdf \
            $(OUT)/$(STEM)-pamphlet-a4.pdf $(OUT)/$(STEM)-pamphlet-letter.pdf \
-           $(OUT)/$(STEM)-cover.png $(OUT)/SHA256SUMS
+           $(OUT)/$(STEM)-cover.png $(OUT)/$(STEM)-pamphlet-sheet1.png \
+           $(OUT)/$(STEM)-printer-test.pdf $(OUT)/$(STEM)-printer-test-letter.pdf \
+           $(OUT)/catalog.xml $(OUT)/index.html $(OUT)/SHA256SUMS
 CODE    := $(wildcard scripts/samizdat/*.py scripts/samizdat/filters/*.lua \
                       scripts/samizdat/templates/*)
 STYLES  := $(wildcard styles/*.css styles/fonts/*)

@@ -19,7 +19,9 @@ def digests(folder):
 def test_four_outputs_named_after_the_manuscript(built):
     assert sorted(p.name for p in built.values()) == [
         "workers-power-cover.png", "workers-power-pamphlet-a4.pdf",
-        "workers-power-pamphlet-letter.pdf", "workers-power.epub", "workers-power.pdf"]
+        "workers-power-pamphlet-letter.pdf", "workers-power-pamphlet-sheet1.png",
+        "workers-power-printer-test-letter.pdf", "workers-power-printer-test.pdf",
+        "workers-power.epub", "workers-power.pdf"]
     folder = built["pdf"].parent
     assert sorted(p.name for p in folder.iterdir()) == sorted(
         [p.name for p in built.values()] + ["SHA256SUMS"])

@@ -7,12 +7,24 @@ import logging
 import os
 import subprocess
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 from . import lint, manuscript
 from .errors import Finding, UserError, errors_in
 
 log = logging.getLogger("samizdat")
+# Creep per sheet defaults to the thickness of 80 g/m² office paper.
+PAPER_THICKNESS_MM = 0.1
+
+
+@dataclass(frozen=True)
+class PrintOptions:
+    """How the pamphlets are imposed (see impose.saddle)."""
+
+    duplex: str = "short"
+    creep_mm: float = PAPER_THICKNESS_MM
+    marks: bool = False
 
 
 def outputs(stem):
@@ -20,7 +32,9 @@ def outputs(stem):
     return {"epub": f"{stem}.epub", "pdf": f"{stem}.pdf",
             "pamphlet-a4": f"{stem}-pamphlet-a4.pdf",
             "pamphlet-letter": f"{stem}-pamphlet-letter.pdf",
-            "cover": f"{stem}-cover.png", "proof": f"{stem}-pamphlet-sheet1.png"}
+            "cover": f"{stem}-cover.png", "proof": f"{stem}-pamphlet-sheet1.png",
+            "printer-test": f"{stem}-printer-test.pdf",
+            "printer-test-letter": f"{stem}-printer-test-letter.pdf"}
 
 
 class Progress:
@@ -66,7 +80,7 @@ def _last_commit(path):
     return result.stdout.strip() if result.returncode == 0 else ""
 
 
-def build(source, out_dir, *, sums=True):
+def build(source, out_dir, *, sums=True, printing=PrintOptions()):
     """Build, verify and install the outputs of `source` in `out_dir`; return their paths.
 
     With `sums`, out_dir/SHA256SUMS is updated (a library build does it once, after
@@ -79,13 +93,13 @@ def build(source, out_dir, *, sums=True):
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=".samizdat-", dir=out_dir) as tmp:
-        made = make_all(ms, Path(tmp), step)
+        made = make_all(ms, Path(tmp), step, printing)
         return install(made, out_dir, sums=sums)
 
 
-def make_all(ms, tmp, step):
+def make_all(ms, tmp, step, printing=PrintOptions()):
     """Run every stage into `tmp` and verify the results; return {kind: temp path}."""
-    from . import cover, epub, impose, library, pdf, verify
+    from . import cover, epub, impose, library, pdf, printer_test, verify
 
     names = outputs(ms.stem)
     paths = {kind: tmp / name for kind, name in names.items()}
@@ -99,17 +113,24 @@ def make_all(ms, tmp, step):
     step("PDF (half-letter, for the Letter pamphlet)")
     letter_pdf = tmp / "half-letter.pdf"
     letter = pdf.pdf(ms, letter_pdf, page=pdf.HALF_LETTER, html=html)
-    step("Pamphlets (A4, Letter)")
-    impose.saddle(paths["pdf"], paths["pamphlet-a4"], sheet=impose.A4)
-    impose.saddle(letter_pdf, paths["pamphlet-letter"], sheet=impose.LETTER)
+    step("Pamphlets (A4, Letter) and printer test sheets")
+    imposing = {"duplex": printing.duplex, "creep_mm": printing.creep_mm}
+    impose.saddle(paths["pdf"], paths["pamphlet-a4"], sheet=impose.A4, marks=printing.marks,
+                  **imposing)
+    impose.saddle(letter_pdf, paths["pamphlet-letter"], sheet=impose.LETTER,
+                  marks=printing.marks, **imposing)
+    printer_test.printer_test(paths["printer-test"], sheet=impose.A4, duplex=printing.duplex)
+    printer_test.printer_test(paths["printer-test-letter"], sheet=impose.LETTER,
+                              duplex=printing.duplex)
     library.sheet_proof(paths["pamphlet-a4"], paths["proof"])
     step("Verifying every output")
     findings = [*verify.verify_epub(paths["epub"], ms),
                 *verify.verify_pdf(paths["pdf"], a5, ms),
                 *verify.verify_pdf(letter_pdf, letter, ms),
-                *verify.verify_pamphlet(paths["pamphlet-a4"], paths["pdf"], sheet=impose.A4),
+                *verify.verify_pamphlet(paths["pamphlet-a4"], paths["pdf"], sheet=impose.A4,
+                                        **imposing),
                 *verify.verify_pamphlet(paths["pamphlet-letter"], letter_pdf,
-                                        sheet=impose.LETTER)]
+                                        sheet=impose.LETTER, **imposing)]
     if errors_in(findings):
         raise UserError(findings)
     return paths
@@ -156,7 +177,7 @@ def write_sums(out_dir, sums):
 CACHE = ".samizdat"
 
 
-def build_library(sources, out_dir, *, jobs=None):
+def build_library(sources, out_dir, *, jobs=None, printing=PrintOptions()):
     """Build every manuscript in `sources` into `out_dir`, in parallel, skipping those
     whose inputs are unchanged; then write one catalog.xml and index.html for all.
 
@@ -171,10 +192,11 @@ def build_library(sources, out_dir, *, jobs=None):
     _refuse_duplicate_stems(sources)
     workers = max(1, min(jobs or os.cpu_count() or 1, len(sources)))
     if workers == 1:
-        results = [build_cached(s, out_dir) for s in sources]
+        results = [build_cached(s, out_dir, printing) for s in sources]
     else:
         with ProcessPoolExecutor(workers) as pool:
-            results = list(pool.map(build_cached, sources, [out_dir] * len(sources)))
+            results = list(pool.map(build_cached, sources, [out_dir] * len(sources),
+                                    [printing] * len(sources)))
     books = {book.stem: book for book, _ in results if book}
     failures = [f for _, findings in results for f in findings]
     if books:
@@ -193,19 +215,19 @@ def _refuse_duplicate_stems(sources):
         seen[source.stem] = source
 
 
-def build_cached(source, out_dir):
+def build_cached(source, out_dir, printing=PrintOptions()):
     """(Book, []) for one manuscript, rebuilt only if its inputs changed; (None, findings)
     if it failed. Runs in a worker process: logging goes through the parent's stderr."""
     from . import library
 
     _quiet_libraries()
     try:
-        key = input_key(source)
+        key = input_key(source, printing)
         cached = _read_cache(out_dir, source.stem)
         if cached and cached["key"] == key and _intact(out_dir, cached["files"]):
             log.info("%s: unchanged, not rebuilt", source)
             return library.Book(**cached["book"]), []
-        paths = build(source, out_dir, sums=False)
+        paths = build(source, out_dir, sums=False, printing=printing)
         ms = manuscript.load(source)
         files = {kind: path.name for kind, path in paths.items()}
         book = library.book_of(ms, files, updated=source_date(ms))
@@ -215,9 +237,9 @@ def build_cached(source, out_dir):
         return None, error.findings
 
 
-def input_key(source):
-    """sha256 over everything a build reads: manuscript, styles, Samizdat's code and
-    the versions of the tools it drives."""
+def input_key(source, printing=PrintOptions()):
+    """sha256 over everything a build reads: manuscript, styles, Samizdat's code, the
+    print options and the versions of the tools it drives."""
     import pikepdf
     import weasyprint
 
@@ -230,7 +252,7 @@ def input_key(source):
                            "__pycache__" not in p.parts):
             digest.update(path.name.encode() + path.read_bytes())
     digest.update(f"{weasyprint.__version__} {pikepdf.__version__} "
-                  f"{pandoc.executable()}".encode())
+                  f"{pandoc.executable()} {printing}".encode())
     return digest.hexdigest()
 
 
