@@ -187,7 +187,6 @@ def build_library(sources, out_dir, *, jobs=None, printing=PrintOptions()):
     from concurrent.futures import ProcessPoolExecutor
 
     out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
     sources = [Path(s) for s in sources]
     _refuse_duplicate_stems(sources)
     workers = max(1, min(jobs or os.cpu_count() or 1, len(sources)))
@@ -222,6 +221,7 @@ def build_cached(source, out_dir, printing=PrintOptions()):
 
     _quiet_libraries()
     try:
+        manuscript.load(source)  # unreadable: its F-code, before anything else
         key = input_key(source, printing)
         cached = _read_cache(out_dir, source.stem)
         if cached and cached["key"] == key and _intact(out_dir, cached["files"]):

@@ -1,4 +1,4 @@
-"""samizdat build SOURCE.md --out DIR | samizdat check SOURCE.md
+"""samizdat build SOURCE.md [MORE.md ...] --out DIR | samizdat check SOURCE.md ...
 
 Bad input is one `CODE file:line: message` line per problem on stderr and exit 1,
 never a traceback.
@@ -18,12 +18,33 @@ def parser():
     top = argparse.ArgumentParser(prog="samizdat", description=__doc__.splitlines()[0])
     commands = top.add_subparsers(dest="command", required=True)
     build = commands.add_parser("build", help="build and verify EPUB, PDF and pamphlets")
-    build.add_argument("source", help="the manuscript (Markdown with YAML metadata)")
+    build.add_argument("sources", nargs="+", metavar="SOURCE",
+                       help="manuscripts (Markdown with YAML metadata); several make a library")
     build.add_argument("--out", default="build", help="output folder (default: build)")
+    build.add_argument("--duplex", choices=("short", "long"), default="short",
+                       help="how your printer turns the sheet (default: short)")
+    build.add_argument("--creep", type=_millimetres, default=None, metavar="MM",
+                       help="shift per sheet toward the spine (default: the paper "
+                            "thickness, 0.1); 0 turns it off")
+    build.add_argument("--marks", action="store_true", help="fold and crop marks")
+    build.add_argument("-j", "--jobs", type=int, default=None,
+                       help="parallel builds for a library (default: all cores)")
     build.add_argument("-q", "--quiet", action="store_true", help="only problems")
-    check = commands.add_parser("check", help="check the manuscript alone")
-    check.add_argument("source")
+    check = commands.add_parser("check", help="check manuscripts without building")
+    check.add_argument("sources", nargs="+", metavar="SOURCE")
     return top
+
+
+def _millimetres(text):
+    import math
+
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of millimetres: {text!r}") from None
+    if not math.isfinite(value) or value < 0 or value > 5:
+        raise argparse.ArgumentTypeError(f"creep must be between 0 and 5 mm, not {text}")
+    return value
 
 
 class _Stderr(logging.StreamHandler):
@@ -68,12 +89,28 @@ def main(argv=None):
 
 
 def run(args):
+    """Run `check` or `build`; return the exit status."""
     from . import build
 
     if args.command == "check":
-        _, warnings = build.check(args.source)
-        for warning in warnings:
-            print(warning, file=sys.stderr)
-        return 0
-    build.build(args.source, args.out)
-    return 0
+        return _check_all(build, args.sources)
+    printing = build.PrintOptions(
+        duplex=args.duplex, marks=args.marks,
+        creep_mm=build.PAPER_THICKNESS_MM if args.creep is None else args.creep)
+    books, findings = build.build_library(args.sources, args.out, jobs=args.jobs,
+                                          printing=printing)
+    for finding in findings:
+        print(finding, file=sys.stderr)
+    return 1 if any(f.is_error for f in findings) else 0
+
+
+def _check_all(build, sources):
+    status = 0
+    for source in sources:
+        try:
+            _, findings = build.check(source)
+        except UserError as error:
+            findings, status = error.findings, 1
+        for finding in findings:
+            print(finding, file=sys.stderr)
+    return status
