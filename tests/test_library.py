@@ -1,0 +1,114 @@
+"""A library build: several texts in parallel, one broken, one catalog, one page, and
+nothing rebuilt when nothing changed."""
+
+import logging
+import shutil
+
+import pytest
+from lxml import etree
+
+from conftest import MANUSCRIPT, ROOT
+from samizdat import build, library
+
+TEXTS = ROOT / "tests" / "library"
+NS = {"a": library.ATOM, "dc": library.DCTERMS}
+
+
+@pytest.fixture(scope="module")
+def shelf(tmp_path_factory):
+    """Sources (the real manuscript, two short texts, one broken) and their library."""
+    folder = tmp_path_factory.mktemp("shelf")
+    sources = [MANUSCRIPT, TEXTS / "mutual-aid-note.md", TEXTS / "a-short-letter.md",
+               TEXTS / "broken.md"]
+    books, failures = build.build_library(sources, folder / "out", jobs=2)
+    return sources, folder / "out", books, failures
+
+
+def test_the_broken_text_is_reported_and_the_others_built(shelf):
+    _, out, books, failures = shelf
+    assert sorted(books) == ["a-short-letter", "mutual-aid-note", "workers-power"]
+    assert [(f.code, f.path.endswith("broken.md"), f.line) for f in failures] == [
+        ("N001", True, 10)]
+    assert not list(out.glob("broken*"))
+    for stem in books:
+        assert (out / f"{stem}.epub").exists() and (out / f"{stem}-pamphlet-a4.pdf").exists()
+
+
+def test_catalog_is_an_opds_acquisition_feed(shelf):
+    _, out, books, _ = shelf
+    feed = etree.parse(str(out / "catalog.xml")).getroot()
+    assert feed.tag == f"{{{library.ATOM}}}feed"
+    for tag in ("id", "title", "updated"):
+        assert feed.findtext(f"a:{tag}", namespaces=NS)
+    self_link = feed.find("a:link[@rel='self']", NS)
+    assert self_link.get("type") == library.ACQUISITION
+    entries = feed.findall("a:entry", NS)
+    assert len(entries) == 3
+    for entry in entries:
+        for tag in ("id", "title", "updated"):
+            assert entry.findtext(f"a:{tag}", namespaces=NS)
+        assert entry.findtext("a:author/a:name", namespaces=NS)
+        links = {(l.get("rel"), l.get("type")): l.get("href")
+                 for l in entry.findall("a:link", NS)}
+        epub = links[(library.OPEN_ACCESS, "application/epub+zip")]
+        assert (out / epub).exists() and epub.endswith(".epub")
+        assert (out / links[("http://opds-spec.org/image", "image/png")]).exists()
+    letter = next(e for e in entries if e.findtext("a:title", namespaces=NS) == "A Short Letter")
+    assert letter.findtext("dc:language", namespaces=NS) == "fr"
+    assert letter.findtext("a:rights", namespaces=NS).startswith("CC0")
+
+
+def test_download_page_lists_every_file_and_how_to_print(shelf):
+    from html.parser import HTMLParser
+
+    _, out, books, _ = shelf
+    page = (out / "index.html").read_text(encoding="utf-8")
+    links = []
+
+    class Links(HTMLParser):
+        def handle_starttag(self, tag, attrs):
+            attrs = dict(attrs)
+            links.extend(v for k, v in attrs.items() if k in ("href", "src"))
+
+    Links().feed(page)
+    for book in books.values():
+        for name in book.files.values():
+            if not name.endswith("sheet1.png") and "printer-test" not in name:
+                assert name in links, name
+    assert all((out / link).exists() for link in links)
+    assert "Anti-Copyright" in page and "short edge" in page
+    assert [l for l in links if l.endswith("-pamphlet-sheet1.png")]
+
+
+def test_nothing_changed_nothing_rebuilt(shelf, caplog):
+    sources, out, _, _ = shelf
+    good = sources[:3]
+    before = {p.name: p.stat().st_mtime_ns for p in out.iterdir() if p.suffix != ".html"}
+    with caplog.at_level(logging.INFO, logger="samizdat"):
+        books, failures = build.build_library(good, out, jobs=1)
+    assert failures == [] and len(books) == 3
+    assert sum("unchanged, not rebuilt" in r.getMessage() for r in caplog.records) == 3
+    after = {p.name: p.stat().st_mtime_ns for p in out.iterdir() if p.suffix != ".html"}
+    changed = {n for n in before if before[n] != after.get(n)}
+    assert changed <= {"catalog.xml", "SHA256SUMS"}
+
+
+def test_a_changed_text_is_rebuilt(tmp_path):
+    source = tmp_path / "text.md"
+    shutil.copy(TEXTS / "mutual-aid-note.md", source)
+    build.build_library([source], tmp_path / "out", jobs=1)
+    first = (tmp_path / "out" / "text.epub").read_bytes()
+    source.write_text(source.read_text().replace("Neighbours", "Friends"))
+    build.build_library([source], tmp_path / "out", jobs=1)
+    assert (tmp_path / "out" / "text.epub").read_bytes() != first
+
+
+def test_two_texts_with_one_name_are_refused(tmp_path):
+    from samizdat.errors import UserError
+
+    (tmp_path / "a").mkdir()
+    shutil.copy(TEXTS / "a-short-letter.md", tmp_path / "a" / "x.md")
+    shutil.copy(TEXTS / "mutual-aid-note.md", tmp_path / "x.md")
+    with pytest.raises(UserError) as error:
+        build.build_library([tmp_path / "a" / "x.md", tmp_path / "x.md"], tmp_path / "out")
+    assert error.value.findings[0].code == "X003"
