@@ -21,7 +21,7 @@ SYSTEM    := $(VENV)/.system
 APT_INSTALL := if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
                  (apt-get update -qq || true) && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq
 
-.PHONY: all epub pdf pamphlet check test bench clean distclean
+.PHONY: all epub pdf pamphlet check test bench docs clean distclean
 all: $(OUTPUTS)
 
 epub: $(OUT)/$(STEM).epub
@@ -45,6 +45,11 @@ $(SYSTEM):
 	@ldconfig -p | grep -q libharfbuzz-subset || { $(APT_INSTALL) libharfbuzz-subset0 || true; \
 	  fi; }
 	@touch $@
+
+# The README's picture of the first sheet, rendered from the pamphlet (a test compares them).
+docs: docs/first-sheet.png
+docs/first-sheet.png: $(OUT)/$(STEM)-pamphlet-a4.pdf
+	$(BIN)/python -c "from samizdat.library import sheet_proof; sheet_proof('$<', '$@', dpi=50)"
 
 check: $(OUTPUTS)
 	$(BIN)/samizdat check $(SOURCE)

@@ -112,3 +112,14 @@ def test_two_texts_with_one_name_are_refused(tmp_path):
     with pytest.raises(UserError) as error:
         build.build_library([tmp_path / "a" / "x.md", tmp_path / "x.md"], tmp_path / "out")
     assert error.value.findings[0].code == "X003"
+
+
+def test_readme_picture_is_the_current_first_sheet(built, tmp_path):
+    from PIL import Image, ImageChops, ImageStat
+
+    fresh = library.sheet_proof(built["pamphlet-a4"], tmp_path / "sheet.png", dpi=50)
+    committed = Image.open(ROOT / "docs" / "first-sheet.png").convert("RGB")
+    current = Image.open(fresh).convert("RGB")
+    assert committed.size == current.size, "run `make docs`"
+    difference = ImageStat.Stat(ImageChops.difference(committed, current)).mean
+    assert max(difference) < 1.0, "run `make docs`: the README picture is out of date"

@@ -201,23 +201,38 @@ def _size(path):
 # --- proof picture ----------------------------------------------------------------
 
 def sheet_proof(pamphlet, out, *, dpi=60):
-    """PNG of the pamphlet's first sheet, front above back, rendered with PDFium."""
+    """PNG of the pamphlet's first sheet, front above back, rendered with PDFium: each
+    side framed, with a dashed line where the sheet folds."""
     import pypdfium2
     from PIL import Image
 
     document = pypdfium2.PdfDocument(str(pamphlet))
     try:
-        sides = [document[i].render(scale=dpi / 72).to_pil() for i in range(min(2, len(document)))]
+        sides = [document[i].render(scale=dpi / 72).to_pil()
+                 for i in range(min(2, len(document)))]
     finally:
         document.close()
-    gap = 12
-    sheet = Image.new("RGB", (max(s.width for s in sides),
-                              sum(s.height for s in sides) + gap * (len(sides) - 1)), "white")
-    y = 0
+    pad = 16
+    width = max(s.width for s in sides) + 2 * pad
+    sheet = Image.new("RGB", (width, sum(s.height + pad for s in sides) + pad), (205, 200, 190))
+    y = pad
     for side in sides:
-        sheet.paste(side, (0, y))
-        y += side.height + gap
+        sheet.paste(_framed(side), (pad, y))
+        y += side.height + pad
     buffer = io.BytesIO()
     sheet.save(buffer, format="PNG")
     Path(out).write_bytes(buffer.getvalue())
     return Path(out)
+
+
+def _framed(side):
+    """The side with a thin frame and a dashed fold line down its middle."""
+    from PIL import ImageDraw
+
+    side = side.copy()
+    draw = ImageDraw.Draw(side)
+    draw.rectangle([0, 0, side.width - 1, side.height - 1], outline=(90, 90, 90))
+    middle = side.width // 2
+    for y in range(0, side.height, 12):
+        draw.line([middle, y, middle, min(y + 6, side.height)], fill=(150, 28, 24), width=1)
+    return side
