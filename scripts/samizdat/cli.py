@@ -83,8 +83,9 @@ def main(argv=None):
         for finding in error.findings:
             print(finding, file=sys.stderr)
         return 1 if any(f.is_error for f in error.findings) else 0
-    except OSError as error:
-        print(f"X002 {error.filename or ''}: {error.strerror}", file=sys.stderr)
+    except OSError as error:  # the output folder, a temp file: not the manuscript's fault
+        where = error.filename or getattr(args, "out", None) or args.source
+        print(f"X002 {where}: {error.strerror or error}", file=sys.stderr)
         return 1
 
 

@@ -128,11 +128,18 @@ class _NoteReader:
         note = NoteDef(match[1], self.first + at, [match[2]])
         self.scan.definitions.append(note)
         end = self._note_end(at, match[2])
-        if not match[2].strip() and at + 2 < end and not self.lines[at + 2].startswith(INDENT):
+        if self._swallows(at, match[2], end):
             note.swallowed = self.first + at + 2
         note.text += self.lines[at + 1:end]
         self._note_calls(note, at, end, match[2])
         return end
+
+    def _swallows(self, at, first, end):
+        """Did the empty `[^label]:` on line `at` take the unindented paragraph after
+        the blank line below it? (Likely body text the note was never meant to have.)"""
+        lines = self.lines
+        return (not first.strip() and at + 2 < end and not lines[at + 1].strip()
+                and not lines[at + 2].startswith(INDENT))
 
     def _note_end(self, at, first):
         """The line after the note whose `[^label]:` is on line `at`, `first` the rest of it."""
@@ -150,7 +157,8 @@ class _NoteReader:
 
     def _lazy_end(self, at):
         """The first line from `at` that is blank or starts with a note label."""
-        while at < len(self.lines) and self.lines[at].strip() and not MARKER.match(self.lines[at]):
+        lines = self.lines
+        while at < len(lines) and lines[at].strip() and not MARKER.match(lines[at]):
             at += 1
         return at
 
@@ -162,7 +170,8 @@ class _NoteReader:
             fence = self._fence_end(inner, end, True, _dedent)
             if fence is None:
                 self._calls(inner, self.lines[inner], note)
-            inner = (fence if fence is not None else inner) + 1
+                fence = inner
+            inner = fence + 1
 
     def _fence_end(self, at, limit, starts, dedent=lambda line: line):
         """Line of the closing fence if a fenced code block opens at line `at`, else None.
@@ -213,8 +222,22 @@ def _visible(text, comment):
 
 def check_notes(ms):
     """N-codes: every call defined, every definition called once, no empty or nested note."""
-    scan = scan_notes(ms.text, ms.yaml_lines + 1)
-    name, defined, findings = ms.name, {}, []
+    scan, name = scan_notes(ms.text, ms.yaml_lines + 1), ms.name
+    findings, defined = _definition_findings(name, scan)
+    findings += _call_findings(name, scan, defined)
+    called = {label for label, _, inside in scan.calls if not inside}
+    for label, note in defined.items():
+        if label not in called:
+            findings.append(Finding("N002", name, note.line,
+                                    f"note [^{label}] is defined but never called, so it "
+                                    "would not be printed"))
+    findings += _order_findings(name, scan) + _repeat_findings(name, scan, defined)
+    return sorted(findings, key=lambda f: (f.line or 0, f.code))
+
+
+def _definition_findings(name, scan):
+    """(N003 and N004 findings, {label: first NoteDef})."""
+    findings, defined = [], {}
     for note in scan.definitions:
         if note.label in defined:
             findings.append(Finding("N003", name, note.line,
@@ -232,15 +255,7 @@ def check_notes(ms):
                                     f"takes the paragraph at line {note.swallowed} as its "
                                     "text: indent that paragraph by four spaces if it "
                                     "belongs to the note"))
-    findings += _call_findings(name, scan, defined)
-    called = {label for label, _, inside in scan.calls if not inside}
-    for label, note in defined.items():
-        if label not in called:
-            findings.append(Finding("N002", name, note.line,
-                                    f"note [^{label}] is defined but never called, so it "
-                                    "would not be printed"))
-    findings += _order_findings(name, scan) + _repeat_findings(name, scan, defined)
-    return sorted(findings, key=lambda f: (f.line or 0, f.code))
+    return findings, defined
 
 
 def _call_findings(name, scan, defined):
