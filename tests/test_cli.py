@@ -38,7 +38,8 @@ CASES = {
     "check, errors": (["check", N001], 1, [N001_LINE]),
     "build a bad manuscript, quiet": (["build", N001, "--out", "{out}", "-q"], 1, [N001_LINE]),
     "build a bad manuscript": (["build", N001, "--out", "{out}"], 1,
-                               ["Step 1/6 – Checking the manuscript…", N001_LINE]),
+                               re.compile(rf"^Step 1/\d+ – Checking the manuscript…\n"
+                                          rf"{re.escape(N001_LINE)}\n$")),
     "build a missing file": (["build", "nowhere.md", "--out", "{out}", "-q"], 1,
                              ["F000 nowhere.md: cannot read: No such file or directory"]),
     "build into a file": (["build", "manuscript/workers-power.md", "--out", "README.md", "-q"], 1,
