@@ -37,9 +37,12 @@ $(INSTALLED): pyproject.toml $(SYSTEM)
 	$(BIN)/python -m pip install -q --disable-pip-version-check -e '.[test]'
 	touch $@
 
-# System packages, idempotent: Java runs EPUBCheck; harfbuzz-subset makes WeasyPrint faster.
+# System packages, idempotent: Java runs EPUBCheck; Chromium renders the download page in
+# the tests; harfbuzz-subset makes WeasyPrint faster.
 $(SYSTEM):
 	@mkdir -p $(VENV)
+	@command -v chromium >/dev/null || { $(APT_INSTALL) chromium; \
+	  else echo "Chromium is missing: the download page test will be skipped" >&2; fi; }
 	@command -v java >/dev/null || { $(APT_INSTALL) default-jre-headless; \
 	  else echo "Java is missing: install a JRE for epubcheck" >&2; fi; }
 	@ldconfig -p | grep -q libharfbuzz-subset || { $(APT_INSTALL) libharfbuzz-subset0 || true; \

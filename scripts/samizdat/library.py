@@ -29,6 +29,12 @@ FILES = {
                         "edge, fold, staple"),
 }
 
+# Only on the download page: the test print is not a book for e-reader apps.
+PRINTER_FILES = {
+    "printer-test": ("application/pdf", "Printer test sheet (A4): print it duplex first"),
+    "printer-test-letter": ("application/pdf", "Printer test sheet (US Letter)"),
+}
+
 
 @dataclass
 class Book:
@@ -131,7 +137,7 @@ h1 {{ font-weight: normal; }} h2 {{ margin: 0; font-weight: normal; }}
 .author {{ margin: .2rem 0 .8rem; font-style: italic; }}
 ul.files {{ padding-left: 1.1rem; }} .size {{ color: #555; white-space: nowrap; }}
 .rights {{ font-variant: small-caps; }}
-figure {{ margin: 1rem 0; }} figure img {{ max-width: 100%; border: 1px solid #ccc; }}
+figure {{ margin: 1rem 0; }} figure img {{ max-width: 100%; height: auto; }}
 </style>
 </head>
 <body>
@@ -175,7 +181,8 @@ def index_page(books, out, *, folder, title="Samizdat library", proof=None):
             f'<li><a href="{e(book.files[kind])}" type="{media}">{e(book.files[kind])}</a> '
             f'<span class="size">({_size(Path(folder) / book.files[kind])})</span> – '
             f"{e(purpose)}</li>"
-            for kind, (media, purpose) in FILES.items() if kind in book.files)
+            for kind, (media, purpose) in {**FILES, **PRINTER_FILES}.items()
+            if kind in book.files)
         cover = (f'<img class="cover" src="{e(book.files["cover"])}" '
                  f'alt="Cover of {e(book.title)}" width="400" height="600">\n'
                  if "cover" in book.files else "")
