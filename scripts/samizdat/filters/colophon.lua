@@ -50,7 +50,8 @@ function Pandoc(doc)
     add(pandoc.Div({pandoc.Para{pandoc.Link(shown, url)}}, {class = 'colophon-url'}))
   end
   doc.blocks:insert(pandoc.Header(1, 'Colophon',
-    {id = 'colophon', class = 'unnumbered', ['epub:type'] = 'colophon'}))
+    {id = 'colophon', class = 'unnumbered', ['epub:type'] = 'colophon',
+     role = 'doc-colophon'}))
   doc.blocks:insert(pandoc.Div(content, {class = 'colophon'}))
   return doc
 end
