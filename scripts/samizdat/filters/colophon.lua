@@ -49,9 +49,10 @@ function Pandoc(doc)
     local shown = url:gsub('^https?://', ''):gsub('/$', '')
     add(pandoc.Div({pandoc.Para{pandoc.Link(shown, url)}}, {class = 'colophon-url'}))
   end
-  doc.blocks:insert(pandoc.Header(1, 'Colophon',
-    {id = 'colophon', class = 'unnumbered', ['epub:type'] = 'colophon',
-     role = 'doc-colophon'}))
+  -- Attributes as a list of pairs: a Lua table's order changes from run to run, and
+  -- the same manuscript must give the same bytes.
+  doc.blocks:insert(pandoc.Header(1, 'Colophon', pandoc.Attr('colophon', {'unnumbered'},
+    {{'epub:type', 'colophon'}, {'role', 'doc-colophon'}})))
   doc.blocks:insert(pandoc.Div(content, {class = 'colophon'}))
   return doc
 end
