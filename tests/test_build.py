@@ -70,8 +70,8 @@ def test_progress_is_logged_per_stage(tmp_path, caplog):
     with caplog.at_level(logging.INFO, logger="samizdat"):
         build.build(MANUSCRIPT, tmp_path)
     steps = [r.getMessage() for r in caplog.records if r.getMessage().startswith("Step ")]
-    assert steps[0] == "Step 1/6 – Checking the manuscript…"
-    assert steps[2] == "Step 3/6 – PDF (A5)…" and len(steps) == 6
+    assert steps[0] == "Step 1/5 – Checking the manuscript…"
+    assert steps[2] == "Step 3/5 – PDF (A5)…" and len(steps) == 5
 
 
 def test_a_failed_verification_changes_nothing(built, tmp_path, monkeypatch):

@@ -80,12 +80,13 @@ def _last_commit(path):
     return result.stdout.strip() if result.returncode == 0 else ""
 
 
-def build(source, out_dir, *, sums=True, printing=PrintOptions()):
+def build(source, out_dir, *, sums=True, printing=PrintOptions(), parallel=True):
     """Build, verify and install the outputs of `source` in `out_dir`; return their paths.
 
     With `sums`, out_dir/SHA256SUMS is updated (a library build does it once, after
-    all its workers)."""
-    step = Progress(6)
+    all its workers). With `parallel`, the EPUB and the half-letter layout run beside
+    the A5 layout (a library build runs whole books in parallel instead)."""
+    step = Progress(5)
     step("Checking the manuscript")
     ms, warnings = check(source)
     for warning in warnings:
@@ -93,47 +94,118 @@ def build(source, out_dir, *, sums=True, printing=PrintOptions()):
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=".samizdat-", dir=out_dir) as tmp:
-        made = make_all(ms, Path(tmp), step, printing)
+        made = make_all(ms, Path(tmp), step, printing, parallel=parallel)
         return install(made, out_dir, sums=sums)
 
 
-def make_all(ms, tmp, step, printing=PrintOptions()):
-    """Run every stage into `tmp` and verify the results; return {kind: temp path}."""
-    from . import cover, epub, impose, library, pdf, printer_test, verify
+def make_all(ms, tmp, step, printing=PrintOptions(), *, parallel=True):
+    """Run every stage into `tmp` and verify the results; return {kind: temp path}.
 
-    names = outputs(ms.stem)
-    paths = {kind: tmp / name for kind, name in names.items()}
+    Three lanes: EPUB and cover (pandoc, a thread: it waits on a subprocess), the
+    half-letter PDF and Letter pamphlet (a forked process: the other core), and the
+    A5 PDF, A4 pamphlet and the rest here. Each lane verifies what it made."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from . import pdf
+
+    paths = {kind: tmp / name for kind, name in outputs(ms.stem).items()}
     modified = source_date(ms)
-    step("Cover and EPUB")
-    cover_png = cover.cover(ms, paths["cover"]).read_bytes()
-    epub.epub(ms, paths["epub"], modified=modified, cover=cover_png)
     html = pdf.print_html(ms, modified=modified)
-    step("PDF (A5)")
-    a5 = pdf.pdf(ms, paths["pdf"], page=pdf.A5, html=html)
-    step("PDF (half-letter, for the Letter pamphlet)")
-    letter_pdf = tmp / "half-letter.pdf"
-    letter = pdf.pdf(ms, letter_pdf, page=pdf.HALF_LETTER, html=html)
-    step("Pamphlets (A4, Letter) and printer test sheets")
-    imposing = {"duplex": printing.duplex, "creep_mm": printing.creep_mm}
-    impose.saddle(paths["pdf"], paths["pamphlet-a4"], sheet=impose.A4, marks=printing.marks,
-                  **imposing)
-    impose.saddle(letter_pdf, paths["pamphlet-letter"], sheet=impose.LETTER,
-                  marks=printing.marks, **imposing)
-    printer_test.printer_test(paths["printer-test"], sheet=impose.A4, duplex=printing.duplex)
-    printer_test.printer_test(paths["printer-test-letter"], sheet=impose.LETTER,
-                              duplex=printing.duplex)
-    library.sheet_proof(paths["pamphlet-a4"], paths["proof"])
+    step("EPUB and cover; PDF (half-letter) and Letter pamphlet" +
+         (" beside the rest" if parallel else ""))
+    letter = _lane(_letter_lane, (ms, html, tmp, paths, printing), forked=parallel)
+    with ThreadPoolExecutor(1) as threads:
+        epub_lane = threads.submit(_epub_lane, ms, paths, modified)
+        if not parallel:
+            epub_lane.result()
+        step("PDF (A5)")
+        findings = _a5_lane(ms, html, paths, printing, step)
+        findings += epub_lane.result()
     step("Verifying every output")
-    findings = [*verify.verify_epub(paths["epub"], ms),
-                *verify.verify_pdf(paths["pdf"], a5, ms),
-                *verify.verify_pdf(letter_pdf, letter, ms),
-                *verify.verify_pamphlet(paths["pamphlet-a4"], paths["pdf"], sheet=impose.A4,
-                                        **imposing),
-                *verify.verify_pamphlet(paths["pamphlet-letter"], letter_pdf,
-                                        sheet=impose.LETTER, **imposing)]
+    findings += letter()
     if errors_in(findings):
         raise UserError(findings)
     return paths
+
+
+def _epub_lane(ms, paths, modified):
+    from . import cover, epub, verify
+
+    cover_png = cover.cover(ms, paths["cover"]).read_bytes()
+    epub.epub(ms, paths["epub"], modified=modified, cover=cover_png)
+    return verify.verify_epub(paths["epub"], ms)
+
+
+def _a5_lane(ms, html, paths, printing, step):
+    from . import impose, library, pdf, printer_test, verify
+
+    a5 = pdf.pdf(ms, paths["pdf"], page=pdf.A5, html=html)
+    step("Pamphlet (A4), printer test sheets")
+    impose.saddle(paths["pdf"], paths["pamphlet-a4"], sheet=impose.A4, marks=printing.marks,
+                  **_imposing(printing))
+    for kind, sheet in (("printer-test", impose.A4), ("printer-test-letter", impose.LETTER)):
+        printer_test.printer_test(paths[kind], sheet=sheet, duplex=printing.duplex)
+    library.sheet_proof(paths["pamphlet-a4"], paths["proof"])
+    return [*verify.verify_pdf(paths["pdf"], a5, ms),
+            *verify.verify_pamphlet(paths["pamphlet-a4"], paths["pdf"], sheet=impose.A4,
+                                    **_imposing(printing))]
+
+
+def _letter_lane(ms, html, tmp, paths, printing):
+    from . import impose, pdf, verify
+
+    letter_pdf = tmp / "half-letter.pdf"
+    letter = pdf.pdf(ms, letter_pdf, page=pdf.HALF_LETTER, html=html)
+    impose.saddle(letter_pdf, paths["pamphlet-letter"], sheet=impose.LETTER,
+                  marks=printing.marks, **_imposing(printing))
+    return [*verify.verify_pdf(letter_pdf, letter, ms),
+            *verify.verify_pamphlet(paths["pamphlet-letter"], letter_pdf,
+                                    sheet=impose.LETTER, **_imposing(printing))]
+
+
+def _imposing(printing):
+    return {"duplex": printing.duplex, "creep_mm": printing.creep_mm}
+
+
+def _lane(function, args, *, forked):
+    """Run `function(*args)` -> [Finding] in a forked process (or here, at once);
+    return a callable that waits for its findings. A UserError in the lane comes
+    back as its findings; any other failure is raised here."""
+    if not forked:
+        try:
+            findings = function(*args)
+        except UserError as error:
+            findings = error.findings
+        return lambda: findings
+    import multiprocessing
+
+    context = multiprocessing.get_context("fork")
+    receive, send = context.Pipe(duplex=False)
+    process = context.Process(target=_lane_child, args=(send, function, args), daemon=True)
+    process.start()
+    send.close()
+
+    def wait():
+        try:
+            kind, value = receive.recv()
+        except EOFError:
+            kind, value = "crash", f"exit code {process.exitcode}"
+        process.join()
+        if kind == "crash":
+            raise RuntimeError(f"the {function.__name__} worker failed: {value}")
+        return value
+    return wait
+
+
+def _lane_child(send, function, args):
+    import traceback
+
+    try:
+        send.send(("findings", function(*args)))
+    except UserError as error:
+        send.send(("findings", error.findings))
+    except BaseException:  # noqa: BLE001 - reported to the parent, which raises it
+        send.send(("crash", traceback.format_exc()))
 
 
 def install(made, out_dir, *, sums=True):
@@ -191,7 +263,7 @@ def build_library(sources, out_dir, *, jobs=None, printing=PrintOptions()):
     _refuse_duplicate_stems(sources)
     workers = max(1, min(jobs or os.cpu_count() or 1, len(sources)))
     if workers == 1:
-        results = [build_cached(s, out_dir, printing) for s in sources]
+        results = [build_cached(s, out_dir, printing, len(sources) == 1) for s in sources]
     else:
         with ProcessPoolExecutor(workers) as pool:
             results = list(pool.map(build_cached, sources, [out_dir] * len(sources),
@@ -214,7 +286,7 @@ def _refuse_duplicate_stems(sources):
         seen[source.stem] = source
 
 
-def build_cached(source, out_dir, printing=PrintOptions()):
+def build_cached(source, out_dir, printing=PrintOptions(), parallel=False):
     """(Book, []) for one manuscript, rebuilt only if its inputs changed; (None, findings)
     if it failed. Runs in a worker process: logging goes through the parent's stderr."""
     from . import library
@@ -227,7 +299,7 @@ def build_cached(source, out_dir, printing=PrintOptions()):
         if cached and cached["key"] == key and _intact(out_dir, cached["files"]):
             log.info("%s: unchanged, not rebuilt", source)
             return library.Book(**cached["book"]), []
-        paths = build(source, out_dir, sums=False, printing=printing)
+        paths = build(source, out_dir, sums=False, printing=printing, parallel=parallel)
         ms = manuscript.load(source)
         files = {kind: path.name for kind, path in paths.items()}
         book = library.book_of(ms, files, updated=source_date(ms))

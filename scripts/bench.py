@@ -1,0 +1,147 @@
+"""make bench: Samizdat's build against the same outputs made by hand, side by side.
+
+Interleaved rounds of
+  - `samizdat build MANUSCRIPT --out TMP` (one process, all outputs, verified), and
+  - by hand with the tools' own command lines: pandoc -> EPUB, pandoc -> HTML,
+    `weasyprint` CLI once per page size (A5, half-letter), `pdfimpose saddle` once
+    per paper size (pdfimpose lives in a separate venv, .bench-venv: it pulls
+    PyMuPDF and onnxruntime, which Samizdat does not need);
+then `make` with nothing changed, the peak memory of a build, and a library of 20
+copies built in parallel against one after another. Prints medians and ratios and
+writes build/bench.json. Figures, not assertions: CI does not run this.
+"""
+
+import json
+import os
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+VENV = ROOT / ".venv" / "bin"
+BENCH_VENV = ROOT / ".bench-venv" / "bin"
+MANUSCRIPT = ROOT / "manuscript" / "workers-power.md"
+ROUNDS = 5
+LIBRARY = 20
+
+
+def timed(command, **kwargs):
+    """Wall time of a command that must succeed."""
+    start = time.perf_counter()
+    subprocess.run(command, check=True, capture_output=True, **kwargs)
+    return time.perf_counter() - start
+
+
+def samizdat_build(out):
+    return timed([str(VENV / "samizdat"), "build", str(MANUSCRIPT), "--out", str(out), "-q"])
+
+
+def by_hand(out):
+    """The four outputs with the tools' own command lines, one after another."""
+    import pypandoc
+
+    pandoc = pypandoc.get_pandoc_path()
+    css = ROOT / "styles" / "print.css"
+    html = out / "wp.html"
+    steps = [
+        [pandoc, str(MANUSCRIPT), "-t", "epub3", "--toc", "-o", str(out / "wp.epub")],
+        [pandoc, str(MANUSCRIPT), "-t", "html5", "--standalone", "-o", str(html)],
+    ]
+    for name, size in (("a5", "148mm 210mm"), ("letter", "5.5in 8.5in")):
+        page = out / f"{name}.css"
+        page.write_text(f"@page {{ size: {size} }}")
+        steps.append([str(VENV / "weasyprint"), "-s", str(css), "-s", str(page), str(html),
+                      str(out / f"wp-{name}.pdf")])
+    for name, paper in (("a5", "A4"), ("letter", "letter")):
+        steps.append([str(BENCH_VENV / "pdfimpose"), "saddle", "--size", paper,
+                      str(out / f"wp-{name}.pdf"), "-o", str(out / f"wp-{name}-pamphlet.pdf")])
+    start = time.perf_counter()
+    for step in steps:
+        subprocess.run(step, check=True, capture_output=True, cwd=out)
+    return time.perf_counter() - start
+
+
+def peak_memory_mb():
+    """Largest resident set of a `samizdat build` process, in MB."""
+    with tempfile.TemporaryDirectory() as tmp:
+        probe = ("import resource, subprocess, sys; subprocess.run(sys.argv[1:], check=True, "
+                 "capture_output=True); "
+                 "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
+        result = subprocess.run([sys.executable, "-c", probe, str(VENV / "samizdat"), "build",
+                                 str(MANUSCRIPT), "--out", tmp, "-q"],
+                                check=True, capture_output=True, text=True)
+    return int(result.stdout) / 1024
+
+
+def make_nothing_changed():
+    subprocess.run(["make", "-s"], cwd=ROOT, check=True, capture_output=True)
+    return statistics.median(timed(["make", "-s"], cwd=ROOT) for _ in range(5))
+
+
+def library(jobs):
+    """Time to build 20 copies of the manuscript under different names."""
+    with tempfile.TemporaryDirectory() as tmp:
+        sources = []
+        for number in range(LIBRARY):
+            source = Path(tmp) / "src" / f"copy-{number:02d}.md"
+            source.parent.mkdir(exist_ok=True)
+            shutil.copy(MANUSCRIPT, source)
+            sources.append(str(source))
+        return timed([str(VENV / "samizdat"), "build", *sources, "--out",
+                      str(Path(tmp) / "out"), "-q", "--jobs", str(jobs)])
+
+
+def ensure_pdfimpose():
+    if not (BENCH_VENV / "pdfimpose").exists():
+        print("Installing pdfimpose into .bench-venv (once)…", file=sys.stderr)
+        subprocess.run([sys.executable, "-m", "venv", str(BENCH_VENV.parent)], check=True)
+        subprocess.run([str(BENCH_VENV / "pip"), "install", "-q", "pdfimpose"], check=True)
+
+
+def main():
+    ensure_pdfimpose()
+    ours, hand = [], []
+    with tempfile.TemporaryDirectory() as tmp:
+        for number in range(ROUNDS):
+            for label, run, times in (("samizdat", samizdat_build, ours),
+                                      ("by hand", by_hand, hand)):
+                out = Path(tmp) / f"{label}-{number}"
+                out.mkdir()
+                times.append(run(out))
+                print(f"round {number + 1}: {label} {times[-1]:.2f} s", file=sys.stderr)
+    figures = {
+        "rounds": ROUNDS,
+        "samizdat_build_s": statistics.median(ours),
+        "by_hand_s": statistics.median(hand),
+        "make_nothing_changed_s": make_nothing_changed(),
+        "peak_rss_mb": peak_memory_mb(),
+        "library_copies": LIBRARY,
+        "library_parallel_s": library(os.cpu_count() or 1),
+        "library_sequential_s": library(1),
+        "cores": os.cpu_count(),
+    }
+    figures["ratio_to_by_hand"] = figures["samizdat_build_s"] / figures["by_hand_s"]
+    figures["library_speedup"] = figures["library_sequential_s"] / figures["library_parallel_s"]
+    report(figures)
+    (ROOT / "build").mkdir(exist_ok=True)
+    (ROOT / "build" / "bench.json").write_text(json.dumps(figures, indent=2) + "\n")
+
+
+def report(f):
+    print(f"samizdat build   {f['samizdat_build_s']:.2f} s (median of {f['rounds']})\n"
+          f"by hand          {f['by_hand_s']:.2f} s  -> ratio {f['ratio_to_by_hand']:.2f}"
+          f" (target <= 0.5)\n"
+          f"make, unchanged  {f['make_nothing_changed_s']:.3f} s (target < 0.3)\n"
+          f"peak memory      {f['peak_rss_mb']:.0f} MB (target < 400)\n"
+          f"library of {f['library_copies']}    {f['library_parallel_s']:.1f} s parallel, "
+          f"{f['library_sequential_s']:.1f} s one by one -> {f['library_speedup']:.2f}x"
+          f" (target >= 1.7)")
+
+
+if __name__ == "__main__":
+    main()
