@@ -49,6 +49,10 @@ $(SYSTEM):
 	  fi; }
 	@touch $@
 
+# Figures, not a test: samizdat build against the same outputs made by hand (build/bench.json).
+bench: $(OUTPUTS)
+	$(BIN)/python scripts/bench.py
+
 # The README's picture of the first sheet, rendered from the pamphlet (a test compares them).
 docs: docs/first-sheet.png
 docs/first-sheet.png: $(OUT)/$(STEM)-pamphlet-a4.pdf

@@ -58,7 +58,7 @@ def by_hand(out):
         steps.append([str(VENV / "weasyprint"), "-s", str(css), "-s", str(page), str(html),
                       str(out / f"wp-{name}.pdf")])
     for name, paper in (("a5", "A4"), ("letter", "letter")):
-        steps.append([str(BENCH_VENV / "pdfimpose"), "saddle", "--size", paper,
+        steps.append([str(BENCH_VENV / "pdfimpose"), "saddle", "--format", paper,
                       str(out / f"wp-{name}.pdf"), "-o", str(out / f"wp-{name}-pamphlet.pdf")])
     start = time.perf_counter()
     for step in steps:

@@ -49,8 +49,9 @@ class Progress:
 
 
 def check(source):
-    """Load and lint a manuscript; return (manuscript, warnings); raise UserError on errors."""
-    ms = manuscript.load(source)
+    """Load (unless given a Manuscript) and lint a manuscript; return (manuscript,
+    warnings); raise UserError on errors."""
+    ms = source if isinstance(source, manuscript.Manuscript) else manuscript.load(source)
     findings = lint.check(ms)
     if errors_in(findings):
         raise UserError(findings)
@@ -86,19 +87,36 @@ def build(source, out_dir, *, sums=True, printing=PrintOptions(), parallel=True)
     With `sums`, out_dir/SHA256SUMS is updated (a library build does it once, after
     all its workers). With `parallel`, the EPUB and the half-letter layout run beside
     the A5 layout (a library build runs whole books in parallel instead)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from . import printhtml
+
     step = Progress(5)
     step("Checking the manuscript")
-    ms, warnings = check(source)
+    ms = manuscript.load(source)
+    if parallel:
+        start_lanes()
+    modified = source_date(ms)
+    with ThreadPoolExecutor(2) as threads:
+        # pandoc runs in its own processes: start both now, import WeasyPrint meanwhile.
+        parsed = threads.submit(lambda: ms.ast)
+        html = threads.submit(printhtml.print_html, ms, modified=modified)
+        from . import pdf  # noqa: F401 - the import is what overlaps pandoc
+        parsed.result()
+        _, warnings = check(ms)
+        html = html.result()
     for warning in warnings:
         log.warning("%s", warning)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=".samizdat-", dir=out_dir) as tmp:
-        made = make_all(ms, Path(tmp), step, printing, parallel=parallel)
+        made = make_all(ms, Path(tmp), step, printing, parallel=parallel, html=html,
+                        modified=modified)
         return install(made, out_dir, sums=sums)
 
 
-def make_all(ms, tmp, step, printing=PrintOptions(), *, parallel=True):
+def make_all(ms, tmp, step, printing=PrintOptions(), *, parallel=True, html=None,
+             modified=None):
     """Run every stage into `tmp` and verify the results; return {kind: temp path}.
 
     Three lanes: EPUB and cover (pandoc, a thread: it waits on a subprocess), the
@@ -106,11 +124,11 @@ def make_all(ms, tmp, step, printing=PrintOptions(), *, parallel=True):
     A5 PDF, A4 pamphlet and the rest here. Each lane verifies what it made."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from . import pdf
+    from . import printhtml
 
     paths = {kind: tmp / name for kind, name in outputs(ms.stem).items()}
-    modified = source_date(ms)
-    html = pdf.print_html(ms, modified=modified)
+    modified = modified or source_date(ms)
+    html = html or printhtml.print_html(ms, modified=modified)
     step("EPUB and cover; PDF (half-letter) and Letter pamphlet" +
          (" beside the rest" if parallel else ""))
     letter = _lane(_letter_lane, (ms, html, tmp, paths, printing), forked=parallel)
@@ -177,9 +195,7 @@ def _lane(function, args, *, forked):
         except UserError as error:
             findings = error.findings
         return lambda: findings
-    import multiprocessing
-
-    context = multiprocessing.get_context("fork")
+    context = lanes()
     receive, send = context.Pipe(duplex=False)
     process = context.Process(target=_lane_child, args=(send, function, args), daemon=True)
     process.start()
@@ -195,6 +211,25 @@ def _lane(function, args, *, forked):
             raise RuntimeError(f"the {function.__name__} worker failed: {value}")
         return value
     return wait
+
+
+def lanes():
+    """The multiprocessing context for lanes: a fork server that has imported WeasyPrint
+    but never laid anything out. Forking this process instead is not safe once Pango
+    has run here: its font-loading thread can leave fontconfig locked in the child."""
+    import multiprocessing
+
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["samizdat.pdf", "samizdat.verify", "samizdat.impose"])
+    return context
+
+
+def start_lanes():
+    """Start the fork server now, so its imports overlap the main process's work."""
+    from multiprocessing import forkserver
+
+    lanes()
+    forkserver.ensure_running()
 
 
 def _lane_child(send, function, args):
@@ -312,8 +347,7 @@ def build_cached(source, out_dir, printing=PrintOptions(), parallel=False):
 def input_key(source, printing=PrintOptions()):
     """sha256 over everything a build reads: manuscript, styles, Samizdat's code, the
     print options and the versions of the tools it drives."""
-    import pikepdf
-    import weasyprint
+    from importlib.metadata import version
 
     from . import pandoc
 
@@ -323,8 +357,9 @@ def input_key(source, printing=PrintOptions()):
         for path in sorted(p for p in root.rglob("*") if p.is_file() and
                            "__pycache__" not in p.parts):
             digest.update(path.name.encode() + path.read_bytes())
-    digest.update(f"{weasyprint.__version__} {pikepdf.__version__} "
-                  f"{pandoc.executable()} {printing}".encode())
+    # Versions from the installed metadata: importing WeasyPrint here would cost 0.4 s.
+    tools = " ".join(version(n) for n in ("weasyprint", "pikepdf", "pypandoc_binary", "pydyf"))
+    digest.update(f"{tools} {pandoc.executable()} {printing}".encode())
     return digest.hexdigest()
 
 

@@ -6,7 +6,6 @@ sit on its call's page or the build is refused.
 
 import functools
 import logging
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlparse
@@ -15,8 +14,9 @@ from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher
 
-from . import footnotes, pandoc
+from . import footnotes
 from .errors import Finding, UserError
+from .printhtml import print_html  # noqa: F401 - the PDF stage's input, re-exported
 
 STYLES = Path(__file__).resolve().parents[2] / "styles"
 MAX_RENDERS = 12
@@ -32,21 +32,6 @@ class Page:
 
 A5 = Page("A5", "148mm 210mm")
 HALF_LETTER = Page("half-letter", "5.5in 8.5in")
-
-
-def print_html(ms, *, modified=None):
-    """The manuscript as one HTML document for print, paragraphs numbered in data-p.
-
-    `modified` (ISO 8601) becomes the PDF's modification date."""
-    stamp = ["-M", f"samizdat-modified={modified}"] if modified else []
-    html = pandoc.run(
-        ["-t", "html5", "--standalone", "--wrap=none", *stamp,
-         "--template", str(pandoc.TEMPLATES / "print.html"),
-         "--lua-filter", str(pandoc.FILTERS / "colophon.lua"),
-         "--lua-filter", str(pandoc.FILTERS / "print-notes.lua")],
-        text=ms.text, source=ms.path).decode("utf-8")
-    counter = iter(range(1, 1_000_000))
-    return re.sub(r"<p>", lambda _: f'<p data-p="{next(counter)}">', html)
 
 
 def pdf(ms, out, *, page=A5, styles=STYLES, html=None, css=""):
