@@ -129,7 +129,7 @@ def make_all(ms, tmp, step, printing=PrintOptions(), *, parallel=True, html=None
     paths = {kind: tmp / name for kind, name in outputs(ms.stem).items()}
     modified = modified or source_date(ms)
     html = html or printhtml.print_html(ms, modified=modified)
-    step("EPUB and cover; PDF (half-letter) and Letter pamphlet" +
+    step("EPUB and cover; PDF (half-letter), Letter pamphlet, printer tests" +
          (" beside the rest" if parallel else ""))
     letter = _lane(_letter_lane, (ms, html, tmp, paths, printing), forked=parallel)
     with ThreadPoolExecutor(1) as threads:
@@ -155,14 +155,12 @@ def _epub_lane(ms, paths, modified):
 
 
 def _a5_lane(ms, html, paths, printing, step):
-    from . import impose, library, pdf, printer_test, verify
+    from . import impose, library, pdf, verify
 
     a5 = pdf.pdf(ms, paths["pdf"], page=pdf.A5, html=html)
-    step("Pamphlet (A4), printer test sheets")
+    step("Pamphlet (A4) and its picture")
     impose.saddle(paths["pdf"], paths["pamphlet-a4"], sheet=impose.A4, marks=printing.marks,
                   **_imposing(printing))
-    for kind, sheet in (("printer-test", impose.A4), ("printer-test-letter", impose.LETTER)):
-        printer_test.printer_test(paths[kind], sheet=sheet, duplex=printing.duplex)
     library.sheet_proof(paths["pamphlet-a4"], paths["proof"])
     return [*verify.verify_pdf(paths["pdf"], a5, ms),
             *verify.verify_pamphlet(paths["pamphlet-a4"], paths["pdf"], sheet=impose.A4,
@@ -170,12 +168,15 @@ def _a5_lane(ms, html, paths, printing, step):
 
 
 def _letter_lane(ms, html, tmp, paths, printing):
-    from . import impose, pdf, verify
+    from . import impose, pdf, printer_test, verify
 
     letter_pdf = tmp / "half-letter.pdf"
     letter = pdf.pdf(ms, letter_pdf, page=pdf.HALF_LETTER, html=html)
     impose.saddle(letter_pdf, paths["pamphlet-letter"], sheet=impose.LETTER,
                   marks=printing.marks, **_imposing(printing))
+    # The printer test sheets ride here: this lane has less to do than the A5 one.
+    for kind, sheet in (("printer-test", impose.A4), ("printer-test-letter", impose.LETTER)):
+        printer_test.printer_test(paths[kind], sheet=sheet, duplex=printing.duplex)
     return [*verify.verify_pdf(letter_pdf, letter, ms),
             *verify.verify_pamphlet(paths["pamphlet-letter"], letter_pdf,
                                     sheet=impose.LETTER, **_imposing(printing))]
@@ -220,7 +221,8 @@ def lanes():
     import multiprocessing
 
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["samizdat.pdf", "samizdat.verify", "samizdat.impose"])
+    context.set_forkserver_preload(["samizdat.pdf", "samizdat.verify", "samizdat.impose",
+                                    "samizdat.printer_test"])
     return context
 
 
