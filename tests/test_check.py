@@ -14,6 +14,7 @@ import pytest
 
 from conftest import MANUSCRIPT, ROOT
 from samizdat import cli, lint, manuscript
+from samizdat.errors import UserError
 
 CASES = ROOT / "tests" / "check"
 REGEN = os.environ.get("SAMIZDAT_REGEN") == "1"
@@ -106,6 +107,7 @@ def test_two_space_indent_ends_the_note():
 
 @pytest.mark.parametrize("text", [
     "Text `[^1]` here.",
+    "A code span `over\n[^1]` two lines.",
     "Text ``a`[^1]`` here.",
     "Text \\[^1] here.",
     "Text <!-- [^1] --> here.",
@@ -123,6 +125,8 @@ def test_calls_in_code_comments_or_escaped_are_text(text):
     ("Unclosed ` then [^1].", [("1", 1, None)]),
     ("```\ncode\n```\nAfter.[^1]", [("1", 4, None)]),
     ("<!-- a -->[^1]", [("1", 1, None)]),
+    ("``a`[^1]` b", [("1", 1, None)]),  # no closing ``, so pandoc reads `a` as the code
+    ("`not\n\ncode[^1]`", [("1", 3, None)]),  # a code span stops at a blank line
     ("Text\\\\[^1]", [("1", 1, None)]),  # an escaped backslash, then a real call
 ])
 def test_calls_beside_code_and_comments_count(text, calls):
@@ -163,6 +167,18 @@ def test_line_starting_with_a_label_ends_the_note():
 ])
 def test_blocks_as_pandoc_reads_them(text, calls):
     assert scan(text)[0] == calls
+
+
+def test_definition_in_a_comment_is_no_definition():
+    assert scan("A[^1]\n\n<!--\n\n[^1]: x\n\n-->\nB[^2]\n") == ([("1", 1, None), ("2", 8, None)],
+                                                                  {})
+
+
+def test_only_line_feeds_end_lines():
+    # U+2028 and form feeds come in with pasted text; pandoc and editors do not count them
+    calls, _ = scan("A\u2028B\x0cC\r\nD[^1]\n\n[^1]: x\n")
+    assert calls == [("1", 2, None)]
+    assert lint.scan_notes("A\u2028B\n\n[^1]: x\n").definitions[0].line == 3
 
 
 def test_label_with_hyphen_and_digit():
@@ -245,3 +261,11 @@ def test_yaml_the_library_cannot_build_is_f003(capsys, monkeypatch, tmp_path, va
     path.write_text(HEAD.replace("'2005'", value) + "Text.\n", encoding="utf-8")
     lines, status = run_check(capsys, monkeypatch, path)
     assert status == 1 and len(lines) == 1 and lines[0].startswith(f"F003 {path}:")
+
+
+def test_metadata_lines_count_line_feeds_only(tmp_path):
+    head = HEAD.replace("title: T", "title: 'A\u2028B'").replace("lang: en", "lang: English")
+    assert findings(tmp_path, "Text.\n", head) == [("M002", 5)]
+    with pytest.raises(UserError) as error:  # YAML itself breaks a plain value there
+        findings(tmp_path, "Text.\n", HEAD.replace("author: A", "author: A\u2028B"))
+    assert [(f.code, f.line) for f in error.value.findings] == [("F003", 3)]

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from urllib.parse import unquote, urlparse
 
 from .errors import Finding
+from .manuscript import split_lines
 
 REQUIRED = ("title", "author", "date", "lang", "rights")
 DATE = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
@@ -33,9 +34,10 @@ FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 HEADING = re.compile(r"^ {0,3}#{1,6}(\s|$)")
 LIST_ITEM = re.compile(r"^ {0,3}([-+*]|\d+[.)]|[A-Za-z#][.)])(\s|$)")
 INDENT = ("    ", "\t")
-# What pandoc never reads as a call: a backslash escape, a code span (its closing run
-# of backticks exactly as long as the opening one), the start of an HTML comment.
-HIDDEN = re.compile(r"\\.|(?<!`)(`+)(?!`).+?(?<!`)\1(?!`)|<!--")
+# What pandoc never reads as a call: a backslash escape; a code span, closed by a run
+# of backticks exactly as long as the opening one, before any blank line (when a run
+# finds no such closing, pandoc tries again from its next backtick); an HTML comment.
+HIDDEN = re.compile(r"\\.|(`+)(?!`)(?:(?!\n[ \t]*\n).)+?(?<!`)\1(?!`)|<!--", re.S)
 
 
 @dataclass
@@ -73,7 +75,7 @@ def scan_notes(text, first_line=1):
     runs on through the lines after it up to a blank line or a line starting with a
     note label, then through each later paragraph indented four spaces or a tab.
     """
-    return _NoteReader(text.splitlines()[first_line - 1:], first_line).read()
+    return _NoteReader(split_lines(text)[first_line - 1:], first_line).read()
 
 
 class _NoteReader:
@@ -85,28 +87,31 @@ class _NoteReader:
         self.comment = False   # inside an HTML comment
         self.code = False      # the previous line was in an indented code block
         self.list = False      # in a list, where indented paragraphs are not code
+        self.para = []         # the lines of the paragraph being read
 
     def read(self):
         """The NoteScan of all the lines."""
         at, starts = 0, True  # `starts`: a block (so a definition) may start at line `at`
         while at < len(self.lines):
             at, starts = self._block(at, starts)
+        self._end_paragraph()
         return self.scan
 
     def _block(self, at, starts):
         """Read what starts at line `at`; return (next line, may a block start there)."""
         line = self.lines[at]
-        if self.comment or not line.strip():
-            self._calls(at, line, None)  # past a comment's end only
-            return at + 1, starts or not line.strip()
+        if self.comment and not self.para:
+            self._calls_in([at], None)  # past the comment's end only
+            return at + 1, starts
+        if not line.strip():
+            self._end_paragraph()
+            return at + 1, True
         match = DEFINITION.match(line) if starts else None
-        if match:
+        end = None if match else self._fence_end(at, len(self.lines), starts)
+        if match or end is not None:
+            self._end_paragraph()
             self.code = self.list = False
-            return self._note(at, match), True
-        end = self._fence_end(at, len(self.lines), starts)
-        if end is not None:
-            self.code = False
-            return end + 1, True
+            return (self._note(at, match) if match else end + 1), True
         return at + 1, self._text(at, line, starts)
 
     def _text(self, at, line, starts):
@@ -118,10 +123,18 @@ class _NoteReader:
         if starts and not indented:
             # a list needs a blank line before it (one glued to a paragraph is text)
             self.list = bool(LIST_ITEM.match(line))
-        self._calls(at, line, None)
+        self.para.append(at)
         # A heading is a whole block, but only where a block starts: pandoc reads a
         # '#' line straight after a paragraph line as more of the paragraph.
-        return starts and bool(HEADING.match(line))
+        if starts and HEADING.match(line):
+            self._end_paragraph()
+            return True
+        return False
+
+    def _end_paragraph(self):
+        if self.para:
+            self._calls_in(self.para, None)
+            self.para = []
 
     def _note(self, at, match):
         """Read the note defined on line `at`; return the line after it."""
@@ -163,15 +176,17 @@ class _NoteReader:
         return at
 
     def _note_calls(self, note, at, end, first):
-        """The calls inside the note on lines `at` to `end`, skipping its fenced code."""
-        self._calls(at, first, note)
-        inner = at + 1
+        """The calls inside the note on lines `at` to `end`, its fenced code skipped."""
+        rows, inner = [at], at + 1
         while inner < end:
             fence = self._fence_end(inner, end, True, _dedent)
             if fence is None:
-                self._calls(inner, self.lines[inner], note)
-                fence = inner
-            inner = fence + 1
+                rows.append(inner)
+                inner += 1
+            else:
+                self._calls_in(rows, note, first)
+                rows, first, inner = [], None, fence + 1
+        self._calls_in(rows, note, first)
 
     def _fence_end(self, at, limit, starts, dedent=lambda line: line):
         """Line of the closing fence if a fenced code block opens at line `at`, else None.
@@ -188,10 +203,18 @@ class _NoteReader:
                 return end
         return None
 
-    def _calls(self, at, text, note):
-        visible, self.comment = _visible(text, self.comment)
-        for label in CALL.findall(visible):
-            self.scan.calls.append((label, self.first + at, note.label if note else None))
+    def _calls_in(self, rows, note, first=None):
+        """Record the calls on the consecutive lines `rows`, read as one stretch of text
+        (a code span may run over a line end); `first` replaces the first line's text."""
+        if not rows:
+            return
+        texts = [self.lines[row] for row in rows]
+        if first is not None:
+            texts[0] = first
+        visible, self.comment = _visible("\n".join(texts), self.comment)
+        for row, line in zip(rows, visible.split("\n")):
+            for label in CALL.findall(line):
+                self.scan.calls.append((label, self.first + row, note.label if note else None))
 
 
 def _dedent(line):
@@ -201,23 +224,28 @@ def _dedent(line):
 
 
 def _visible(text, comment):
-    """`text` with what pandoc hides from calls blanked; and whether a comment is still open."""
+    """`text` with what pandoc hides from calls blanked (line ends kept, so lines still
+    line up); and whether an HTML comment is still open at its end."""
     out, pos = [], 0
     while pos < len(text):
         if comment:
             end = text.find("-->", pos)
-            if end < 0:
-                break
-            pos, comment = end + 3, False
+            stop = len(text) if end < 0 else end + 3
+            out.append(_blank(text[pos:stop]))
+            pos, comment = stop, end < 0
             continue
         match = HIDDEN.search(text, pos)
         if not match:
             out.append(text[pos:])
             break
-        # A space, not nothing: `[^` and `1]` on either side must not join into a call.
-        out += [text[pos:match.start()], " "]
+        out += [text[pos:match.start()], _blank(match[0])]
         pos, comment = match.end(), match[0] == "<!--"
     return "".join(out), comment
+
+
+def _blank(text):
+    # Spaces, not nothing: `[^` and `1]` on either side must not join into a call.
+    return re.sub(r"[^\n]", " ", text)
 
 
 def check_notes(ms):
@@ -365,7 +393,7 @@ def _valid_date(text):
 def _key_line(ms, key):
     """The line of top-level metadata key `key`, or 1 (the YAML block) if it has none."""
     pattern = re.compile(rf"^{re.escape(key)}\s*:")
-    for number, line in enumerate(ms.text.splitlines()[:ms.yaml_lines], 1):
+    for number, line in enumerate(split_lines(ms.text)[:ms.yaml_lines], 1):
         if pattern.match(line):
             return number
     return 1
@@ -387,7 +415,7 @@ def check_resources(ms):
 def _target_line(ms, target, nth):
     """The line of the `nth` use of `target`, as written (pandoc may have %-encoded it)."""
     lines = []
-    for number, line in enumerate(ms.text.splitlines()[ms.yaml_lines:], ms.yaml_lines + 1):
+    for number, line in enumerate(split_lines(ms.text)[ms.yaml_lines:], ms.yaml_lines + 1):
         if target in line or unquote(target) in line:
             lines.append(number)
     return lines[min(nth, len(lines)) - 1] if lines else None

@@ -19,7 +19,9 @@ FENCE_END = re.compile(r"^(---|\.\.\.)[ \t]*$")
 HINTS = {"mapping values are not allowed here":
          " (a value holding ': ' must be put in quotes)",
          "found character '\\t' that cannot start any token":
-         " (indent with spaces, not tabs)"}
+         " (indent with spaces, not tabs)",
+         "could not find expected ':'": " (each line must be 'key: value')"}
+KEY_AT_CONTEXT = {"could not find expected ':'"}
 
 
 class _Loader(yaml.SafeLoader):
@@ -77,7 +79,7 @@ class Manuscript:
 
     def line_of(self, needle, start=1):
         """First line number (1-based, from `start`) whose text contains `needle`."""
-        for number, line in enumerate(self.text.splitlines()[start - 1:], start):
+        for number, line in enumerate(split_lines(self.text)[start - 1:], start):
             if needle in line:
                 return number
         return None
@@ -111,6 +113,14 @@ def _walk(node, want, found):
             _walk(child, want, found)
 
 
+def split_lines(text):
+    """The lines of `text` as pandoc and editors count them: split at \\n (or \\r\\n) only.
+
+    str.splitlines() also splits at U+2028, form feeds and the like, which text pasted
+    from a word processor may hold; every line number after one would be off."""
+    return [line.removesuffix("\r") for line in text.split("\n")]
+
+
 def load(path):
     """Read and parse the manuscript at `path`; raise UserError if it cannot be read."""
     path = Path(path)
@@ -140,7 +150,7 @@ def decode(data, name):
 
 def front_matter(text, name):
     """(metadata dict, number of lines of the block) from the leading YAML block."""
-    lines = text.lstrip("\ufeff").splitlines()
+    lines = split_lines(text.lstrip("\ufeff"))
     if not lines or lines[0].rstrip() != "---":
         raise UserError(Finding("F004", name, 1,
                                 "no YAML metadata block: the file must start with '---'"))
@@ -159,16 +169,24 @@ def _parse_yaml(block, name):
     """The YAML `block` parsed, or F003 at the line of the problem (in the whole file)."""
     try:
         return yaml.load(block, Loader=_Loader)
-    except yaml.reader.ReaderError as error:  # a character YAML forbids, such as a control
-        line = block[:error.position].count("\n") + 2
-        char = error.character if isinstance(error.character, int) else ord(error.character)
-        raise UserError(Finding("F003", name, line, f"YAML does not parse: character "
-                                f"U+{char:04X} is not allowed in YAML")) from None
     except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        line = mark.line + 2 if mark else 1  # + 1 for the opening '---', + 1 as lines count from 1
-        problem = getattr(error, "problem", None) or "invalid YAML"
-        problem += HINTS.get(problem, "")
-        raise UserError(Finding("F003", name, line, f"YAML does not parse: {problem}")) from None
+        line, problem = _yaml_problem(block, error)
     except (ValueError, RecursionError) as error:  # a bad !!int or !!timestamp; deep nesting
-        raise UserError(Finding("F003", name, 1, f"YAML does not parse: {error}")) from None
+        line, problem = 1, str(error)
+    raise UserError(Finding("F003", name, line, f"YAML does not parse: {problem}"))
+
+
+def _yaml_problem(block, error):
+    """(line in the file, what is wrong) of a YAML error in `block`."""
+    if isinstance(error, yaml.reader.ReaderError):  # a character YAML forbids: a control
+        char = error.character if isinstance(error.character, int) else ord(error.character)
+        return (block[:error.position].count("\n") + 2,
+                f"character U+{char:04X} is not allowed in YAML")
+    problem = getattr(error, "problem", None) or "invalid YAML"
+    # A key without its ':' is found out on the next line; point at the key itself.
+    mark = (problem in KEY_AT_CONTEXT and error.context_mark) or getattr(error, "problem_mark",
+                                                                         None)
+    # Counted from the character offset, not mark.line: YAML also breaks lines at
+    # U+2028 and U+0085, which editors do not; + 2 for the opening '---' and from 1.
+    line = block[:mark.index].count("\n") + 2 if mark else 1
+    return line, problem + HINTS.get(problem, "")
