@@ -84,7 +84,7 @@ def main(argv=None):
             print(finding, file=sys.stderr)
         return 1 if any(f.is_error for f in error.findings) else 0
     except OSError as error:  # the output folder, a temp file: not the manuscript's fault
-        where = error.filename or getattr(args, "out", None) or args.source
+        where = error.filename or getattr(args, "out", None) or "samizdat"
         print(f"X002 {where}: {error.strerror or error}", file=sys.stderr)
         return 1
 
