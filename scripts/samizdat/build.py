@@ -215,11 +215,18 @@ def _lane(function, args, *, forked):
 
 
 def lanes():
-    """The multiprocessing context for lanes: a fork server that has imported WeasyPrint
-    but never laid anything out. Forking this process instead is not safe once Pango
-    has run here: its font-loading thread can leave fontconfig locked in the child."""
+    """The multiprocessing context for lanes: a fork of this process while Pango has
+    not run here (a fresh `samizdat build`: no second WeasyPrint import), else a fork
+    server that has imported WeasyPrint but never laid anything out. Forking after
+    Pango ran is not safe: its font-loading thread can leave fontconfig locked in
+    the child, which then hangs."""
     import multiprocessing
+    import threading
 
+    from . import pdf
+
+    if not pdf.PANGO_USED and threading.active_count() == 1:
+        return multiprocessing.get_context("fork")
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["samizdat.pdf", "samizdat.verify", "samizdat.impose",
                                     "samizdat.printer_test"])
@@ -227,11 +234,15 @@ def lanes():
 
 
 def start_lanes():
-    """Start the fork server now, so its imports overlap the main process's work."""
+    """Start the fork server now if lanes will need it, so its imports overlap the
+    main process's work."""
+    import sys
     from multiprocessing import forkserver
 
-    lanes()
-    forkserver.ensure_running()
+    pdf = sys.modules.get(f"{__package__}.pdf")  # not imported: Pango cannot have run
+    if pdf is not None and pdf.PANGO_USED:
+        lanes()
+        forkserver.ensure_running()
 
 
 def _lane_child(send, function, args):

@@ -163,9 +163,20 @@ def _note_line(ms, number, *, definition=False):
     return lines[number - 1]
 
 
+# Whether Pango has laid out text in this process (see build.lanes: forking after
+# that is not safe).
+PANGO_USED = []
+
+
+def font_configuration():
+    """A WeasyPrint FontConfiguration, noting that Pango is now in use here."""
+    PANGO_USED.append(True)
+    return FontConfiguration()
+
+
 def _render(html, *, ms, page, styles, forced, css=""):
     fetcher = LocalFetcher([styles, ms.folder])
-    fonts = FontConfiguration()
+    fonts = font_configuration()
     sheets = [CSS(filename=str(styles / "print.css"), font_config=fonts, url_fetcher=fetcher),
               CSS(string=_page_css(page, forced) + css, font_config=fonts)]
     document = HTML(string=html, base_url=str(ms.folder) + "/", url_fetcher=fetcher).render(

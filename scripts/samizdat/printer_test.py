@@ -14,9 +14,8 @@ from pathlib import Path
 
 import pikepdf
 from weasyprint import CSS, HTML
-from weasyprint.text.fonts import FontConfiguration
 
-from . import impose
+from . import impose, pdf
 
 FONTS = Path(__file__).resolve().parents[2] / "styles" / "fonts"
 CROSS = 14.0  # points from a cross's centre to the end of an arm
@@ -67,7 +66,7 @@ def printer_test(out, *, sheet=impose.A4, duplex="short"):
 
 def _layout(width, height, duplex):
     """PDF bytes of the two sides, both upright, laid out by WeasyPrint."""
-    fonts = FontConfiguration()
+    fonts = pdf.font_configuration()
     css = CSS(string=CSS_TEXT % {"w": width, "h": height, "edge_top": height / 2 - 40,
                                  "ruler_left": width / 2 - 50 * impose.MM},
               base_url=str(FONTS) + "/", font_config=fonts)
