@@ -82,7 +82,8 @@ def _last_commit(path):
 
 
 def build(source, out_dir, *, sums=True, printing=PrintOptions(), parallel=True):
-    """Build, verify and install the outputs of `source` in `out_dir`; return their paths.
+    """Build, verify and install the outputs of `source` (a path or a loaded Manuscript)
+    in `out_dir`; return their paths.
 
     With `sums`, out_dir/SHA256SUMS is updated (a library build does it once, after
     all its workers). With `parallel`, the EPUB and the half-letter layout run beside
@@ -93,7 +94,7 @@ def build(source, out_dir, *, sums=True, printing=PrintOptions(), parallel=True)
 
     step = Progress(5)
     step("Checking the manuscript")
-    ms = manuscript.load(source)
+    ms = source if isinstance(source, manuscript.Manuscript) else manuscript.load(source)
     if parallel:
         start_lanes()
     modified = source_date(ms)
@@ -341,14 +342,13 @@ def build_cached(source, out_dir, printing=PrintOptions(), parallel=False):
 
     _quiet_libraries()
     try:
-        manuscript.load(source)  # unreadable: its F-code, before anything else
+        ms = manuscript.load(source)  # unreadable: its F-code, before anything else
         key = input_key(source, printing)
         cached = _read_cache(out_dir, source.stem)
         if cached and cached["key"] == key and _intact(out_dir, cached["files"]):
             log.info("%s: unchanged, not rebuilt", source)
             return library.Book(**cached["book"]), []
-        paths = build(source, out_dir, sums=False, printing=printing, parallel=parallel)
-        ms = manuscript.load(source)
+        paths = build(ms, out_dir, sums=False, printing=printing, parallel=parallel)
         files = {kind: path.name for kind, path in paths.items()}
         book = library.book_of(ms, files, updated=source_date(ms))
         _write_cache(out_dir, source.stem, key, book, paths)
