@@ -8,6 +8,7 @@ sides line up. Laid out by WeasyPrint in the house font; pikepdf then turns the
 back for a long-edge flip exactly as impose.saddle does, and draws the crosses.
 """
 
+import functools
 import html
 import io
 from pathlib import Path
@@ -48,6 +49,14 @@ def printer_test(out, *, sheet=impose.A4, duplex="short"):
     Two pages, side 1 then side 2; side 2 is drawn turned 180° for a long-edge
     flip, as the pamphlet's backs are. Same arguments, same bytes."""
     impose.check_options(duplex, 0.0)
+    Path(out).write_bytes(sheet_bytes(sheet, duplex))
+    return Path(out)
+
+
+@functools.lru_cache(maxsize=8)
+def sheet_bytes(sheet, duplex):
+    """The test sheet as PDF bytes; made once per process (a library build writes the
+    same sheet beside every text)."""
     width, height = sheet.landscape
     laid_out = _layout(width, height, duplex)
     with pikepdf.open(io.BytesIO(laid_out)) as source, pikepdf.new() as target:
@@ -60,8 +69,9 @@ def printer_test(out, *, sheet=impose.A4, duplex="short"):
             drawing = f"q {matrix} cm /Side Do Q\n" + _crosses(width, height)
             side.Contents = target.make_stream(drawing.encode())
         target.docinfo.Title = f"Printer test: {sheet.name}, flip on the {duplex} edge"
-        target.save(out, deterministic_id=True, compress_streams=True)
-    return Path(out)
+        buffer = io.BytesIO()
+        target.save(buffer, deterministic_id=True, compress_streams=True)
+    return buffer.getvalue()
 
 
 def _layout(width, height, duplex):
