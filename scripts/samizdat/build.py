@@ -134,9 +134,8 @@ def make_all(ms, tmp, step, printing=PrintOptions(), *, parallel=True, html=None
          (" beside the rest" if parallel else ""))
     letter = _lane(_letter_lane, (ms, html, tmp, paths, printing), forked=parallel)
     with ThreadPoolExecutor(1) as threads:
+        # Even in a library worker the EPUB runs beside: pandoc is another process.
         epub_lane = threads.submit(_epub_lane, ms, paths, modified)
-        if not parallel:
-            epub_lane.result()
         step("PDF (A5)")
         findings = _a5_lane(ms, html, paths, printing, step)
         findings += epub_lane.result()
@@ -172,7 +171,7 @@ def _letter_lane(ms, html, tmp, paths, printing):
     from . import impose, pdf, printer_test, verify
 
     letter_pdf = tmp / "half-letter.pdf"
-    letter = pdf.pdf(ms, letter_pdf, page=pdf.HALF_LETTER, html=html)
+    letter = pdf.pdf(ms, letter_pdf, page=pdf.HALF_LETTER, html=html, tagged=False)
     impose.saddle(letter_pdf, paths["pamphlet-letter"], sheet=impose.LETTER,
                   marks=printing.marks, **_imposing(printing))
     # The printer test sheets ride here: this lane has less to do than the A5 one.

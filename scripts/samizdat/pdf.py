@@ -34,13 +34,16 @@ A5 = Page("A5", "148mm 210mm")
 HALF_LETTER = Page("half-letter", "5.5in 8.5in")
 
 
-def pdf(ms, out, *, page=A5, styles=STYLES, html=None, css=""):
+def pdf(ms, out, *, page=A5, styles=STYLES, html=None, css="", tagged=True):
     """Lay out manuscript `ms` on `page` and write the PDF to `out`; return the Document.
 
-    `css` is added after the house style (e.g. another font size)."""
+    `css` is added after the house style (e.g. another font size). `tagged` writes
+    PDF/UA-1; a PDF made only to be imposed skips it (its tags would not survive
+    imposition, and they cost a third of the writing time)."""
     document = layout(html or print_html(ms), ms=ms, page=page, styles=styles, css=css)
     # PDF/UA-1: tagged, with language, title shown, XMP metadata (WeasyPrint's variant).
-    document.write_pdf(out, pdf_identifier=_identifier(ms), pdf_variant="pdf/ua-1")
+    variant = {"pdf_variant": "pdf/ua-1"} if tagged else {}
+    document.write_pdf(out, pdf_identifier=_identifier(ms), **variant)
     return document
 
 
