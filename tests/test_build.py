@@ -97,3 +97,27 @@ def test_a_bad_manuscript_stops_before_any_stage(tmp_path):
     codes = {f.code for f in error.value.findings}
     assert {"M001", "N001"} <= codes
     assert not out.exists() or list(out.iterdir()) == []
+
+
+def test_lanes_fork_only_while_pango_has_not_run(real):
+    from samizdat import pdf
+
+    pdf.layout(pdf.print_html(real), ms=real, page=pdf.A5)  # Pango has now run here
+    assert build.lanes().get_start_method() == "forkserver"
+
+
+def test_a_fresh_process_builds_with_a_forked_lane(tmp_path):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from conftest import ROOT
+
+    source = ROOT / "tests" / "library" / "mutual-aid-note.md"
+    probe = ("import sys; from samizdat import build, pdf; "
+             "assert not pdf.PANGO_USED and build.lanes().get_start_method() == 'fork'; "
+             f"build.build({str(source)!r}, {str(tmp_path)!r})")
+    subprocess.run([sys.executable, "-c", probe], check=True, timeout=300,
+                   cwd=ROOT, env={"PYTHONPATH": str(ROOT / "scripts"), "PATH": "/usr/bin:/bin"})
+    assert (tmp_path / "mutual-aid-note-pamphlet-letter.pdf").exists()
+    assert Path(tmp_path / "mutual-aid-note.pdf").stat().st_size > 0
