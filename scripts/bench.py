@@ -13,7 +13,6 @@ writes build/bench.json. Figures, not assertions: CI does not run this.
 
 import json
 import os
-import resource
 import shutil
 import statistics
 import subprocess

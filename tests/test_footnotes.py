@@ -1,6 +1,5 @@
 """Notes on their call's page, for any page and font size: detection, fix, repair, guard."""
 
-import io
 import random
 
 import pytest
