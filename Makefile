@@ -17,6 +17,7 @@ CODE    := $(wildcard scripts/samizdat/*.py scripts/samizdat/filters/*.lua \
 STYLES  := $(wildcard styles/*.css styles/fonts/*)
 INSTALLED := $(VENV)/.installed
 SYSTEM    := $(VENV)/.system
+CHECKERS  := $(VENV)/.checkers
 # Root on Debian (CI, a fresh machine) installs what is missing; elsewhere say what to install.
 APT_INSTALL := if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
                  (apt-get update -qq || true) && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq
@@ -37,16 +38,21 @@ $(INSTALLED): pyproject.toml $(SYSTEM)
 	$(BIN)/python -m pip install -q --disable-pip-version-check -e '.[test]'
 	touch $@
 
-# System packages, idempotent: Java runs EPUBCheck; Chromium renders the download page in
-# the tests; harfbuzz-subset makes WeasyPrint faster.
+# System packages, idempotent. The build needs none (fonts are in styles/fonts, pandoc and
+# PDFium come from PyPI); harfbuzz-subset only makes WeasyPrint faster.
 $(SYSTEM):
 	@mkdir -p $(VENV)
-	@command -v chromium >/dev/null || { $(APT_INSTALL) chromium; \
-	  else echo "Chromium is missing: the download page test will be skipped" >&2; fi; }
-	@command -v java >/dev/null || { $(APT_INSTALL) default-jre-headless; \
-	  else echo "Java is missing: install a JRE for epubcheck" >&2; fi; }
 	@ldconfig -p | grep -q libharfbuzz-subset || { $(APT_INSTALL) libharfbuzz-subset0 || true; \
 	  fi; }
+	@touch $@
+
+# What the checks and tests need besides: Java runs EPUBCheck, Chromium renders the
+# download page and runs Ace.
+$(CHECKERS): $(INSTALLED)
+	@command -v java >/dev/null || { $(APT_INSTALL) default-jre-headless; \
+	  else echo "Java is missing: install a JRE for epubcheck" >&2; fi; }
+	@command -v chromium >/dev/null || { $(APT_INSTALL) chromium; \
+	  else echo "Chromium is missing: the page and Ace tests will be skipped" >&2; fi; }
 	@touch $@
 
 # Figures, not a test: samizdat build against the same outputs made by hand (build/bench.json).
@@ -67,14 +73,14 @@ $(ACE):
 	    @daisy/ace@$(ACE_VERSION) && touch $@; \
 	else echo "npm is missing: Ace (accessibility checker) not installed" >&2; fi
 
-ace: $(OUTPUTS) $(ACE)
+ace: $(OUTPUTS) $(CHECKERS) $(ACE)
 	$(BIN)/python -m pytest -q tests/test_ace.py
 
-check: $(OUTPUTS) ace
+check: $(OUTPUTS) $(CHECKERS) ace
 	$(BIN)/samizdat check $(SOURCE)
 	$(BIN)/epubcheck $(OUT)/$(STEM).epub
 
-test: $(INSTALLED) $(ACE)
+test: $(INSTALLED) $(CHECKERS) $(ACE)
 	$(BIN)/python -m pytest
 
 clean:
