@@ -339,7 +339,7 @@ def build_cached(source, out_dir, printing=PrintOptions(), parallel=False):
     if it failed. Runs in a worker process: logging goes through the parent's stderr."""
     from . import library
 
-    _quiet_libraries()
+    quiet_libraries()
     try:
         ms = manuscript.load(source)  # unreadable: its F-code, before anything else
         key = input_key(source, printing)
@@ -361,10 +361,10 @@ def input_key(source, printing=PrintOptions()):
     print options and the versions of the tools it drives."""
     from importlib.metadata import version
 
-    from . import pandoc
+    from . import STYLES, pandoc
 
     digest = hashlib.sha256(Path(source).read_bytes())
-    roots = [Path(__file__).parent, Path(__file__).resolve().parents[2] / "styles"]
+    roots = [Path(__file__).parent, STYLES]
     for root in roots:
         for path in sorted(p for p in root.rglob("*") if p.is_file() and
                            "__pycache__" not in p.parts):
@@ -419,6 +419,9 @@ def write_library_pages(books, out_dir):
     log.info("Wrote %s and %s", out_dir / "catalog.xml", out_dir / "index.html")
 
 
-def _quiet_libraries():
-    for noisy in ("weasyprint", "fontTools", "pikepdf", "pikepdf._core"):
-        logging.getLogger(noisy).setLevel(logging.ERROR)
+def quiet_libraries():
+    """Keep the libraries' own chatter (font subsetting, pikepdf's bridge, WeasyPrint's
+    warnings about CSS it ignores) out of the user's terminal: problems come as findings."""
+    logging.getLogger("weasyprint").setLevel(logging.ERROR)
+    for noisy in ("fontTools", "pikepdf", "pikepdf._core"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)

@@ -68,9 +68,9 @@ def setup_logging(quiet=False):
         handler.setFormatter(logging.Formatter("%(message)s"))
         root.addHandler(handler)
     root.setLevel(logging.WARNING if quiet else logging.INFO)
-    logging.getLogger("weasyprint").setLevel(logging.ERROR)
-    for noisy in ("fontTools", "pikepdf", "pikepdf._core"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+    from .build import quiet_libraries
+
+    quiet_libraries()
 
 
 def main(argv=None):

@@ -7,7 +7,8 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
 
-FONTS = Path(__file__).resolve().parents[2] / "styles" / "fonts"
+from . import FONTS
+
 SIZE = (1600, 2400)  # 2:3, what e-reader library views expect
 INK, PAPER, BAND = (250, 247, 240), (28, 24, 22), (150, 28, 24)
 MARGIN = 140

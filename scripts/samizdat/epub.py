@@ -10,20 +10,16 @@ import tempfile
 import zipfile
 from pathlib import Path
 
-from urllib.parse import unquote, urlparse
-
 from lxml import etree
 
-from . import pandoc
+from . import STYLES, lint, pandoc
 from .errors import Finding, UserError
-from .manuscript import _walk
 
 XHTML = "http://www.w3.org/1999/xhtml"
 OPS = "http://www.idpf.org/2007/ops"
 OPF = "http://www.idpf.org/2007/opf"
 DC = "http://purl.org/dc/elements/1.1/"
 NS = {"x": XHTML, "epub": OPS, "opf": OPF, "dc": DC}
-STYLES = Path(__file__).resolve().parents[2] / "styles"
 STYLESHEET = "EPUB/styles/stylesheet1.css"
 NAV = "EPUB/nav.xhtml"
 # EPUB Accessibility 1.1: what the book conforms to and a summary for readers.
@@ -60,24 +56,9 @@ def media_args(ms):
     """pandoc options naming the images media.lua may read: local files inside the
     manuscript's folder (the source checks refuse any other before a build)."""
     args = ["-M", f"samizdat-folder={ms.folder}"]
-    for target in local_images(ms):
+    for target in lint.local_images(ms):
         args += ["-M", f"samizdat-media={target}"]
     return args
-
-
-def local_images(ms):
-    """Image targets that are files inside the manuscript's folder."""
-    found = []
-    _walk(ms.ast["blocks"], lambda node: node.get("t") == "Image", found)
-    targets = []
-    for node in found:
-        target = node["c"][2][0]
-        if urlparse(target).scheme or target.startswith("/"):
-            continue
-        path = (ms.folder / unquote(target)).resolve()
-        if path.is_relative_to(ms.folder) and path.is_file() and target not in targets:
-            targets.append(target)
-    return targets
 
 
 def _read(path):
@@ -154,7 +135,7 @@ def fix_opf(opf, ms, modified):
     for meta in metadata.findall("opf:meta[@property='dcterms:modified']", NS):
         meta.text = modified
     images = ("Images carry the alternative text the manuscript gives them."
-              if local_images(ms) else "No images but the cover, which has a text "
+              if lint.local_images(ms) else "No images but the cover, which has a text "
               "alternative.")
     for prop, value in (("dcterms:conformsTo", CONFORMS_TO),
                         ("schema:accessibilitySummary", f"{images} {SUMMARY}")):

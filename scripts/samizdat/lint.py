@@ -441,20 +441,47 @@ def _check_target(ms, kind, target, line):
 
 def _check_local(ms, kind, target, line):
     """R002 if the relative path `target` leaves the manuscript's folder, R001 if missing."""
-    try:
-        resolved = (ms.folder / unquote(urlparse(target).path)).resolve()
-        exists = resolved.exists()
-    except (OSError, ValueError):  # a name too long, a NUL byte (%00): no such file either
-        resolved, exists = ms.folder, False
-    if not resolved.is_relative_to(ms.folder):
+    resolved = resolve_local(ms, target)
+    if resolved is None:
         return Finding("R002", ms.name, line,
                        f"{kind.lower()} {target} leaves the manuscript's folder: refused "
                        "(use files in that folder or below it)")
-    if not exists:
+    if not _exists(resolved):
         return Finding("R001", ms.name, line,
                        f"{kind.lower()} {target} does not exist (paths are relative "
                        "to the manuscript's folder)")
     return None
+
+
+def resolve_local(ms, target):
+    """The file a relative `target` names, if it stays inside the manuscript's folder;
+    None if it leaves it. (The one containment rule: the checks and the EPUB stage's
+    list of images both use it.)"""
+    path = ms.folder / unquote(urlparse(target).path)
+    try:
+        resolved = path.resolve()
+    except (OSError, ValueError):  # a name too long, a NUL byte (%00): no file can be
+        return path                # opened by it, so _exists() says no (R001)
+    return resolved if resolved.is_relative_to(ms.folder) else None
+
+
+def _exists(path):
+    try:
+        return path.exists()
+    except (OSError, ValueError):
+        return False
+
+
+def local_images(ms):
+    """Targets of the images that are files inside the manuscript's folder, once each."""
+    found = []
+    for kind, target in _targets(ms.ast["blocks"]):
+        if kind != "Image" or urlparse(target).scheme or target.startswith(("/", "\\")):
+            continue
+        path = resolve_local(ms, target)
+        if path is not None and _exists(path) and path.is_file() and target not in found:
+            found.append(target)
+    return found
 
 
 def _targets(node):

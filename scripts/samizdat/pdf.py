@@ -14,11 +14,10 @@ from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher
 
-from . import footnotes
+from . import STYLES, footnotes
 from .errors import Finding, UserError
 from .printhtml import print_html  # noqa: F401 - the PDF stage's input, re-exported
 
-STYLES = Path(__file__).resolve().parents[2] / "styles"
 MAX_RENDERS = 12
 
 

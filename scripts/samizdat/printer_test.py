@@ -16,9 +16,8 @@ from pathlib import Path
 import pikepdf
 from weasyprint import CSS, HTML
 
-from . import impose, pdf
+from . import FONTS, impose, pdf
 
-FONTS = Path(__file__).resolve().parents[2] / "styles" / "fonts"
 CROSS = 14.0  # points from a cross's centre to the end of an arm
 EDGES = {"short": "the left and right edges", "long": "the top and bottom edges"}
 

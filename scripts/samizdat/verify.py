@@ -14,10 +14,9 @@ from lxml import etree
 from weasyprint.formatting_structure.boxes import FootnoteAreaBox, MarginBox
 
 from . import footnotes, impose
+from .epub import NS
 from .errors import Finding
 
-NS = {"x": "http://www.w3.org/1999/xhtml", "epub": "http://www.idpf.org/2007/ops",
-      "opf": "http://www.idpf.org/2007/opf", "dc": "http://purl.org/dc/elements/1.1/"}
 # OPF element -> the manuscript metadata keys it carries, in order
 OPF_FIELDS = {"title": ("title", "subtitle"), "creator": ("author",), "language": ("lang",),
               "date": ("date",), "rights": ("rights",), "identifier": ("identifier",),
