@@ -20,8 +20,8 @@ import inspect
 import threading
 from dataclasses import dataclass
 
-from weasyprint.formatting_structure.boxes import FootnoteAreaBox, InlineBox
-from weasyprint.layout import block
+from .weasy import FootnoteAreaBox, InlineBox, block
+
 
 # The overflow branch's rule, and the fix: defer only notes whose policy is auto.
 RULE = "report = not context.in_column and can_break_now and not could_break_before"

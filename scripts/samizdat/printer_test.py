@@ -14,9 +14,9 @@ import io
 from pathlib import Path
 
 import pikepdf
-from weasyprint import CSS, HTML
 
 from . import FONTS, impose, pdf
+from .weasy import CSS, HTML
 
 CROSS = 14.0  # points from a cross's centre to the end of an arm
 EDGES = {"short": "the left and right edges", "long": "the top and bottom edges"}

@@ -11,11 +11,11 @@ from dataclasses import dataclass
 import pikepdf
 from ebooklib import epub as ebooklib_epub
 from lxml import etree
-from weasyprint.formatting_structure.boxes import FootnoteAreaBox, MarginBox
 
 from . import footnotes, impose
 from .epub import NS
 from .errors import Finding
+from .weasy import FootnoteAreaBox, MarginBox
 
 # OPF element -> the manuscript metadata keys it carries, in order
 OPF_FIELDS = {"title": ("title", "subtitle"), "creator": ("author",), "language": ("lang",),

@@ -1,0 +1,83 @@
+"""The one door to WeasyPrint: every WeasyPrint name Samizdat uses is imported here.
+
+Why a door: importing WeasyPrint loads Pango, HarfBuzz, fontconfig and GLib through
+cffi, trying up to six spellings per library; each spelling that is not a file name
+goes to `ctypes.util.find_library`, which on Linux runs `ldconfig -p` (and, on a
+miss, gcc and ld) every time: measured here, 0.17 s of a 0.45 s import, paid by
+every `samizdat build`. Here those lookups are answered from one `ldconfig -p`
+read, with the same pattern CPython's own first step uses, so the same libraries
+load. Should WeasyPrint fail to load that way, it is imported again the standard
+way. Keeping the names in one place also shows how much of WeasyPrint (pinned,
+see pyproject.toml) Samizdat relies on.
+"""
+
+import contextlib
+import ctypes.util
+import functools
+import importlib
+import io
+import os
+import re
+import shutil
+import struct
+import subprocess
+
+# CPython's ctypes.util: the ldconfig ABI tag of this interpreter's architecture.
+_ABI = {"x86_64-64": "libc6,x86-64", "ppc64-64": "libc6,64bit", "sparc64-64": "libc6,64bit",
+        "s390x-64": "libc6,64bit", "ia64-64": "libc6,IA-64"}
+
+
+@functools.cache
+def _ldconfig_table():
+    """`ldconfig -p` output, read once ("" when there is no ldconfig)."""
+    ldconfig = shutil.which("ldconfig") or shutil.which("ldconfig", path="/sbin:/usr/sbin")
+    if not ldconfig:
+        return ""
+    try:
+        return subprocess.run([ldconfig, "-p"], check=False, capture_output=True, text=True,
+                              timeout=10, env={"LC_ALL": "C", "LANG": "C"}).stdout
+    except (OSError, subprocess.SubprocessError):
+        return ""
+
+
+def find_library(name):
+    """The soname `ctypes.util.find_library(name)` finds through ldconfig, or None."""
+    machine = f"{os.uname().machine}-{8 * struct.calcsize('l')}"
+    abi = _ABI.get(machine, "libc6")
+    found = re.search(rf"\s+(lib{re.escape(name)}\.[^\s]+)\s+\({re.escape(abi)}",
+                      _ldconfig_table())
+    return found.group(1) if found else None
+
+
+@contextlib.contextmanager
+def _quick_lookups():
+    standard = ctypes.util.find_library
+    ctypes.util.find_library = find_library
+    try:
+        yield
+    finally:
+        ctypes.util.find_library = standard
+
+
+def import_quickly(module):
+    """Import `module` with library lookups answered from one ldconfig read; if it
+    cannot load that way, import it the standard way (WeasyPrint's message for a
+    failed load is kept quiet the first time: the second attempt decides)."""
+    try:
+        with _quick_lookups(), contextlib.redirect_stdout(io.StringIO()):
+            return importlib.import_module(module)
+    except OSError:
+        return importlib.import_module(module)
+
+
+import_quickly("weasyprint")
+
+# The names below come after the quick import: that order is the point of this module.
+from weasyprint import CSS, HTML
+from weasyprint.formatting_structure.boxes import FootnoteAreaBox, InlineBox, MarginBox
+from weasyprint.layout import block
+from weasyprint.text.fonts import FontConfiguration
+from weasyprint.urls import URLFetcher
+
+__all__ = ["CSS", "HTML", "FontConfiguration", "FootnoteAreaBox", "InlineBox", "MarginBox",
+           "URLFetcher", "block", "find_library", "import_quickly"]

@@ -1,0 +1,51 @@
+"""samizdat.weasy: WeasyPrint imported with quick library lookups, same libraries."""
+
+import ctypes.util
+import subprocess
+import sys
+
+import pytest
+from samizdat import weasy
+
+# Every spelling WeasyPrint 70 (text/ffi.py) may hand to find_library on Linux, plus
+# names that exist nowhere and libraries everyone has.
+NAMES = ["libgobject-2.0-0", "gobject-2.0-0", "gobject-2.0", "libpango-1.0-0", "pango-1.0",
+         "harfbuzz", "harfbuzz-0.0", "harfbuzz-subset", "harfbuzz-vector", "fontconfig-1",
+         "fontconfig", "pangoft2-1.0-0", "pangoft2-1.0", "c", "m", "no-such-library-at-all"]
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_quick_lookup_finds_what_ctypes_finds(name):
+    assert weasy.find_library(name) == ctypes.util.find_library(name)
+
+
+MAPPED = ("import sys, importlib; importlib.import_module(sys.argv[1]); "
+          "print('\\n'.join(sorted({l.split()[-1] for l in open('/proc/self/maps') "
+          "if '.so' in l})))")
+
+
+def test_the_same_shared_libraries_load_as_with_a_plain_import():
+    loaded = {module: subprocess.run([sys.executable, "-c", MAPPED, module], check=True,
+                                     capture_output=True, text=True).stdout.split()
+              for module in ("samizdat.weasy", "weasyprint")}
+    assert loaded["samizdat.weasy"] == loaded["weasyprint"]
+    assert any("libpango-1.0" in path for path in loaded["weasyprint"])
+
+
+def test_find_library_is_the_standard_one_again_after_the_import():
+    assert ctypes.util.find_library is not weasy.find_library
+
+
+def test_a_module_that_cannot_load_quickly_is_imported_the_standard_way(tmp_path,
+                                                                        monkeypatch):
+    (tmp_path / "picky_native.py").write_text(
+        "import ctypes.util\n"
+        "from samizdat import weasy\n"
+        "print('could not load')\n"
+        "if ctypes.util.find_library is weasy.find_library:\n"
+        "    raise OSError('cannot load libpicky')\n"
+        "LOADED_BY = ctypes.util.find_library.__module__\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    module = weasy.import_quickly("picky_native")
+    assert module.LOADED_BY == "ctypes.util"
+    del sys.modules["picky_native"]
