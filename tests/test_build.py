@@ -74,16 +74,19 @@ def test_progress_is_logged_per_stage(tmp_path, caplog):
     assert steps[2] == "Step 3/5 – PDF (A5)…" and len(steps) == 5
 
 
-def test_a_failed_verification_changes_nothing(built, tmp_path, monkeypatch):
+# In a parallel build only the A5 lane runs in this process (where the patch is).
+@pytest.mark.parametrize("check, parallel", [("verify_epub", False), ("verify_pdf", True)])
+def test_a_failed_verification_changes_nothing(built, tmp_path, monkeypatch, check,
+                                               parallel):
     out = tmp_path / "out"
     out.mkdir()
     for path in built.values():
         (out / path.name).write_bytes(path.read_bytes())
     before = digests(out)
     bad = Finding("E003", "x.epub", None, "note 1 is not linked from its call and back")
-    monkeypatch.setattr(verify, "verify_epub", lambda *a: [bad])
+    monkeypatch.setattr(verify, check, lambda *a: [bad])
     with pytest.raises(UserError) as error:
-        build.build(MANUSCRIPT, out)
+        build.build(MANUSCRIPT, out, parallel=parallel)
     assert error.value.findings == [bad]
     assert digests(out) == before  # same files, same bytes, no temp folder left
 

@@ -109,3 +109,17 @@ def test_installed_entry_point(argv, status, first):
         assert proc.stderr == ""
     else:
         assert proc.stderr.splitlines()[0].startswith(first)
+
+
+def test_the_installed_command_builds_and_reports_to_the_last_line(tmp_path):
+    """`samizdat` leaves without the interpreter's teardown (cli.entry): every output
+    must be in place and every log line out before it does."""
+    proc = subprocess.run([str(SAMIZDAT), "build", "manuscript/workers-power.md", "--out",
+                           str(tmp_path)], cwd=ROOT, capture_output=True, text=True,
+                          check=False)
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stderr.splitlines()
+    assert lines[0] == "Step 1/5 – Checking the manuscript…"
+    assert lines[-1].startswith("Wrote ") and lines[-1].endswith("index.html")
+    sums = (tmp_path / "SHA256SUMS").read_text().splitlines()
+    assert len(sums) == 8 and all((tmp_path / line.split("  ")[1]).exists() for line in sums)

@@ -120,37 +120,45 @@ def make_all(ms, tmp, step, printing=PrintOptions(), *, parallel=True, html=None
              modified=None):
     """Run every stage into `tmp` and verify the results; return {kind: temp path}.
 
-    Three lanes: EPUB and cover (pandoc, a thread: it waits on a subprocess), the
-    half-letter PDF and Letter pamphlet (a forked process: the other core), and the
-    A5 PDF, A4 pamphlet and the rest here. Each lane verifies what it made."""
-    from concurrent.futures import ThreadPoolExecutor
-
+    Two lanes of about equal work, each verifying what it made: the A5 PDF, A4
+    pamphlet and its picture here; the half-letter PDF, Letter pamphlet, printer
+    tests, cover and EPUB in a forked process (the other core), or here after the
+    first with `parallel` off. A second process rather than a thread: Python work
+    in a thread would hold up the A5 layout, which is the longest path."""
     from . import printhtml
 
     paths = {kind: tmp / name for kind, name in outputs(ms.stem).items()}
     modified = modified or source_date(ms)
     html = html or printhtml.print_html(ms, modified=modified)
-    step("EPUB and cover; PDF (half-letter), Letter pamphlet, printer tests" +
+    step("PDF (half-letter), Letter pamphlet, printer tests, cover, EPUB" +
          (" beside the rest" if parallel else ""))
-    letter = _lane(_letter_lane, (ms, html, tmp, paths, printing), forked=parallel)
-    with ThreadPoolExecutor(1) as threads:
-        # Even in a library worker the EPUB runs beside: pandoc is another process.
-        epub_lane = threads.submit(_epub_lane, ms, paths, modified)
-        step("PDF (A5)")
-        findings = _a5_lane(ms, html, paths, printing, step)
-        findings += epub_lane.result()
+    other = _lane(_other_lane, (ms, html, tmp, paths, printing, modified), forked=parallel)
+    step("PDF (A5)")
+    findings = _a5_lane(ms, html, paths, printing, step)
     step("Verifying every output")
-    findings += letter()
+    findings += other()
     if errors_in(findings):
         raise UserError(findings)
     return paths
 
 
-def _epub_lane(ms, paths, modified):
+def _other_lane(ms, html, tmp, paths, printing, modified):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from . import epub
+
+    with ThreadPoolExecutor(1) as thread:
+        # pandoc makes the EPUB in its own process while the half-letter layout runs.
+        made_epub = thread.submit(epub.pandoc_epub, ms)
+        findings = _letter_lane(ms, html, tmp, paths, printing)
+        return findings + _epub_lane(ms, paths, modified, made_epub.result())
+
+
+def _epub_lane(ms, paths, modified, made_epub=None):
     from . import cover, epub, verify
 
     cover_png = cover.cover(ms, paths["cover"]).read_bytes()
-    epub.epub(ms, paths["epub"], modified=modified, cover=cover_png)
+    epub.epub(ms, paths["epub"], modified=modified, cover=cover_png, made=made_epub)
     return verify.verify_epub(paths["epub"], ms)
 
 
@@ -174,7 +182,6 @@ def _letter_lane(ms, html, tmp, paths, printing):
     letter = pdf.pdf(ms, letter_pdf, page=pdf.HALF_LETTER, html=html, tagged=False)
     impose.saddle(letter_pdf, paths["pamphlet-letter"], sheet=impose.LETTER,
                   marks=printing.marks, **_imposing(printing))
-    # The printer test sheets ride here: this lane has less to do than the A5 one.
     for kind, sheet in (("printer-test", impose.A4), ("printer-test-letter", impose.LETTER)):
         printer_test.printer_test(paths[kind], sheet=sheet, duplex=printing.duplex)
     return [*verify.verify_pdf(letter_pdf, letter, ms),

@@ -89,6 +89,24 @@ def main(argv=None):
         return 1
 
 
+def entry():
+    """The `samizdat` command: main(), then exit without tearing the interpreter down.
+
+    Every output is written, closed and renamed by then; what is left is freeing the
+    layouts' objects one by one and unloading libraries, about 0.15 s of a 2 s build
+    for nothing. So flush what is buffered and leave."""
+    import contextlib
+    import logging
+    import os
+
+    status = main()
+    logging.shutdown()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError):  # a reader that went away is not our failure
+            stream.flush()
+    os._exit(status)
+
+
 def run(args):
     """Run `check` or `build`; return the exit status."""
     from . import build

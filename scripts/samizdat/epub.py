@@ -31,18 +31,13 @@ SUMMARY = ("The text has a title page, a table of contents, landmarks and a logi
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 
 
-def epub(ms, out, *, css=STYLES / "epub.css", modified="2000-01-01T00:00:00Z", cover=None):
+def epub(ms, out, *, css=STYLES / "epub.css", modified="2000-01-01T00:00:00Z", cover=None,
+         made=None):
     """Write manuscript `ms` as an EPUB 3 to `out`; return `out`.
 
-    `cover`: PNG bytes of the cover image, shown by readers in their library view."""
-    with tempfile.TemporaryDirectory() as tmp:
-        raw = Path(tmp) / "pandoc.epub"
-        # pandoc's sandbox cannot read --css; its default stylesheet is replaced below.
-        pandoc.run(["-t", "epub3", "--toc", "--wrap=none", *media_args(ms),
-                    "--lua-filter", str(pandoc.FILTERS / "media.lua"),
-                    "--lua-filter", str(pandoc.FILTERS / "colophon.lua"),
-                    "-o", str(raw)], text=ms.text, source=ms.path, strict=True)
-        entries = _read(raw)
+    `cover`: PNG bytes of the cover image, shown by readers in their library view.
+    `made`: pandoc's EPUB of `ms` (see pandoc_epub) if it was made beforehand."""
+    entries = made if made is not None else pandoc_epub(ms)
     entries = {name: _fix(name, data, ms, modified) for name, data in entries.items()}
     entries[NAV] = add_bodymatter_landmark(entries[NAV], entries)
     if cover:
@@ -50,6 +45,19 @@ def epub(ms, out, *, css=STYLES / "epub.css", modified="2000-01-01T00:00:00Z", c
     entries[STYLESHEET] = Path(css).read_bytes()
     Path(out).write_bytes(pack(entries))
     return Path(out)
+
+
+def pandoc_epub(ms):
+    """pandoc's EPUB 3 of manuscript `ms`, as {entry name: bytes}: the slow part of this
+    stage, which a build starts early, while WeasyPrint is being imported."""
+    with tempfile.TemporaryDirectory() as tmp:
+        raw = Path(tmp) / "pandoc.epub"
+        # pandoc's sandbox cannot read --css; its default stylesheet is replaced later.
+        pandoc.run(["-t", "epub3", "--toc", "--wrap=none", *media_args(ms),
+                    "--lua-filter", str(pandoc.FILTERS / "media.lua"),
+                    "--lua-filter", str(pandoc.FILTERS / "colophon.lua"),
+                    "-o", str(raw)], text=ms.text, source=ms.path, strict=True)
+        return _read(raw)
 
 
 def media_args(ms):
