@@ -11,6 +11,10 @@ FILTERS = Path(__file__).parent / "filters"
 TEMPLATES = Path(__file__).parent / "templates"
 # Quotation marks, dashes and ellipses stay exactly as the manuscript has them.
 READER = "markdown-smart"
+# pandoc's runtime reserves a 64 MB heap at start (its -with-rtsopts); a manuscript
+# needs far less, and touching those pages is half of pandoc's system time:
+# 16 MB saves ~0.03 s of CPU per run (measured on the 3 runs of a build).
+RUNTIME = ["+RTS", "-H16m", "-RTS"]
 
 
 @functools.cache
@@ -27,7 +31,7 @@ def run(args, *, text, source, strict=False):
     `source` names the manuscript in error messages. With `strict`, a resource pandoc
     could not fetch (the sandbox refused it) fails the run instead of being left out.
     """
-    cmd = [executable(), "--sandbox", "-f", READER, *args]
+    cmd = [executable(), *RUNTIME, "--sandbox", "-f", READER, *args]
     proc = subprocess.run(cmd, input=text.encode("utf-8"), capture_output=True)
     messages = proc.stderr.decode("utf-8", "replace").strip().splitlines()
     if proc.returncode != 0:
