@@ -1,0 +1,32 @@
+"""Finding and running the bundled pandoc."""
+
+import subprocess
+import sys
+
+import pypandoc
+
+from samizdat import pandoc
+
+
+def test_the_pandoc_is_pypandocs_own_and_3_9():
+    assert pandoc.executable() == pypandoc.get_pandoc_path()
+    version = subprocess.run([pandoc.executable(), "--version"], capture_output=True,
+                             text=True, check=True).stdout
+    assert version.startswith("pandoc 3.9")
+
+
+def test_it_is_found_without_importing_pypandoc():
+    probe = ("import sys; from samizdat import pandoc; pandoc.executable(); "
+             "print('pypandoc' in sys.modules)")
+    loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                            check=True).stdout.strip()
+    assert loaded == "False"
+
+
+def test_a_run_with_the_smaller_heap_gives_the_same_output():
+    text = "Some *text*.[^1]\n\n[^1]: A note.\n"
+    ours = pandoc.run(["-t", "html5"], text=text, source="x.md")
+    plain = subprocess.run([pandoc.executable(), "--sandbox", "-f", pandoc.READER, "-t",
+                            "html5"], input=text.encode(), capture_output=True,
+                           check=True).stdout
+    assert ours == plain and b'role="doc-noteref"' in ours
