@@ -49,7 +49,7 @@ def epub(ms, out, *, css=STYLES / "epub.css", modified="2000-01-01T00:00:00Z", c
 
 def pandoc_epub(ms):
     """pandoc's EPUB 3 of manuscript `ms`, as {entry name: bytes}: the slow part of this
-    stage, which a build starts early, while WeasyPrint is being imported."""
+    stage, which a build runs in pandoc's own process beside the half-letter layout."""
     with tempfile.TemporaryDirectory() as tmp:
         raw = Path(tmp) / "pandoc.epub"
         # pandoc's sandbox cannot read --css; its default stylesheet is replaced later.
