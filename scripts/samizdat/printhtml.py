@@ -7,9 +7,13 @@ import re
 
 from . import pandoc
 
+NOTE = re.compile(r'<span class="footnote" data-note="\d+">')
+SPAN_TAG = re.compile(r"<span\b|</span>")
+
 
 def print_html(ms, *, modified=None):
-    """The manuscript as one HTML document for print, paragraphs numbered in data-p.
+    """The manuscript as one HTML document for print, paragraphs numbered in data-p,
+    each note call glued to the word before it.
 
     `modified` (ISO 8601) becomes the PDF's modification date."""
     stamp = ["-M", f"samizdat-modified={modified}"] if modified else []
@@ -20,4 +24,36 @@ def print_html(ms, *, modified=None):
          "--lua-filter", str(pandoc.FILTERS / "print-notes.lua")],
         text=ms.text, source=ms.path).decode("utf-8")
     counter = iter(range(1, 1_000_000))
-    return re.sub(r"<p>", lambda _: f'<p data-p="{next(counter)}">', html)
+    html = re.sub(r"<p>", lambda _: f'<p data-p="{next(counter)}">', html)
+    return glue_calls(html)
+
+
+def glue_calls(html):
+    """Wrap each note (print-notes.lua's footnote span) with the word it follows in
+    `<span class="call">`, which print.css keeps on one line: no line may start with a
+    note number. A note after a space or after an element keeps its place.
+
+    Done here on pandoc's HTML rather than in the Lua filter: a filter that looks at
+    every run of inlines to find the notes costs pandoc 0.07 s of a 0.17 s run."""
+    parts, done = [], 0
+    for note in NOTE.finditer(html):
+        start = note.start()
+        word = start
+        while word > done and html[word - 1] not in " \t\r\n<>":
+            word -= 1
+        if word == start:  # a space or a tag before the note: no word to glue to
+            continue
+        end = _span_end(html, start)
+        parts += [html[done:word], '<span class="call">', html[word:end], "</span>"]
+        done = end
+    return "".join(parts) + html[done:]
+
+
+def _span_end(html, start):
+    """Index just past the </span> that closes the <span> opening at `start`."""
+    depth = 0
+    for tag in SPAN_TAG.finditer(html, start):
+        depth += -1 if tag.group() == "</span>" else 1
+        if depth == 0:
+            return tag.end()
+    return len(html)  # pandoc closes every span; never reached

@@ -1,0 +1,25 @@
+-- The Lua glue Samizdat used before printhtml.glue_calls (kept to test that the
+-- Python glue gives the same HTML): each note a footnote span, and a Str before
+-- a note wrapped with it in a call span.
+
+local count = 0
+
+function Note(note)
+  count = count + 1
+  local inlines = pandoc.utils.blocks_to_inlines(note.content, {pandoc.LineBreak()})
+  return pandoc.Span(inlines, {class = 'footnote', ['data-note'] = tostring(count)})
+end
+
+local function is_note(el)
+  return el and el.t == 'Span' and el.classes:includes('footnote')
+end
+
+function Inlines(inlines)
+  for i = #inlines, 2, -1 do
+    if is_note(inlines[i]) and inlines[i - 1].t == 'Str' then
+      inlines[i - 1] = pandoc.Span({inlines[i - 1], inlines[i]}, {class = 'call'})
+      inlines:remove(i)
+    end
+  end
+  return inlines
+end

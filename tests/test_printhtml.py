@@ -1,0 +1,64 @@
+"""The print HTML: note calls glued to the word before them (printhtml.glue_calls)."""
+
+from datetime import timedelta
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from samizdat import pandoc, printhtml
+
+REFERENCE = Path(__file__).parent / "printhtml" / "glue-reference.lua"
+
+
+def html_of(markdown, *, glue):
+    """pandoc's HTML of `markdown` with notes as footnote spans, glued by Samizdat's
+    Python (glue="python") or by the reference Lua filter (glue="lua")."""
+    notes = REFERENCE if glue == "lua" else pandoc.FILTERS / "print-notes.lua"
+    html = pandoc.run(["-t", "html5", "--wrap=none", "--lua-filter", str(notes)],
+                      text=markdown, source="x.md").decode("utf-8")
+    return printhtml.glue_calls(html) if glue == "python" else html
+
+
+def test_a_call_is_glued_to_the_word_before_it():
+    html = html_of("The end of the revolution.[^1]\n\n[^1]: A *note* with [a link](x).\n",
+                   glue="python")
+    assert ('the <span class="call">revolution.<span class="footnote" data-note="1">A '
+            '<em>note</em> with <a href="x">a link</a>.</span></span></p>') in html
+
+
+def test_a_call_after_a_space_or_an_element_stays_where_it_is():
+    html = html_of("Word [^1] and *emphasis*[^2].\n\n[^1]: One.\n[^2]: Two.\n",
+                   glue="python")
+    assert '<span class="call">' not in html
+    assert html.count('class="footnote"') == 2
+
+
+WORDS = st.sampled_from(["word", "revolt.", "“quoted”", "x,", "(paren)", "a&b", "1917",
+                         "*em*", "**strong**", "`code`", "[link](u)", "<b>raw</b>",
+                         "soviets:", "don't", "—", '"plain"', "^sup^", "~sub~", "a\\_b"])
+
+
+@st.composite
+def paragraphs(draw):
+    """Paragraphs of words, notes placed after a word or after a space, note texts
+    with markup of their own (nested spans must be closed in the right place)."""
+    text, number = [], 0
+    for _ in range(draw(st.integers(1, 3))):
+        words = []
+        for word in draw(st.lists(WORDS, min_size=1, max_size=8)):
+            words.append(word)
+            if draw(st.booleans()):
+                number += 1
+                words[-1] += draw(st.sampled_from(["", " "])) + f"[^{number}]"
+        text.append(" ".join(words))
+    notes = [f"[^{n}]: Note {n} with *em* and [^a link](u) and `code`." for n in
+             range(1, number + 1)]
+    return "\n\n".join(text + notes) + "\n"
+
+
+@settings(max_examples=40, deadline=timedelta(seconds=3),
+          suppress_health_check=[HealthCheck.too_slow])
+@given(markdown=paragraphs())
+def test_the_python_glue_gives_the_html_the_lua_glue_gave(markdown):
+    assert html_of(markdown, glue="python") == html_of(markdown, glue="lua")
