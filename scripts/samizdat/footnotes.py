@@ -14,13 +14,9 @@ Two defences, both kept:
   (about 1 ms), so the PDF stage can repair what is left and refuse what it cannot.
 """
 
-import contextlib
-import hashlib
-import inspect
-import threading
 from dataclasses import dataclass
 
-from .weasy import FootnoteAreaBox, InlineBox, block
+from .weasy import FootnoteAreaBox, InlineBox, SourceFix, block
 
 
 # The overflow branch's rule, and the fix: defer only notes whose policy is auto.
@@ -29,7 +25,6 @@ FIXED_RULE = (RULE + " and all(note.style['footnote_policy'] == 'auto'"
               " for note in context.current_page_footnotes)")
 # sha256 of `inspect.getsource(weasyprint.layout.block._linebox_layout)` in 70.0.
 KNOWN_SOURCE = "e07bbe000974787ee370be1f419a01a21b327a1a1e3025a65afd47589060883d"
-_lock = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -102,30 +97,20 @@ def _call_numbers(box):
         yield from _call_numbers(child)
 
 
+def _deferral_fix():
+    return SourceFix(block, "_linebox_layout", KNOWN_SOURCE, RULE, FIXED_RULE)
+
+
 def source_digest():
     """sha256 of the WeasyPrint function the fix rebuilds."""
-    return hashlib.sha256(inspect.getsource(block._linebox_layout).encode()).hexdigest()
+    return _deferral_fix().source_digest()
 
 
-@contextlib.contextmanager
 def gcpm_deferral_rule():
     """Within the block, WeasyPrint defers notes only under `footnote-policy: auto`.
 
     Yields True when the fix is in force, False when this WeasyPrint's code is not
     the code the fix was written for (then nothing is changed). The original
-    function is restored on exit, and a lock keeps other threads' renders out.
+    function is restored on exit; renders in other threads wait meanwhile.
     """
-    original = block._linebox_layout
-    source = inspect.getsource(original)
-    if hashlib.sha256(source.encode()).hexdigest() != KNOWN_SOURCE or source.count(RULE) != 1:
-        yield False
-        return
-    namespace = {}
-    exec(compile(source.replace(RULE, FIXED_RULE), block.__file__, "exec"),
-         block.__dict__, namespace)
-    with _lock:
-        block._linebox_layout = namespace["_linebox_layout"]
-        try:
-            yield True
-        finally:
-            block._linebox_layout = original
+    return _deferral_fix().applied()

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
-from . import STYLES, footnotes
+from . import STYLES, footnotes, linebreak
 from .errors import Finding, UserError
 from .printhtml import print_html  # noqa: F401 - the PDF stage's input, re-exported
 from .weasy import CSS, HTML, FontConfiguration, URLFetcher
@@ -49,10 +49,11 @@ def _identifier(ms):
 
 
 def layout(html, *, ms, page, styles=STYLES, css=""):
-    """Render `html`; repair misplaced notes; refuse what cannot be printed right."""
+    """Render `html` (with Samizdat's two fixes to WeasyPrint, see footnotes and
+    linebreak); repair misplaced notes; refuse what cannot be printed right."""
     render = functools.partial(_render, html, ms=ms, page=page, styles=styles, css=css)
     forced = []
-    with footnotes.gcpm_deferral_rule():
+    with footnotes.gcpm_deferral_rule(), linebreak.hanging_spaces():
         document = render(forced=forced)
         _refuse_too_tall(document, ms, page)
         for _ in range(MAX_RENDERS - 1):

@@ -12,7 +12,7 @@ import pikepdf
 from ebooklib import epub as ebooklib_epub
 from lxml import etree
 
-from . import footnotes, impose
+from . import footnotes, impose, linebreak
 from .epub import NS
 from .errors import Finding
 from .weasy import FootnoteAreaBox, MarginBox
@@ -89,7 +89,8 @@ def _epub_notes(name, pages, ms):
 # --- PDF ----------------------------------------------------------------------
 
 def verify_pdf(path, document, ms):
-    """Document info, notes on their call's page, no text lost, fonts embedded."""
+    """Document info, notes on their call's page, no runt lines, no text lost, fonts
+    embedded."""
     name = str(path)
     findings = []
     misplaced = footnotes.misplaced(document)
@@ -97,6 +98,10 @@ def verify_pdf(path, document, ms):
         findings.append(Finding("P001", name, None,
                                 f"note {p.number} is on page {p.note_page}, "
                                 f"its call on page {p.call_page}"))
+    for page, text in linebreak.runts(document):
+        findings.append(Finding("P006", name, None,
+                                f"page {page}: a line of a justified paragraph holds only "
+                                f"'{text}' (a line-breaking fault)"))
     findings += _pdf_text(name, document, ms)
     with pikepdf.open(path) as pdf:
         findings += _pdf_info(name, pdf, ms)

@@ -14,13 +14,18 @@ see pyproject.toml) Samizdat relies on.
 import contextlib
 import ctypes.util
 import functools
+import hashlib
 import importlib
+import inspect
 import io
 import os
 import re
 import shutil
 import struct
 import subprocess
+import threading
+import types
+from dataclasses import dataclass
 
 # CPython's ctypes.util: the ldconfig ABI tag of this interpreter's architecture.
 _ABI = {"x86_64-64": "libc6,x86-64", "ppc64-64": "libc6,64bit", "sparc64-64": "libc6,64bit",
@@ -74,10 +79,66 @@ import_quickly("weasyprint")
 
 # The names below come after the quick import: that order is the point of this module.
 from weasyprint import CSS, HTML
-from weasyprint.formatting_structure.boxes import FootnoteAreaBox, InlineBox, MarginBox
-from weasyprint.layout import block
+from weasyprint.formatting_structure.boxes import (FootnoteAreaBox, InlineBox, LineBox,
+                                                   MarginBox, TextBox)
+from weasyprint.layout import block, inline, preferred
+from weasyprint.text import line_break
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher
 
-__all__ = ["CSS", "HTML", "FontConfiguration", "FootnoteAreaBox", "InlineBox", "MarginBox",
-           "URLFetcher", "block", "find_library", "import_quickly"]
+__all__ = ["CSS", "HTML", "FontConfiguration", "FootnoteAreaBox", "InlineBox", "LineBox",
+           "MarginBox", "SourceFix", "TextBox", "URLFetcher", "block", "find_library",
+           "import_quickly", "inline", "line_break", "preferred"]
+
+# One fix swaps functions at a time: renders in other threads wait.
+_swapping = threading.RLock()
+
+
+@dataclass(frozen=True)
+class SourceFix:
+    """A change to one WeasyPrint function, made by rebuilding the function from its
+    source with `old` replaced by `new`, and only when that source is byte for byte
+    the one the change was written for (sha256 `digest`): another WeasyPrint is left
+    alone. `helpers` are (name, object) pairs the new code calls; `also_in` are the
+    modules that imported the function by name."""
+
+    module: types.ModuleType
+    name: str
+    digest: str
+    old: str
+    new: str
+    helpers: tuple = ()
+    also_in: tuple = ()
+
+    def original(self):
+        function = getattr(self.module, self.name)
+        return getattr(function, "samizdat_original", function)
+
+    def source_digest(self):
+        """sha256 of the function's source as this WeasyPrint has it."""
+        return hashlib.sha256(inspect.getsource(self.original()).encode()).hexdigest()
+
+    @contextlib.contextmanager
+    def applied(self):
+        """Within the block the rebuilt function is in use: yields True; or yields False
+        when this WeasyPrint's code is not the code the change was written for."""
+        source = inspect.getsource(self.original())
+        if self.source_digest() != self.digest or source.count(self.old) != 1:
+            yield False
+            return
+        scope = dict(self.module.__dict__, **dict(self.helpers))
+        namespace = {}
+        exec(compile(source.replace(self.old, self.new), self.module.__file__, "exec"),
+             scope, namespace)
+        rebuilt = scope[self.name] = namespace[self.name]  # a call to itself finds it
+        rebuilt.samizdat_original = self.original()
+        owners = (self.module, *self.also_in)
+        with _swapping:
+            before = [getattr(owner, self.name) for owner in owners]
+            for owner in owners:
+                setattr(owner, self.name, rebuilt)
+            try:
+                yield True
+            finally:
+                for owner, function in zip(owners, before):
+                    setattr(owner, self.name, function)

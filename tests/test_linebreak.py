@@ -1,0 +1,84 @@
+"""No line of a paragraph left holding one word (linebreak: WeasyPrint 70 fix + P006)."""
+
+import pytest
+
+from samizdat import STYLES, linebreak, pdf, verify
+from samizdat.weasy import CSS, HTML, FontConfiguration
+
+# The run before <em> fits the first line only without its trailing space.
+PARAGRAPH = ("A work I found particularly helpful in the '70s was Maurice Brinton's "
+             "<em>The Bolsheviks and Workers Control</em>. This clear-headed and "
+             "well-researched little book")
+
+
+def first_lines(paragraph):
+    """The first two lines of `paragraph` laid out with the house style at half-letter."""
+    fonts = FontConfiguration()
+    house = CSS(filename=str(STYLES / "print.css"), font_config=fonts)
+    page = CSS(string="@page { size: 5.5in 8.5in }", font_config=fonts)
+    html = f'<html lang="en-US"><main><p>x</p><p>{paragraph}</p></main></html>'
+    document = HTML(string=html).render(stylesheets=[house, page], font_config=fonts)
+    lines = [line for _, line in _lines(document)]
+    return lines[1:3]
+
+
+def _lines(document):
+    for number, page in enumerate(document.pages, 1):
+        for box in linebreak._paragraphs(page._page_box):
+            for line in box.children:
+                yield number, "".join(linebreak._texts(line)).strip()
+
+
+def test_the_fix_is_written_for_this_weasyprint():
+    assert linebreak.source_digest() == linebreak.KNOWN_SOURCE
+
+
+def test_unfixed_weasyprint_leaves_the_first_word_alone():
+    assert first_lines(PARAGRAPH)[0] == "A"
+
+
+def test_fixed_the_run_keeps_its_line_and_the_emphasis_moves_down():
+    with linebreak.hanging_spaces() as in_force:
+        lines = first_lines(PARAGRAPH)
+    assert in_force
+    assert lines == ["A work I found particularly helpful in the '70s was Maurice Brinton's",
+                     "The Bolsheviks and Workers Control. This clear-headed and well-"]
+
+
+def test_another_weasyprint_is_left_alone(monkeypatch):
+    monkeypatch.setattr(linebreak, "KNOWN_SOURCE", "not this weasyprint")
+    with linebreak.hanging_spaces() as in_force:
+        assert first_lines(PARAGRAPH)[0] == "A"
+    assert in_force is False
+
+
+@pytest.mark.parametrize("points, runts", [(10.5, [(2, "A")]),
+                                           (11, [(3, 'Soviet"'), (14, "hired")])])
+def test_the_real_text_at_half_letter(real, points, runts):
+    """Measured: unfixed, these lines hold one word; the build's layout has none."""
+    html, css = pdf.print_html(real), f"html {{ font-size: {points}pt }}"
+    unfixed = pdf._render(html, ms=real, page=pdf.HALF_LETTER, styles=STYLES, forced=[],
+                          css=css)
+    assert linebreak.runts(unfixed) == runts
+    assert linebreak.runts(pdf.layout(html, ms=real, page=pdf.HALF_LETTER, css=css)) == []
+
+
+def test_a_forced_line_break_is_not_a_runt(tmp_path):
+    fonts = FontConfiguration()
+    house = CSS(filename=str(STYLES / "print.css"), font_config=fonts)
+    html = ('<html lang="en"><main><p>Short line<br>then a line long enough to be '
+            'justified across the measure and then some more words to wrap.</p></main>')
+    document = HTML(string=html).render(stylesheets=[house], font_config=fonts)
+    assert linebreak.runts(document) == []
+
+
+def test_P006_a_pdf_with_a_runt_line(real, tmp_path):
+    html = pdf.print_html(real)
+    document = pdf._render(html, ms=real, page=pdf.HALF_LETTER, styles=STYLES, forced=[],
+                           css="html { font-size: 10.5pt }")
+    path = tmp_path / "x.pdf"
+    document.write_pdf(path)
+    findings = [f for f in verify.verify_pdf(path, document, real) if f.code == "P006"]
+    assert [str(f) for f in findings] == [
+        f"P006 {path}: page 2: a line of a justified paragraph holds only 'A' "
+        "(a line-breaking fault)"]
