@@ -5,7 +5,6 @@ from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
 from samizdat import pandoc, printhtml
 
 REFERENCE = Path(__file__).parent / "printhtml" / "glue-reference.lua"

@@ -18,7 +18,6 @@ from dataclasses import dataclass
 
 from .weasy import FootnoteAreaBox, InlineBox, SourceFix, block
 
-
 # The overflow branch's rule, and the fix: defer only notes whose policy is auto.
 RULE = "report = not context.in_column and can_break_now and not could_break_before"
 FIXED_RULE = (RULE + " and all(note.style['footnote_policy'] == 'auto'"

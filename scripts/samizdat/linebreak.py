@@ -16,8 +16,16 @@ Two defences, as for the notes:
   that fills less than half the measure, so the build can refuse it (P006).
 """
 
-from .weasy import (FootnoteAreaBox, LineBox, MarginBox, SourceFix, TextBox, inline,
-                    line_break, preferred)
+from .weasy import (
+    FootnoteAreaBox,
+    LineBox,
+    MarginBox,
+    SourceFix,
+    TextBox,
+    inline,
+    line_break,
+    preferred,
+)
 
 RULE = "    if resume_index is None and first_line_width <= max_width:\n"
 FIXED_RULE = ("    if resume_index is None and (first_line_width <= max_width or (\n"
