@@ -134,8 +134,8 @@ class SourceFix:
         scope = dict(self.module.__dict__, **dict(self.helpers))
         namespace = {}
         # WeasyPrint's own source, checked above, with one line changed: nothing else runs.
-        exec(compile(source.replace(self.old, self.new), self.module.__file__, "exec"),  # noqa: S102
-             scope, namespace)
+        code = compile(source.replace(self.old, self.new), self.module.__file__, "exec")
+        exec(code, scope, namespace)  # noqa: S102
         rebuilt = scope[self.name] = namespace[self.name]  # a call to itself finds it
         rebuilt.samizdat_original = self.original()
         owners = (self.module, *self.also_in)
