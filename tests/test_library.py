@@ -123,3 +123,22 @@ def test_readme_picture_is_the_current_first_sheet(built, tmp_path):
     assert committed.size == current.size, "run `make docs`"
     difference = ImageStat.Stat(ImageChops.difference(committed, current)).mean
     assert max(difference) < 1.0, "run `make docs`: the README picture is out of date"
+
+
+def test_texts_built_one_at_a_time_share_one_catalog(tmp_path):
+    """A librarian adding texts one build at a time gets a catalog of the whole folder;
+    a book whose files are gone leaves it."""
+    out = tmp_path / "out"
+    for text in ("mutual-aid-note.md", "a-short-letter.md"):
+        build.build_library([TEXTS / text], out)
+    assert catalog_titles(out) == ["A Note on Mutual Aid: Written for the Samizdat tests",
+                                   "A Short Letter"]
+    (out / "mutual-aid-note.epub").unlink()
+    build.build_library([TEXTS / "a-short-letter.md"], out)
+    assert catalog_titles(out) == ["A Short Letter"]
+    assert "mutual-aid-note" not in (out / "index.html").read_text(encoding="utf-8")
+
+
+def catalog_titles(out):
+    feed = etree.parse(str(out / "catalog.xml")).getroot()
+    return sorted(e.findtext("a:title", namespaces=NS) for e in feed.findall("a:entry", NS))

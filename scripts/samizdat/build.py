@@ -328,8 +328,22 @@ def build_library(sources, out_dir, *, jobs=None, printing=PrintOptions()):
     if books:
         write_sums(out_dir, {name: _sha256(out_dir / name) for book in books.values()
                              for name in book.files.values()})
-        write_library_pages(books.values(), out_dir)
+        # The pages list every book in the folder, built now or by an earlier run.
+        write_library_pages({**shelved_books(out_dir), **books}.values(), out_dir)
     return books, failures
+
+
+def shelved_books(out_dir):
+    """{stem: Book} of every book an earlier build left in `out_dir` (its record in
+    out_dir/.samizdat and all its files still there), by stem."""
+    from . import library
+
+    shelved = {}
+    for record_path in sorted((Path(out_dir) / CACHE).glob("*.json")):
+        record = _read_cache(out_dir, record_path.stem)
+        if record and all((Path(out_dir) / name).is_file() for name in record["files"]):
+            shelved[record_path.stem] = library.Book(**record["book"])
+    return shelved
 
 
 def _refuse_duplicate_stems(sources):
