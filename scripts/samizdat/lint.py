@@ -404,7 +404,7 @@ def _key_line(ms, key):
 def check_resources(ms):
     """R-codes: local files exist and stay inside the manuscript's folder; no remote images."""
     findings, seen = [], {}
-    for kind, target in _targets(ms.ast["blocks"]):
+    for kind, target in ms.targets:
         seen[target] = seen.get(target, 0) + 1
         finding = _check_target(ms, kind, target, _target_line(ms, target, seen[target]))
         if finding:
@@ -475,21 +475,10 @@ def _exists(path):
 def local_images(ms):
     """Targets of the images that are files inside the manuscript's folder, once each."""
     found = []
-    for kind, target in _targets(ms.ast["blocks"]):
+    for kind, target in ms.targets:
         if kind != "Image" or urlparse(target).scheme or target.startswith(("/", "\\")):
             continue
         path = resolve_local(ms, target)
         if path is not None and _exists(path) and path.is_file() and target not in found:
             found.append(target)
     return found
-
-
-def _targets(node):
-    """(kind, url) of every Link and Image in the pandoc AST, in document order."""
-    if isinstance(node, list):
-        for child in node:
-            yield from _targets(child)
-    elif isinstance(node, dict):
-        if node.get("t") in ("Link", "Image"):
-            yield node["t"], node["c"][2][0]
-        yield from _targets(node.get("c"))

@@ -92,6 +92,12 @@ class Manuscript:
         return [_collapse(pandoc.stringify(n["c"])) for n in found]
 
     @functools.cached_property
+    def targets(self):
+        """(kind, url) of every Link and Image, in document order (the checks, the EPUB's
+        image list and its OPF all ask: the AST is walked once)."""
+        return list(_targets(self.ast["blocks"]))
+
+    @functools.cached_property
     def paragraphs(self):
         """Plain text of each body paragraph (notes left out), in order."""
         return [_collapse(pandoc.stringify(b)) for b in self.ast["blocks"]
@@ -190,3 +196,13 @@ def _yaml_problem(block, error):
     # U+2028 and U+0085, which editors do not; + 2 for the opening '---' and from 1.
     line = block[:mark.index].count("\n") + 2 if mark else 1
     return line, problem + HINTS.get(problem, "")
+
+
+def _targets(node):
+    if isinstance(node, list):
+        for child in node:
+            yield from _targets(child)
+    elif isinstance(node, dict):
+        if node.get("t") in ("Link", "Image"):
+            yield node["t"], node["c"][2][0]
+        yield from _targets(node.get("c"))
