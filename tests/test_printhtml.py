@@ -13,8 +13,9 @@ REFERENCE = Path(__file__).parent / "printhtml" / "glue-reference.lua"
 def html_of(markdown, *, glue):
     """pandoc's HTML of `markdown` with notes as footnote spans, glued by Samizdat's
     Python (glue="python") or by the reference Lua filter (glue="lua")."""
-    notes = REFERENCE if glue == "lua" else pandoc.FILTERS / "print-notes.lua"
-    html = pandoc.run(["-t", "html5", "--wrap=none", "--lua-filter", str(notes)],
+    filters = [pandoc.FILTERS / "print-notes.lua"] + ([REFERENCE] if glue == "lua" else [])
+    html = pandoc.run(["-t", "html5", "--wrap=none",
+                       *(arg for f in filters for arg in ("--lua-filter", str(f)))],
                       text=markdown, source="x.md").decode("utf-8")
     return printhtml.glue_calls(html) if glue == "python" else html
 

@@ -22,6 +22,7 @@ from .weasy import (
     MarginBox,
     SourceFix,
     TextBox,
+    descendants,
     inline,
     line_break,
     preferred,
@@ -86,13 +87,7 @@ def runts(document, *, share=RUNT_SHARE):
 
 def _ends_forced(line):
     """Whether `line` holds a <br> (its text is gone by then: only the box is left)."""
-    return any(getattr(box, "element_tag", None) == "br" for box in _descendants(line))
-
-
-def _descendants(box):
-    for child in getattr(box, "children", ()):
-        yield child
-        yield from _descendants(child)
+    return any(getattr(box, "element_tag", None) == "br" for box in descendants(line))
 
 
 def _paragraphs(box):
@@ -109,7 +104,4 @@ def _paragraphs(box):
 
 
 def _texts(box):
-    if isinstance(box, TextBox):
-        yield box.text
-    for child in getattr(box, "children", ()):
-        yield from _texts(child)
+    return (child.text for child in descendants(box) if isinstance(child, TextBox))

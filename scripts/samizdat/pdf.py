@@ -13,7 +13,7 @@ from urllib.parse import unquote, urlparse
 from . import STYLES, footnotes, linebreak
 from .errors import Finding, UserError
 from .printhtml import print_html  # noqa: F401 - the PDF stage's input, re-exported
-from .weasy import CSS, HTML, FontConfiguration, URLFetcher
+from .weasy import CSS, HTML, FontConfiguration, URLFetcher, descendants
 
 MAX_RENDERS = 12
 
@@ -100,7 +100,7 @@ def paragraph_starts(document):
     """{paragraph number (data-p): index of the page where it starts}."""
     starts = {}
     for index, page in enumerate(document.pages):
-        for box in _descendants(page._page_box):
+        for box in descendants(page._page_box):
             element = getattr(box, "element", None)
             number = element.get("data-p") if element is not None else None
             if number and getattr(box, "element_tag", "") == "p":
@@ -110,18 +110,12 @@ def paragraph_starts(document):
 
 def _paragraph_of_call(document, bad):
     page = document.pages[bad.call_page]._page_box
-    for box in _descendants(page):
+    for box in descendants(page):
         element = getattr(box, "element", None)
         if element is not None and element.get("data-p") and element.find(
                 f".//*[@data-note='{bad.number}']") is not None:
             return int(element.get("data-p"))
     return None
-
-
-def _descendants(box):
-    for child in getattr(box, "children", ()):
-        yield child
-        yield from _descendants(child)
 
 
 def _refuse_misplaced(document, ms, page):

@@ -92,8 +92,15 @@ from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher
 
 __all__ = ["CSS", "HTML", "FontConfiguration", "FootnoteAreaBox", "InlineBox", "LineBox",
-           "MarginBox", "SourceFix", "TextBox", "URLFetcher", "block", "find_library",
-           "import_quickly", "inline", "line_break", "preferred"]
+           "MarginBox", "SourceFix", "TextBox", "URLFetcher", "block", "descendants",
+           "find_library", "import_quickly", "inline", "line_break", "preferred"]
+
+
+def descendants(box):
+    """Every box below `box` in a WeasyPrint layout tree, depth first, in order."""
+    for child in getattr(box, "children", ()):
+        yield child
+        yield from descendants(child)
 
 # One fix swaps functions at a time: renders in other threads wait.
 _swapping = threading.RLock()

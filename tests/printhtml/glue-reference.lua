@@ -1,14 +1,6 @@
--- The Lua glue Samizdat used before printhtml.glue_calls (kept to test that the
--- Python glue gives the same HTML): each note a footnote span, and a Str before
--- a note wrapped with it in a call span.
-
-local count = 0
-
-function Note(note)
-  count = count + 1
-  local inlines = pandoc.utils.blocks_to_inlines(note.content, {pandoc.LineBreak()})
-  return pandoc.Span(inlines, {class = 'footnote', ['data-note'] = tostring(count)})
-end
+-- The Lua glue Samizdat used before printhtml.glue_calls, kept to test that the
+-- Python glue gives the same HTML. Runs after print-notes.lua (which makes each
+-- note a footnote span): a Str before a note is wrapped with it in a call span.
 
 local function is_note(el)
   return el and el.t == 'Span' and el.classes:includes('footnote')
