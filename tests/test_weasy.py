@@ -49,3 +49,29 @@ def test_a_module_that_cannot_load_quickly_is_imported_the_standard_way(tmp_path
     module = weasy.import_quickly("picky_native")
     assert module.LOADED_BY == "ctypes.util"
     del sys.modules["picky_native"]
+
+
+def _streams(pdf_bytes):
+    """(raw, decoded) bytes of every Flate stream of a PDF."""
+    import io
+
+    import pikepdf
+
+    with pikepdf.open(io.BytesIO(pdf_bytes)) as document:
+        return [(o.read_raw_bytes(), o.read_bytes()) for o in document.objects
+                if isinstance(o, pikepdf.Stream) and o.get("/Filter") == "/FlateDecode"]
+
+
+def test_write_pdf_deflates_every_stream_at_its_level_and_leaves_pydyf_as_it_was():
+    import zlib
+
+    import pydyf
+
+    standard = pydyf.zlib
+    document = weasy.HTML(string="<p>" + "Workers' power, " * 400 + "</p>").render()
+    streams = _streams(weasy.write_pdf(document))
+    assert len(streams) >= 2 and pydyf.zlib is standard
+    assert all(raw == zlib.compress(data, weasy.DEFLATE_LEVEL) for raw, data in streams)
+    # pydyf's own level 9 is not the same bytes, so the test above can tell them apart.
+    assert any(raw != zlib.compress(data, 9) for raw, data in streams)
+    assert all(raw == zlib.compress(data, 9) for raw, data in _streams(document.write_pdf()))

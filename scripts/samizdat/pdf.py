@@ -14,7 +14,7 @@ from . import STYLES, footnotes, linebreak
 from .framestack import roomy
 from .errors import Finding, UserError
 from .printhtml import print_html  # noqa: F401 - the PDF stage's input, re-exported
-from .weasy import CSS, HTML, FontConfiguration, URLFetcher, descendants
+from .weasy import CSS, HTML, FontConfiguration, URLFetcher, descendants, write_pdf
 
 MAX_RENDERS = 12
 
@@ -43,7 +43,7 @@ def pdf(ms, out, *, page=A5, styles=STYLES, html=None, css="", tagged=True):
     document = layout(html or print_html(ms), ms=ms, page=page, styles=styles, css=css)
     # PDF/UA-1: tagged, with language, title shown, XMP metadata (WeasyPrint's variant).
     variant = {"pdf_variant": "pdf/ua-1"} if tagged else {}
-    document.write_pdf(out, pdf_identifier=_identifier(ms), **variant)
+    write_pdf(document, out, pdf_identifier=_identifier(ms), **variant)
     return document
 
 

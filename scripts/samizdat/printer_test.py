@@ -16,7 +16,7 @@ from pathlib import Path
 import pikepdf
 
 from . import FONTS, impose, pdf
-from .weasy import CSS, HTML
+from .weasy import CSS, HTML, write_pdf
 
 CROSS = 14.0  # points from a cross's centre to the end of an arm
 EDGES = {"short": "the left and right edges", "long": "the top and bottom edges"}
@@ -81,7 +81,7 @@ def _layout(width, height, duplex):
               base_url=str(FONTS) + "/", font_config=fonts)
     sides = "".join(_side(number, duplex) for number in (1, 2))
     document = HTML(string=f"<html lang='en'><body>{sides}</body></html>")
-    return document.write_pdf(stylesheets=[css], font_config=fonts)
+    return write_pdf(document, stylesheets=[css], font_config=fonts)
 
 
 def _side(number, duplex):
