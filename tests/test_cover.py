@@ -4,7 +4,7 @@ import io
 import zipfile
 
 from lxml import etree
-from PIL import Image, ImageFont
+from PIL import Image, ImageChops, ImageDraw, ImageFont
 
 from samizdat import cover, verify
 
@@ -16,13 +16,29 @@ def test_cover_png_is_a_2_by_3_image(built):
     assert image.format == "PNG" and image.size == cover.SIZE
 
 
+def test_cover_is_the_picture_drawn_in_rgb_with_no_shade_off_by_more_than_a_level(real):
+    """The palette cover against the same cover drawn the plain way, in RGB."""
+    reference = Image.new("RGB", cover.SIZE, cover.PAPER)
+    draw = ImageDraw.Draw(reference)
+    top, bottom = cover.band_rows(cover.SIZE[1])
+    draw.rectangle([0, top, cover.SIZE[0], bottom - 1], fill=cover.BAND)
+    cover.draw_text(draw, real, cover.SIZE, fill=cover.INK)
+    image = Image.open(io.BytesIO(cover.cover_png(real)))
+    assert image.mode == "P"
+    difference = ImageChops.difference(image.convert("RGB"), reference)
+    # one level of 128 between band red and ink white is at most 2 of 255
+    assert max(high for _, high in difference.getextrema()) <= 2
+    inked = reference.getcolors(1 << 16)
+    assert len(inked) > 200  # anti-aliased text on both backgrounds: a real comparison
+
+
 def test_cover_is_the_same_bytes_each_time(real):
     assert cover.cover_png(real) == cover.cover_png(real)
 
 
 def test_cover_shows_the_metadata(real, monkeypatch):
     drawn = []
-    monkeypatch.setattr(cover, "_block", lambda draw, text, *a: drawn.append(text) or 0)
+    monkeypatch.setattr(cover, "_block", lambda draw, text, *a, **k: drawn.append(text) or 0)
     cover.cover_png(real)
     assert drawn == ["Workers Power and the Russian Revolution",
                      "A review of Maurice Brinton's For Workers Power", "Tom Wetzel",
