@@ -28,7 +28,7 @@ BENCH_VENV = ROOT / ".bench-venv" / "bin"
 MANUSCRIPT = ROOT / "manuscript" / "workers-power.md"
 ROUNDS = 5
 LIBRARY = 20
-LIBRARY_ROUNDS = 3
+LIBRARY_ROUNDS = 4
 
 
 def timed(command, **kwargs):
@@ -142,13 +142,21 @@ def library(how):
 
 
 def libraries():
-    """Interleaved rounds of the three ways to build the library; medians."""
+    """Interleaved rounds of the three ways to build the library, every other round in
+    the reverse order (this machine's speed drifts over minutes); returns the medians
+    and each round's speedups (one by one / together, jobs 1 / together), which
+    compare builds made a minute apart rather than ten."""
     times = {"together": [], "one by one": [], "jobs 1": []}
     for number in range(LIBRARY_ROUNDS):
-        for how, runs in times.items():
-            runs.append(library(how))
-            print(f"library round {number + 1}: {how} {runs[-1]:.1f} s", file=sys.stderr)
-    return {how: statistics.median(runs) for how, runs in times.items()}
+        order = list(times) if number % 2 == 0 else list(reversed(times))
+        for how in order:
+            times[how].append(library(how))
+            print(f"library round {number + 1}: {how} {times[how][-1]:.1f} s", file=sys.stderr)
+    medians = {how: statistics.median(runs) for how, runs in times.items()}
+    rounds = {"one by one": [], "jobs 1": []}
+    for how, ratios in rounds.items():
+        ratios += [other / together for other, together in zip(times[how], times["together"])]
+    return medians, rounds
 
 
 def ensure_pdfimpose():
@@ -180,7 +188,7 @@ def main():
         "library_rounds": LIBRARY_ROUNDS,
         "cores": os.cpu_count(),
     }
-    library_times = libraries()
+    library_times, round_speedups = libraries()
     figures["library_parallel_s"] = library_times["together"]
     figures["library_sequential_s"] = library_times["one by one"]
     figures["library_jobs1_s"] = library_times["jobs 1"]
@@ -188,6 +196,9 @@ def main():
     figures["library_speedup"] = figures["library_sequential_s"] / figures["library_parallel_s"]
     figures["library_speedup_vs_jobs1"] = (figures["library_jobs1_s"]
                                            / figures["library_parallel_s"])
+    figures["library_speedup_by_round"] = round_speedups["one by one"]
+    figures["library_speedup_by_round_median"] = statistics.median(round_speedups["one by one"])
+    figures["library_speedup_vs_jobs1_by_round"] = round_speedups["jobs 1"]
     report(figures)
     (ROOT / "build").mkdir(exist_ok=True)
     (ROOT / "build" / "bench.json").write_text(json.dumps(figures, indent=2) + "\n")
@@ -204,8 +215,15 @@ def report(f):
           f"(median of {f['library_rounds']})\n"
           f"  vs one `samizdat build` after another {f['library_sequential_s']:.1f} s -> "
           f"{f['library_speedup']:.2f}x (target >= 1.7)\n"
+          f"  round by round {_list(f['library_speedup_by_round'])} -> median "
+          f"{f['library_speedup_by_round_median']:.2f}x\n"
           f"  vs --jobs 1 (one process, no lanes) {f['library_jobs1_s']:.1f} s -> "
-          f"{f['library_speedup_vs_jobs1']:.2f}x")
+          f"{f['library_speedup_vs_jobs1']:.2f}x (round by round "
+          f"{_list(f['library_speedup_vs_jobs1_by_round'])})")
+
+
+def _list(values):
+    return ", ".join(f"{value:.2f}" for value in values)
 
 
 if __name__ == "__main__":
