@@ -31,11 +31,11 @@ def cover_png(ms, *, size=SIZE):
     width, height = size
     ink = Image.new("L", size, 0)  # how much ink covers each pixel, 0 to 255
     draw_text(ImageDraw.Draw(ink), ms, size, fill=255)
-    picture = ink.point([level * LEVELS // 256 for level in range(256)])
+    shade = [level * LEVELS // 256 for level in range(256)]  # palette index over paper
+    picture = ink.point(shade)
     top, bottom = band_rows(height)
     band = (0, top, width, bottom)
-    picture.paste(ink.crop(band).point([LEVELS + level * LEVELS // 256 for level in range(256)]),
-                  band)
+    picture.paste(ink.crop(band).point([LEVELS + index for index in shade]), band)
     picture.putpalette(_palette())
     buffer = io.BytesIO()
     picture.save(buffer, format="PNG", optimize=False)
@@ -63,7 +63,8 @@ def draw_text(draw, ms, size, *, fill):
 
 @functools.cache
 def _palette():
-    """LEVELS shades from PAPER to INK, then LEVELS from BAND to INK, as RGB bytes."""
+    """LEVELS shades from PAPER to INK, then LEVELS from BAND to INK, as a flat list of
+    R, G, B values (what Image.putpalette takes)."""
     shades = [[round(base[c] + (INK[c] - base[c]) * i / (LEVELS - 1)) for c in range(3)]
               for base in (PAPER, BAND) for i in range(LEVELS)]
     return [value for shade in shades for value in shade]
