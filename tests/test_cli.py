@@ -31,7 +31,7 @@ CASES = {
     "check a missing file": (["check", "nowhere.md"], 1,
                              ["F000 nowhere.md: cannot read: No such file or directory"]),
     "check a folder": (["check", "tests/check"], 1,
-                       ["F000 tests/check: cannot read: Is a directory"]),
+                       ["F000 tests/check: cannot read: it is a folder, not a file"]),
     "check the real manuscript": (["check", "manuscript/workers-power.md"], 0, []),
     "check, warning only": (["check", "tests/check/m004-no-identifier/in.md"], 0,
                             re.compile(r"^M004 [^\n]*in\.md:1: [^\n]*\n$")),

@@ -5,7 +5,6 @@ import datetime
 import hashlib
 import logging
 import os
-import subprocess
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -60,25 +59,18 @@ def check(source):
 
 def source_date(ms):
     """The build's timestamp, UTC ISO 8601, the same for every build of the same text:
-    SOURCE_DATE_EPOCH if set, else the manuscript's last commit, else its `date`."""
+    SOURCE_DATE_EPOCH if set, else the manuscript's `date` (its first day).
+
+    Nothing is asked of git: a manuscript's folder is a stranger's, and git obeys the
+    folder's .git/config (a `gpg.program`, a pager, a hook can name any program)."""
     epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
-    if not epoch.isdigit():
-        epoch = _last_commit(ms.path)
-    if epoch:
+    if epoch.isdigit() and len(epoch) <= 11:
         when = datetime.datetime.fromtimestamp(int(epoch), datetime.timezone.utc)
         return when.strftime("%Y-%m-%dT%H:%M:%SZ")
-    year = str(ms.meta.get("date", "1970"))[:4]
-    return f"{year if year.isdigit() else '1970'}-01-01T00:00:00Z"
-
-
-def _last_commit(path):
-    try:
-        result = subprocess.run(["git", "log", "-1", "--format=%ct", "--", path.name],
-                                cwd=path.resolve().parent, capture_output=True, text=True,
-                                timeout=10)
-    except (OSError, subprocess.SubprocessError):
-        return ""
-    return result.stdout.strip() if result.returncode == 0 else ""
+    match = lint.DATE.fullmatch(str(ms.meta.get("date", "")))
+    if not match or not lint.valid_date(match[0]):
+        return "1970-01-01T00:00:00Z"
+    return f"{match[1]}-{match[2] or '01'}-{match[3] or '01'}T00:00:00Z"
 
 
 def build(source, out_dir, *, sums=True, printing=PrintOptions(), parallel=True):

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from lxml import etree
 
-from . import STYLES, lint, pandoc
+from . import STYLES, pandoc, resources
 from .errors import Finding, UserError
 
 XHTML = "http://www.w3.org/1999/xhtml"
@@ -50,23 +50,31 @@ def epub(ms, out, *, css=STYLES / "epub.css", modified="2000-01-01T00:00:00Z", c
 def pandoc_epub(ms):
     """pandoc's EPUB 3 of manuscript `ms`, as {entry name: bytes}: the slow part of this
     stage, which a build runs in pandoc's own process beside the half-letter layout."""
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory(prefix="samizdat-epub-") as tmp:
         raw = Path(tmp) / "pandoc.epub"
         # pandoc's sandbox cannot read --css; its default stylesheet is replaced later.
-        pandoc.run(["-t", "epub3", "--toc", "--wrap=none", *media_args(ms),
-                    "--lua-filter", str(pandoc.FILTERS / "media.lua"),
-                    "--lua-filter", str(pandoc.FILTERS / "colophon.lua"),
-                    "-o", str(raw)], text=ms.text, source=ms.path, strict=True)
+        ms.pandoc(["-t", "epub3", "--toc", "--wrap=none",
+                   "--lua-filter", str(pandoc.FILTERS / "media.lua"),
+                   "--lua-filter", str(pandoc.FILTERS / "colophon.lua"),
+                   "-o", str(raw)],
+                  strict=True, env={"SAMIZDAT_MEDIA": str(stage_media(ms, Path(tmp)))})
         return _read(raw)
 
 
-def media_args(ms):
-    """pandoc options naming the images media.lua may read: local files inside the
-    manuscript's folder (the source checks refuse any other before a build)."""
-    args = ["-M", f"samizdat-folder={ms.folder}"]
-    for target in lint.local_images(ms):
-        args += ["-M", f"samizdat-media={target}"]
-    return args
+def stage_media(ms, folder):
+    """Write the approved images' bytes (as the checks read them) into `folder`, under
+    names of our own, and a manifest of them for media.lua; return the manifest's path.
+    pandoc reads those copies: never a path the manuscript wrote."""
+    import json
+
+    manifest = {}
+    for number, item in enumerate(resources.usable(ms)):
+        copy = folder / f"media-{number}"
+        copy.write_bytes(item.data)
+        manifest[item.target] = {"file": str(copy), "mime": resources.media_type(item.data)}
+    path = folder / "media.json"
+    path.write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
+    return path
 
 
 def _read(path):
@@ -143,7 +151,7 @@ def fix_opf(opf, ms, modified):
     for meta in metadata.findall("opf:meta[@property='dcterms:modified']", NS):
         meta.text = modified
     images = ("Images carry the alternative text the manuscript gives them."
-              if lint.local_images(ms) else "No images but the cover, which has a text "
+              if resources.usable(ms) else "No images but the cover, which has a text "
               "alternative.")
     for prop, value in (("dcterms:conformsTo", CONFORMS_TO),
                         ("schema:accessibilitySummary", f"{images} {SUMMARY}")):

@@ -17,16 +17,30 @@ import re
 from dataclasses import dataclass, field
 from urllib.parse import unquote, urlparse
 
+from . import policy, resources
 from .errors import Finding
 from .manuscript import split_lines
 
 REQUIRED = ("title", "author", "date", "lang", "rights")
 DATE = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
 LANG_SHAPE = re.compile(r"[A-Za-z0-9]{1,8}(-[A-Za-z0-9]{1,8})*")
+# A rights statement must grant the right to copy, and not take it back.
 LICENCE = re.compile(
     r"anti-?copyright|copyleft|public domain|\bCC0\b|creative commons|\bCC[ -]BY|"
-    r"licen[cs]e|\bGPL\b|copyright|©|\(c\)|all rights reserved|no rights reserved",
+    r"licen[cs]e|\bGPL\b|no rights reserved|free(ly)? to (copy|reproduce|distribute)|"
+    r"may be freely (copied|reproduced|distributed)", re.IGNORECASE)
+RESERVES = re.compile(
+    r"(?<!no )(?<!some )\brights reserved|\bnot (an? )?(anti-?copyright|licen[cs]e|"
+    r"public domain|free)|\bno licen[cs]e|may not be (copied|reproduced|distributed|"
+    r"reprinted)|without (the )?(prior )?(written )?permission|\bproprietary\b",
     re.IGNORECASE)
+# Metadata that must be one piece of text; and that may be a list of texts.
+TEXT_KEYS = ("title", "subtitle", "date", "lang", "rights", "identifier", "publisher",
+             "description", "source")
+LIST_KEYS = ("author", "subject")
+# Characters no text means to hold: C0 controls but tab and line end, DEL, C1
+# controls, and the non-characters U+FFFE/U+FFFF (an OCR'd form feed, a NUL).
+CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ufffe\uffff]")
 DEFINITION = re.compile(r"^ {0,3}\[\^([^\]\[\s]+)\]:[ \t]?(.*)$")
 CALL = re.compile(r"\[\^([^\]\[\s]+)\]")
 MARKER = re.compile(r"^ {0,3}\[\^[^\]\[\s]+\]")  # a line starting so ends a note's paragraph
@@ -60,7 +74,8 @@ class NoteScan:
 
 def check(ms):
     """All source findings for manuscript `ms`, in file order within each family."""
-    return [*check_metadata(ms), *check_notes(ms), *check_resources(ms)]
+    return [*check_characters(ms), *check_metadata(ms), *check_notes(ms),
+            *check_resources(ms), *check_content(ms)]
 
 
 # --- notes -------------------------------------------------------------------
@@ -350,20 +365,85 @@ def check_metadata(ms):
                                 f"lang '{lang}' is not a BCP 47 language tag "
                                 "(such as en, en-US or pt-BR)"))
     rights = meta.get("rights")
-    if _present(rights) and not LICENCE.search(str(rights)):
+    if _present(rights) and RESERVES.search(str(rights)):
         findings.append(Finding("M003", name, _key_line(ms, "rights"),
-                                f"rights '{rights}' is not a licence statement (such as "
-                                "Anti-Copyright or CC BY-SA 4.0)"))
+                                f"rights '{_shown(str(rights))}' reserves rights: a text is "
+                                "built only under a statement that lets it be copied (such "
+                                "as Anti-Copyright or CC BY-SA 4.0)"))
+    elif _present(rights) and not LICENCE.search(str(rights)):
+        findings.append(Finding("M003", name, _key_line(ms, "rights"),
+                                f"rights '{_shown(str(rights))}' is not a licence statement "
+                                "(such as Anti-Copyright or CC BY-SA 4.0)"))
     if not _present(meta.get("identifier")):
         findings.append(Finding("M004", name, 1,
                                 "the metadata has no 'identifier': builds will not be "
                                 "reproducible", "warning"))
     date = meta.get("date")
-    if _present(date) and not _valid_date(str(date)):
+    if _present(date) and not valid_date(str(date)):
         findings.append(Finding("M005", name, _key_line(ms, "date"),
                                 f"date '{date}' is not a date written YYYY, YYYY-MM "
                                 "or YYYY-MM-DD"))
+    return findings + _shape_findings(ms) + _reserved_findings(ms)
+
+
+def _shape_findings(ms):
+    """M007: fields that must be text are text (a title given as a list or a map would
+    print as nonsense)."""
+    findings = []
+    for key in (*TEXT_KEYS, *LIST_KEYS):
+        value = ms.meta.get(key)
+        items = value if key in LIST_KEYS and isinstance(value, list) else [value]
+        if _present(value) and any(isinstance(item, (list, dict)) for item in items):
+            shape = "a list" if isinstance(value, list) else "a map of keys"
+            want = "a text or a list of texts" if key in LIST_KEYS else "one text"
+            findings.append(Finding("M007", ms.name, _key_line(ms, key),
+                                    f"'{key}' is {shape}: it must be {want}"))
     return findings
+
+
+def _reserved_findings(ms):
+    """M006 (warning): keys that are instructions to the build are ignored."""
+    from .manuscript import reserved
+
+    return [Finding("M006", ms.name, _key_line(ms, str(key)),
+                    f"metadata '{_shown(str(key))}' is ignored: it would tell pandoc or "
+                    "Samizdat what to read or add to every page, which only the house "
+                    "style does", "warning")
+            for key in ms.meta if reserved(key)]
+
+
+# --- characters ------------------------------------------------------------------
+
+def check_characters(ms):
+    """F005: control characters, in the text (line and column) or in a metadata value
+    written with an escape (its key's line). At most MAX_CHARACTER_FINDINGS."""
+    findings = []
+    for number, line in enumerate(split_lines(ms.text), 1):
+        for match in CONTROL.finditer(line):
+            findings.append(_control(ms.name, number, match[0], f"column {match.start() + 1}"))
+    block = "\n".join(split_lines(ms.text)[:ms.yaml_lines])
+    for key, value in ms.meta.items():
+        bad = CONTROL.search(_flat(value) + str(key))
+        if bad and bad[0] not in block:  # written as an escape: no column to give
+            findings.append(_control(ms.name, _key_line(ms, str(key)), bad[0],
+                                     f"in the value of '{_shown(str(key))}'"))
+    return findings[:MAX_CHARACTER_FINDINGS]
+
+
+MAX_CHARACTER_FINDINGS = 20
+
+
+def _control(name, line, char, where):
+    return Finding("F005", name, line, f"control character U+{ord(char):04X} {where}: "
+                   "remove it (it prints as nothing, or breaks the EPUB)")
+
+
+def _flat(value):
+    if isinstance(value, dict):
+        return " ".join(str(k) + " " + _flat(v) for k, v in value.items())
+    if isinstance(value, list):
+        return " ".join(_flat(v) for v in value)
+    return str(value)
 
 
 def _present(value):
@@ -377,8 +457,8 @@ def _valid_lang(tag):
     return LANG_SHAPE.fullmatch(tag) is not None and langcodes.tag_is_valid(tag)
 
 
-def _valid_date(text):
-    """YYYY, YYYY-MM or YYYY-MM-DD, and a day that exists."""
+def valid_date(text):
+    """Whether `text` is YYYY, YYYY-MM or YYYY-MM-DD, and a day that exists."""
     match = DATE.fullmatch(text)
     if not match:
         return False
@@ -402,7 +482,8 @@ def _key_line(ms, key):
 # --- resources ---------------------------------------------------------------
 
 def check_resources(ms):
-    """R-codes: local files exist and stay inside the manuscript's folder; no remote images."""
+    """R-codes: local files exist, stay inside the manuscript's folder and can be used;
+    no image from the network; no link or image that runs code."""
     findings, seen = [], {}
     for kind, target in ms.targets:
         seen[target] = seen.get(target, 0) + 1
@@ -415,7 +496,7 @@ def check_resources(ms):
 def _target_line(ms, target, nth):
     """The line of the `nth` use of `target`, as written (pandoc may have %-encoded it)."""
     lines = []
-    for number, line in enumerate(split_lines(ms.text)[ms.yaml_lines:], ms.yaml_lines + 1):
+    for number, line in enumerate(split_lines(ms.text), 1):
         if target in line or unquote(target) in line:
             lines.append(number)
     return lines[min(nth, len(lines)) - 1] if lines else None
@@ -424,45 +505,42 @@ def _target_line(ms, target, nth):
 def _check_target(ms, kind, target, line):
     url = urlparse(target)
     scheme = url.scheme.lower()
-    if target.startswith("#") or not target or scheme in ("mailto", "data"):
+    what = f"{kind.lower()} {_shown(target)}"
+    if target.startswith("#") or not target or scheme == "mailto":
         return None
     if scheme == "file" or target.startswith(("/", "\\")) or len(scheme) == 1:
-        return Finding("R002", ms.name, line,
-                       f"{kind.lower()} {target} leaves the manuscript's folder: refused "
-                       "(use files in that folder or below it)")
+        return Finding("R002", ms.name, line, f"{what} leaves the manuscript's folder: "
+                       "refused (use files in that folder or below it)")
     if scheme:
-        if kind == "Image":
-            return Finding("R003", ms.name, line,
-                           f"image {target} is on the network: builds are offline, "
-                           "put the file beside the manuscript")
+        problem = policy.url_problem(target, "src" if kind == "Image" else "href")
+        if problem and problem[0] == "R003":
+            return Finding("R003", ms.name, line, f"{what} is on the network: builds are "
+                           "offline, put the file beside the manuscript")
+        if problem:
+            return Finding(problem[0], ms.name, line, f"{what} is not allowed in a book: "
+                           f"{problem[1]}")
         return None  # a link to the web (or ftp:, tel:, ...): the reader follows it, we never do
     return _check_local(ms, kind, target, line)
 
 
 def _check_local(ms, kind, target, line):
-    """R002 if the relative path `target` leaves the manuscript's folder, R001 if missing."""
-    resolved = resolve_local(ms, target)
-    if resolved is None:
-        return Finding("R002", ms.name, line,
-                       f"{kind.lower()} {target} leaves the manuscript's folder: refused "
-                       "(use files in that folder or below it)")
-    if not _exists(resolved):
-        return Finding("R001", ms.name, line,
-                       f"{kind.lower()} {target} does not exist (paths are relative "
+    """R002 if the relative path `target` leaves the manuscript's folder, R001 if it is
+    missing, R005 if it cannot be used (not a regular file, too large, unsafe)."""
+    what = f"{kind.lower()} {_shown(target)}"
+    path = resources.resolve(ms.folder, target)
+    if "\x00" in resources.file_name(target):  # (%00) no file can have that name
+        return Finding("R001", ms.name, line, f"{what} does not exist")
+    if path is None:
+        return Finding("R002", ms.name, line, f"{what} leaves the manuscript's folder: "
+                       "refused (use files in that folder or below it)")
+    problem = ms.media[target].problem if kind == "Image" else (
+        "" if _exists(path) else "missing")
+    if problem == "missing":
+        return Finding("R001", ms.name, line, f"{what} does not exist (paths are relative "
                        "to the manuscript's folder)")
+    if problem:
+        return Finding("R005", ms.name, line, f"{what} cannot be used: {problem}")
     return None
-
-
-def resolve_local(ms, target):
-    """The file a relative `target` names, if it stays inside the manuscript's folder;
-    None if it leaves it. (The one containment rule: the checks and the EPUB stage's
-    list of images both use it.)"""
-    path = ms.folder / unquote(urlparse(target).path)
-    try:
-        resolved = path.resolve()
-    except (OSError, ValueError):  # a name too long, a NUL byte (%00): no file can be
-        return path                # opened by it, so _exists() says no (R001)
-    return resolved if resolved.is_relative_to(ms.folder) else None
 
 
 def _exists(path):
@@ -472,13 +550,36 @@ def _exists(path):
         return False
 
 
-def local_images(ms):
-    """Targets of the images that are files inside the manuscript's folder, once each."""
-    found = []
-    for kind, target in ms.targets:
-        if kind != "Image" or urlparse(target).scheme or target.startswith(("/", "\\")):
-            continue
-        path = resolve_local(ms, target)
-        if path is not None and _exists(path) and path.is_file() and target not in found:
-            found.append(target)
-    return found
+def _shown(target, length=80):
+    """`target` as a message may show it: control characters escaped, long ones cut."""
+    shown = target.encode("unicode_escape").decode("ascii") if not target.isprintable() \
+        else target
+    return shown if len(shown) <= length else shown[:length] + "…"
+
+
+# --- content -------------------------------------------------------------------
+
+def check_content(ms):
+    """R004/R003: what an EPUB must not carry (see policy): in raw HTML and in
+    attributes given with pandoc's {key=value}."""
+    findings, seen = [], {}
+    for raw in ms.raw_html:
+        for code, why in policy.html_problems(raw):
+            findings.append(_content_finding(ms, code, why, raw.strip(), seen))
+    for key, value in ms.index.attributes:
+        problem = policy.attribute_problem(key, value)
+        if problem:
+            findings.append(_content_finding(ms, *problem, f"{key}=", seen))
+    return findings
+
+
+def _content_finding(ms, code, why, needle, seen):
+    seen[needle] = seen.get(needle, 0) + 1
+    line = _target_line(ms, needle, seen[needle]) or _target_line(
+        ms, needle.split("\n")[0], 1)
+    if code == "R003":
+        return Finding("R003", ms.name, line, f"{why}: builds are offline and books "
+                       "load nothing from elsewhere")
+    return Finding("R004", ms.name, line, f"{why} is not allowed in a book: scripts, "
+                   "event handlers, frames, embedded objects and styles that load files "
+                   "would run on the reader's device")

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import yaml
 
-from . import pandoc
+from . import pandoc, resources
 from .errors import Finding, UserError
 
 FENCE_END = re.compile(r"^(---|\.\.\.)[ \t]*$")
@@ -22,11 +22,32 @@ HINTS = {"mapping values are not allowed here":
          " (indent with spaces, not tabs)",
          "could not find expected ':'": " (each line must be 'key: value')"}
 KEY_AT_CONTEXT = {"could not find expected ':'"}
+# Metadata keys that are instructions to the build rather than facts about the text:
+# pandoc pastes header-includes and include-* into every page of the EPUB, reads the
+# files css, stylesheet and cover-image name, and samizdat-* are Samizdat's own. A
+# manuscript's values for them are dropped (M006, a warning).
+RESERVED = ("header-includes", "include-before", "include-after", "css", "stylesheet",
+            "cover-image")
+RESERVED_PREFIX = "samizdat-"
+
+
+def reserved(key):
+    """Whether metadata `key` is an instruction the build never takes from a manuscript."""
+    key = str(key).lower()
+    return key in RESERVED or key.startswith(RESERVED_PREFIX)
 
 
 class _Loader(yaml.SafeLoader):
     """Safe YAML that keeps dates as written: `date: 2005-13-45` is text for M005 to
-    judge, not a ValueError out of the YAML library."""
+    judge, not a ValueError out of the YAML library; and refuses aliases before any is
+    expanded: 700 bytes of anchors nine deep expand to gigabytes (a "billion laughs")."""
+
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.AliasEvent):
+            raise yaml.composer.ComposerError(
+                None, None, "YAML aliases (*name) are not allowed in a manuscript: "
+                "write the value out", self.peek_event().start_mark)
+        return super().compose_node(parent, index)
 
 
 _Loader.yaml_implicit_resolvers = {
@@ -56,9 +77,33 @@ class Manuscript:
         return self.path.resolve().parent
 
     @functools.cached_property
+    def body(self):
+        """The text pandoc reads: the YAML block's lines left blank (pandoc gets the
+        metadata from `pandoc_meta`, as parsed and checked here, never by parsing YAML
+        itself), so every line keeps its number."""
+        lines = split_lines(self.text)
+        return "\n" * self.yaml_lines + "\n".join(lines[self.yaml_lines:])
+
+    @functools.cached_property
+    def pandoc_meta(self):
+        """The metadata given to pandoc: the YAML's, reserved keys left out, as plain
+        JSON values."""
+        return {str(k): _plain_value(v) for k, v in self.meta.items() if not reserved(k)}
+
+    def pandoc(self, args, **options):
+        """Run pandoc on this manuscript (see pandoc.run); return its stdout bytes."""
+        return pandoc.run(args, text=self.body, meta=self.pandoc_meta, source=self.path,
+                          **options)
+
+    @functools.cached_property
     def ast(self):
         """pandoc's JSON AST (one pandoc run, on first use)."""
-        return pandoc.ast(self.text, source=self.path)
+        return pandoc.ast(self)
+
+    @functools.cached_property
+    def media(self):
+        """{target: resources.Media} of the local images it names, each read once."""
+        return resources.survey(self)
 
     def plain(self, key):
         """Metadata value `key` as plain text (markup removed), '' if absent."""
@@ -85,17 +130,28 @@ class Manuscript:
         return None
 
     @functools.cached_property
-    def notes(self):
-        """Plain text of each note, in the order of their calls."""
-        found = []
-        _walk(self.ast["blocks"], lambda n: n.get("t") == "Note", found)
-        return [_collapse(pandoc.stringify(n["c"])) for n in found]
+    def index(self):
+        """What the checks and stages look for in the AST, found in one walk (the
+        metadata, then the text, in document order): Index. F006 if the AST nests
+        deeper than pandoc.MAX_DEPTH (every later walk, and WeasyPrint's layout,
+        recurse)."""
+        return _index(self.ast, self.name)
 
     @functools.cached_property
+    def notes(self):
+        """Plain text of each note, in the order of their calls."""
+        return [_collapse(pandoc.stringify(n["c"])) for n in self.index.notes]
+
+    @property
     def targets(self):
-        """(kind, url) of every Link and Image, in document order (the checks, the EPUB's
-        image list and its OPF all ask: the AST is walked once)."""
-        return list(_targets(self.ast["blocks"]))
+        """(kind, url) of every Link and Image, in the metadata then the text, in order;
+        an <img src> in raw HTML counts as an Image."""
+        return self.index.targets
+
+    @property
+    def raw_html(self):
+        """The text of every raw HTML block and inline, metadata first, in order."""
+        return self.index.raw_html
 
     @functools.cached_property
     def paragraphs(self):
@@ -104,19 +160,82 @@ class Manuscript:
                 if b.get("t") in ("Para", "Plain")]
 
 
+@dataclass
+class Index:
+    """What one walk of the AST found (see Manuscript.index)."""
+
+    targets: list  # (kind, url)
+    notes: list  # Note nodes
+    raw_html: list  # raw HTML text
+    attributes: list  # (key, value) of every pandoc attribute
+
+
+def _index(ast, name):
+    """Walk `ast` once, without recursion (a deep AST must be refused, not crash)."""
+    found = Index([], [], [], [])
+    stack = [(ast["blocks"], 1), (ast["meta"], 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > pandoc.MAX_DEPTH:
+            raise UserError(pandoc.too_deep(name, depth))
+        if isinstance(node, dict) and isinstance(node.get("t"), str):  # a node
+            _note_node(node, found)
+            children = [node.get("c")]
+        elif isinstance(node, dict):  # the metadata, a MetaMap's keys
+            children = node.values()
+        elif isinstance(node, list):
+            _note_attributes(node, found)
+            children = node
+        else:
+            continue
+        stack.extend((child, depth + 1) for child in reversed(list(children))
+                     if isinstance(child, (dict, list)))
+    return found
+
+
+def _note_node(node, found):
+    kind = node.get("t")
+    if kind in ("Link", "Image"):
+        found.targets.append((kind, node["c"][2][0]))
+    elif kind == "Note":
+        found.notes.append(node)
+    elif _is_raw_html(node):
+        import html
+
+        found.raw_html.append(node["c"][1])
+        for match in IMG_SRC.finditer(node["c"][1]):
+            found.targets.append(
+                ("Image", html.unescape(next(g for g in match.groups() if g is not None))))
+
+
+def _note_attributes(node, found):
+    """pandoc's Attr is [id, [classes], [[key, value], ...]]."""
+    if (len(node) == 3 and isinstance(node[0], str) and isinstance(node[1], list)
+            and isinstance(node[2], list) and node[2]
+            and all(isinstance(p, list) and len(p) == 2 for p in node[2])):
+        found.attributes += [tuple(p) for p in node[2]]
+
+
+def _is_raw_html(node):
+    return node.get("t") in ("RawBlock", "RawInline") and node["c"][0] in ("html", "html5")
+
+
+def _plain_value(value):
+    """A YAML value as JSON: keys as text, and what JSON has no word for (a date
+    written with !!timestamp, bytes, a set, infinity) as its text."""
+    if isinstance(value, dict):
+        return {str(k): _plain_value(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain_value(v) for v in value]
+    if isinstance(value, bool) or value is None or isinstance(value, (str, int)):
+        return value
+    if isinstance(value, float) and value == value and abs(value) != float("inf"):
+        return value
+    return str(value)
+
+
 def _collapse(text):
     return " ".join(text.split())
-
-
-def _walk(node, want, found):
-    if isinstance(node, dict):
-        if want(node):
-            found.append(node)
-            return
-        _walk(node.get("c"), want, found)
-    elif isinstance(node, list):
-        for child in node:
-            _walk(child, want, found)
 
 
 def split_lines(text):
@@ -132,7 +251,10 @@ def load(path):
     path = Path(path)
     name = str(path)
     try:
-        data = path.read_bytes()
+        data = resources.read_regular(path, resources.MAX_MANUSCRIPT_BYTES)
+    except resources.TooLarge as error:
+        raise UserError(Finding("F006", name, None, f"the manuscript is {error.strerror}: "
+                                "split it into several texts")) from None
     except OSError as error:
         raise UserError(Finding("F000", name, None, f"cannot read: {error.strerror}")) from None
     text = decode(data, name)
@@ -145,13 +267,15 @@ def decode(data, name):
     if not data.strip():
         raise UserError(Finding("F002", name, None, "the manuscript is empty"))
     try:
-        return data.decode("utf-8")
+        text = data.decode("utf-8")
     except UnicodeDecodeError as error:
         line = data[:error.start].count(b"\n") + 1
         raise UserError(Finding(
             "F001", name, line,
             f"not UTF-8: byte 0x{data[error.start]:02x} at byte offset {error.start}; "
             "save the file as UTF-8")) from None
+    # Line ends as pandoc reads them: CR LF and a lone CR (old Mac files) end a line.
+    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def front_matter(text, name):
@@ -198,11 +322,5 @@ def _yaml_problem(block, error):
     return line, problem + HINTS.get(problem, "")
 
 
-def _targets(node):
-    if isinstance(node, list):
-        for child in node:
-            yield from _targets(child)
-    elif isinstance(node, dict):
-        if node.get("t") in ("Link", "Image"):
-            yield node["t"], node["c"][2][0]
-        yield from _targets(node.get("c"))
+IMG_SRC = re.compile(r"""<img\b[^>]*?\bsrc\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""",
+                     re.IGNORECASE)

@@ -11,8 +11,16 @@ from .errors import Finding, UserError
 
 FILTERS = Path(__file__).parent / "filters"
 TEMPLATES = Path(__file__).parent / "templates"
-# Quotation marks, dashes and ellipses stay exactly as the manuscript has them.
-READER = "markdown-smart"
+# Quotation marks, dashes and ellipses stay exactly as the manuscript has them. pandoc
+# never reads YAML: the manuscript's metadata comes parsed and checked (--metadata-file),
+# and a `---` block further down the text is text, not metadata no check has seen.
+READER = "markdown-smart-yaml_metadata_block"
+# The deepest nesting of pandoc's JSON a manuscript may have (block quotes, lists,
+# emphasis, notes, tables: two levels each). Real books stay under 40; deeper ones
+# would exhaust Python's stack in the checks and WeasyPrint's in the layout.
+MAX_DEPTH = 128
+# A pandoc run that takes longer than this is stuck (a whole book takes seconds).
+TIMEOUT = 300
 # pandoc's runtime reserves a 64 MB heap at start (its -with-rtsopts); a manuscript
 # needs far less, and touching those pages is half of pandoc's system time:
 # 16 MB saves ~0.03 s of CPU per run (measured on the 3 runs of a build).
@@ -34,14 +42,25 @@ def executable():
     return pypandoc.get_pandoc_path()
 
 
-def run(args, *, text, source, strict=False):
+def run(args, *, text, source, meta=None, strict=False, env=None, timeout=TIMEOUT):
     """Run pandoc sandboxed on `text` (stdin); return stdout bytes.
 
-    `source` names the manuscript in error messages. With `strict`, a resource pandoc
-    could not fetch (the sandbox refused it) fails the run instead of being left out.
+    `meta` (a dict of JSON values) is the document's metadata. `source` names the
+    manuscript in error messages. With `strict`, a resource pandoc could not fetch
+    (the sandbox refused it) fails the run instead of being left out. `env` adds
+    variables to pandoc's environment (how the build speaks to its Lua filters:
+    nothing in a manuscript can set them).
     """
-    cmd = [executable(), *RUNTIME, "--sandbox", "-f", READER, *args]
-    proc = subprocess.run(cmd, input=text.encode("utf-8"), capture_output=True)
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="samizdat-pandoc-") as tmp:
+        extra = []
+        if meta is not None:
+            meta_file = Path(tmp) / "meta.json"
+            meta_file.write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+            extra = ["--metadata-file", str(meta_file)]
+        cmd = [executable(), *RUNTIME, "--sandbox", "-f", READER, *extra, *args]
+        proc = _run(cmd, text, source, env, timeout)
     messages = proc.stderr.decode("utf-8", "replace").strip().splitlines()
     if proc.returncode != 0:
         raise UserError(Finding("X001", str(source), None,
@@ -54,9 +73,35 @@ def run(args, *, text, source, strict=False):
     return proc.stdout
 
 
-def ast(text, *, source):
-    """The pandoc JSON AST of a manuscript."""
-    return json.loads(run(["-t", "json"], text=text, source=source))
+def _run(cmd, text, source, env, timeout):
+    environment = {**os.environ, **env} if env else None
+    try:
+        return subprocess.run(cmd, input=text.encode("utf-8"), capture_output=True,
+                              env=environment, timeout=timeout, cwd="/")
+    except subprocess.TimeoutExpired:
+        raise UserError(Finding("X004", str(source), None,
+                                f"pandoc took longer than {timeout} s: stopped")) from None
+    except OSError as error:
+        raise UserError(Finding("X005", str(source), None,
+                                f"pandoc cannot be run ({cmd[0]}: {error.strerror}): "
+                                "reinstall samizdat")) from None
+
+
+def ast(ms):
+    """The pandoc JSON AST of manuscript `ms`; F006 if it nests too deep to parse
+    (Manuscript.index refuses anything past MAX_DEPTH)."""
+    data = ms.pandoc(["-t", "json"])
+    try:
+        return json.loads(data)
+    except RecursionError:
+        raise UserError(too_deep(ms.name, None)) from None
+
+
+def too_deep(name, depth):
+    """F006: the text nests `depth` JSON levels deep (None: deeper than Python parses)."""
+    levels = f"{depth // 2}" if depth else "hundreds of"
+    return Finding("F006", name, None, f"the text nests {levels} levels deep (block quotes, "
+                   f"lists, emphasis): at most {MAX_DEPTH // 2} can be set")
 
 
 def stringify(node):

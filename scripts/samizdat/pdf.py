@@ -10,11 +10,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
-from . import STYLES, footnotes, linebreak
+from . import STYLES, footnotes, linebreak, resources
 from .framestack import roomy
 from .errors import Finding, UserError
 from .printhtml import print_html  # noqa: F401 - the PDF stage's input, re-exported
-from .weasy import CSS, HTML, FontConfiguration, URLFetcher, descendants, write_pdf
+from .weasy import (
+    CSS,
+    HTML,
+    FontConfiguration,
+    URLFetcher,
+    URLFetcherResponse,
+    descendants,
+    write_pdf,
+)
 
 MAX_RENDERS = 12
 
@@ -174,7 +182,7 @@ def font_configuration():
 
 def _render(html, *, ms, page, styles, forced, css=""):
     fonts, house, refused = _house_style(styles / "print.css", _stamp(styles / "print.css"))
-    fetcher = LocalFetcher([styles, ms.folder])
+    fetcher = LocalFetcher([styles], {m.path: m.data for m in resources.usable(ms)})
     fetcher.refused += refused
     sheets = [house, CSS(string=_page_css(page, forced) + css, font_config=fonts)]
     document = HTML(string=html, base_url=str(ms.folder) + "/", url_fetcher=fetcher).render(
@@ -208,33 +216,47 @@ def _page_css(page, forced):
 
 
 class LocalFetcher(URLFetcher):
-    """WeasyPrint URL fetcher that reads only files inside `roots`; no network."""
+    """WeasyPrint URL fetcher that serves only `approved` files ({resolved path: bytes},
+    as resources.survey read them) and regular files inside `roots` (the styles);
+    no network, nothing else. WeasyPrint opens no file itself."""
 
-    def __init__(self, roots):
+    def __init__(self, roots, approved=None):
         super().__init__(allowed_protocols=("file", "data"))
         self.roots = [Path(r).resolve() for r in roots]
+        self.approved = dict(approved or {})
         self.refused = []
 
     def fetch(self, url, headers=None):
-        if not _allowed(url, self.roots):
+        parsed = urlparse(url)
+        if parsed.scheme == "data":
+            return super().fetch(url, headers)
+        found = self._read(parsed) if parsed.scheme == "file" else None
+        if found is None:
             self.refused.append(url)
             raise ValueError(f"refused: {url}")
-        return super().fetch(url, headers)
+        data, headers = found
+        return URLFetcherResponse(url, data, headers)
+
+    def _read(self, parsed):
+        """(bytes, headers) of the file a file: URL names, or None if it is refused."""
+        try:
+            path = Path(unquote(parsed.path)).resolve()
+        except (OSError, ValueError, RuntimeError):
+            return None
+        if path in self.approved:
+            data = self.approved[path]
+            return data, {"Content-Type": resources.media_type(data)}
+        if not any(path.is_relative_to(root) for root in self.roots):
+            return None
+        try:
+            return resources.read_regular(path, resources.MAX_IMAGE_BYTES), {}
+        except OSError:
+            return None
 
     def raise_refused(self, ms):
         """WeasyPrint only warns about a failed fetch: make a refusal stop the build."""
         if self.refused:
             raise UserError([Finding("R002", ms.name, None,
-                                     f"{url} refused: the build reads only the "
-                                     "manuscript's folder and styles/")
+                                     f"{url} refused: the build reads only the images "
+                                     "the checks approved and the house style")
                              for url in self.refused])
-
-
-def _allowed(url, roots):
-    parsed = urlparse(url)
-    if parsed.scheme == "data":
-        return True
-    if parsed.scheme != "file":
-        return False
-    path = Path(unquote(parsed.path)).resolve()
-    return any(path.is_relative_to(root) for root in roots)

@@ -17,12 +17,11 @@ def print_html(ms, *, modified=None):
 
     `modified` (ISO 8601) becomes the PDF's modification date."""
     stamp = ["-M", f"samizdat-modified={modified}"] if modified else []
-    html = pandoc.run(
+    html = ms.pandoc(
         ["-t", "html5", "--standalone", "--wrap=none", *stamp,
          "--template", str(pandoc.TEMPLATES / "print.html"),
          "--lua-filter", str(pandoc.FILTERS / "colophon.lua"),
-         "--lua-filter", str(pandoc.FILTERS / "print-notes.lua")],
-        text=ms.text, source=ms.path).decode("utf-8")
+         "--lua-filter", str(pandoc.FILTERS / "print-notes.lua")]).decode("utf-8")
     counter = iter(range(1, 1_000_000))
     html = re.sub(r"<p>", lambda _: f'<p data-p="{next(counter)}">', html)
     return glue_calls(html)

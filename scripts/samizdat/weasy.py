@@ -90,12 +90,12 @@ from weasyprint.formatting_structure.boxes import (
 from weasyprint.layout import block, inline, preferred
 from weasyprint.text import line_break
 from weasyprint.text.fonts import FontConfiguration
-from weasyprint.urls import URLFetcher
+from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 import pydyf  # noqa: E402 - WeasyPrint's PDF writer, imported by it above
 
 __all__ = ["CSS", "HTML", "FontConfiguration", "FootnoteAreaBox", "InlineBox", "LineBox",
-           "MarginBox", "SourceFix", "TextBox", "URLFetcher", "block", "descendants",
+           "MarginBox", "SourceFix", "TextBox", "URLFetcher", "URLFetcherResponse", "block", "descendants",
            "find_library", "import_quickly", "inline", "line_break", "preferred",
            "write_pdf"]
 

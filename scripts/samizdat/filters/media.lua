@@ -1,35 +1,30 @@
 -- EPUB images under pandoc's --sandbox, which lets pandoc read no file but its input.
--- The build lists the images it has checked (inside the manuscript's folder, present)
--- in metadata `samizdat-media` and the folder in `samizdat-folder`; only those are read
--- and put in the media bag. Any other image stays unread (pandoc then warns, and the
--- build refuses the EPUB).
+-- The build reads each image the checks approved (resources.survey), writes its bytes
+-- to a private folder of its own, and names them in a JSON manifest,
+-- {"target as in the text": {"file": "...", "mime": "..."}}, whose path is in the
+-- environment variable SAMIZDAT_MEDIA: nothing in a manuscript can set it. Only those
+-- files are read, and put in the media bag under their target; any other image stays
+-- unread (pandoc then warns, and the build refuses the EPUB).
 
-local allowed, folder = {}, nil
+local manifest = {}
 
-local MIME = {png = 'image/png', jpg = 'image/jpeg', jpeg = 'image/jpeg',
-              gif = 'image/gif', svg = 'image/svg+xml', webp = 'image/webp'}
-
-function Meta(meta)
-  folder = meta['samizdat-folder'] and pandoc.utils.stringify(meta['samizdat-folder'])
-  local media = meta['samizdat-media'] or {}
-  -- One -M gives a single value, several give a list.
-  if pandoc.utils.type(media) ~= 'List' then media = {media} end
-  for _, item in ipairs(media) do
-    allowed[pandoc.utils.stringify(item)] = true
-  end
-  meta['samizdat-folder'], meta['samizdat-media'] = nil, nil
-  return meta
+local function load_manifest()
+  local path = os.getenv('SAMIZDAT_MEDIA')
+  if not path then return end
+  local file = assert(io.open(path, 'rb'))
+  manifest = pandoc.json.decode(file:read('a'), false)
+  file:close()
 end
 
-function Image(image)
-  if folder and allowed[image.src] then
-    local file = assert(io.open(folder .. '/' .. image.src, 'rb'))
-    local data = file:read('a')
+function Pandoc(doc)
+  load_manifest()
+  -- Every approved image at once: those in raw HTML and the metadata included.
+  for src, item in pairs(manifest) do
+    local file = assert(io.open(item.file, 'rb'))
+    pandoc.mediabag.insert(src, item.mime, file:read('a'))
     file:close()
-    local mime = MIME[(image.src:match('%.(%w+)$') or ''):lower()]
-    pandoc.mediabag.insert(image.src, mime, data)
   end
-  return image
+  return doc
 end
 
-return {{Meta = Meta}, {Image = Image}}
+return {{Pandoc = Pandoc}}

@@ -1,0 +1,151 @@
+"""What a book may carry: no active content, nothing fetched from elsewhere.
+
+A library builds texts strangers send. An EPUB is a little website that e-readers
+and browsers open; scripts, event handlers, `javascript:` links, frames, embedded
+objects, remote resources and styles that load files have no place in a book and
+would run (or phone home) on the reader's device. They are refused, with the
+manuscript's line, rather than removed: a text that carries them was not written
+for print or e-readers, and its sender should know (R004, R003).
+
+The same rules judge raw HTML in the manuscript, attributes given with pandoc's
+`{key=value}` syntax, link targets, SVG images, and (in verify) the EPUB's XHTML.
+"""
+
+import re
+from urllib.parse import urlparse
+
+from lxml import etree
+
+# Elements that run code, embed other documents, or change how the book is read.
+ACTIVE = {"script", "iframe", "frame", "frameset", "object", "embed", "applet", "base",
+          "meta", "link", "style", "form", "portal", "noscript", "handler", "listener"}
+# Attributes whose value is a URL the reader's device follows or fetches.
+URL_ATTRIBUTES = {"href", "src", "action", "formaction", "poster", "data", "background",
+                  "cite", "longdesc", "srcset", "ping", "manifest", "codebase", "archive",
+                  "usemap", "dynsrc", "lowsrc"}
+# Of those, the ones that fetch (a link's href only goes where the reader clicks).
+LOADING = {"src", "poster", "data", "background", "srcset", "dynsrc", "lowsrc", "codebase",
+           "archive", "manifest"}
+DANGEROUS_SCHEMES = {"javascript", "vbscript", "livescript", "data", "blob", "filesystem"}
+NETWORK_SCHEMES = {"http", "https", "ftp", "ftps", "ws", "wss", "gopher"}
+SAFE_DATA = re.compile(r"data:image/(png|jpeg|gif|webp)[;,]", re.IGNORECASE)
+# CSS that loads something or runs something (old IE's expression()).
+CSS_LOADS = re.compile(r"url\s*\((?!\s*['\"]?#)|@import|expression\s*\(|behavior\s*:|"
+                       r"-moz-binding", re.IGNORECASE)
+# An SVG, by its first bytes.
+SVG_START = re.compile(rb"^\s*(<\?xml[^>]*>\s*)?(<!--.*?-->\s*)*(<!DOCTYPE[^>]*>\s*)?<svg\b",
+                       re.DOTALL)
+
+
+def url_problem(value, attribute="href", *, element=""):
+    """(code, why) if a URL in `attribute` of `element` is not allowed; else None."""
+    url = "".join(value.split()).lower()  # browsers ignore whitespace in schemes
+    scheme = urlparse(url).scheme
+    loads = attribute in LOADING or (attribute == "href" and element in ("image", "use",
+                                                                         "feimage"))
+    if scheme in DANGEROUS_SCHEMES and not (scheme == "data" and loads
+                                            and SAFE_DATA.match(url)):
+        return "R004", f"a {scheme}: URL ({_short(value)})"
+    if loads and (scheme in NETWORK_SCHEMES or url.startswith("//")):
+        return "R003", f"{_short(value)} would be fetched from the network"
+    return None
+
+
+def attribute_problem(name, value, *, element=""):
+    """(code, why) if attribute `name`=`value` is not allowed; else None."""
+    local = name.rsplit("}", 1)[-1].rsplit(":", 1)[-1].lower()
+    if local.startswith("on"):
+        return "R004", f"an event handler ({local}=)"
+    if local == "style" and CSS_LOADS.search(value):
+        return "R004", "a style that loads a file or runs code"
+    if local in URL_ATTRIBUTES:
+        return url_problem(value, local, element=element)
+    return None
+
+
+def element_problems(root):
+    """[(code, why)] for `root` (an lxml element) and everything inside it."""
+    found = []
+    for element in root.iter():
+        if not isinstance(element.tag, str):  # a comment or processing instruction
+            continue
+        tag = etree.QName(element).localname.lower()
+        if tag in ACTIVE:
+            found.append(("R004", f"a <{tag}> element"))
+        if tag == "foreignobject":
+            found.append(("R004", "a <foreignObject> (HTML inside an SVG)"))
+        for name, value in element.attrib.items():
+            problem = attribute_problem(name, value, element=tag)
+            if problem:
+                found.append(problem)
+    return found
+
+
+def html_problems(raw):
+    """[(code, why)] for a piece of raw HTML as the manuscript has it (a whole element,
+    or one tag of it: pandoc passes inline HTML on tag by tag)."""
+    import lxml.html
+
+    if "<" not in raw:
+        return []
+    try:
+        fragments = lxml.html.fragments_fromstring(raw)
+    except (etree.ParserError, ValueError):
+        return []  # nothing an HTML parser makes elements of
+    found = []
+    for fragment in fragments:
+        if isinstance(fragment, str):
+            continue
+        found += element_problems(fragment)
+    if re.search(r"<\s*/?\s*(svg|math)\b", raw, re.IGNORECASE):
+        found += _xml_problems(raw)
+    return found
+
+
+def _xml_problems(raw):
+    """Inline SVG and MathML read as XML too (the HTML parser drops what it does not
+    know, such as xlink:href)."""
+    try:
+        root = etree.fromstring(f"<x>{raw}</x>".encode(), _strict_parser())
+    except etree.XMLSyntaxError:
+        return []
+    return element_problems(root)
+
+
+def looks_like_svg(data):
+    """Whether `data` (a file's bytes) is an SVG document."""
+    return bool(SVG_START.match(data[:4096]))
+
+
+def svg_problem(data):
+    """'' if the SVG `data` is safe to embed; else why not. Refused: any DOCTYPE with
+    declarations (entities expand, external ones read files), and anything
+    element_problems refuses, references to other files included."""
+    head = data[:65536]
+    if b"<!ENTITY" in head or re.search(rb"<!DOCTYPE[^>]*\[", head):
+        return "an SVG that declares entities"
+    if re.search(rb"<!DOCTYPE[^>]*\b(SYSTEM|PUBLIC)\b", head):
+        return "an SVG that names an external DTD"
+    try:
+        root = etree.fromstring(data, _strict_parser())
+    except etree.XMLSyntaxError as error:
+        return f"an SVG that does not parse ({error.msg})"
+    problems = element_problems(root)
+    for element in root.iter():
+        if not isinstance(element.tag, str) or etree.QName(element).localname == "a":
+            continue  # a link goes where the reader clicks; every other href loads
+        for name in ("href", "{http://www.w3.org/1999/xlink}href"):
+            value = (element.get(name) or "").strip()
+            if value and not value.startswith("#") and not SAFE_DATA.match(value):
+                problems.append(("R005", f"an SVG that refers to another file ({value})"))
+    return "; ".join(why for _, why in problems[:3])
+
+
+def _strict_parser():
+    return etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False,
+                           huge_tree=False, recover=False)
+
+
+def _short(value, length=40):
+    value = " ".join(value.split())
+    return value if len(value) <= length else value[:length] + "…"

@@ -1,0 +1,184 @@
+"""Every file a build reads because a manuscript names it goes through here.
+
+One resolver decides which file a target (an image's `src`, a link) names, and one
+reader opens it: the checks, the EPUB's media, WeasyPrint's fetcher and the cover
+all use these two, so what was checked is what is read. A target names a file
+inside the manuscript's folder by the path part of its URL, %-escapes decoded;
+`?query` and `#fragment` are never part of the file name (WeasyPrint reads URLs so).
+The file must be a regular file (a FIFO would block the build for ever, a device
+never end) and no larger than the limits below.
+"""
+
+import os
+import stat
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+# A manuscript: a 500-page book is ~1.5 MB of Markdown.
+MAX_MANUSCRIPT_BYTES = 16 * 1024 * 1024
+# An image: a full-page scan at 600 dpi is ~10 MB; its pixels, as many as 8000 x 8000.
+MAX_IMAGE_BYTES = 32 * 1024 * 1024
+MAX_IMAGE_PIXELS = 64_000_000
+# All of a text's images together (each is read into memory by pandoc and WeasyPrint).
+MAX_MEDIA_BYTES = 256 * 1024 * 1024
+
+
+class NotRegular(OSError):
+    """The path names something other than a regular file (a folder, FIFO, device)."""
+
+
+class TooLarge(OSError):
+    """The file is larger than the limit given."""
+
+
+def read_regular(path, limit):
+    """The bytes of the regular file at `path`, at most `limit` of them.
+
+    Opened without blocking (a FIFO opened for reading waits for a writer), then
+    checked on the open file itself, so a name swapped after a check is no help."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise NotRegular(0, _kind(info.st_mode), str(path))
+        if info.st_size > limit:
+            raise TooLarge(0, f"larger than {limit // (1024 * 1024)} MB", str(path))
+        with os.fdopen(fd, "rb", closefd=False) as stream:
+            data = stream.read(limit + 1)
+    finally:
+        os.close(fd)
+    if len(data) > limit:  # grew since fstat
+        raise TooLarge(0, f"larger than {limit // (1024 * 1024)} MB", str(path))
+    return data
+
+
+def _kind(mode):
+    if stat.S_ISDIR(mode):
+        return "it is a folder, not a file"
+    if stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode):
+        return "it is a pipe or socket, not a file"
+    return "it is a device, not a file"
+
+
+def is_local(target):
+    """Whether `target` is a relative reference to a file (no scheme, not absolute,
+    not only a #fragment)."""
+    if not target or target.startswith(("#", "/", "\\")):
+        return False
+    return not urlparse(target).scheme
+
+
+def file_name(target):
+    """The file name a relative `target` gives: its URL path, %-escapes decoded."""
+    return unquote(urlparse(target).path)
+
+
+def resolve(folder, target):
+    """The file a relative `target` names inside `folder` (resolved: no `..`, no
+    symbolic link left), or None if it leaves the folder (or names the folder itself)."""
+    folder = Path(folder).resolve()
+    name = file_name(target)
+    if not name or "\x00" in name:
+        return None
+    try:
+        resolved = (folder / name).resolve()
+    except (OSError, ValueError, RuntimeError):  # a name too long, a symlink loop
+        return None
+    if resolved == folder or not resolved.is_relative_to(folder):
+        return None
+    return resolved
+
+
+@dataclass(frozen=True)
+class Media:
+    """An image the manuscript names: `target` as pandoc has it in the AST, `path` the
+    file it resolves to (None: outside the folder), `data` its bytes as read once, and
+    `problem`, why it cannot be used ('' if it can)."""
+
+    target: str
+    path: Path | None
+    data: bytes = b""
+    problem: str = ""
+
+    @property
+    def usable(self):
+        return self.path is not None and not self.problem
+
+
+MAGIC = ((b"\x89PNG\r\n\x1a\n", "image/png"), (b"\xff\xd8\xff", "image/jpeg"),
+         (b"GIF87a", "image/gif"), (b"GIF89a", "image/gif"))
+
+
+def media_type(data):
+    """The media type of image `data`, from its first bytes (never from its name)."""
+    for magic, kind in MAGIC:
+        if data.startswith(magic):
+            return kind
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "image/webp"
+    from . import policy
+
+    return "image/svg+xml" if policy.looks_like_svg(data) else "application/octet-stream"
+
+
+def survey(ms):
+    """{target: Media} of every local image the manuscript names (body and metadata),
+    each file read once: the checks judge these bytes and the build uses them."""
+    found, total = {}, 0
+    for kind, target in ms.targets:
+        if kind != "Image" or not is_local(target) or target in found:
+            continue
+        found[target] = item = _survey_one(ms.folder, target)
+        total += len(item.data)
+        if total > MAX_MEDIA_BYTES:
+            found[target] = Media(target, item.path, b"", "the images together are larger "
+                                  f"than {MAX_MEDIA_BYTES // (1024 * 1024)} MB")
+            total -= len(item.data)
+    return found
+
+
+def _survey_one(folder, target):
+    path = resolve(folder, target)
+    if path is None:
+        return Media(target, None)
+    try:
+        data = read_regular(path, MAX_IMAGE_BYTES)
+    except FileNotFoundError:
+        return Media(target, path, b"", "missing")
+    except OSError as error:
+        return Media(target, path, b"", error.strerror or "cannot be read")
+    return Media(target, path, data, image_problem(data))
+
+
+def usable(ms):
+    """The usable images of `ms`, [Media] in document order."""
+    return [m for m in ms.media.values() if m.usable]
+
+
+def image_problem(data):
+    """'' if `data` is an image a build may embed; else why not."""
+    from . import policy
+
+    if policy.looks_like_svg(data):
+        return policy.svg_problem(data)
+    return _pixels_problem(data)
+
+
+def _pixels_problem(data):
+    import io
+    import warnings
+
+    from PIL import Image
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            with Image.open(io.BytesIO(data)) as image:  # reads the header only
+                width, height = image.size
+    except Exception:  # noqa: BLE001 - not an image Pillow knows: pandoc and WeasyPrint decide
+        return ""
+    if width * height > MAX_IMAGE_PIXELS:
+        return (f"{width} x {height} pixels is more than {MAX_IMAGE_PIXELS // 1_000_000} "
+                "million")
+    return ""
