@@ -84,7 +84,7 @@ def test_a_failed_verification_changes_nothing(built, tmp_path, monkeypatch, che
         (out / path.name).write_bytes(path.read_bytes())
     before = digests(out)
     bad = Finding("E003", "x.epub", None, "note 1 is not linked from its call and back")
-    monkeypatch.setattr(verify, check, lambda *a: [bad])
+    monkeypatch.setattr(verify, check, lambda *a, **k: [bad])
     with pytest.raises(UserError) as error:
         build.build(MANUSCRIPT, out, parallel=parallel)
     assert error.value.findings == [bad]

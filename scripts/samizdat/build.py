@@ -104,13 +104,14 @@ def build(source, out_dir, *, sums=True, printing=PrintOptions(), parallel=True)
     out_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=".samizdat-", dir=out_dir) as tmp:
         made = make_all(ms, Path(tmp), step, printing, parallel=parallel, html=html,
-                        modified=modified)
+                        modified=modified, shown=out_dir)
         return install(made, out_dir, sums=sums)
 
 
 def make_all(ms, tmp, step, printing=PrintOptions(), *, parallel=True, html=None,
-             modified=None):
+             modified=None, shown=None):
     """Run every stage into `tmp` and verify the results; return {kind: temp path}.
+    Findings name each file as it will be in folder `shown` (default: `tmp`).
 
     Two lanes of about equal work, each verifying what it made: the A5 PDF, A4
     pamphlet and its picture here; the half-letter PDF, Letter pamphlet, printer
@@ -120,13 +121,16 @@ def make_all(ms, tmp, step, printing=PrintOptions(), *, parallel=True, html=None
     from . import printhtml
 
     paths = {kind: tmp / name for kind, name in outputs(ms.stem).items()}
+    names = {kind: str(Path(shown or tmp) / name) for kind, name in outputs(ms.stem).items()}
+    names["half-letter"] = f"{names['pamphlet-letter']} (its half-letter pages)"
     modified = modified or source_date(ms)
     html = html or printhtml.print_html(ms, modified=modified)
     step("PDF (half-letter), Letter pamphlet, printer tests, cover, EPUB" +
          (" beside the rest" if parallel else ""))
-    other = _lane(_other_lane, (ms, html, tmp, paths, printing, modified), forked=parallel)
+    other = _lane(_other_lane, (ms, html, tmp, paths, names, printing, modified),
+                  forked=parallel)
     step("PDF (A5)")
-    findings = _a5_lane(ms, html, paths, printing, step)
+    findings = _a5_lane(ms, html, paths, names, printing, step)
     step("Verifying every output")
     findings += other()
     if errors_in(findings):
@@ -134,7 +138,7 @@ def make_all(ms, tmp, step, printing=PrintOptions(), *, parallel=True, html=None
     return paths
 
 
-def _other_lane(ms, html, tmp, paths, printing, modified):
+def _other_lane(ms, html, tmp, paths, names, printing, modified):
     from concurrent.futures import ThreadPoolExecutor
 
     from . import epub
@@ -142,19 +146,19 @@ def _other_lane(ms, html, tmp, paths, printing, modified):
     with ThreadPoolExecutor(1) as thread:
         # pandoc makes the EPUB in its own process while the half-letter layout runs.
         made_epub = thread.submit(epub.pandoc_epub, ms)
-        findings = _letter_lane(ms, html, tmp, paths, printing)
-        return findings + _epub_lane(ms, paths, modified, made_epub.result())
+        findings = _letter_lane(ms, html, tmp, paths, names, printing)
+        return findings + _epub_lane(ms, html, paths, names, modified, made_epub.result())
 
 
-def _epub_lane(ms, paths, modified, made_epub=None):
+def _epub_lane(ms, html, paths, names, modified, made_epub=None):
     from . import cover, epub, verify
 
     cover_png = cover.cover(ms, paths["cover"]).read_bytes()
     epub.epub(ms, paths["epub"], modified=modified, cover=cover_png, made=made_epub)
-    return verify.verify_epub(paths["epub"], ms)
+    return verify.verify_epub(paths["epub"], ms, html=html, shown=names["epub"])
 
 
-def _a5_lane(ms, html, paths, printing, step):
+def _a5_lane(ms, html, paths, names, printing, step):
     from . import impose, library, pdf, verify
 
     a5 = pdf.pdf(ms, paths["pdf"], page=pdf.A5, html=html)
@@ -162,12 +166,12 @@ def _a5_lane(ms, html, paths, printing, step):
     impose.saddle(paths["pdf"], paths["pamphlet-a4"], sheet=impose.A4, marks=printing.marks,
                   **_imposing(printing))
     library.sheet_proof(paths["pamphlet-a4"], paths["proof"])
-    return [*verify.verify_pdf(paths["pdf"], a5, ms),
+    return [*verify.verify_pdf(paths["pdf"], a5, ms, html=html, shown=names["pdf"]),
             *verify.verify_pamphlet(paths["pamphlet-a4"], paths["pdf"], sheet=impose.A4,
-                                    **_imposing(printing))]
+                                    shown=names["pamphlet-a4"], **_imposing(printing))]
 
 
-def _letter_lane(ms, html, tmp, paths, printing):
+def _letter_lane(ms, html, tmp, paths, names, printing):
     from . import impose, pdf, printer_test, verify
 
     letter_pdf = tmp / "half-letter.pdf"
@@ -176,9 +180,9 @@ def _letter_lane(ms, html, tmp, paths, printing):
                   marks=printing.marks, **_imposing(printing))
     for kind, sheet in (("printer-test", impose.A4), ("printer-test-letter", impose.LETTER)):
         printer_test.printer_test(paths[kind], sheet=sheet, duplex=printing.duplex)
-    return [*verify.verify_pdf(letter_pdf, letter, ms),
-            *verify.verify_pamphlet(paths["pamphlet-letter"], letter_pdf,
-                                    sheet=impose.LETTER, **_imposing(printing))]
+    return [*verify.verify_pdf(letter_pdf, letter, ms, html=html, shown=names["half-letter"]),
+            *verify.verify_pamphlet(paths["pamphlet-letter"], letter_pdf, sheet=impose.LETTER,
+                                    shown=names["pamphlet-letter"], **_imposing(printing))]
 
 
 def _imposing(printing):

@@ -32,9 +32,6 @@ SAFE_DATA = re.compile(r"data:image/(png|jpeg|gif|webp)[;,]", re.IGNORECASE)
 # CSS that loads something or runs something (old IE's expression()).
 CSS_LOADS = re.compile(r"url\s*\((?!\s*['\"]?#)|@import|expression\s*\(|behavior\s*:|"
                        r"-moz-binding", re.IGNORECASE)
-# An SVG, by its first bytes.
-SVG_START = re.compile(rb"^\s*(<\?xml[^>]*>\s*)?(<!--.*?-->\s*)*(<!DOCTYPE[^>]*>\s*)?<svg\b",
-                       re.DOTALL)
 
 
 def url_problem(value, attribute="href", *, element=""):
@@ -110,11 +107,6 @@ def _xml_problems(raw):
     except etree.XMLSyntaxError:
         return []
     return element_problems(root)
-
-
-def looks_like_svg(data):
-    """Whether `data` (a file's bytes) is an SVG document."""
-    return bool(SVG_START.match(data[:4096]))
 
 
 def svg_problem(data):

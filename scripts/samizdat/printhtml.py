@@ -4,6 +4,7 @@ Kept apart from pdf.py so it can run while WeasyPrint is still being imported.
 """
 
 import re
+from dataclasses import dataclass
 
 from . import pandoc
 
@@ -56,3 +57,29 @@ def _span_end(html, start):
         if depth == 0:
             return tag.end()
     return len(html)  # pandoc closes every span; never reached
+
+
+@dataclass(frozen=True)
+class Printed:
+    """The text pandoc printed, as the layout must show it: each paragraph (notes left
+    out) and each note, in order, whitespace collapsed. Lists, tables, math and images
+    come out as pandoc's HTML has them, so this is what a correct layout holds."""
+
+    paragraphs: list
+    notes: list
+
+
+def printed(html):
+    """Printed of print HTML `html` (see print_html)."""
+    import lxml.html
+
+    root = lxml.html.document_fromstring(html)
+    notes = [_text(span) for span in root.iterfind(".//span[@data-note]")]
+    for span in root.iterfind(".//span[@data-note]"):
+        span.drop_tree()
+    paragraphs = [_text(p) for p in root.iterfind(".//p[@data-p]")]
+    return Printed([p for p in paragraphs if p], notes)
+
+
+def _text(element):
+    return " ".join("".join(element.itertext()).split())

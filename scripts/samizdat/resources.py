@@ -17,9 +17,11 @@ from urllib.parse import unquote, urlparse
 
 # A manuscript: a 500-page book is ~1.5 MB of Markdown.
 MAX_MANUSCRIPT_BYTES = 16 * 1024 * 1024
-# An image: a full-page scan at 600 dpi is ~10 MB; its pixels, as many as 8000 x 8000.
+# An image: a full-page scan at 600 dpi is ~10 MB and 17 million pixels (A5). Each
+# is decoded once by the check (a damaged one would print as noise: WeasyPrint copies
+# PNG data into the PDF undecoded), so its pixels bound the check's memory too.
 MAX_IMAGE_BYTES = 32 * 1024 * 1024
-MAX_IMAGE_PIXELS = 64_000_000
+MAX_IMAGE_PIXELS = 40_000_000
 # All of a text's images together (each is read into memory by pandoc and WeasyPrint).
 MAX_MEDIA_BYTES = 256 * 1024 * 1024
 
@@ -117,9 +119,10 @@ def media_type(data):
             return kind
     if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
         return "image/webp"
-    from . import policy
-
-    return "image/svg+xml" if policy.looks_like_svg(data) else "application/octet-stream"
+    head = data[:65536]
+    if b"<svg" in head and not head.lstrip().startswith(b"<!DOCTYPE html"):
+        return "image/svg+xml"
+    return "application/octet-stream"
 
 
 def survey(ms):
@@ -157,12 +160,28 @@ def usable(ms):
 
 
 def image_problem(data):
-    """'' if `data` is an image a build may embed; else why not."""
+    """'' if `data` is an image a build may embed (PNG, JPEG, GIF, WebP within the
+    pixel limit, or a safe SVG); else why not."""
     from . import policy
 
-    if policy.looks_like_svg(data):
+    kind = media_type(data)
+    if kind == "image/svg+xml":
         return policy.svg_problem(data)
+    if kind == "application/octet-stream":
+        return "not an image Samizdat can print (PNG, JPEG, GIF, WebP or SVG)"
     return _pixels_problem(data)
+
+
+def _load_strictly(image):
+    """Decode every pixel of Pillow `image`: a damaged image fails here. WeasyPrint
+    tells Pillow, for the whole process, to accept truncated images; not for this."""
+    from PIL import ImageFile
+
+    lenient, ImageFile.LOAD_TRUNCATED_IMAGES = ImageFile.LOAD_TRUNCATED_IMAGES, False
+    try:
+        image.load()
+    finally:
+        ImageFile.LOAD_TRUNCATED_IMAGES = lenient
 
 
 def _pixels_problem(data):
@@ -174,11 +193,14 @@ def _pixels_problem(data):
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            with Image.open(io.BytesIO(data)) as image:  # reads the header only
+            with Image.open(io.BytesIO(data)) as image:  # reads the header
                 width, height = image.size
-    except Exception:  # noqa: BLE001 - not an image Pillow knows: pandoc and WeasyPrint decide
-        return ""
-    if width * height > MAX_IMAGE_PIXELS:
-        return (f"{width} x {height} pixels is more than {MAX_IMAGE_PIXELS // 1_000_000} "
-                "million")
+                if width * height > MAX_IMAGE_PIXELS:
+                    return (f"{width} x {height} pixels is more than "
+                            f"{MAX_IMAGE_PIXELS // 1_000_000} million")
+                _load_strictly(image)
+    except Image.DecompressionBombError:
+        return f"more than {MAX_IMAGE_PIXELS // 1_000_000} million pixels"
+    except Exception as error:  # noqa: BLE001 - Pillow's errors have no common base
+        return f"a damaged image ({' '.join(str(error).split())[:80]})"
     return ""

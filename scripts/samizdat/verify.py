@@ -32,14 +32,16 @@ def squash(text):
 
 # --- EPUB ---------------------------------------------------------------------
 
-def verify_epub(path, ms):
-    """Metadata in the OPF, notes (once, same text, linked both ways), rights in the text."""
-    name = str(path)
+def verify_epub(path, ms, *, html=None, shown=None):
+    """Metadata in the OPF, notes (once, same text as pandoc prints them, linked both
+    ways), rights in the text. `html`: the print HTML, if made already; `shown`: the
+    name findings give the file (the one the user will see), if not `path`."""
+    name = shown or str(path)
     with zipfile.ZipFile(path) as archive:
         pages = {n: etree.fromstring(archive.read(n)) for n in archive.namelist()
                  if n.endswith(".xhtml")}
     findings = _epub_metadata(name, path, ms)
-    findings += _epub_notes(name, pages, ms)
+    findings += _epub_notes(name, pages, _printed(ms, html).notes)
     text = squash(" ".join("".join(p.itertext()) for p in pages.values()))
     if squash(ms.plain("rights")) not in text:
         findings.append(Finding("E004", name, None,
@@ -63,18 +65,23 @@ def _epub_metadata(name, path, ms):
     return findings
 
 
-def _epub_notes(name, pages, ms):
-    """E002: each note once with the manuscript's text; E003: links both ways."""
+def _printed(ms, html):
+    from . import printhtml
+
+    return printhtml.printed(html or printhtml.print_html(ms))
+
+
+def _epub_notes(name, pages, want):
+    """E002: each note once with the text pandoc prints for it; E003: links both ways."""
     findings, found = [], []
     for page in pages.values():
         for aside in page.xpath("//x:aside[@epub:type='footnote' or @epub:type='endnote']",
                                 namespaces=NS):
             found.append((page, aside))
-    texts = [" ".join("".join(a.itertext()).replace("\u21a9\ufe0e", "").split())
-             for _, a in found]
-    if texts != ms.notes:
+    texts = [squash("".join(a.itertext()).replace("\u21a9\ufe0e", "")) for _, a in found]
+    if texts != [squash(n) for n in want]:
         findings.append(Finding("E002", name, None,
-                                f"{len(texts)} notes in the EPUB, {len(ms.notes)} in the "
+                                f"{len(texts)} notes in the EPUB, {len(want)} in the "
                                 "manuscript, or their texts differ"))
     for number, (page, aside) in enumerate(found, 1):
         ident = aside.get("id")
@@ -88,10 +95,10 @@ def _epub_notes(name, pages, ms):
 
 # --- PDF ----------------------------------------------------------------------
 
-def verify_pdf(path, document, ms):
+def verify_pdf(path, document, ms, *, html=None, shown=None):
     """Document info, notes on their call's page, no runt lines, no text lost, fonts
-    embedded."""
-    name = str(path)
+    embedded. `html`, `shown`: as for verify_epub."""
+    name = shown or str(path)
     findings = []
     misplaced = footnotes.misplaced(document)
     for p in misplaced:
@@ -102,7 +109,7 @@ def verify_pdf(path, document, ms):
         findings.append(Finding("P006", name, None,
                                 f"page {page}: a line of a justified paragraph holds only "
                                 f"'{text}' (a line-breaking fault)"))
-    findings += _pdf_text(name, document, ms)
+    findings += _pdf_text(name, document, _printed(ms, html))
     with pikepdf.open(path) as pdf:
         findings += _pdf_info(name, pdf, ms)
         findings += _pdf_fonts(name, pdf)
@@ -134,14 +141,27 @@ def _texts(box):
         yield from _texts(child)
 
 
-def _pdf_text(name, document, ms):
+def _pdf_text(name, document, printed):
+    """P002: every paragraph and note pandoc printed is in the layout, in order."""
     main, notes = (squash(t) for t in layout_text(document))
     findings = []
-    for text, flow in [(p, main) for p in ms.paragraphs] + [(n, notes) for n in ms.notes]:
-        if squash(text) not in flow:
-            findings.append(Finding("P002", name, None,
-                                    f"text lost: '{text[:50]}…' is not in the PDF"))
+    for texts, flow in ((printed.paragraphs, main), (printed.notes, notes)):
+        at = 0
+        for text in texts:
+            found = _find_from(flow, squash(text), at)
+            if found < 0:
+                findings.append(Finding("P002", name, None,
+                                        f"text lost: '{text[:50]}…' is not in the PDF"))
+            else:
+                at = found
     return findings
+
+
+def _find_from(flow, text, at):
+    """Index of `text` in `flow` from `at` (texts come in order: a search from the last
+    one found keeps a long book linear), or anywhere; -1 if nowhere."""
+    found = flow.find(text, at)
+    return found if found >= 0 else flow.find(text)
 
 
 def _pdf_info(name, pdf, ms):
@@ -211,12 +231,12 @@ class Placed:
     clip: tuple | None  # (x, y, w, h) clip rectangle, if any
 
 
-def verify_pamphlet(path, pdf_path, *, sheet, duplex="short", creep_mm=0.0):
+def verify_pamphlet(path, pdf_path, *, sheet, duplex="short", creep_mm=0.0, shown=None):
     """Every page of the PDF once, in saddle order, unscaled, on `sheet` landscape;
     backs turned 180° for `duplex` "long"; pages moved toward the spine by `creep_mm`
-    per sheet; printer's marks outside the pages."""
+    per sheet; printer's marks outside the pages. `shown`: as for verify_epub."""
     impose.check_options(duplex, creep_mm)
-    name = str(path)
+    name = shown or str(path)
     with pikepdf.open(pdf_path) as source, pikepdf.open(path) as pamphlet:
         digests = [_digest(_contents(page)) for page in source.pages]
         boxes = [[float(v) for v in page.mediabox] for page in source.pages]
