@@ -8,7 +8,7 @@ import zipfile
 import pytest
 
 from conftest import MANUSCRIPT
-from samizdat import build, verify
+from samizdat import build, process, verify
 from samizdat.errors import Finding, UserError
 
 
@@ -106,7 +106,7 @@ def test_lanes_fork_only_while_pango_has_not_run(real):
     from samizdat import pdf
 
     pdf.layout(pdf.print_html(real), ms=real, page=pdf.A5)  # Pango has now run here
-    assert build.lanes().get_start_method() == "forkserver"
+    assert process.lanes().get_start_method() == "forkserver"
 
 
 def test_a_fresh_process_builds_with_a_forked_lane(tmp_path):
@@ -117,10 +117,60 @@ def test_a_fresh_process_builds_with_a_forked_lane(tmp_path):
     from conftest import ROOT
 
     source = ROOT / "tests" / "library" / "mutual-aid-note.md"
-    probe = ("import sys; from samizdat import build, pdf; "
-             "assert not pdf.PANGO_USED and build.lanes().get_start_method() == 'fork'; "
+    probe = ("import sys; from samizdat import build, pdf, process; "
+             "assert not pdf.PANGO_USED and process.lanes().get_start_method() == 'fork'; "
              f"build.build({str(source)!r}, {str(tmp_path)!r})")
     subprocess.run([sys.executable, "-c", probe], check=True, timeout=300,
                    cwd=ROOT, env={"PYTHONPATH": str(ROOT / "scripts"), "PATH": "/usr/bin:/bin"})
     assert (tmp_path / "mutual-aid-note-pamphlet-letter.pdf").exists()
     assert Path(tmp_path / "mutual-aid-note.pdf").stat().st_size > 0
+
+
+def fresh_cli(tmp_path, patch, *argv):
+    """(exit status, stderr) of `samizdat build` run by cli.main in a fresh process (so
+    the second lane is a fork, and sees `patch`: Python run first)."""
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    source = ROOT / "tests" / "library" / "mutual-aid-note.md"
+    probe = (f"import sys, errno; {patch}; from samizdat import cli; "
+             f"sys.exit(cli.main(['build', {str(source)!r}, '--out', {str(tmp_path)!r}, "
+             f"'-q', *{list(argv)!r}]))")
+    proc = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                          timeout=300, cwd=ROOT, env={"PYTHONPATH": str(ROOT / "scripts"),
+                                                      "PATH": "/usr/bin:/bin",
+                                                      "SAMIZDAT_DEBUG": str(DEBUG)})
+    return proc.returncode, proc.stderr
+
+
+DEBUG = "/tmp/samizdat-test-debug.txt"
+
+
+def test_a_full_disk_in_the_second_lane_is_one_coded_line(tmp_path):
+    patch = ("from samizdat import epub; "
+             "epub.epub = lambda *a, **k: (_ for _ in ()).throw("
+             "OSError(errno.ENOSPC, 'No space left on device'))")
+    status, stderr = fresh_cli(tmp_path / "out", patch)
+    assert (status, stderr) == (1, f"X002 {tmp_path / 'out'}: the output folder cannot be "
+                                   "written: No space left on device\n")
+    assert [p.name for p in (tmp_path / "out").iterdir()] == []
+
+
+def test_a_fault_of_samizdat_is_one_line_and_its_details_go_to_a_file(tmp_path):
+    patch = ("import os; os.environ['SAMIZDAT_DEBUG'] = " + repr(str(tmp_path / "debug.txt"))
+             + "; from samizdat import cover; "
+             "cover.cover = lambda *a, **k: 1 / 0")
+    status, stderr = fresh_cli(tmp_path / "out", patch)
+    assert status == 70 and stderr.startswith("X009 samizdat: internal error (")
+    assert len(stderr.splitlines()) == 1 and "Traceback" not in stderr
+    assert "ZeroDivisionError" in (tmp_path / "debug.txt").read_text()
+
+
+def test_a_build_past_its_time_is_stopped_and_changes_nothing(tmp_path):
+    slow = ("import time; from samizdat import pdf; layout = pdf.layout; "
+            "pdf.layout = lambda *a, **k: (time.sleep(3), layout(*a, **k))[1]")
+    status, stderr = fresh_cli(tmp_path / "out", slow, "--timeout", "1")
+    assert status == 1 and stderr.startswith("X004 ") and "longer than 1 s" in stderr, stderr
+    assert [p.name for p in (tmp_path / "out").iterdir()] == []

@@ -43,7 +43,13 @@ CASES = {
     "build a missing file": (["build", "nowhere.md", "--out", "{out}", "-q"], 1,
                              ["F000 nowhere.md: cannot read: No such file or directory"]),
     "build into a file": (["build", "manuscript/workers-power.md", "--out", "README.md", "-q"], 1,
-                          ["X002 README.md: File exists"]),
+                          ["X002 README.md: the output folder cannot be written: File exists"]),
+    "build with no jobs": (["build", N001, "--jobs", "0"], 2,
+                           re.compile(r"--jobs: must be between 1 and 256, not 0")),
+    "build into an unnamed folder": (["build", N001, "--out", ""], 2,
+                                     re.compile(r"--out: an output folder must be named")),
+    "build with no time": (["build", N001, "--timeout", "0"], 2,
+                           re.compile(r"--timeout: must be between 1 and 86400 s")),
 }
 
 

@@ -9,7 +9,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import lint, manuscript
+from . import lint, manuscript, process
 from .errors import Finding, UserError, errors_in
 
 log = logging.getLogger("samizdat")
@@ -73,22 +73,29 @@ def source_date(ms):
     return f"{match[1]}-{match[2] or '01'}-{match[3] or '01'}T00:00:00Z"
 
 
-def build(source, out_dir, *, sums=True, printing=PrintOptions(), parallel=True):
+def build(source, out_dir, *, sums=True, printing=PrintOptions(), parallel=True,
+          timeout=process.TIMEOUT):
     """Build, verify and install the outputs of `source` (a path or a loaded Manuscript)
     in `out_dir`; return their paths.
 
     With `sums`, out_dir/SHA256SUMS is updated (a library build does it once, after
     all its workers). With `parallel`, the EPUB and the half-letter layout run beside
-    the A5 layout (a library build runs whole books in parallel instead)."""
+    the A5 layout (a library build runs whole books in parallel instead). A build
+    that takes more than `timeout` seconds is stopped (X004)."""
+    ms = source if isinstance(source, manuscript.Manuscript) else manuscript.load(source)
+    with process.deadline(timeout, name=ms.name):
+        return _build(ms, Path(out_dir), sums=sums, printing=printing, parallel=parallel)
+
+
+def _build(ms, out_dir, *, sums, printing, parallel):
     from concurrent.futures import ThreadPoolExecutor
 
     from . import printhtml
 
     step = Progress(5)
     step("Checking the manuscript")
-    ms = source if isinstance(source, manuscript.Manuscript) else manuscript.load(source)
     if parallel:
-        start_lanes()
+        process.start_lanes()
     modified = source_date(ms)
     with ThreadPoolExecutor(2) as threads:
         # pandoc runs in its own processes: start both now, import WeasyPrint meanwhile.
@@ -100,7 +107,9 @@ def build(source, out_dir, *, sums=True, printing=PrintOptions(), parallel=True)
         html = html.result()
     for warning in warnings:
         log.warning("%s", warning)
-    out_dir = Path(out_dir)
+    # Every module the stages import, imported: the deadline may now stop the build.
+    from . import cover, epub, impose, library, printer_test, verify  # noqa: F401
+    process.interruptible()
     out_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=".samizdat-", dir=out_dir) as tmp:
         made = make_all(ms, Path(tmp), step, printing, parallel=parallel, html=html,
@@ -127,12 +136,12 @@ def make_all(ms, tmp, step, printing=PrintOptions(), *, parallel=True, html=None
     html = html or printhtml.print_html(ms, modified=modified)
     step("PDF (half-letter), Letter pamphlet, printer tests, cover, EPUB" +
          (" beside the rest" if parallel else ""))
-    other = _lane(_other_lane, (ms, html, tmp, paths, names, printing, modified),
-                  forked=parallel)
-    step("PDF (A5)")
-    findings = _a5_lane(ms, html, paths, names, printing, step)
-    step("Verifying every output")
-    findings += other()
+    with process.Lane(_other_lane, (ms, html, tmp, paths, names, printing, modified),
+                      forked=parallel) as other:
+        step("PDF (A5)")
+        findings = _a5_lane(ms, html, paths, names, printing, step)
+        step("Verifying every output")
+        findings += other.result()
     if errors_in(findings):
         raise UserError(findings)
     return paths
@@ -189,76 +198,6 @@ def _imposing(printing):
     return {"duplex": printing.duplex, "creep_mm": printing.creep_mm}
 
 
-def _lane(function, args, *, forked):
-    """Run `function(*args)` -> [Finding] in a forked process (or here, at once);
-    return a callable that waits for its findings. A UserError in the lane comes
-    back as its findings; any other failure is raised here."""
-    if not forked:
-        try:
-            findings = function(*args)
-        except UserError as error:
-            findings = error.findings
-        return lambda: findings
-    context = lanes()
-    receive, send = context.Pipe(duplex=False)
-    process = context.Process(target=_lane_child, args=(send, function, args), daemon=True)
-    process.start()
-    send.close()
-
-    def wait():
-        try:
-            kind, value = receive.recv()
-        except EOFError:
-            kind, value = "crash", f"exit code {process.exitcode}"
-        process.join()
-        if kind == "crash":
-            raise RuntimeError(f"the {function.__name__} worker failed: {value}")
-        return value
-    return wait
-
-
-def lanes():
-    """The multiprocessing context for lanes: a fork of this process while Pango has
-    not run here (a fresh `samizdat build`: no second WeasyPrint import), else a fork
-    server that has imported WeasyPrint but never laid anything out. Forking after
-    Pango ran is not safe: its font-loading thread can leave fontconfig locked in
-    the child, which then hangs."""
-    import multiprocessing
-    import threading
-
-    from . import pdf
-
-    if not pdf.PANGO_USED and threading.active_count() == 1:
-        return multiprocessing.get_context("fork")
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["samizdat.pdf", "samizdat.verify", "samizdat.impose",
-                                    "samizdat.printer_test"])
-    return context
-
-
-def start_lanes():
-    """Start the fork server now if lanes will need it, so its imports overlap the
-    main process's work."""
-    import sys
-    from multiprocessing import forkserver
-
-    pdf = sys.modules.get(f"{__package__}.pdf")  # not imported: Pango cannot have run
-    if pdf is not None and pdf.PANGO_USED:
-        lanes()
-        forkserver.ensure_running()
-
-
-def _lane_child(send, function, args):
-    import traceback
-
-    try:
-        send.send(("findings", function(*args)))
-    except UserError as error:
-        send.send(("findings", error.findings))
-    except BaseException:  # noqa: BLE001 - reported to the parent, which raises it
-        send.send(("crash", traceback.format_exc()))
-
-
 def install(made, out_dir, *, sums=True):
     """Rename every verified output into `out_dir` (same filesystem: atomic each), then
     update `out_dir/SHA256SUMS`."""
@@ -300,7 +239,8 @@ def write_sums(out_dir, sums):
 CACHE = ".samizdat"
 
 
-def build_library(sources, out_dir, *, jobs=None, printing=PrintOptions()):
+def build_library(sources, out_dir, *, jobs=None, printing=PrintOptions(),
+                  timeout=process.TIMEOUT):
     """Build every manuscript in `sources` into `out_dir`, in parallel, skipping those
     whose inputs are unchanged; then write one catalog.xml and index.html for all.
 
@@ -314,11 +254,13 @@ def build_library(sources, out_dir, *, jobs=None, printing=PrintOptions()):
     _refuse_duplicate_stems(sources)
     workers = max(1, min(jobs or os.cpu_count() or 1, len(sources)))
     if workers == 1:
-        results = [build_cached(s, out_dir, printing, len(sources) == 1) for s in sources]
+        results = [build_cached(s, out_dir, printing, len(sources) == 1, timeout)
+                   for s in sources]
     else:
         with ProcessPoolExecutor(workers) as pool:
             results = list(pool.map(build_cached, sources, [out_dir] * len(sources),
-                                    [printing] * len(sources)))
+                                    [printing] * len(sources), [False] * len(sources),
+                                    [timeout] * len(sources)))
     books = {book.stem: book for book, _ in results if book}
     failures = [f for _, findings in results for f in findings]
     if books:
@@ -351,7 +293,8 @@ def _refuse_duplicate_stems(sources):
         seen[source.stem] = source
 
 
-def build_cached(source, out_dir, printing=PrintOptions(), parallel=False):
+def build_cached(source, out_dir, printing=PrintOptions(), parallel=False,
+                 timeout=process.TIMEOUT):
     """(Book, []) for one manuscript, rebuilt only if its inputs changed; (None, findings)
     if it failed. Runs in a worker process: logging goes through the parent's stderr."""
     from . import library
@@ -365,7 +308,8 @@ def build_cached(source, out_dir, printing=PrintOptions(), parallel=False):
                 out_dir, cached["files"]):
             log.info("%s: unchanged, not rebuilt", source)
             return library.Book(**cached["book"]), []
-        paths = build(ms, out_dir, sums=False, printing=printing, parallel=parallel)
+        paths = build(ms, out_dir, sums=False, printing=printing, parallel=parallel,
+                      timeout=timeout)
         files = {kind: path.name for kind, path in paths.items()}
         book = library.book_of(ms, files, updated=source_date(ms))
         _write_cache(out_dir, source.stem, input_key(ms, printing), book, paths)

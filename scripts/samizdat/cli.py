@@ -8,7 +8,8 @@ import argparse
 import logging
 import sys
 
-from .errors import UserError
+from .errors import UserError, system_finding
+from .process import InternalError
 
 log = logging.getLogger("samizdat")
 
@@ -20,19 +21,48 @@ def parser():
     build = commands.add_parser("build", help="build and verify EPUB, PDF and pamphlets")
     build.add_argument("sources", nargs="+", metavar="SOURCE",
                        help="manuscripts (Markdown with YAML metadata); several make a library")
-    build.add_argument("--out", default="build", help="output folder (default: build)")
+    build.add_argument("--out", default="build", type=_folder,
+                       help="output folder (default: build)")
     build.add_argument("--duplex", choices=("short", "long"), default="short",
                        help="how your printer turns the sheet (default: short)")
     build.add_argument("--creep", type=_millimetres, default=None, metavar="MM",
                        help="shift per sheet toward the spine (default: the paper "
                             "thickness, 0.1); 0 turns it off")
     build.add_argument("--marks", action="store_true", help="fold and crop marks")
-    build.add_argument("-j", "--jobs", type=int, default=None,
+    build.add_argument("-j", "--jobs", type=_positive, default=None,
                        help="parallel builds for a library (default: all cores)")
+    build.add_argument("--timeout", type=_seconds, default=None, metavar="SECONDS",
+                       help="stop a text's build after this long (default: 1800)")
     build.add_argument("-q", "--quiet", action="store_true", help="only problems")
     check = commands.add_parser("check", help="check manuscripts without building")
     check.add_argument("sources", nargs="+", metavar="SOURCE")
     return top
+
+
+def _positive(text):
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if not 1 <= value <= 256:
+        raise argparse.ArgumentTypeError(f"must be between 1 and 256, not {text}")
+    return value
+
+
+def _seconds(text):
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not 1 <= value <= 86400:
+        raise argparse.ArgumentTypeError(f"must be between 1 and 86400 s, not {text}")
+    return value
+
+
+def _folder(text):
+    if not text.strip() or "\x00" in text:
+        raise argparse.ArgumentTypeError("an output folder must be named")
+    return text
 
 
 def _millimetres(text):
@@ -83,10 +113,31 @@ def main(argv=None):
         for finding in error.findings:
             print(finding, file=sys.stderr)
         return 1 if any(f.is_error for f in error.findings) else 0
-    except OSError as error:  # the output folder, a temp file: not the manuscript's fault
-        where = error.filename or getattr(args, "out", None) or "samizdat"
-        print(f"X002 {where}: {error.strerror or error}", file=sys.stderr)
+    except OSError as error:  # the output folder, the disk, the install: not the input's
+        print(system_finding(error, out_dir=getattr(args, "out", None)), file=sys.stderr)
         return 1
+    except InternalError as error:  # a fault of Samizdat's: say so, in one line
+        return _internal(error, error.details)
+    except Exception as error:  # noqa: BLE001 - the same, from this process
+        import traceback
+
+        return _internal(error, traceback.format_exc())
+
+
+def _internal(error, details):
+    """X009: a fault in Samizdat, not in the input. One line; the traceback goes to the
+    file named by SAMIZDAT_DEBUG, if set, for a bug report."""
+    import os
+
+    target = os.environ.get("SAMIZDAT_DEBUG")
+    if target:
+        with open(target, "a", encoding="utf-8") as stream:
+            stream.write(details)
+    print(f"X009 samizdat: internal error ({type(error).__name__}: "
+          f"{' '.join(str(error).split())[:200]}); please report it"
+          + ("" if target else " with SAMIZDAT_DEBUG=FILE set, which writes the details"),
+          file=sys.stderr)
+    return 70
 
 
 def entry():
@@ -116,8 +167,9 @@ def run(args):
     printing = build.PrintOptions(
         duplex=args.duplex, marks=args.marks,
         creep_mm=build.PAPER_THICKNESS_MM if args.creep is None else args.creep)
-    books, findings = build.build_library(args.sources, args.out, jobs=args.jobs,
-                                          printing=printing)
+    books, findings = build.build_library(
+        args.sources, args.out, jobs=args.jobs, printing=printing,
+        timeout=args.timeout or build.process.TIMEOUT)
     for finding in findings:
         print(finding, file=sys.stderr)
     return 1 if any(f.is_error for f in findings) else 0

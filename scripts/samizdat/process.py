@@ -1,0 +1,190 @@
+"""Process plumbing: the second lane of a build, and the clock every build runs against.
+
+A build runs its stages in two processes (see build.make_all); nothing here knows
+what the stages are. Every wait has a timeout: a stuck child, a layout that does
+not end, a tool that hangs all end as X004, never as a hang.
+"""
+
+import contextlib
+import errno
+import signal
+import threading
+import time
+import traceback
+
+from .errors import Finding, UserError
+
+# What one text may take, by default: a 500-page book with hundreds of notes takes
+# minutes; a text with 5,000 notes ~10 (WeasyPrint lays out a page's notes again for
+# each note it adds: quadratic in the notes of a page).
+TIMEOUT = 1800
+
+
+class Timeout(BaseException):
+    """The build's time is up. A BaseException, so that no `except Exception` in a
+    library the build drives can swallow it."""
+
+
+class InternalError(Exception):
+    """A fault in Samizdat (not in the input): `details` is the traceback to report."""
+
+    def __init__(self, summary, details=""):
+        super().__init__(summary)
+        self.details = details
+
+
+_deadline = threading.local()
+
+
+@contextlib.contextmanager
+def deadline(seconds, *, name):
+    """Within the block, raise UserError X004 (naming manuscript `name`) once `seconds`
+    have passed. Works in a process's main thread (a SIGALRM timer), where builds run;
+    elsewhere the block runs unbounded, but every child process still has its own wait
+    bounded (lane, remaining).
+
+    The timer interrupts Python code wherever it is, which is unsafe while a C
+    extension is being imported (nanobind aborts the process): until `interruptible()`
+    is called, once every module the build needs is imported, an expired timer is
+    only noted; `interruptible()` then stops the build at once."""
+    if seconds is None or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    _deadline.at, _deadline.armed, _deadline.expired = time.monotonic() + seconds, False, False
+    previous = signal.signal(signal.SIGALRM, _expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    except Timeout:
+        raise UserError(Finding("X004", name, None, f"the build took longer than {seconds:g} "
+                                "s and was stopped (--timeout sets the limit)")) from None
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+        _deadline.at = None
+
+
+def _expire(signum, frame):
+    if getattr(_deadline, "armed", False):
+        raise Timeout()
+    _deadline.expired = True
+
+
+def interruptible():
+    """From now on the deadline may stop the build anywhere (see deadline); if it has
+    passed already, stop now."""
+    _deadline.armed = True
+    if getattr(_deadline, "expired", False):
+        raise Timeout()
+
+
+def remaining():
+    """Seconds left before the current deadline (None if there is none)."""
+    at = getattr(_deadline, "at", None)
+    return None if at is None else max(0.0, at - time.monotonic())
+
+
+class Lane:
+    """`function(*args)` -> [Finding], run in a forked process (or here, at once, if
+    not `forked`). `result()` waits for its findings: a UserError in the lane comes
+    back as its findings, an OSError as itself, anything else as InternalError.
+    Used as a context manager, a lane not waited for is killed on leaving."""
+
+    def __init__(self, function, args, *, forked):
+        self.name, self.process = function.__name__, None
+        if not forked:
+            try:
+                self.findings = function(*args)
+            except UserError as error:
+                self.findings = error.findings
+            return
+        context = lanes()
+        self.receive, send = context.Pipe(duplex=False)
+        self.process = context.Process(target=_lane_child, args=(send, function, args),
+                                       daemon=True)
+        self.process.start()
+        send.close()
+
+    def result(self):
+        """The lane's findings, once it has finished (bounded by the deadline)."""
+        if self.process is None:
+            return self.findings
+        try:
+            return _receive(self.receive, self.process, self.name)
+        finally:
+            self.close()
+
+    def close(self):
+        """Kill the lane's process if it still runs; idempotent."""
+        if self.process is not None:
+            if self.process.is_alive():
+                self.process.kill()
+            self.process.join(5)
+            self.receive.close()
+            self.process = None
+            self.findings = []
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+def _receive(receive, process, name):
+    left = remaining()
+    # The deadline's timer interrupts this wait; the poll's own limit is a second bound.
+    if not receive.poll(TIMEOUT if left is None else left + 5):
+        raise Timeout()
+    try:
+        kind, value = receive.recv()
+    except EOFError:
+        process.join(5)
+        kind, value = "crash", f"the {name} process ended with exit code {process.exitcode}"
+    if kind == "oserror":
+        raise OSError(*value)
+    if kind == "crash":
+        raise InternalError(f"the {name} process failed", value)
+    return value
+
+
+def lanes():
+    """The multiprocessing context for lanes: a fork of this process while Pango has
+    not run here (a fresh `samizdat build`: no second WeasyPrint import), else a fork
+    server that has imported WeasyPrint but never laid anything out. Forking after
+    Pango ran is not safe: its font-loading thread can leave fontconfig locked in
+    the child, which then hangs."""
+    import multiprocessing
+
+    from . import pdf
+
+    if not pdf.PANGO_USED and threading.active_count() == 1:
+        return multiprocessing.get_context("fork")
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["samizdat.pdf", "samizdat.verify", "samizdat.impose",
+                                    "samizdat.printer_test"])
+    return context
+
+
+def start_lanes():
+    """Start the fork server now if lanes will need it, so its imports overlap the
+    main process's work."""
+    import sys
+    from multiprocessing import forkserver
+
+    pdf = sys.modules.get(f"{__package__}.pdf")  # not imported: Pango cannot have run
+    if pdf is not None and pdf.PANGO_USED:
+        lanes()
+        forkserver.ensure_running()
+
+
+def _lane_child(send, function, args):
+    try:
+        send.send(("findings", function(*args)))
+    except UserError as error:
+        send.send(("findings", error.findings))
+    except OSError as error:  # a full disk, a folder gone: the user's to mend
+        send.send(("oserror", (error.errno or errno.EIO, error.strerror or str(error),
+                               error.filename)))
+    except BaseException:  # noqa: BLE001 - reported to the parent, which raises it
+        send.send(("crash", traceback.format_exc()))
