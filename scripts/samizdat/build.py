@@ -5,11 +5,11 @@ import datetime
 import hashlib
 import logging
 import os
-import tempfile
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import lint, manuscript, process
+from . import lint, manuscript, process, shelf
 from .errors import Finding, UserError, errors_in
 
 log = logging.getLogger("samizdat")
@@ -73,21 +73,21 @@ def source_date(ms):
     return f"{match[1]}-{match[2] or '01'}-{match[3] or '01'}T00:00:00Z"
 
 
-def build(source, out_dir, *, sums=True, printing=PrintOptions(), parallel=True,
+def build(source, out_dir, *, printing=PrintOptions(), parallel=True,
           timeout=process.TIMEOUT):
     """Build, verify and install the outputs of `source` (a path or a loaded Manuscript)
-    in `out_dir`; return their paths.
+    in `out_dir`, with its record and the folder's manifests (see shelf); return their
+    paths.
 
-    With `sums`, out_dir/SHA256SUMS is updated (a library build does it once, after
-    all its workers). With `parallel`, the EPUB and the half-letter layout run beside
-    the A5 layout (a library build runs whole books in parallel instead). A build
-    that takes more than `timeout` seconds is stopped (X004)."""
+    With `parallel`, the EPUB and the half-letter layout run beside the A5 layout (a
+    library build runs whole books in parallel instead). A build that takes more than
+    `timeout` seconds is stopped (X004)."""
     ms = source if isinstance(source, manuscript.Manuscript) else manuscript.load(source)
     with process.deadline(timeout, name=ms.name):
-        return _build(ms, Path(out_dir), sums=sums, printing=printing, parallel=parallel)
+        return _build(ms, Path(out_dir), printing=printing, parallel=parallel)
 
 
-def _build(ms, out_dir, *, sums, printing, parallel):
+def _build(ms, out_dir, *, printing, parallel):
     from concurrent.futures import ThreadPoolExecutor
 
     from . import printhtml
@@ -111,10 +111,16 @@ def _build(ms, out_dir, *, sums, printing, parallel):
     from . import cover, epub, impose, library, printer_test, verify  # noqa: F401
     process.interruptible()
     out_dir.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix=".samizdat-", dir=out_dir) as tmp:
-        made = make_all(ms, Path(tmp), step, printing, parallel=parallel, html=html,
+    tmp = shelf.temp_dir(out_dir)
+    try:
+        made = make_all(ms, tmp, step, printing, parallel=parallel, html=html,
                         modified=modified, shown=out_dir)
-        return install(made, out_dir, sums=sums)
+        files = {kind: path.name for kind, path in made.items()}
+        record = shelf.Record(input_key(ms, printing),
+                              library.book_of(ms, files, updated=modified))
+        return shelf.install(made, out_dir, record=record)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def make_all(ms, tmp, step, printing=PrintOptions(), *, parallel=True, html=None,
@@ -198,46 +204,7 @@ def _imposing(printing):
     return {"duplex": printing.duplex, "creep_mm": printing.creep_mm}
 
 
-def install(made, out_dir, *, sums=True):
-    """Rename every verified output into `out_dir` (same filesystem: atomic each), then
-    update `out_dir/SHA256SUMS`."""
-    installed = {}
-    digests = {path.name: _sha256(path) for path in made.values()}
-    for kind, path in made.items():
-        target = out_dir / path.name
-        os.chmod(path, 0o644)
-        os.replace(path, target)
-        installed[kind] = target
-    if sums:
-        write_sums(out_dir, digests)
-    log.info("Wrote %s", ", ".join(str(p) for p in installed.values()))
-    return installed
-
-
-def _sha256(path):
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def write_sums(out_dir, sums):
-    """Merge `sums` {file name: sha256} into out_dir/SHA256SUMS (sha256sum -c format),
-    keeping lines of other files that still exist; written atomically."""
-    path = out_dir / "SHA256SUMS"
-    known = {}
-    if path.exists():
-        for line in path.read_text(encoding="utf-8").splitlines():
-            digest, _, name = line.partition("  ")
-            if name and (out_dir / name).exists():
-                known[name] = digest
-    known.update(sums)
-    temp = out_dir / ".SHA256SUMS.tmp"
-    temp.write_text("".join(f"{known[n]}  {n}\n" for n in sorted(known)), encoding="utf-8")
-    os.replace(temp, path)
-
-
 # --- many manuscripts: a library -------------------------------------------------
-
-CACHE = ".samizdat"
-
 
 def build_library(sources, out_dir, *, jobs=None, printing=PrintOptions(),
                   timeout=process.TIMEOUT):
@@ -264,24 +231,14 @@ def build_library(sources, out_dir, *, jobs=None, printing=PrintOptions(),
     books = {book.stem: book for book, _ in results if book}
     failures = [f for _, findings in results for f in findings]
     if books:
-        write_sums(out_dir, {name: _sha256(out_dir / name) for book in books.values()
-                             for name in book.files.values()})
-        # The pages list every book in the folder, built now or by an earlier run.
-        write_library_pages({**shelved_books(out_dir), **books}.values(), out_dir)
+        # Each install wrote the manifests; once more for texts found unchanged, whose
+        # files an earlier run may have left out of them.
+        with shelf.locked(out_dir):
+            shelf.write_manifests(out_dir, shelf.shelved_books(out_dir), new={
+                name: shelf.sha256(out_dir / name) for book in books.values()
+                for name in book.files.values()})
+        log.info("Wrote %s and %s", out_dir / "catalog.xml", out_dir / "index.html")
     return books, failures
-
-
-def shelved_books(out_dir):
-    """{stem: Book} of every book an earlier build left in `out_dir` (its record in
-    out_dir/.samizdat and all its files still there), by stem."""
-    from . import library
-
-    shelved = {}
-    for record_path in sorted((Path(out_dir) / CACHE).glob("*.json")):
-        record = _read_cache(out_dir, record_path.stem)
-        if record and all((Path(out_dir) / name).is_file() for name in record["files"]):
-            shelved[record_path.stem] = library.Book(**record["book"])
-    return shelved
 
 
 def _refuse_duplicate_stems(sources):
@@ -302,18 +259,15 @@ def build_cached(source, out_dir, printing=PrintOptions(), parallel=False,
     quiet_libraries()
     try:
         ms = manuscript.load(source)  # unreadable: its F-code, before anything else
-        cached = _read_cache(out_dir, source.stem)
+        cached = shelf.read_record(out_dir, source.stem)
         # The key (~40 ms) is worked out first only when there is a record to compare.
-        if cached and cached["key"] == input_key(ms, printing) and _intact(
+        if cached and cached["key"] == input_key(ms, printing) and shelf.intact(
                 out_dir, cached["files"]):
             log.info("%s: unchanged, not rebuilt", source)
             return library.Book(**cached["book"]), []
-        paths = build(ms, out_dir, sums=False, printing=printing, parallel=parallel,
-                      timeout=timeout)
-        files = {kind: path.name for kind, path in paths.items()}
-        book = library.book_of(ms, files, updated=source_date(ms))
-        _write_cache(out_dir, source.stem, input_key(ms, printing), book, paths)
-        return book, []
+        build(ms, out_dir, printing=printing, parallel=parallel, timeout=timeout)
+        record = shelf.read_record(out_dir, source.stem)
+        return library.Book(**record["book"]), []
     except UserError as error:
         return None, error.findings
 
@@ -335,50 +289,6 @@ def input_key(ms, printing=PrintOptions()):
     tools = " ".join(version(n) for n in ("weasyprint", "pikepdf", "pypandoc_binary", "pydyf"))
     digest.update(f"{tools} {pandoc.executable()} {printing}".encode())
     return digest.hexdigest()
-
-
-def _read_cache(out_dir, stem):
-    import json
-
-    path = out_dir / CACHE / f"{stem}.json"
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-
-
-def _write_cache(out_dir, stem, key, book, paths):
-    import dataclasses
-    import json
-
-    folder = out_dir / CACHE
-    folder.mkdir(exist_ok=True)
-    record = {"key": key, "book": dataclasses.asdict(book),
-              "files": {p.name: _sha256(p) for p in paths.values()}}
-    temp = folder / f".{stem}.json.tmp"
-    temp.write_text(json.dumps(record, indent=1, sort_keys=True), encoding="utf-8")
-    os.replace(temp, folder / f"{stem}.json")
-
-
-def _intact(out_dir, files):
-    return all((out_dir / name).is_file() and _sha256(out_dir / name) == digest
-               for name, digest in files.items())
-
-
-def write_library_pages(books, out_dir):
-    """catalog.xml and index.html for `books`, each written to a temp file and renamed."""
-    from . import library
-
-    books = list(books)
-    proof = next((b.files["proof"] for b in sorted(books, key=lambda b: b.stem)
-                  if "proof" in b.files), None)
-    for name, write in (("catalog.xml", lambda tmp: library.catalog(books, tmp)),
-                        ("index.html", lambda tmp: library.index_page(
-                            books, tmp, folder=out_dir, proof=proof))):
-        temp = out_dir / f".{name}.tmp"
-        write(temp)
-        os.replace(temp, out_dir / name)
-    log.info("Wrote %s and %s", out_dir / "catalog.xml", out_dir / "index.html")
 
 
 def quiet_libraries():
