@@ -45,6 +45,17 @@ def test_E002_a_note_whose_text_changed(built, real, tmp_path):
     assert codes(verify.verify_epub(tampered_epub(built, tmp_path, edit), real)) == ["E002"]
 
 
+@pytest.mark.parametrize("bad", [b'<script>alert(1)</script>', b'<p onclick="x()">p</p>',
+                                 b'<a href="javascript:x()">a</a>',
+                                 b'<img src="https://samizdat-remote.invalid/x.png" alt=""/>'])
+def test_E006_active_or_remote_content_in_the_book(built, real, tmp_path, bad):
+    def edit(entries):
+        name = "EPUB/text/ch001.xhtml"
+        entries[name] = entries[name].replace(b"</body>", bad + b"</body>")
+    findings = verify.verify_epub(tampered_epub(built, tmp_path, edit), real)
+    assert codes(findings) == ["E006"] and "ch001.xhtml carries" in findings[0].message
+
+
 def test_E004_the_rights_notice_missing_from_the_text(built, real, tmp_path):
     def edit(entries):
         for name in entries:

@@ -113,10 +113,11 @@ def add_backlinks(xhtml):
                         namespaces=NS)
     if not asides:
         return xhtml
+    ids = set(root.xpath("//x:a/@id", namespaces=NS))  # once: a search per note is quadratic
     for aside in asides:
         ident = aside.get("id", "")
         call = ident.replace("fn", "fnref", 1)
-        if not root.xpath(f"//x:a[@id='{call}']", namespaces=NS):
+        if call not in ids:
             continue
         paragraph = (aside.xpath("./x:p[last()]", namespaces=NS) or [aside])[-1]
         _append_backlink(paragraph, call)

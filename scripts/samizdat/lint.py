@@ -495,11 +495,7 @@ def check_resources(ms):
 
 def _target_line(ms, target, nth):
     """The line of the `nth` use of `target`, as written (pandoc may have %-encoded it)."""
-    lines = []
-    for number, line in enumerate(split_lines(ms.text), 1):
-        if target in line or unquote(target) in line:
-            lines.append(number)
-    return lines[min(nth, len(lines)) - 1] if lines else None
+    return ms.line_of_nth(target, nth) or ms.line_of_nth(unquote(target), nth)
 
 
 def _check_target(ms, kind, target, line):

@@ -122,6 +122,28 @@ class Manuscript:
         items = value["c"] if value["t"] == "MetaList" else [value]
         return [pandoc.stringify(v).strip() for v in items]
 
+    @functools.cached_property
+    def _line_starts(self):
+        starts, at = [0], self.text.find("\n")
+        while at >= 0:
+            starts.append(at + 1)
+            at = self.text.find("\n", at + 1)
+        return starts
+
+    def line_of_nth(self, needle, nth):
+        """Line (1-based) of the `nth` line holding `needle` (the last such line if
+        fewer), None if none does. One search of the text, not a pass over its lines
+        per needle: a book has thousands of links."""
+        import bisect
+
+        line, at, seen = None, self.text.find(needle), 0
+        while at >= 0 and seen < nth:
+            found = bisect.bisect_right(self._line_starts, at)
+            if found != line:
+                line, seen = found, seen + 1
+            at = self.text.find(needle, at + 1)
+        return line
+
     def line_of(self, needle, start=1):
         """First line number (1-based, from `start`) whose text contains `needle`."""
         for number, line in enumerate(split_lines(self.text)[start - 1:], start):

@@ -99,9 +99,9 @@ def ast(ms):
 
 def too_deep(name, depth):
     """F006: the text nests `depth` JSON levels deep (None: deeper than Python parses)."""
-    levels = f"{depth // 2}" if depth else "hundreds of"
+    levels = f"more than {MAX_DEPTH // 2}" if depth else "hundreds of"
     return Finding("F006", name, None, f"the text nests {levels} levels deep (block quotes, "
-                   f"lists, emphasis): at most {MAX_DEPTH // 2} can be set")
+                   f"lists, emphasis inside each other): at most {MAX_DEPTH // 2} can be set")
 
 
 def stringify(node):

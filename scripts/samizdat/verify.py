@@ -12,7 +12,7 @@ import pikepdf
 from ebooklib import epub as ebooklib_epub
 from lxml import etree
 
-from . import footnotes, impose, linebreak
+from . import footnotes, impose, linebreak, policy
 from .epub import NS
 from .errors import Finding
 from .weasy import FootnoteAreaBox, MarginBox
@@ -42,6 +42,7 @@ def verify_epub(path, ms, *, html=None, shown=None):
                  if n.endswith(".xhtml")}
     findings = _epub_metadata(name, path, ms)
     findings += _epub_notes(name, pages, _printed(ms, html).notes)
+    findings += _epub_content(name, pages)
     text = squash(" ".join("".join(p.itertext()) for p in pages.values()))
     if squash(ms.plain("rights")) not in text:
         findings.append(Finding("E004", name, None,
@@ -73,23 +74,36 @@ def _printed(ms, html):
 
 def _epub_notes(name, pages, want):
     """E002: each note once with the text pandoc prints for it; E003: links both ways."""
-    findings, found = [], []
+    findings, found, calls = [], [], {}
     for page in pages.values():
         for aside in page.xpath("//x:aside[@epub:type='footnote' or @epub:type='endnote']",
                                 namespaces=NS):
             found.append((page, aside))
+        # Each page's calls once, by target (a search per note is quadratic in the notes).
+        for call in page.xpath("//x:a[@epub:type='noteref']", namespaces=NS):
+            calls.setdefault((id(page), call.get("href")), []).append(call)
     texts = [squash("".join(a.itertext()).replace("\u21a9\ufe0e", "")) for _, a in found]
     if texts != [squash(n) for n in want]:
         findings.append(Finding("E002", name, None,
                                 f"{len(texts)} notes in the EPUB, {len(want)} in the "
                                 "manuscript, or their texts differ"))
     for number, (page, aside) in enumerate(found, 1):
-        ident = aside.get("id")
-        calls = page.xpath(f"//x:a[@href='#{ident}' and @epub:type='noteref']", namespaces=NS)
+        its_calls = calls.get((id(page), f"#{aside.get('id')}"), [])
         backs = aside.xpath(".//x:a[@role='doc-backlink']/@href", namespaces=NS)
-        if len(calls) != 1 or backs != [f"#{calls[0].get('id')}"]:
+        if len(its_calls) != 1 or backs != [f"#{its_calls[0].get('id')}"]:
             findings.append(Finding("E003", name, None,
                                     f"note {number} is not linked from its call and back"))
+    return findings
+
+
+def _epub_content(name, pages):
+    """E006: nothing in the text of the book that runs or loads (the source checks
+    refuse it first; this reads what was made, whatever made it)."""
+    findings = []
+    for entry, root in sorted(pages.items()):
+        for body in root.iterfind("x:body", NS):
+            for _, why in dict.fromkeys(policy.element_problems(body)):
+                findings.append(Finding("E006", name, None, f"{entry} carries {why}"))
     return findings
 
 
