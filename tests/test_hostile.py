@@ -73,7 +73,17 @@ def _git_with_a_program(book, world):
             subprocess.run(git[:3] + ["config", key, value], check=True, env=env)
 
 
+def _manuscript_linked_out(book, world):
+    """in.md is a link to a manuscript outside the folder, which holds the secret."""
+    private = world / "private.md"
+    private.write_text((book / "in.md").read_text(encoding="utf-8")
+                       + f"\n{MARKER.decode()}\n", encoding="utf-8")
+    (book / "in.md").unlink()
+    (book / "in.md").symlink_to(private)
+
+
 SETUPS = {
+    "f000-manuscript-links-out": _manuscript_linked_out,
     "valid-git-repository-with-a-program": _git_with_a_program,
     "r005-fifo-image": lambda book, world: os.mkfifo(book / "fifo.png"),
     "r002-symlink-out": lambda book, world: (book / "inside.png").symlink_to(
@@ -165,12 +175,12 @@ def test_refused_cases_are_refused_by_check_alone(case, tmp_path):
 
 
 def test_every_line_is_coded_and_placed():
-    """Each golden line is `CODE in.md:LINE: message` (F006 and X-codes need no line)."""
+    """Each golden line is `CODE in.md:LINE: message` (F000, F006 and X-codes need no line)."""
     for case in case_names():
         *lines, _ = (CASES / case / "golden.txt").read_text(encoding="utf-8").splitlines()
         for line in lines:
             assert re.match(r"[A-Z]\d{3} in\.md(:\d+)?: \S", line), (case, line)
-            if not line.startswith(("F006", "X")):
+            if not line.startswith(("F000", "F006", "X")):
                 assert re.match(r"[A-Z]\d{3} in\.md:\d+: ", line), (case, line)
 
 

@@ -74,7 +74,9 @@ class Manuscript:
 
     @property
     def folder(self):
-        return self.path.resolve().parent
+        """The folder the manuscript is in, as named (not where a link to it points):
+        the only folder its build reads."""
+        return self.path.absolute().parent.resolve()
 
     @functools.cached_property
     def body(self):
@@ -272,6 +274,7 @@ def load(path):
     """Read and parse the manuscript at `path`; raise UserError if it cannot be read."""
     path = Path(path)
     name = str(path)
+    _refuse_links_out(path, name)
     try:
         data = resources.read_regular(path, resources.MAX_MANUSCRIPT_BYTES)
     except resources.TooLarge as error:
@@ -282,6 +285,19 @@ def load(path):
     text = decode(data, name)
     meta, yaml_lines = front_matter(text, name)
     return Manuscript(path, text, meta, yaml_lines)
+
+
+def _refuse_links_out(path, name):
+    """F000 if `path` is a symbolic link to a file outside its own folder: a folder
+    sent by a stranger could otherwise make the build publish any file it can read."""
+    try:
+        real = path.resolve()
+        folder = path.absolute().parent.resolve()
+    except (OSError, RuntimeError):  # a loop of links
+        raise UserError(Finding("F000", name, None, "cannot read: a loop of links")) from None
+    if path.is_symlink() and not real.is_relative_to(folder):
+        raise UserError(Finding("F000", name, None, "the manuscript is a link to a file "
+                                "outside its folder: refused"))
 
 
 def decode(data, name):
