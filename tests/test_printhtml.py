@@ -62,3 +62,18 @@ def paragraphs(draw):
 @given(markdown=paragraphs())
 def test_the_python_glue_gives_the_html_the_lua_glue_gave(markdown):
     assert html_of(markdown, glue="python") == html_of(markdown, glue="lua")
+
+
+def test_a_note_keeps_its_list_numbers_and_table_cells_in_print(tmp_path):
+    """A note's blocks become lines of its span; nothing pandoc would print is lost, and
+    what print adds (numbers, rules) is marked for the EPUB's comparison."""
+    from samizdat import manuscript
+
+    source = tmp_path / "t.md"
+    source.write_text("---\ntitle: T\n---\n\nText.[^1]\n\n[^1]: See:\n\n    | a | b |\n"
+                      "    |---|---|\n    | 1 | 2 |\n\n    3. Cor. 10 v. 4.\n    4. Acts 2.\n\n"
+                      "    - one\n", encoding="utf-8")
+    printed = printhtml.printed(printhtml.print_html(manuscript.load(source)))
+    assert printed.notes == ["See: a | b 1 | 2 3. Cor. 10 v. 4. 4. Acts 2. • one"]
+    assert printed.note_words == ["See: a b 1 2 Cor. 10 v. 4. Acts 2. one"]
+    assert printed.paragraphs == ["Text.", "T"]

@@ -63,10 +63,13 @@ def _span_end(html, start):
 class Printed:
     """The text pandoc printed, as the layout must show it: each paragraph (notes left
     out) and each note, in order, whitespace collapsed. Lists, tables, math and images
-    come out as pandoc's HTML has them, so this is what a correct layout holds."""
+    come out as pandoc's HTML has them, so this is what a correct layout holds.
+    `note_words`: each note without what print adds to it (list numbers, table rules),
+    as an EPUB, which has lists and tables, shows it."""
 
     paragraphs: list
     notes: list
+    note_words: list
 
 
 def printed(html):
@@ -75,10 +78,13 @@ def printed(html):
 
     root = lxml.html.document_fromstring(html)
     notes = [_text(span) for span in root.iterfind(".//span[@data-note]")]
+    for mark in root.iterfind(".//span[@class='note-mark']"):
+        mark.drop_tree()
+    words = [_text(span) for span in root.iterfind(".//span[@data-note]")]
     for span in root.iterfind(".//span[@data-note]"):
         span.drop_tree()
     paragraphs = [_text(p) for p in root.iterfind(".//p[@data-p]")]
-    return Printed([p for p in paragraphs if p], notes)
+    return Printed([p for p in paragraphs if p], notes, words)
 
 
 def _text(element):

@@ -41,7 +41,7 @@ def verify_epub(path, ms, *, html=None, shown=None):
         pages = {n: etree.fromstring(archive.read(n)) for n in archive.namelist()
                  if n.endswith(".xhtml")}
     findings = _epub_metadata(name, path, ms)
-    findings += _epub_notes(name, pages, _printed(ms, html).notes)
+    findings += _epub_notes(name, pages, _printed(ms, html).note_words)
     findings += _epub_content(name, pages)
     text = squash(" ".join("".join(p.itertext()) for p in pages.values()))
     if squash(ms.plain("rights")) not in text:
