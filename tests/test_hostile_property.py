@@ -30,7 +30,8 @@ BODY = [
     '<img srcset="https://samizdat-remote.invalid/x.png 2x" alt="">',
     "> > > > a quote", "A call.[^1]", "[^1]: A note.", "$x^2$", "`code ../secret.png`",
     "| a | b |\n|---|---|\n| 1 | 2 |", "\x0c", "Plain words.", "<b>bold</b>",
-    "[web](https://example.org)", "---\ntitle: inner\n---",
+    "[web](https://example.org)", "---\ntitle: inner\n---", "`<script>x()</script>`{=epub3}",
+    "```{=html4}\n<iframe src=x.html></iframe>\n```",
 ]
 # Pieces a valid text may hold, some of them odd: half the examples are made of these
 # alone, so that builds run too.

@@ -240,8 +240,13 @@ def _note_attributes(node, found):
         found.attributes += [tuple(p) for p in node[2]]
 
 
+# Raw formats pandoc's HTML and EPUB writers pass through as they are (`{=epub3}` too).
+RAW_HTML = {"html", "html4", "html5", "xhtml", "epub", "epub2", "epub3", "s5", "slidy",
+            "slideous", "dzslides", "revealjs"}
+
+
 def _is_raw_html(node):
-    return node.get("t") in ("RawBlock", "RawInline") and node["c"][0] in ("html", "html5")
+    return node.get("t") in ("RawBlock", "RawInline") and str(node["c"][0]).lower() in RAW_HTML
 
 
 def _plain_value(value):
