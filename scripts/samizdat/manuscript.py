@@ -280,6 +280,7 @@ def load(path):
     path = Path(path)
     name = str(path)
     _refuse_links_out(path, name)
+    _refuse_unusable_name(path, name)
     try:
         data = resources.read_regular(path, resources.MAX_MANUSCRIPT_BYTES)
     except resources.TooLarge as error:
@@ -303,6 +304,16 @@ def _refuse_links_out(path, name):
     if path.is_symlink() and not real.is_relative_to(folder):
         raise UserError(Finding("F000", name, None, "the manuscript is a link to a file "
                                 "outside its folder: refused"))
+
+
+def _refuse_unusable_name(path, name):
+    """F007 if the file's name cannot name its outputs (`<stem>.epub`, ...): hidden, with
+    a control character (a newline would break SHA256SUMS), or too long for a file."""
+    stem = path.stem
+    if stem.startswith(".") or not stem.isprintable() or len(stem.encode()) > 200:
+        raise UserError(Finding("F007", name, None, "the file name cannot name the outputs: "
+                                "it must not start with '.', hold control characters or "
+                                "be longer than 200 bytes; rename the file"))
 
 
 def decode(data, name):

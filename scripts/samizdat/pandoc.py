@@ -24,7 +24,9 @@ TIMEOUT = 300
 # pandoc's runtime reserves a 64 MB heap at start (its -with-rtsopts); a manuscript
 # needs far less, and touching those pages is half of pandoc's system time:
 # 16 MB saves ~0.03 s of CPU per run (measured on the 3 runs of a build).
-RUNTIME = ["+RTS", "-H16m", "-RTS"]
+# -M: the most heap a run may take; past it pandoc stops ("heap overflow", X001)
+# instead of taking the machine's memory (a 500-page book needs a few hundred MB).
+RUNTIME = ["+RTS", "-H16m", "-M2g", "-RTS"]
 
 
 @functools.cache

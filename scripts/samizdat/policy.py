@@ -75,7 +75,17 @@ def element_problems(root):
             problem = attribute_problem(name, value, element=tag)
             if problem:
                 found.append(problem)
+            elif _refers_out(tag, name, value):
+                found.append(("R005", f"an SVG that refers to another file ({_short(value)})"))
     return found
+
+
+def _refers_out(tag, name, value):
+    """An SVG element that loads what its href names, naming something outside itself."""
+    local = name.rsplit("}", 1)[-1].rsplit(":", 1)[-1].lower()
+    value = value.strip()
+    return (local == "href" and tag in ("image", "use", "feimage") and value
+            and not value.startswith("#") and not SAFE_DATA.match(value))
 
 
 def html_problems(raw):
