@@ -25,7 +25,7 @@ CASES = {
     "check, a good and a bad file": (["check", "manuscript/workers-power.md", N001], 1,
                                      [N001_LINE]),
     "build with a bad creep": (["build", N001, "--creep", "-1"], 2,
-                               re.compile(r"creep must be between 0 and 5 mm")),
+                               re.compile(r"--creep: must be between 0 and 5 mm, not -1")),
     "build with a bad duplex": (["build", N001, "--duplex", "sideways"], 2,
                                 re.compile(r"invalid choice: 'sideways'")),
     "check a missing file": (["check", "nowhere.md"], 1,

@@ -39,42 +39,29 @@ def parser():
     return top
 
 
-def _positive(text):
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-    if not 1 <= value <= 256:
-        raise argparse.ArgumentTypeError(f"must be between 1 and 256, not {text}")
-    return value
+def _within(kind, low, high, what, unit=""):
+    """An argparse type: a `kind` (int or float) from `low` to `high`."""
+    def convert(text):
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not {what}: {text!r}") from None
+        if not low <= value <= high:  # NaN too
+            raise argparse.ArgumentTypeError(
+                f"must be between {low} and {high}{unit}, not {text}")
+        return value
+    return convert
 
 
-def _seconds(text):
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
-    if not 1 <= value <= 86400:
-        raise argparse.ArgumentTypeError(f"must be between 1 and 86400 s, not {text}")
-    return value
+_positive = _within(int, 1, 256, "a whole number")
+_seconds = _within(float, 1, 86400, "a number of seconds", " s")
+_millimetres = _within(float, 0, 5, "a number of millimetres", " mm")
 
 
 def _folder(text):
     if not text.strip() or "\x00" in text:
         raise argparse.ArgumentTypeError("an output folder must be named")
     return text
-
-
-def _millimetres(text):
-    import math
-
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number of millimetres: {text!r}") from None
-    if not math.isfinite(value) or value < 0 or value > 5:
-        raise argparse.ArgumentTypeError(f"creep must be between 0 and 5 mm, not {text}")
-    return value
 
 
 class _Stderr(logging.StreamHandler):
