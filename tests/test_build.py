@@ -3,6 +3,7 @@
 import hashlib
 import logging
 import os
+import re
 import zipfile
 
 import pytest
@@ -174,3 +175,36 @@ def test_a_build_past_its_time_is_stopped_and_changes_nothing(tmp_path):
     status, stderr = fresh_cli(tmp_path / "out", slow, "--timeout", "1")
     assert status == 1 and stderr.startswith("X004 ") and "longer than 1 s" in stderr, stderr
     assert [p.name for p in (tmp_path / "out").iterdir()] == []
+
+
+MINIMAL = ("---\ntitle: A Minimal Text\nauthor: Some One\ndate: 2024\nlang: en\n"
+           "rights: Anti-Copyright\n---\n\nOne paragraph.\n")
+
+
+def test_a_minimal_manuscript_builds_the_same_bytes_twice_and_says_so_once(tmp_path, caplog):
+    """No identifier: one is derived from title, author, date and lang, the same in every
+    build (the OPF, the PDF's ID, the catalog); the build warns once."""
+    source = tmp_path / "minimal.md"
+    source.write_text(MINIMAL, encoding="utf-8")
+    with caplog.at_level(logging.WARNING, logger="samizdat"):
+        first = digests(build.build(source, tmp_path / "one")["epub"].parent)
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    second = digests(build.build(source, tmp_path / "two")["epub"].parent)
+    assert first == second
+    assert len(warnings) == 1 and warnings[0].startswith("M004 ")
+    ident = re.search(r"derives (urn:uuid:[0-9a-f-]{36})", warnings[0])[1]
+    with zipfile.ZipFile(tmp_path / "one" / "minimal.epub") as archive:
+        assert ident.encode() in archive.read("EPUB/content.opf")
+    assert ident in (tmp_path / "one" / "catalog.xml").read_text(encoding="utf-8")
+
+
+def test_the_derived_identifier_follows_the_facts_not_the_body(tmp_path):
+    from samizdat import manuscript
+
+    def identifier(text):
+        source = tmp_path / "m.md"
+        source.write_text(text, encoding="utf-8")
+        return manuscript.load(source).identifier
+    same = identifier(MINIMAL)
+    assert identifier(MINIMAL.replace("One paragraph.", "One corrected paragraph.")) == same
+    assert identifier(MINIMAL.replace("title: A Minimal Text", "title: Another")) != same

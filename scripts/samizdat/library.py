@@ -58,8 +58,8 @@ class Book:
 def book_of(ms, files, *, updated):
     """The Book record of manuscript `ms` whose outputs are `files` {kind: file name}."""
     return Book(stem=ms.stem, title=ms.plain("title"), subtitle=ms.plain("subtitle"),
-                author=ms.plain("author"), identifier=ms.plain("identifier") or
-                f"urn:samizdat:{ms.stem}", updated=updated, lang=ms.plain("lang"),
+                author=ms.plain("author"), identifier=ms.identifier, updated=updated,
+                lang=ms.plain("lang"),
                 date=ms.plain("date"), rights=ms.plain("rights"),
                 publisher=ms.plain("publisher"), description=ms.plain("description"),
                 subjects=ms.plain_list("subject"), files=dict(files))

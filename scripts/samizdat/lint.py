@@ -376,8 +376,10 @@ def check_metadata(ms):
                                 "(such as Anti-Copyright or CC BY-SA 4.0)"))
     if not _present(meta.get("identifier")):
         findings.append(Finding("M004", name, 1,
-                                "the metadata has no 'identifier': builds will not be "
-                                "reproducible", "warning"))
+                                "the metadata has no 'identifier': the build derives "
+                                f"{ms.identifier} from the title, author, date and lang; "
+                                "write it in as 'identifier:' to keep it if those change",
+                                "warning"))
     date = meta.get("date")
     if _present(date) and not valid_date(str(date)):
         findings.append(Finding("M005", name, _key_line(ms, "date"),

@@ -6,6 +6,7 @@ F-code; problems in what was read are left to `lint`.
 
 import functools
 import re
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -89,8 +90,24 @@ class Manuscript:
     @functools.cached_property
     def pandoc_meta(self):
         """The metadata given to pandoc: the YAML's, reserved keys left out, as plain
-        JSON values."""
-        return {str(k): _plain_value(v) for k, v in self.meta.items() if not reserved(k)}
+        JSON values; the identifier derived if the YAML has none (pandoc would make a
+        random one, and no two builds would be the same bytes)."""
+        meta = {str(k): _plain_value(v) for k, v in self.meta.items() if not reserved(k)}
+        if not _given(meta.get("identifier")):
+            meta["identifier"] = self.identifier
+        return meta
+
+    @property
+    def identifier(self):
+        """The manuscript's identifier: its YAML's, or one derived from its title,
+        author, date and language (a name-based UUID: the same text gets the same one
+        in every build, and a corrected typo in its body does not make it a new book)."""
+        given = self.meta.get("identifier")
+        if _given(given):
+            return " ".join(str(given).split())
+        facts = "\n".join(" ".join(_flat_text(self.meta.get(k)).split())
+                          for k in ("title", "author", "date", "lang"))
+        return f"urn:uuid:{uuid.uuid5(IDENTIFIERS, facts)}"
 
     def pandoc(self, args, **options):
         """Run pandoc on this manuscript (see pandoc.run); return its stdout bytes."""
@@ -243,6 +260,20 @@ def _note_attributes(node, found):
 # Raw formats pandoc's HTML and EPUB writers pass through as they are (`{=epub3}` too).
 RAW_HTML = {"html", "html4", "html5", "xhtml", "epub", "epub2", "epub3", "s5", "slidy",
             "slideous", "dzslides", "revealjs"}
+
+
+# The namespace of identifiers Samizdat derives (uuid5 of this URL).
+IDENTIFIERS = uuid.uuid5(uuid.NAMESPACE_URL, "https://samizdat.invalid/identifier")
+
+
+def _given(value):
+    return value not in (None, [], {}) and str(value).strip() != ""
+
+
+def _flat_text(value):
+    if isinstance(value, list):
+        return ", ".join(_flat_text(v) for v in value)
+    return "" if value is None else str(value)
 
 
 def _is_raw_html(node):

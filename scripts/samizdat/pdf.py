@@ -56,8 +56,7 @@ def pdf(ms, out, *, page=A5, styles=STYLES, html=None, css="", tagged=True):
 
 
 def _identifier(ms):
-    ident = str(ms.meta.get("identifier") or ms.stem)
-    return ident.encode("utf-8")
+    return ms.identifier.encode("utf-8")
 
 
 def layout(html, *, ms, page, styles=STYLES, css=""):

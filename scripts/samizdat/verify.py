@@ -59,6 +59,8 @@ def _epub_metadata(name, path, ms):
         got = [" ".join(str(value).split()) for value, _ in book.get_metadata("DC", element)]
         if element in ("subject", "creator"):
             want = ms.plain_list(keys[0])
+        if element == "identifier":
+            want = [ms.identifier]
         if got != want:
             findings.append(Finding("E001", name, None,
                                     f"OPF dc:{element} is {got or 'missing'}, "
