@@ -90,6 +90,6 @@ def test_metadata_is_complete(real):
 
 
 def test_quotation_marks_are_kept_as_in_the_source(real):
-    # pandoc's smart extension would curl the straight quotes: it is off.
-    html = pandoc.run(["-t", "html5"], text=real.text, source=real.path).decode()
+    # pandoc's smart extension would curl the straight quotes: the manuscript turns it off.
+    html = real.pandoc(["-t", "html5"]).decode()
     assert '"workers councils"' in html and "“living corpses.”" in html

@@ -3,6 +3,8 @@
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
+
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from samizdat import pandoc, printhtml
@@ -16,7 +18,7 @@ def html_of(markdown, *, glue):
     filters = [pandoc.FILTERS / "print-notes.lua"] + ([REFERENCE] if glue == "lua" else [])
     html = pandoc.run(["-t", "html5", "--wrap=none",
                        *(arg for f in filters for arg in ("--lua-filter", str(f)))],
-                      text=markdown, source="x.md").decode("utf-8")
+                      text=markdown, source="x.md", reader=pandoc.PLAIN).decode("utf-8")
     return printhtml.glue_calls(html) if glue == "python" else html
 
 
@@ -77,3 +79,16 @@ def test_a_note_keeps_its_list_numbers_and_table_cells_in_print(tmp_path):
     assert printed.notes == ["See: a | b 1 | 2 3. Cor. 10 v. 4. 4. Acts 2. • one"]
     assert printed.note_words == ["See: a b 1 2 Cor. 10 v. 4. Acts 2. one"]
     assert printed.paragraphs == ["Text.", "T"]
+
+
+@pytest.mark.parametrize("smart, want", [("", "“Quoted” — dashed – and…"),
+                                         ("smart: false\n", '"Quoted" --- dashed -- and...')])
+def test_quotes_and_dashes_are_typographic_unless_the_manuscript_says_not(tmp_path, smart,
+                                                                          want):
+    from samizdat import manuscript
+
+    source = tmp_path / "t.md"
+    source.write_text(f"---\ntitle: T\n{smart}---\n\n\"Quoted\" --- dashed -- and...\n",
+                      encoding="utf-8")
+    assert printhtml.printed(printhtml.print_html(manuscript.load(source))).paragraphs[0] \
+        == want

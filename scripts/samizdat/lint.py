@@ -390,8 +390,12 @@ def check_metadata(ms):
 
 def _shape_findings(ms):
     """M007: fields that must be text are text (a title given as a list or a map would
-    print as nonsense)."""
+    print as nonsense); `smart` is true or false."""
     findings = []
+    if "smart" in ms.meta and not isinstance(ms.meta["smart"], bool):
+        findings.append(Finding("M007", ms.name, _key_line(ms, "smart"),
+                                "'smart' must be true (typographic quotes and dashes, the "
+                                "default) or false (characters as written)"))
     for key in (*TEXT_KEYS, *LIST_KEYS):
         value = ms.meta.get(key)
         items = value if key in LIST_KEYS and isinstance(value, list) else [value]

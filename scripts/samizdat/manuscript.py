@@ -111,8 +111,9 @@ class Manuscript:
 
     def pandoc(self, args, **options):
         """Run pandoc on this manuscript (see pandoc.run); return its stdout bytes."""
+        reader = pandoc.PLAIN if self.meta.get("smart") is False else pandoc.READER
         return pandoc.run(args, text=self.body, meta=self.pandoc_meta, source=self.path,
-                          **options)
+                          reader=reader, **options)
 
     @functools.cached_property
     def ast(self):

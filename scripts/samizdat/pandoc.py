@@ -11,10 +11,13 @@ from .errors import Finding, UserError
 
 FILTERS = Path(__file__).parent / "filters"
 TEMPLATES = Path(__file__).parent / "templates"
-# Quotation marks, dashes and ellipses stay exactly as the manuscript has them. pandoc
-# never reads YAML: the manuscript's metadata comes parsed and checked (--metadata-file),
-# and a `---` block further down the text is text, not metadata no check has seen.
-READER = "markdown-smart-yaml_metadata_block"
+# Typographic quotes, dashes and ellipses ("--" an en dash, "---" an em dash, as
+# pandoc's own Markdown writer leaves them in every converted text); a manuscript
+# with `smart: false` keeps its characters exactly as written (PLAIN). pandoc never
+# reads YAML: the manuscript's metadata comes parsed and checked (--metadata-file), and
+# a `---` block further down the text is text, not metadata no check has seen.
+READER = "markdown+smart-yaml_metadata_block"
+PLAIN = "markdown-smart-yaml_metadata_block"
 # The deepest nesting of pandoc's JSON a manuscript may have (block quotes, lists,
 # emphasis, notes, tables: two levels each). Real books stay under 40; deeper ones
 # would exhaust Python's stack in the checks and WeasyPrint's in the layout.
@@ -44,7 +47,8 @@ def executable():
     return pypandoc.get_pandoc_path()
 
 
-def run(args, *, text, source, meta=None, strict=False, env=None, timeout=TIMEOUT):
+def run(args, *, text, source, meta=None, strict=False, env=None, timeout=TIMEOUT,
+        reader=READER):
     """Run pandoc sandboxed on `text` (stdin); return stdout bytes.
 
     `meta` (a dict of JSON values) is the document's metadata. `source` names the
@@ -61,7 +65,7 @@ def run(args, *, text, source, meta=None, strict=False, env=None, timeout=TIMEOU
             meta_file = Path(tmp) / "meta.json"
             meta_file.write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
             extra = ["--metadata-file", str(meta_file)]
-        cmd = [executable(), *RUNTIME, "--sandbox", "-f", READER, *extra, *args]
+        cmd = [executable(), *RUNTIME, "--sandbox", "-f", reader, *extra, *args]
         proc = _run(cmd, text, source, env, timeout)
     messages = proc.stderr.decode("utf-8", "replace").strip().splitlines()
     if proc.returncode != 0:
