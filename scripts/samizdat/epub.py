@@ -6,6 +6,7 @@ Both are added here, and the zip is rewritten in a fixed order with fixed times.
 """
 
 import io
+import logging
 import tempfile
 import zipfile
 from pathlib import Path
@@ -38,7 +39,12 @@ def epub(ms, out, *, css=STYLES / "epub.css", modified="2000-01-01T00:00:00Z", c
     `cover`: PNG bytes of the cover image, shown by readers in their library view.
     `made`: pandoc's EPUB of `ms` (see pandoc_epub) if it was made beforehand."""
     entries = made if made is not None else pandoc_epub(ms)
-    entries = {name: _fix(name, data, ms, modified) for name, data in entries.items()}
+    changes = []
+    entries = {name: _fix(name, data, ms, modified, changes)
+               for name, data in entries.items()}
+    for change in dict.fromkeys(changes):
+        logging.getLogger("samizdat").warning(
+            "%s", Finding("E007", ms.name, None, change, "warning"))
     entries[NAV] = add_bodymatter_landmark(entries[NAV], entries)
     if cover:
         add_cover(entries, cover, ms)
@@ -82,10 +88,10 @@ def _read(path):
         return {info.filename: archive.read(info) for info in archive.infolist()}
 
 
-def _fix(name, data, ms, modified):
+def _fix(name, data, ms, modified, changes):
     if name.endswith(".xhtml"):
         try:
-            return add_backlinks(name_chapters(data))
+            return add_backlinks(name_chapters(make_valid(data, name, changes)))
         except etree.XMLSyntaxError as error:
             raise UserError(Finding("E005", ms.name, None,
                                     f"raw HTML in the manuscript makes {name} invalid XHTML: "
@@ -93,6 +99,66 @@ def _fix(name, data, ms, modified):
     if name.endswith(".opf"):
         return fix_opf(data, ms, modified)
     return data
+
+
+# Vocabularies whose prefixed epub:type values converted texts carry (Standard Ebooks:
+# z3998 for poems and verse, se for its own semantics); EPUB wants them declared.
+VOCABULARIES = {"z3998": "http://www.daisy.org/z3998/2012/vocab/structure/#",
+                "se": "https://standardebooks.org/vocab/1.0"}
+
+
+def make_valid(xhtml, name, changes):
+    """What EPUBCheck refuses and converted texts carry, mended, each change described
+    in `changes`: an id declared twice in a document (a heading named "Footnotes" and
+    pandoc's notes section; `{#i}` on two headings): the later one renamed; epub:type
+    values with a vocabulary prefix: the prefix declared if it is one of VOCABULARIES,
+    else the value dropped."""
+    root = etree.fromstring(xhtml)
+    changed = _unique_ids(root, name, changes) | _declare_prefixes(root, name, changes)
+    return _serialize(root) if changed else xhtml
+
+
+def _unique_ids(root, name, changes):
+    seen, changed = set(), False
+    for element in root.iter("*"):
+        ident = element.get("id")
+        if ident is None:
+            continue
+        if ident in seen:
+            number = 2
+            while f"{ident}-{number}" in seen:
+                number += 1
+            element.set("id", f"{ident}-{number}")
+            changes.append(f"id '{ident}' is given twice in {name}: the second is now "
+                           f"'{ident}-{number}' (rename one of them in the manuscript)")
+            ident, changed = f"{ident}-{number}", True
+        seen.add(ident)
+    return changed
+
+
+def _declare_prefixes(root, name, changes):
+    used, changed = {}, False
+    attribute = f"{{{OPS}}}type"
+    for element in root.iter("*"):
+        values = (element.get(attribute) or "").split()
+        kept = [v for v in values if ":" not in v or v.split(":", 1)[0] in VOCABULARIES]
+        for value in values:
+            if value not in kept:
+                changes.append(f"epub:type '{value}' in {name} has a prefix no vocabulary "
+                               "declares: left out")
+            elif ":" in value:
+                used[value.split(":", 1)[0]] = True
+        if kept != values:
+            changed = True
+            if kept:
+                element.set(attribute, " ".join(kept))
+            else:
+                del element.attrib[attribute]
+    if used:
+        declared = " ".join(f"{p}: {VOCABULARIES[p]}" for p in sorted(used))
+        root.set(f"{{{OPS}}}prefix", declared)
+        changed = True
+    return changed
 
 
 def name_chapters(xhtml):

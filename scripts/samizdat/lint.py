@@ -568,11 +568,20 @@ def check_content(ms):
     for raw in ms.raw_html:
         for code, why in policy.html_problems(raw):
             findings.append(_content_finding(ms, code, why, raw.strip(), seen))
+        findings += [_prefix_finding(ms, p) for p in policy.undeclared_prefixes(raw)]
     for key, value in ms.index.attributes:
         problem = policy.attribute_problem(key, value)
         if problem:
             findings.append(_content_finding(ms, *problem, f"{key}=", seen))
+        if policy.undeclared_prefixes(f"<x {key}=''>"):
+            findings.append(_prefix_finding(ms, key))
     return findings
+
+
+def _prefix_finding(ms, prefixed):
+    return Finding("R006", ms.name, _target_line(ms, prefixed, 1),
+                   f"attribute '{prefixed}' has a prefix XHTML does not know: the EPUB "
+                   "would not parse; remove the prefix or the attribute")
 
 
 def _content_finding(ms, code, why, needle, seen):

@@ -119,6 +119,22 @@ def _xml_problems(raw):
     return element_problems(root)
 
 
+# Attribute prefixes an EPUB's XHTML declares (pandoc declares epub:).
+KNOWN_PREFIXES = {"xml", "xmlns", "epub", "xlink"}
+PREFIXED = re.compile(r"\s([A-Za-z_][\w.-]*):([A-Za-z_][\w.-]*)\s*=")
+
+
+def undeclared_prefixes(raw):
+    """The `prefix:name` attributes in tags of raw HTML `raw` whose prefix XHTML does
+    not declare (lxml, and every EPUB reader, refuse such a document)."""
+    found = []
+    for tag in re.findall(r"<[A-Za-z][^<>]*>", raw):
+        for prefix, name in PREFIXED.findall(tag):
+            if prefix.lower() not in KNOWN_PREFIXES:
+                found.append(f"{prefix}:{name}")
+    return found
+
+
 def svg_problem(data):
     """'' if the SVG `data` is safe to embed; else why not. Refused: any DOCTYPE with
     declarations (entities expand, external ones read files), and anything
