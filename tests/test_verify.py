@@ -122,3 +122,28 @@ def test_E005_raw_html_that_is_not_xhtml(tmp_path):
         epub.epub(manuscript.load(source), tmp_path / "raw.epub")
     assert codes(error.value.findings) == ["E005"]
     assert "invalid XHTML" in error.value.findings[0].message
+
+
+WIDE = ("---\ntitle: Wide\nauthor: A\ndate: 2024\nlang: en\nrights: Anti-Copyright\n---\n\n"
+        "Text.\n\n```\ndef f(): return 'a line of code far too long for the measure of any "
+        "pamphlet page'\n```\n\n| A | B |\n|---|---|\n| " + "averyverylongword" * 3
+        + " | " + "anotherverylongword" * 3 + " |\n")
+
+
+@pytest.mark.parametrize("css, want", [
+    ("", []),
+    ("pre { white-space: pre; } table { table-layout: auto; width: auto; "
+     "overflow-wrap: normal; }", ["P007"]),
+])
+def test_P007_nothing_runs_off_the_page(tmp_path, css, want):
+    """The house style wraps code and fits tables to the measure; without it the code
+    line and the table run off the page, and P007 says so."""
+    from samizdat import manuscript
+
+    source = tmp_path / "wide.md"
+    source.write_text(WIDE, encoding="utf-8")
+    ms = manuscript.load(source)
+    document = pdf.layout(pdf.print_html(ms), ms=ms, page=pdf.A5, css=css)
+    findings = verify._off_the_page("wide.pdf", document)
+    assert codes(findings) == want
+    assert all("past the right edge" in f.message for f in findings)

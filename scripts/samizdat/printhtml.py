@@ -22,6 +22,7 @@ def print_html(ms, *, modified=None):
         ["-t", "html5", "--standalone", "--wrap=none", *stamp,
          "--template", str(pandoc.TEMPLATES / "print.html"),
          "--lua-filter", str(pandoc.FILTERS / "colophon.lua"),
+         "--lua-filter", str(pandoc.FILTERS / "print-blocks.lua"),
          "--lua-filter", str(pandoc.FILTERS / "print-notes.lua")]).decode("utf-8")
     counter = iter(range(1, 1_000_000))
     html = re.sub(r"<p>", lambda _: f'<p data-p="{next(counter)}">', html)

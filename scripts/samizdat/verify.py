@@ -15,7 +15,7 @@ from lxml import etree
 from . import footnotes, impose, linebreak, policy
 from .epub import NS
 from .errors import Finding
-from .weasy import FootnoteAreaBox, MarginBox
+from .weasy import FootnoteAreaBox, MarginBox, ReplacedBox, TextBox, descendants
 
 # OPF element -> the manuscript metadata keys it carries, in order
 OPF_FIELDS = {"title": ("title", "subtitle"), "creator": ("author",), "language": ("lang",),
@@ -126,6 +126,7 @@ def verify_pdf(path, document, ms, *, html=None, shown=None):
                                 f"page {page}: a line of a justified paragraph holds only "
                                 f"'{text}' (a line-breaking fault)"))
     findings += _pdf_text(name, document, _printed(ms, html))
+    findings += _off_the_page(name, document)
     with pikepdf.open(path) as pdf:
         findings += _pdf_info(name, pdf, ms)
         findings += _pdf_fonts(name, pdf)
@@ -178,6 +179,30 @@ def _find_from(flow, text, at):
     one found keeps a long book linear), or anywhere; -1 if nowhere."""
     found = flow.find(text, at)
     return found if found >= 0 else flow.find(text)
+
+
+# How far (pt) a glyph run may reach past the text's measure: justification and
+# hanging punctuation stay well within it.
+OVERHANG = 1.0
+
+
+def _off_the_page(name, document):
+    """P007: text or an image that reaches past the right edge of the measure (a long
+    code line, a wide table, a large image), page by page; the first of each page."""
+    findings = []
+    for number, page in enumerate(document.pages, 1):
+        box = page._page_box
+        right = box.content_box_x() + box.width + OVERHANG
+        flows = [c for c in box.children if not isinstance(c, MarginBox)]
+        for child in (d for flow in flows for d in descendants(flow)):
+            if isinstance(child, (TextBox, ReplacedBox)) and \
+                    child.position_x + child.margin_width() > right:
+                what = f"'{child.text[:40]}'" if isinstance(child, TextBox) else "an image"
+                findings.append(Finding("P007", name, None, f"page {number}: {what} runs "
+                                        f"{child.position_x + child.margin_width() - right:.0f}"
+                                        " pt past the right edge of the text"))
+                break
+    return findings
 
 
 def _pdf_info(name, pdf, ms):

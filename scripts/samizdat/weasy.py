@@ -85,6 +85,7 @@ from weasyprint.formatting_structure.boxes import (
     InlineBox,
     LineBox,
     MarginBox,
+    ReplacedBox,
     TextBox,
 )
 from weasyprint.layout import block, inline, preferred
@@ -95,7 +96,7 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse
 import pydyf  # noqa: E402 - WeasyPrint's PDF writer, imported by it above
 
 __all__ = ["CSS", "HTML", "FontConfiguration", "FootnoteAreaBox", "InlineBox", "LineBox",
-           "MarginBox", "SourceFix", "TextBox", "URLFetcher", "URLFetcherResponse", "block", "descendants",
+           "MarginBox", "ReplacedBox", "SourceFix", "TextBox", "URLFetcher", "URLFetcherResponse", "block", "descendants",
            "find_library", "import_quickly", "inline", "line_break", "preferred",
            "write_pdf"]
 
