@@ -116,7 +116,7 @@ def test_a_note_left_misplaced_stops_the_build(real, no_fix, monkeypatch):
 
 def test_no_line_starts_with_a_note_number(real):
     html = pdf.print_html(real)
-    assert html.count('<span class="call">') == 9
+    assert html.count('<span class="samizdat-call">') == 9
     for points in (9.5, 10, 11, 12):
         document = pdf.layout(html, ms=real, page=pdf.A5, css=size(points))
         for page in document.pages:

@@ -25,15 +25,15 @@ def html_of(markdown, *, glue):
 def test_a_call_is_glued_to_the_word_before_it():
     html = html_of("The end of the revolution.[^1]\n\n[^1]: A *note* with [a link](x).\n",
                    glue="python")
-    assert ('the <span class="call">revolution.<span class="footnote" data-note="1">A '
+    assert ('the <span class="samizdat-call">revolution.<span class="samizdat-note" data-note="1">A '
             '<em>note</em> with <a href="x">a link</a>.</span></span></p>') in html
 
 
 def test_a_call_after_a_space_or_an_element_stays_where_it_is():
     html = html_of("Word [^1] and *emphasis*[^2].\n\n[^1]: One.\n[^2]: Two.\n",
                    glue="python")
-    assert '<span class="call">' not in html
-    assert html.count('class="footnote"') == 2
+    assert '<span class="samizdat-call">' not in html
+    assert html.count('class="samizdat-note"') == 2
 
 
 WORDS = st.sampled_from(["word", "revolt.", "“quoted”", "x,", "(paren)", "a&b", "1917",
@@ -92,3 +92,29 @@ def test_quotes_and_dashes_are_typographic_unless_the_manuscript_says_not(tmp_pa
                       encoding="utf-8")
     assert printhtml.printed(printhtml.print_html(manuscript.load(source))).paragraphs[0] \
         == want
+
+
+def test_notes_holding_spans_are_all_taken_out_of_the_paragraphs(tmp_path):
+    """Found on Kropotkin's Mutual Aid (Standard Ebooks): a note holding a span ended the
+    walk that takes notes out of their paragraphs, and 352 paragraphs were "text lost"."""
+    from samizdat import manuscript
+
+    source = tmp_path / "t.md"
+    source.write_text("---\ntitle: T\n---\n\nFirst.[^1]\n\nSecond.[^2]\n\n"
+                      "[^1]: Book [iii]{.z3998:roman} here.\n\n[^2]: Plain.\n",
+                      encoding="utf-8")
+    printed = printhtml.printed(printhtml.print_html(manuscript.load(source)))
+    assert printed.paragraphs[:2] == ["First.", "Second."]
+    assert printed.notes == ["Book iii here.", "Plain."]
+
+
+def test_a_footnote_class_of_the_authors_is_not_a_note(tmp_path):
+    """Found on Morris's News from Nowhere (Gutenberg): its <a class="footnote">[1]</a>
+    took the house style's note rule and floated to the page's foot."""
+    from samizdat import manuscript
+
+    source = tmp_path / "t.md"
+    source.write_text('---\ntitle: T\n---\n\nA mark <a class="footnote" href="#x">[1]</a> '
+                      "and a note.[^1]\n\n[^1]: The note.\n", encoding="utf-8")
+    html = printhtml.print_html(manuscript.load(source))
+    assert html.count('class="samizdat-note"') == 1 and 'class="footnote"' in html

@@ -3,13 +3,13 @@
 -- note a footnote span): a Str before a note is wrapped with it in a call span.
 
 local function is_note(el)
-  return el and el.t == 'Span' and el.classes:includes('footnote')
+  return el and el.t == 'Span' and el.classes:includes('samizdat-note')
 end
 
 function Inlines(inlines)
   for i = #inlines, 2, -1 do
     if is_note(inlines[i]) and inlines[i - 1].t == 'Str' then
-      inlines[i - 1] = pandoc.Span({inlines[i - 1], inlines[i]}, {class = 'call'})
+      inlines[i - 1] = pandoc.Span({inlines[i - 1], inlines[i]}, {class = 'samizdat-call'})
       inlines:remove(i)
     end
   end

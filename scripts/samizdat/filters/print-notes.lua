@@ -12,7 +12,7 @@ local count = 0
 -- What print adds to a note's words (a list's numbers, a table's rules) is marked, so
 -- the EPUB check can compare the words alone (the EPUB has <ol> and <table> instead).
 local function mark(text)
-  return pandoc.Span({pandoc.Str(text)}, {class = 'note-mark'})
+  return pandoc.Span({pandoc.Str(text)}, {class = 'samizdat-mark'})
 end
 
 local function item_lines(items, marker)
@@ -70,5 +70,5 @@ function Note(note)
   count = count + 1
   local blocks = note.content:walk(flatten)
   local inlines = pandoc.utils.blocks_to_inlines(blocks, {pandoc.LineBreak()})
-  return pandoc.Span(inlines, {class = 'footnote', ['data-note'] = tostring(count)})
+  return pandoc.Span(inlines, {class = 'samizdat-note', ['data-note'] = tostring(count)})
 end
