@@ -170,3 +170,24 @@ def test_accessibility_metadata_and_landmarks(built):
     assert landmarks == ["cover", "titlepage", "toc", "bodymatter"]
     for name, page in pages.items():
         assert page.get("lang") == "en-US", name
+
+
+def test_the_words_samizdat_adds_are_in_the_books_language(tmp_path):
+    """A Russian text's colophon, contents, landmarks, cover and backlinks in Russian."""
+    from samizdat import labels, manuscript
+
+    source = tmp_path / "ru.md"
+    source.write_text("---\ntitle: Патриотизм\nauthor: Лев Толстой\ndate: 1894\nlang: ru\n"
+                      "rights: Public domain\n---\n\n# Глава\n\nТекст.[^1]\n\n[^1]: Примечание.\n",
+                      encoding="utf-8")
+    out = epub.epub(manuscript.load(source), tmp_path / "ru.epub", cover=b"\x89PNG")
+    with zipfile.ZipFile(out) as archive:
+        text = " ".join(archive.read(n).decode() for n in archive.namelist()
+                        if n.endswith(".xhtml"))
+    words = labels.labels("ru")
+    for field in ("colophon", "contents", "cover", "start", "back", "title_page"):
+        assert words[field] in text, field
+    assert "Обложка: Патриотизм. Лев Толстой" in text
+    for english in ("Colophon", "Table of Contents", "Title Page", "Start of the text",
+                    "Back to the text", ">Cover<"):
+        assert english not in text, english

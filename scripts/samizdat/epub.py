@@ -13,7 +13,7 @@ from pathlib import Path
 
 from lxml import etree
 
-from . import STYLES, pandoc, resources
+from . import STYLES, labels, pandoc, resources
 from .errors import Finding, UserError
 
 XHTML = "http://www.w3.org/1999/xhtml"
@@ -45,7 +45,7 @@ def epub(ms, out, *, css=STYLES / "epub.css", modified="2000-01-01T00:00:00Z", c
     for change in dict.fromkeys(changes):
         logging.getLogger("samizdat").warning(
             "%s", Finding("E007", ms.name, None, change, "warning"))
-    entries[NAV] = add_bodymatter_landmark(entries[NAV], entries)
+    entries[NAV] = add_bodymatter_landmark(entries[NAV], entries, words=ms.labels)
     if cover:
         add_cover(entries, cover, ms)
     entries[STYLESHEET] = Path(css).read_bytes()
@@ -59,7 +59,8 @@ def pandoc_epub(ms):
     with tempfile.TemporaryDirectory(prefix="samizdat-epub-") as tmp:
         raw = Path(tmp) / "pandoc.epub"
         # pandoc's sandbox cannot read --css; its default stylesheet is replaced later.
-        ms.pandoc(["-t", "epub3", "--toc", "--wrap=none",
+        contents = [] if "toc-title" in ms.meta else ["-M", f"toc-title={ms.labels['contents']}"]
+        ms.pandoc(["-t", "epub3", "--toc", "--wrap=none", *contents, *ms.label_args,
                    "--lua-filter", str(pandoc.FILTERS / "media.lua"),
                    "--lua-filter", str(pandoc.FILTERS / "colophon.lua"),
                    "-o", str(raw)],
@@ -91,7 +92,8 @@ def _read(path):
 def _fix(name, data, ms, modified, changes):
     if name.endswith(".xhtml"):
         try:
-            return add_backlinks(name_chapters(make_valid(data, name, changes)))
+            return add_backlinks(name_chapters(make_valid(data, name, changes)),
+                                 back=ms.labels["back"])
         except etree.XMLSyntaxError as error:
             raise UserError(Finding("E005", ms.name, None,
                                     f"raw HTML in the manuscript makes {name} invalid XHTML: "
@@ -172,7 +174,7 @@ def name_chapters(xhtml):
     return _serialize(root)
 
 
-def add_backlinks(xhtml):
+def add_backlinks(xhtml, *, back="Back to the text"):
     """Give every `epub:type="footnote"` aside a link back to its call (`fnrefN`)."""
     root = etree.fromstring(xhtml)
     asides = root.xpath("//x:aside[@epub:type='footnote' or @epub:type='endnote']",
@@ -186,11 +188,11 @@ def add_backlinks(xhtml):
         if call not in ids:
             continue
         paragraph = (aside.xpath("./x:p[last()]", namespaces=NS) or [aside])[-1]
-        _append_backlink(paragraph, call)
+        _append_backlink(paragraph, call, back)
     return _serialize(root)
 
 
-def _append_backlink(paragraph, call):
+def _append_backlink(paragraph, call, back):
     """Append ` <a href="#call" role="doc-backlink">↩</a>` to `paragraph`."""
     if len(paragraph):
         paragraph[-1].tail = (paragraph[-1].tail or "") + " "
@@ -198,7 +200,7 @@ def _append_backlink(paragraph, call):
         paragraph.text = (paragraph.text or "") + " "
     link = etree.SubElement(paragraph, f"{{{XHTML}}}a", href=f"#{call}", role="doc-backlink")
     link.set("class", "footnote-back")
-    link.set("title", "Back to the text")
+    link.set("title", back)
     link.text = "\u21a9\ufe0e"
 
 
@@ -227,9 +229,11 @@ def fix_opf(opf, ms, modified):
     return _serialize(root)
 
 
-def add_bodymatter_landmark(nav, entries):
+def add_bodymatter_landmark(nav, entries, *, words=None):
     """Point the nav's landmarks at the start of the text (pandoc lists only the title
-    page and the table of contents)."""
+    page and the table of contents), every landmark named in the book's language
+    (`words`: labels.labels(lang))."""
+    words = words or labels.labels("en")
     start = next((name for name, data in sorted(entries.items()) if name.endswith(".xhtml")
                   and b'epub:type="bodymatter"' in data), None)
     root = etree.fromstring(nav)
@@ -239,7 +243,10 @@ def add_bodymatter_landmark(nav, entries):
     item = etree.SubElement(landmarks, f"{{{XHTML}}}li")
     link = etree.SubElement(item, f"{{{XHTML}}}a", href=start.removeprefix("EPUB/"))
     link.set(f"{{{OPS}}}type", "bodymatter")
-    link.text = "Start of the text"
+    link.text = words["start"]
+    for mark, field in (("titlepage", "title_page"), ("toc", "contents")):
+        for named in landmarks.xpath(f"x:li/x:a[@epub:type='{mark}']", namespaces=NS):
+            named.text = words[field]
     return _serialize(root)
 
 
@@ -249,7 +256,7 @@ COVER_PAGE = """<?xml version="1.0" encoding="UTF-8"?>
 lang="{lang}" xml:lang="{lang}">
 <head>
 <meta charset="utf-8" />
-<title>Cover</title>
+<title>{cover}</title>
 <style>body {{ margin: 0; text-align: center; }} img {{ height: 100%; max-width: 100%; }}</style>
 </head>
 <body epub:type="cover">
@@ -264,10 +271,13 @@ def add_cover(entries, png, ms):
     EPUB 2 `meta name="cover"` entries that readers look for."""
     from html import escape
 
-    alt = escape(f"Cover: {ms.plain('title')}, by {ms.plain('author')}", quote=True)
+    words = ms.labels
+    alt = escape(words["cover_alt"].format(title=ms.plain("title"), author=ms.plain("author")),
+                 quote=True)
     entries["EPUB/media/cover.png"] = png
     entries["EPUB/text/cover.xhtml"] = COVER_PAGE.format(
-        lang=escape(str(ms.meta.get("lang", "en"))), alt=alt).encode("utf-8")
+        lang=escape(str(ms.meta.get("lang", "en"))), alt=alt,
+        cover=escape(words["cover"])).encode("utf-8")
     opf_name = next(n for n in entries if n.endswith(".opf"))
     entries[opf_name] = _cover_in_opf(entries[opf_name])
     landmarks = etree.fromstring(entries[NAV])
@@ -276,7 +286,7 @@ def add_cover(entries, png, ms):
         item = etree.Element(f"{{{XHTML}}}li")
         link = etree.SubElement(item, f"{{{XHTML}}}a", href="text/cover.xhtml")
         link.set(f"{{{OPS}}}type", "cover")
-        link.text = "Cover"
+        link.text = words["cover"]
         items.insert(0, item)
         entries[NAV] = _serialize(landmarks)
 

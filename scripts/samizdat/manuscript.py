@@ -115,6 +115,18 @@ class Manuscript:
         return pandoc.run(args, text=self.body, meta=self.pandoc_meta, source=self.path,
                           reader=reader, **options)
 
+    @property
+    def labels(self):
+        """The words Samizdat adds to the book, in its language (see labels)."""
+        from . import labels
+
+        return labels.labels(self.meta.get("lang"))
+
+    @property
+    def label_args(self):
+        """pandoc options giving the Lua filters the labels they print."""
+        return ["-M", f"samizdat-colophon-label={self.labels['colophon']}"]
+
     @functools.cached_property
     def ast(self):
         """pandoc's JSON AST (one pandoc run, on first use)."""

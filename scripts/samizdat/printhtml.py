@@ -19,7 +19,7 @@ def print_html(ms, *, modified=None):
     `modified` (ISO 8601) becomes the PDF's modification date."""
     stamp = ["-M", f"samizdat-modified={modified}"] if modified else []
     html = ms.pandoc(
-        ["-t", "html5", "--standalone", "--wrap=none", *stamp,
+        ["-t", "html5", "--standalone", "--wrap=none", *stamp, *ms.label_args,
          "--template", str(pandoc.TEMPLATES / "print.html"),
          "--lua-filter", str(pandoc.FILTERS / "colophon.lua"),
          "--lua-filter", str(pandoc.FILTERS / "print-blocks.lua"),

@@ -36,6 +36,10 @@ end
 
 function Pandoc(doc)
   local meta, lib = doc.meta, doc.meta.library or {}
+  -- The heading's word, in the book's language (labels.py, given with -M).
+  local label = meta['samizdat-colophon-label']
+  label = label and pandoc.utils.stringify(label) or 'Colophon'
+  meta['samizdat-colophon-label'] = nil
   -- Built one by one: a table literal with nil holes would lose the order.
   local content = {}
   local function add(div) if div then content[#content + 1] = div end end
@@ -51,7 +55,7 @@ function Pandoc(doc)
   end
   -- Attributes as a list of pairs: a Lua table's order changes from run to run, and
   -- the same manuscript must give the same bytes.
-  doc.blocks:insert(pandoc.Header(1, 'Colophon', pandoc.Attr('colophon', {'unnumbered'},
+  doc.blocks:insert(pandoc.Header(1, label, pandoc.Attr('colophon', {'unnumbered'},
     {{'epub:type', 'colophon'}, {'role', 'doc-colophon'}})))
   doc.blocks:insert(pandoc.Div(content, {class = 'colophon'}))
   return doc
