@@ -116,3 +116,21 @@ def test_texts_with_emphasis_and_links(tmp_path, seed, page, points, unfixed):
     document = pdf._render(html, ms=ms, page=page, styles=STYLES, forced=[], css=css)
     assert linebreak.runts(document) == unfixed
     assert linebreak.runts(pdf.layout(html, ms=ms, page=page, css=css)) == []
+
+
+def test_a_short_line_before_an_image_that_did_not_fit_is_no_runt(tmp_path):
+    """Found in Entre Nous (Gutenberg): a page number, then a picture the width of the
+    page; the number's line is short because the picture went to the next line."""
+    from samizdat import manuscript, pdf
+    from test_hostile import png
+
+    (tmp_path / "wide.png").write_bytes(png(600, 40, b"\x80\x80\x80"))
+    source = tmp_path / "t.md"
+    source.write_text("---\ntitle: T\n---\n\n[63]{.pagenum} ![a picture](wide.png)"
+                      " and some words after it to fill the paragraph's last line.\n",
+                      encoding="utf-8")
+    ms = manuscript.load(source)
+    document = pdf.layout(pdf.print_html(ms), ms=ms, page=pdf.A5)
+    lines = [line for page in document.pages for paragraph in
+             linebreak._paragraphs(page._page_box) for line in paragraph.children]
+    assert len(lines) >= 3 and linebreak.runts(document) == []

@@ -118,3 +118,20 @@ def test_a_footnote_class_of_the_authors_is_not_a_note(tmp_path):
                       "and a note.[^1]\n\n[^1]: The note.\n", encoding="utf-8")
     html = printhtml.print_html(manuscript.load(source))
     assert html.count('class="samizdat-note"') == 1 and 'class="footnote"' in html
+
+
+def test_the_house_leaves_out_inline_styles_and_dead_links_and_sets_pictures(tmp_path):
+    """Found in Entre Nous (Gutenberg): inline floats, links to anchors the text does not
+    have, pictures in paragraphs of their own pushed past the edge by the indent."""
+    from samizdat import manuscript
+
+    source = tmp_path / "t.md"
+    source.write_text('---\ntitle: T\n---\n\n[a]{#here style="color: red"} [to here](#here) '
+                      '[dead](#nowhere) <span style="display: none">hidden</span> '
+                      '<a name="old"></a> [old](#old)\n\n![](x.png) [![i](y.png)](z.png)\n',
+                      encoding="utf-8")
+    html = printhtml.print_html(manuscript.load(source))
+    assert "style=" not in html.split("<body>")[1]
+    assert '<a href="#here">to here</a> dead <span>hidden</span>' in html
+    assert '<a href="#old">old</a>' in html
+    assert '<div class="picture">\n<img src="x.png" />' in html

@@ -291,9 +291,22 @@ def input_key(ms, printing=PrintOptions()):
     return digest.hexdigest()
 
 
+class _Checked(logging.Filter):
+    """WeasyPrint's messages about what the source checks already report with a line
+    (an image without alt text, R009; a link to no anchor, R007)."""
+
+    def filter(self, record):
+        message = record.getMessage()
+        return not (message.endswith("has no required alt description")
+                    or message.startswith("No anchor #"))
+
+
 def quiet_libraries():
     """Keep the libraries' own chatter (font subsetting, pikepdf's bridge, WeasyPrint's
     warnings about CSS it ignores) out of the user's terminal: problems come as findings."""
-    logging.getLogger("weasyprint").setLevel(logging.ERROR)
+    weasyprint = logging.getLogger("weasyprint")
+    weasyprint.setLevel(logging.ERROR)
+    if not any(isinstance(f, _Checked) for f in weasyprint.filters):
+        weasyprint.addFilter(_Checked())
     for noisy in ("fontTools", "pikepdf", "pikepdf._core"):
         logging.getLogger(noisy).setLevel(logging.WARNING)

@@ -61,6 +61,7 @@ def pandoc_epub(ms):
         # pandoc's sandbox cannot read --css; its default stylesheet is replaced later.
         contents = [] if "toc-title" in ms.meta else ["-M", f"toc-title={ms.labels['contents']}"]
         ms.pandoc(["-t", "epub3", "--toc", "--wrap=none", *contents, *ms.label_args,
+                   "--lua-filter", str(pandoc.FILTERS / "house.lua"),
                    "--lua-filter", str(pandoc.FILTERS / "media.lua"),
                    "--lua-filter", str(pandoc.FILTERS / "colophon.lua"),
                    "-o", str(raw)],

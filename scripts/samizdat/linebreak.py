@@ -20,6 +20,7 @@ from .weasy import (
     FootnoteAreaBox,
     LineBox,
     MarginBox,
+    ReplacedBox,
     SourceFix,
     TextBox,
     descendants,
@@ -79,10 +80,20 @@ def runts(document, *, share=RUNT_SHARE):
     for number, page in enumerate(document.pages, 1):
         for paragraph in _paragraphs(page._page_box):
             lines = [child for child in paragraph.children if isinstance(child, LineBox)]
-            for line in lines[:-1]:
-                if line.width < share * paragraph.width and not _ends_forced(line):
+            for line, after in zip(lines, lines[1:]):
+                if line.width < share * paragraph.width and not _ends_forced(line) \
+                        and not _starts_with_image(after):
                     found.append((number, "".join(_texts(line)).strip()))
     return found
+
+
+def _starts_with_image(line):
+    """Whether `line` begins with an image: the line before it is short because the
+    image did not fit there, not by a line-breaking fault."""
+    first = next((box for box in descendants(line)
+                  if isinstance(box, (TextBox, ReplacedBox)) and
+                  (not isinstance(box, TextBox) or box.text.strip())), None)
+    return isinstance(first, ReplacedBox)
 
 
 def _ends_forced(line):

@@ -575,6 +575,32 @@ def check_content(ms):
             findings.append(_content_finding(ms, *problem, f"{key}=", seen))
         if policy.undeclared_prefixes(f"<x {key}=''>"):
             findings.append(_prefix_finding(ms, key))
+    return findings + _house_findings(ms)
+
+
+def _house_findings(ms):
+    """Warnings for what the build does not print as written (see house.lua): links to
+    no place in the text (R007), inline styles (R008, once); and images with no text
+    alternative (R009), which a reader who cannot see them is left without."""
+    findings, index = [], ms.index
+    for kind, target in ms.targets:
+        if kind == "Link" and target.startswith("#") and len(target) > 1 \
+                and unquote(target[1:]) not in index.ids:
+            findings.append(Finding("R007", ms.name, _target_line(ms, target, 1),
+                                    f"link {_shown(target)} goes to no place in the text: "
+                                    "printed as plain text", "warning"))
+    styled = [key for key, _ in index.attributes if key == "style"] or [
+        raw for raw in ms.raw_html if re.search(r"\sstyle\s*=", raw)]
+    if styled:
+        findings.append(Finding("R008", ms.name, ms.line_of_nth("style", 1),
+                                "inline styles are left out: the house style sets the book",
+                                "warning"))
+    for src, alt in index.images:
+        if not alt:
+            findings.append(Finding("R009", ms.name, _target_line(ms, src, 1),
+                                    f"image {_shown(src)} has no text alternative: write "
+                                    "one in ![...] for readers who cannot see it",
+                                    "warning"))
     return findings
 
 

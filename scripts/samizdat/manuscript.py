@@ -7,7 +7,7 @@ F-code; problems in what was read are left to `lint`.
 import functools
 import re
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
@@ -222,6 +222,8 @@ class Index:
     notes: list  # Note nodes
     raw_html: list  # raw HTML text
     attributes: list  # (key, value) of every pandoc attribute
+    ids: set = field(default_factory=set)  # every id, pandoc's and raw HTML's
+    images: list = field(default_factory=list)  # (src, alt text) of every Image
 
 
 def _index(ast, name):
@@ -251,12 +253,15 @@ def _note_node(node, found):
     kind = node.get("t")
     if kind in ("Link", "Image"):
         found.targets.append((kind, node["c"][2][0]))
+        if kind == "Image":
+            found.images.append((node["c"][2][0], pandoc.stringify(node["c"][1]).strip()))
     elif kind == "Note":
         found.notes.append(node)
     elif _is_raw_html(node):
         import html
 
         found.raw_html.append(node["c"][1])
+        found.ids.update(RAW_ID.findall(node["c"][1]))
         for match in IMG_SRC.finditer(node["c"][1]):
             found.targets.append(
                 ("Image", html.unescape(next(g for g in match.groups() if g is not None))))
@@ -265,9 +270,11 @@ def _note_node(node, found):
 def _note_attributes(node, found):
     """pandoc's Attr is [id, [classes], [[key, value], ...]]."""
     if (len(node) == 3 and isinstance(node[0], str) and isinstance(node[1], list)
-            and isinstance(node[2], list) and node[2]
+            and isinstance(node[2], list)
             and all(isinstance(p, list) and len(p) == 2 for p in node[2])):
         found.attributes += [tuple(p) for p in node[2]]
+        if node[0]:
+            found.ids.add(node[0])
 
 
 # Raw formats pandoc's HTML and EPUB writers pass through as they are (`{=epub3}` too).
@@ -420,5 +427,6 @@ def _yaml_problem(block, error):
     return line, problem + HINTS.get(problem, "")
 
 
+RAW_ID = re.compile(r"""\s(?:id|name)\s*=\s*["']([^"']+)["']""")
 IMG_SRC = re.compile(r"""<img\b[^>]*?\bsrc\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""",
                      re.IGNORECASE)

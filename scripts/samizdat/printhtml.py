@@ -21,6 +21,7 @@ def print_html(ms, *, modified=None):
     html = ms.pandoc(
         ["-t", "html5", "--standalone", "--wrap=none", *stamp, *ms.label_args,
          "--template", str(pandoc.TEMPLATES / "print.html"),
+         "--lua-filter", str(pandoc.FILTERS / "house.lua"),
          "--lua-filter", str(pandoc.FILTERS / "colophon.lua"),
          "--lua-filter", str(pandoc.FILTERS / "print-blocks.lua"),
          "--lua-filter", str(pandoc.FILTERS / "print-notes.lua")]).decode("utf-8")

@@ -196,13 +196,22 @@ def _off_the_page(name, document):
         flows = [c for c in box.children if not isinstance(c, MarginBox)]
         for child in (d for flow in flows for d in descendants(flow)):
             if isinstance(child, (TextBox, ReplacedBox)) and \
-                    child.position_x + child.margin_width() > right:
+                    child.position_x + child.margin_width() > right + _hanging(child):
                 what = f"'{child.text[:40]}'" if isinstance(child, TextBox) else "an image"
                 findings.append(Finding("P007", name, None, f"page {number}: {what} runs "
                                         f"{child.position_x + child.margin_width() - right:.0f}"
                                         " pt past the right edge of the text"))
                 break
     return findings
+
+
+def _hanging(box):
+    """How far a text box's trailing spaces may hang past the edge (CSS Text 3: a
+    space at a line's end hangs): a space's width for each."""
+    if not isinstance(box, TextBox):
+        return 0
+    spaces = len(box.text) - len(box.text.rstrip())
+    return spaces * 0.6 * box.style["font_size"]
 
 
 def _pdf_info(name, pdf, ms):

@@ -9,3 +9,29 @@ function LineBlock(block)
   end
   return pandoc.Div(lines, {class = 'verse'})
 end
+
+-- A paragraph of images and no words (an image alone, or with a link or icon beside
+-- it, as converted texts have) is a picture: no paragraph indent (it would push a
+-- full-width image past the edge), centred.
+local function has_words(inlines)
+  for _, el in ipairs(inlines) do
+    if el.t == 'Str' then return true end
+    if el.t ~= 'Image' and el.content and type(el.content) ~= 'string'
+        and has_words(el.content) then
+      return true
+    end
+  end
+  return false
+end
+
+local function has_image(inlines)
+  local found = false
+  inlines:walk({Image = function() found = true end})
+  return found
+end
+
+function Para(para)
+  if has_image(para.content) and not has_words(para.content) then
+    return pandoc.Div({pandoc.Plain(para.content)}, {class = 'picture'})
+  end
+end

@@ -1,0 +1,45 @@
+-- Both outputs: what a text brings that the house does not print as written.
+-- * Inline styles (a `style` attribute, in pandoc's {…} or in raw HTML) are left out:
+--   the house style sets the book, and a stranger's float or display:none would not
+--   be seen by any check (lint warns, R008).
+-- * A link to a place the text does not have (#id with no such id) becomes its text:
+--   a dead link fails EPUBCheck and goes nowhere in print (lint warns, R007).
+
+local ids = {}
+
+local function note_id(el)
+  if el.identifier and el.identifier ~= '' then ids[el.identifier] = true end
+end
+
+local function raw_ids(el)
+  for id in el.text:gmatch('%sid%s*=%s*["\']([^"\']+)["\']') do ids[id] = true end
+  for id in el.text:gmatch('%sname%s*=%s*["\']([^"\']+)["\']') do ids[id] = true end
+end
+
+local function unstyled(el)
+  if el.attributes and el.attributes['style'] then
+    el.attributes['style'] = nil
+    return el
+  end
+end
+
+local function unstyled_raw(el)
+  if el.format:match('^html') or el.format:match('^epub') then
+    local text = el.text:gsub('%s+style%s*=%s*"[^"]*"', ''):gsub("%s+style%s*=%s*'[^']*'", '')
+    if text ~= el.text then
+      el.text = text
+      return el
+    end
+  end
+end
+
+local function live(link)
+  local target = link.target:match('^#(.+)$')
+  if target and not ids[target] then return link.content end
+end
+
+return {
+  {Block = note_id, Inline = note_id, RawBlock = raw_ids, RawInline = raw_ids},
+  {Link = live},
+  {Block = unstyled, Inline = unstyled, RawBlock = unstyled_raw, RawInline = unstyled_raw},
+}
