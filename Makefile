@@ -22,7 +22,7 @@ CHECKERS  := $(VENV)/.checkers
 APT_INSTALL := if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
                  (apt-get update -qq || true) && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq
 
-.PHONY: all epub pdf pamphlet check ace test bench docs clean distclean
+.PHONY: all epub pdf pamphlet check ace test bench corpus docs clean distclean
 all: $(OUTPUTS)
 
 epub: $(OUT)/$(STEM).epub
@@ -58,6 +58,10 @@ $(CHECKERS): $(INSTALLED)
 # Figures, not a test: samizdat build against the same outputs made by hand (build/bench.json).
 bench: $(OUTPUTS)
 	$(BIN)/python scripts/bench.py
+
+# Every real text of tests/corpus, the long ones too (make test builds the short ones).
+corpus: $(INSTALLED) $(CHECKERS)
+	SAMIZDAT_CORPUS=all $(BIN)/python -m pytest -q tests/test_corpus.py
 
 # The README's picture of the first sheet, rendered from the pamphlet (a test compares them).
 docs: docs/first-sheet.png
