@@ -1,10 +1,11 @@
-"""The print HTML: note calls glued to the word before them (printhtml.glue_calls)."""
+"""The print HTML: note calls glued to the word before them (printhtml.glue_calls), notes
+and verse as lines, what the house leaves out, and the text it must show (printed)."""
 
+import re
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
-
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from samizdat import pandoc, printhtml
@@ -135,3 +136,22 @@ def test_the_house_leaves_out_inline_styles_and_dead_links_and_sets_pictures(tmp
     assert '<a href="#here">to here</a> dead <span>hidden</span>' in html
     assert '<a href="#old">old</a>' in html
     assert '<div class="picture">\n<img src="x.png" />' in html
+
+
+def test_verse_is_set_as_lines(tmp_path):
+    """Line blocks, stanzas of three hard-broken lines or more, and every paragraph of a
+    poem (Whitman, Standard Ebooks: z3998:poem) become lines print.css can hang; a
+    paragraph with one hard break outside a poem stays prose, and so does the colophon."""
+    from samizdat import manuscript
+
+    source = tmp_path / "t.md"
+    source.write_text("---\ntitle: T\nsubtitle: S\ndate: 2024\n---\n\n| one\n|   two\n\n"
+                      "A\\\nB\\\nC\n\nProse\\\nwith one break.\n\n"
+                      '::: {epub:type="chapter z3998:poem"}\nShort\\\nstanza.\n\nOne line.\n:::\n',
+                      encoding="utf-8")
+    html = printhtml.print_html(manuscript.load(source))
+    verses = re.findall(r'<div class="verse">(.*?)</div>', html, re.S)
+    lines = [re.findall(r"<p[^>]*>(.*?)</p>", v) for v in verses]
+    assert lines == [["one", "\u00a0\u00a0two"], ["A", "B", "C"], ["Short", "stanza."],
+                     ["One line."]]
+    assert re.search(r"<p[^>]*>Prose<br />\nwith one break.</p>", html)

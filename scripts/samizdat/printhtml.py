@@ -22,8 +22,9 @@ def print_html(ms, *, modified=None):
         ["-t", "html5", "--standalone", "--wrap=none", *stamp, *ms.label_args,
          "--template", str(pandoc.TEMPLATES / "print.html"),
          "--lua-filter", str(pandoc.FILTERS / "house.lua"),
-         "--lua-filter", str(pandoc.FILTERS / "colophon.lua"),
+         # before the colophon, whose title block has hard breaks but is no verse
          "--lua-filter", str(pandoc.FILTERS / "print-blocks.lua"),
+         "--lua-filter", str(pandoc.FILTERS / "colophon.lua"),
          "--lua-filter", str(pandoc.FILTERS / "print-notes.lua")]).decode("utf-8")
     counter = iter(range(1, 1_000_000))
     html = re.sub(r"<p>", lambda _: f'<p data-p="{next(counter)}">', html)

@@ -1,13 +1,51 @@
 -- Print HTML: blocks that print differently from the EPUB.
--- A line block (verse) becomes a div of paragraphs, one a line, so that print.css can
--- hang a line that wraps; the lines keep their leading spaces as indentation.
+-- Verse becomes a div of paragraphs, one a line, so that print.css can hang a line
+-- that wraps: a line block (| lines), and a paragraph of three or more lines ended by
+-- hard breaks (how converters write a stanza: Standard Ebooks' poems, Gutenberg's
+-- songs); prose has no such paragraphs. Leading spaces stay as indentation.
 
-function LineBlock(block)
-  local lines = {}
-  for _, line in ipairs(block.content) do
-    lines[#lines + 1] = pandoc.Para(line)
+local function verse(lines)
+  local paras = {}
+  for _, line in ipairs(lines) do paras[#paras + 1] = pandoc.Para(line) end
+  return pandoc.Div(paras, {class = 'verse'})
+end
+
+local function line_block(block)
+  return verse(block.content)
+end
+
+local function stanza(para, least)
+  local lines, line = {}, pandoc.Inlines{}
+  for _, el in ipairs(para.content) do
+    if el.t == 'LineBreak' then
+      lines[#lines + 1] = line
+      line = pandoc.Inlines{}
+    elseif not (#line == 0 and (el.t == 'SoftBreak' or el.t == 'Space')) then
+      line:insert(el)
+    end
   end
-  return pandoc.Div(lines, {class = 'verse'})
+  if #line > 0 then lines[#lines + 1] = line end
+  return #lines >= (least or 3) and verse(lines) or nil
+end
+
+-- Inside a poem (epub:type z3998:poem, verse, song or hymn; class poem or verse, as
+-- Standard Ebooks and converters mark them) every paragraph is a stanza.
+local POEM = {['z3998:poem'] = true, ['z3998:verse'] = true, ['z3998:song'] = true,
+              ['z3998:hymn'] = true, poem = true, verse = true}
+
+local function is_poem(div)
+  for word in (div.attributes['epub:type'] or ''):gmatch('%S+') do
+    if POEM[word] then return true end
+  end
+  for _, class in ipairs(div.classes) do
+    if POEM[class] then return true end
+  end
+  return false
+end
+
+local function poem(div)
+  if not is_poem(div) then return nil end
+  return div:walk({Para = function(para) return stanza(para, 1) end})
 end
 
 -- A paragraph of images and no words (an image alone, or with a link or icon beside
@@ -30,8 +68,12 @@ local function has_image(inlines)
   return found
 end
 
-function Para(para)
+local function paragraph(para)
   if has_image(para.content) and not has_words(para.content) then
     return pandoc.Div({pandoc.Plain(para.content)}, {class = 'picture'})
   end
+  return stanza(para)
 end
+
+-- Poems first: their stanzas are verse however short; then the rest.
+return {{Div = poem}, {LineBlock = line_block, Para = paragraph}}
