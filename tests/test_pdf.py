@@ -1,9 +1,12 @@
 """The PDF and both pamphlets, read back from the written files."""
 
+import re
+
 import pikepdf
 import pytest
 
 from pdfread import note_placement, page_texts, unimpose
+from samizdat import pdf
 from samizdat.verify import squash
 
 A5 = (419.53, 595.28)
@@ -115,3 +118,32 @@ def test_pdf_is_tagged_pdf_ua_1_with_its_title_shown(built):
         with document.open_metadata() as xmp:
             assert xmp.get("pdfuaid:part") == "1"
             assert xmp.get("dc:title") == "Workers Power and the Russian Revolution"
+
+
+def test_chapters_open_pages_run_heads_and_are_listed_with_their_pages(tmp_path):
+    """Three chapters: each opens a page; its title heads its later pages, not its first;
+    the contents after the title page give each chapter's page; the outline lists them."""
+    import pypdfium2
+
+    from samizdat import manuscript
+
+    words = " ".join(["Words of the chapter, long enough to fill more than one page."] * 60)
+    body = "".join(f"# Chapter {n}\n\n{words}\n\n{words}\n\n" for n in (1, 2, 3))
+    source = tmp_path / "t.md"
+    source.write_text(f"---\ntitle: T\nauthor: A\ndate: 2024\nlang: en\nrights: CC0\n---\n\n"
+                      f"{body}", encoding="utf-8")
+    out = tmp_path / "t.pdf"
+    pdf.pdf(manuscript.load(source), out)
+    document = pypdfium2.PdfDocument(str(out))
+    pages = [document[i].get_textpage().get_text_range() for i in range(len(document))]
+    starts = {n: next(i for i, t in enumerate(pages) if t.lstrip().startswith(f"Chapter {n}"))
+              for n in (1, 2, 3)}
+    assert pages[1].lstrip().startswith("Contents")
+    for n, first in starts.items():
+        assert f"Chapter {n} " in pages[1].replace("\r\n", " ") + " "
+        assert re.search(rf"Chapter {n}\W+{first + 1}\b", pages[1]), pages[1]
+        assert f"Chapter {n}" in pages[first + 1]  # the running head
+        assert pages[first].count(f"Chapter {n}") == 1  # none on the chapter's own page
+    with pikepdf.open(out) as opened, opened.open_outline() as outline:
+        titles = [item.title for item in outline.root]
+    assert titles[-3:] == ["Chapter 1", "Chapter 2", "Chapter 3"]

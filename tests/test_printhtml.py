@@ -155,3 +155,21 @@ def test_verse_is_set_as_lines(tmp_path):
     assert lines == [["one", "\u00a0\u00a0two"], ["A", "B", "C"], ["Short", "stanza."],
                      ["One line."]]
     assert re.search(r"<p[^>]*>Prose<br />\nwith one break.</p>", html)
+
+
+@pytest.mark.parametrize("chapters, contents, opens", [(1, False, False), (2, False, True),
+                                                       (3, True, True)])
+def test_chapters_open_pages_and_three_get_a_printed_contents(tmp_path, chapters, contents,
+                                                              opens):
+    from samizdat import manuscript
+
+    body = "".join(f"# Chapter {n}\n\n## Part {n}.1\n\nText {n}.\n\n" for n in
+                   range(1, chapters + 1))
+    source = tmp_path / "t.md"
+    source.write_text(f"---\ntitle: T\nlang: de\n---\n\n{body}", encoding="utf-8")
+    html = printhtml.print_html(manuscript.load(source))
+    assert ('<nav class="contents"' in html) == contents
+    assert ('<main class="text chapters">' in html) == opens
+    if contents:
+        nav = html[html.index('<nav class="contents"'):html.index("</nav>")]
+        assert "Inhalt" in nav and "#part-3.1" in nav and "colophon" not in nav

@@ -20,12 +20,16 @@ def print_html(ms, *, modified=None):
     stamp = ["-M", f"samizdat-modified={modified}"] if modified else []
     html = ms.pandoc(
         ["-t", "html5", "--standalone", "--wrap=none", *stamp, *ms.label_args,
+         "--toc", "--toc-depth=2", "-M", "samizdat-contents=true",
+         "-M", f"samizdat-contents-label={ms.labels['contents']}",
          "--template", str(pandoc.TEMPLATES / "print.html"),
          "--lua-filter", str(pandoc.FILTERS / "house.lua"),
          # before the colophon, whose title block has hard breaks but is no verse
          "--lua-filter", str(pandoc.FILTERS / "print-blocks.lua"),
          "--lua-filter", str(pandoc.FILTERS / "colophon.lua"),
          "--lua-filter", str(pandoc.FILTERS / "print-notes.lua")]).decode("utf-8")
+    # The colophon is the back page, not a chapter: out of the printed contents.
+    html = re.sub(r'<li><a href="#colophon"[^>]*>.*?</a></li>\n?', "", html, count=1)
     counter = iter(range(1, 1_000_000))
     html = re.sub(r"<p>", lambda _: f'<p data-p="{next(counter)}">', html)
     return glue_calls(html)

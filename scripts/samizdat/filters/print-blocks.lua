@@ -75,5 +75,18 @@ local function paragraph(para)
   return stanza(para)
 end
 
+-- Chapters: a text with two level-1 headings or more has chapters (each opens a page
+-- and names the running head, print.css); with three or more, a table of contents
+-- is printed after the title page (the template's nav, pandoc's --toc).
+local CONTENTS_FROM = 3
+
+local function chapters(doc)
+  local count = 0
+  doc.blocks:walk({Header = function(h) if h.level == 1 then count = count + 1 end end})
+  if count >= 2 then doc.meta['samizdat-chapters'] = true end
+  if count < CONTENTS_FROM then doc.meta['samizdat-contents'] = nil end
+  return doc
+end
+
 -- Poems first: their stanzas are verse however short; then the rest.
-return {{Div = poem}, {LineBlock = line_block, Para = paragraph}}
+return {{Div = poem}, {LineBlock = line_block, Para = paragraph}, {Pandoc = chapters}}
