@@ -12,6 +12,8 @@ from test_epub import epubcheck
 
 CORPUS = ROOT / "tests" / "corpus"
 LONG = {"kropotkin-mutual-aid", "morris-news-from-nowhere"}
+# Texts refused today, and the one reason each may be refused for: a gap to close.
+REFUSED = {"sblgnt-galatians": ["F008"]}  # U+2E00, the text-critical mark: no font has it
 ALL = os.environ.get("SAMIZDAT_CORPUS") == "all"
 
 
@@ -37,6 +39,10 @@ def test_a_real_text_builds_and_its_epub_passes_epubcheck(shelf, text):
     if text not in chosen():
         pytest.skip("a long text: SAMIZDAT_CORPUS=all (make corpus)")
     out, books, failures = shelf
+    if text in REFUSED:
+        codes = sorted({f.code for f in failures if text in f.path})
+        assert codes == REFUSED[text] and text not in books
+        return
     assert [str(f) for f in failures if text in f.path] == []
     assert text in books
     report = epubcheck(out / f"{text}.epub")

@@ -191,3 +191,20 @@ def test_the_words_samizdat_adds_are_in_the_books_language(tmp_path):
     for english in ("Colophon", "Table of Contents", "Title Page", "Start of the text",
                     "Back to the text", ">Cover<"):
         assert english not in text, english
+
+
+def test_a_right_to_left_text_reads_right_to_left(tmp_path):
+    """Persian: every page dir="rtl", the spine's pages turn right to left."""
+    from samizdat import manuscript
+
+    source = tmp_path / "fa.md"
+    source.write_text("---\ntitle: دیوان\nauthor: حافظ\ndate: 1389\nlang: fa\n"
+                      "rights: Public domain\n---\n\nالا یا ایها الساقی ادر کاسا و ناولها\n",
+                      encoding="utf-8")
+    out = epub.epub(manuscript.load(source), tmp_path / "fa.epub")
+    pages = xhtml(out)
+    assert pages and all(page.get("dir") == "rtl" for page in pages.values())
+    assert opf(out).find("{http://www.idpf.org/2007/opf}spine").get(
+        "page-progression-direction") == "rtl"
+    report = epubcheck(out)
+    assert "0 fatals / 0 errors" in report, report

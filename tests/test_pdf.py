@@ -147,3 +147,29 @@ def test_chapters_open_pages_run_heads_and_are_listed_with_their_pages(tmp_path)
     with pikepdf.open(out) as opened, opened.open_outline() as outline:
         titles = [item.title for item in outline.root]
     assert titles[-3:] == ["Chapter 1", "Chapter 2", "Chapter 3"]
+
+
+def test_a_right_to_left_text_is_set_right_to_left_in_its_own_fonts(tmp_path):
+    """Persian and Hebrew: lines start at the right edge, every glyph from the build's
+    fonts (Persian from Amiri; Libertine has Hebrew), none from the machine's."""
+    from samizdat import manuscript
+    from samizdat.weasy import TextBox, descendants
+
+    source = tmp_path / "fa.md"
+    source.write_text("---\ntitle: دیوان\nauthor: حافظ\ndate: 1389\nlang: fa\n"
+                      "rights: Public domain\n---\n\nالا یا ایها الساقی ادر کاسا و ناولها"
+                      " که عشق آسان نمود اول ولی افتاد مشکل‌ها. שלום עולם.\n\nکوتاه\n",
+                      encoding="utf-8")
+    ms = manuscript.load(source)
+    document = pdf.layout(pdf.print_html(ms), ms=ms, page=pdf.A5)
+    page = document.pages[1]._page_box
+    right = page.content_box_x() + page.width
+    short = next(b for b in descendants(page) if isinstance(b, TextBox) and b.text == "کوتاه")
+    assert abs(short.position_x + short.width - right) < 2  # at the right, not the left
+    out = tmp_path / "fa.pdf"
+    pdf.pdf(ms, out)
+    with pikepdf.open(out) as opened:
+        fonts = {str(f.get("/BaseFont")) for p in opened.pages
+                 for f in p.resources.get("/Font", {}).values()}
+    assert any("Samizdat-Arabic" in f for f in fonts)
+    assert all("Samizdat-" in f for f in fonts), fonts  # WeasyPrint names them by family

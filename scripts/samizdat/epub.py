@@ -93,8 +93,10 @@ def _read(path):
 def _fix(name, data, ms, modified, changes):
     if name.endswith(".xhtml"):
         try:
-            return add_backlinks(name_chapters(make_valid(data, name, changes)),
-                                 back=ms.labels["back"])
+            data = make_valid(data, name, changes)
+            if ms.direction == "rtl":
+                data = right_to_left(data)
+            return add_backlinks(name_chapters(data), back=ms.labels["back"])
         except etree.XMLSyntaxError as error:
             raise UserError(Finding("E005", ms.name, None,
                                     f"raw HTML in the manuscript makes {name} invalid XHTML: "
@@ -164,6 +166,13 @@ def _declare_prefixes(root, name, changes):
     return changed
 
 
+def right_to_left(xhtml):
+    """`dir="rtl"` on a page's <html> (pandoc's EPUB template has no place for it)."""
+    root = etree.fromstring(xhtml)
+    root.set("dir", "rtl")
+    return _serialize(root)
+
+
 def name_chapters(xhtml):
     """Give a chapter the <title> of its first heading (pandoc uses the file name)."""
     root = etree.fromstring(xhtml)
@@ -220,6 +229,8 @@ def fix_opf(opf, ms, modified):
         _refine(metadata, title, "epub-subtitle", "title-type", "subtitle", before=sub)
     for meta in metadata.findall("opf:meta[@property='dcterms:modified']", NS):
         meta.text = modified
+    if ms.direction == "rtl":  # pages turn to the left, as a right-to-left book's do
+        root.find("opf:spine", NS).set("page-progression-direction", "rtl")
     images = ("Images carry the alternative text the manuscript gives them."
               if resources.usable(ms) else "No images but the cover, which has a text "
               "alternative.")

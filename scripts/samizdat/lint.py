@@ -433,10 +433,29 @@ def check_characters(ms):
         if bad and bad[0] not in block:  # written as an escape: no column to give
             findings.append(_control(ms.name, _key_line(ms, str(key)), bad[0],
                                      f"in the value of '{_shown(str(key))}'"))
-    return findings[:MAX_CHARACTER_FINDINGS]
+    return findings[:MAX_CHARACTER_FINDINGS] + _glyph_findings(ms)
 
 
 MAX_CHARACTER_FINDINGS = 20
+
+
+def _glyph_findings(ms):
+    """F008: a character no font of the build's has would print as a box (or in some
+    font of the machine's, different on every machine)."""
+    import unicodedata
+
+    from . import glyphs
+
+    findings = []
+    for char in glyphs.missing(ms.text)[:MAX_CHARACTER_FINDINGS]:
+        name = unicodedata.name(char, "unnamed")
+        line = ms.line_of_nth(char, 1) or ms.line_of_nth(unicodedata.normalize("NFD", char), 1)
+        count = unicodedata.normalize("NFC", ms.text).count(char)
+        findings.append(Finding("F008", ms.name, line, f"{char} (U+{ord(char):04X} {name}, "
+                                f"{count} in the text) is in none of the build's fonts: it "
+                                "would print as a box; replace it, or add a font that has "
+                                "it to styles/fonts"))
+    return findings
 
 
 def _control(name, line, char, where):

@@ -95,7 +95,19 @@ class Manuscript:
         meta = {str(k): _plain_value(v) for k, v in self.meta.items() if not reserved(k)}
         if not _given(meta.get("identifier")):
             meta["identifier"] = self.identifier
+        meta["dir"] = self.direction
         return meta
+
+    @property
+    def direction(self):
+        """"rtl" or "ltr": the YAML's `dir`, else that of the language's script (Arabic,
+        Persian, Hebrew, Urdu, ... are written right to left). pandoc sets it on every
+        page of the EPUB and the spine's page progression; print.css follows it."""
+        given = str(self.meta.get("dir", "")).strip().lower()
+        if given in ("rtl", "ltr"):
+            return given
+        primary = str(self.meta.get("lang", "")).split("-")[0].lower()
+        return "rtl" if primary in RIGHT_TO_LEFT else "ltr"
 
     @property
     def identifier(self):
@@ -282,6 +294,9 @@ RAW_HTML = {"html", "html4", "html5", "xhtml", "epub", "epub2", "epub3", "s5", "
             "slideous", "dzslides", "revealjs"}
 
 
+# Languages written right to left (primary subtags).
+RIGHT_TO_LEFT = {"ar", "fa", "he", "iw", "ur", "yi", "ps", "sd", "ug", "dv", "ckb", "syr",
+                 "arc", "ku-arab"}
 # The namespace of identifiers Samizdat derives (uuid5 of this URL).
 IDENTIFIERS = uuid.uuid5(uuid.NAMESPACE_URL, "https://samizdat.invalid/identifier")
 

@@ -1,0 +1,69 @@
+"""Which characters the build's own fonts can print (styles/fonts).
+
+Reading the fonts' character maps takes ~0.25 s (fontTools); the answer is kept in
+the user's cache folder under a key made of the fonts' names, sizes and times, so a
+build reads it in a millisecond, and a changed font is read again.
+"""
+
+import functools
+import hashlib
+import json
+import os
+import unicodedata
+from pathlib import Path
+
+from . import FONTS
+
+# Characters no font needs to draw: spaces, line ends, format controls (zero-width
+# joiners, direction marks), and variation selectors.
+UNDRAWN = {"Zs", "Zl", "Zp", "Cc", "Cf"}
+
+
+def _fonts(folder):
+    return sorted(p for p in Path(folder).glob("*") if p.suffix.lower() in (".otf", ".ttf"))
+
+
+def _key(folder):
+    stamp = [(p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in _fonts(folder)]
+    return hashlib.sha256(json.dumps(stamp).encode()).hexdigest()[:24]
+
+
+def _cache_file(folder):
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return base / "samizdat" / f"glyphs-{_key(folder)}.json"
+
+
+@functools.cache
+def printable(folder=FONTS):
+    """The code points some font in `folder` has a glyph for (a frozenset)."""
+    cache = _cache_file(folder)
+    try:
+        return frozenset(json.loads(cache.read_text(encoding="ascii")))
+    except (OSError, ValueError):
+        pass
+    from fontTools.ttLib import TTFont
+
+    points = set()
+    for path in _fonts(folder):
+        points.update(TTFont(path, lazy=True).getBestCmap())
+    try:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        temp = cache.with_suffix(f".{os.getpid()}.tmp")
+        temp.write_text(json.dumps(sorted(points)), encoding="ascii")
+        os.replace(temp, cache)
+    except OSError:  # no cache folder: read the fonts next time too
+        pass
+    return frozenset(points)
+
+
+def missing(text, folder=FONTS):
+    """The characters of `text` (NFC: a letter and its accent as one, where Unicode has
+    one) that no font in `folder` can draw, in order of first use."""
+    have = printable(folder)
+    found = {}
+    for char in unicodedata.normalize("NFC", text):
+        if ord(char) > 0x7E and ord(char) not in have and char not in found \
+                and unicodedata.category(char) not in UNDRAWN \
+                and not 0xFE00 <= ord(char) <= 0xFE0F:
+            found[char] = True
+    return list(found)
