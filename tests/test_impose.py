@@ -373,3 +373,20 @@ def test_options_keep_the_same_bytes(tmp_path):
     options = {"duplex": "long", "creep_mm": 0.1, "marks": True}
     first = impose.saddle(source, tmp_path / "a.pdf", **options).read_bytes()
     assert impose.saddle(source, tmp_path / "b.pdf", **options).read_bytes() == first
+
+
+def test_a_right_to_left_pamphlet_is_bound_on_the_right(tmp_path):
+    """Folded with the spine on the right, its pages read 1..N from the right: the
+    mirror of the left-bound booklet, sheet side by sheet side; the verifier wants that
+    order and refuses the left-bound one (I001)."""
+    assert impose.saddle_sides(8, rtl=True) == [(1, 8), (7, 2), (3, 6), (5, 4)]
+    source = numbered_pdf(tmp_path / "in.pdf", 8)
+    rtl = impose.saddle(source, tmp_path / "rtl.pdf", rtl=True)
+    with pikepdf.open(rtl) as pamphlet:
+        first = verify._placed(pamphlet.pages[0], [verify._digest(verify._contents(p))
+                                                   for p in pikepdf.open(source).pages])
+    assert [(p.slot, p.number) for p in first] == [(0, 1), (1, 8)]
+    assert verify.verify_pamphlet(rtl, source, sheet=impose.A4, rtl=True) == []
+    ltr = impose.saddle(source, tmp_path / "ltr.pdf")
+    assert [f.code for f in verify.verify_pamphlet(ltr, source, sheet=impose.A4,
+                                                   rtl=True)] == ["I001"]

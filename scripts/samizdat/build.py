@@ -179,11 +179,11 @@ def _a5_lane(ms, html, paths, names, printing, step):
     a5 = pdf.pdf(ms, paths["pdf"], page=pdf.A5, html=html)
     step("Pamphlet (A4) and its picture")
     impose.saddle(paths["pdf"], paths["pamphlet-a4"], sheet=impose.A4, marks=printing.marks,
-                  **_imposing(printing))
+                  **_imposing(printing, ms))
     library.sheet_proof(paths["pamphlet-a4"], paths["proof"])
     return [*verify.verify_pdf(paths["pdf"], a5, ms, html=html, shown=names["pdf"]),
             *verify.verify_pamphlet(paths["pamphlet-a4"], paths["pdf"], sheet=impose.A4,
-                                    shown=names["pamphlet-a4"], **_imposing(printing))]
+                                    shown=names["pamphlet-a4"], **_imposing(printing, ms))]
 
 
 def _letter_lane(ms, html, tmp, paths, names, printing):
@@ -192,16 +192,17 @@ def _letter_lane(ms, html, tmp, paths, names, printing):
     letter_pdf = tmp / "half-letter.pdf"
     letter = pdf.pdf(ms, letter_pdf, page=pdf.HALF_LETTER, html=html, tagged=False)
     impose.saddle(letter_pdf, paths["pamphlet-letter"], sheet=impose.LETTER,
-                  marks=printing.marks, **_imposing(printing))
+                  marks=printing.marks, **_imposing(printing, ms))
     for kind, sheet in (("printer-test", impose.A4), ("printer-test-letter", impose.LETTER)):
         printer_test.printer_test(paths[kind], sheet=sheet, duplex=printing.duplex)
     return [*verify.verify_pdf(letter_pdf, letter, ms, html=html, shown=names["half-letter"]),
             *verify.verify_pamphlet(paths["pamphlet-letter"], letter_pdf, sheet=impose.LETTER,
-                                    shown=names["pamphlet-letter"], **_imposing(printing))]
+                                    shown=names["pamphlet-letter"], **_imposing(printing, ms))]
 
 
-def _imposing(printing):
-    return {"duplex": printing.duplex, "creep_mm": printing.creep_mm}
+def _imposing(printing, ms):
+    return {"duplex": printing.duplex, "creep_mm": printing.creep_mm,
+            "rtl": ms.direction == "rtl"}
 
 
 # --- many manuscripts: a library -------------------------------------------------

@@ -71,16 +71,18 @@ def reading_order(pages):
     return order
 
 
-def saddle_sides(total):
+def saddle_sides(total, *, rtl=False):
     """Sheet sides as (left, right) 1-based positions in the padded booklet of `total`.
 
-    Side 2i holds N-2i | 2i+1 and side 2i+1 holds 2i+2 | N-2i-1.
+    Side 2i holds N-2i | 2i+1 and side 2i+1 holds 2i+2 | N-2i-1. A right-to-left
+    booklet (`rtl`: bound on the right, read from the right) is the mirror: each
+    side's pages change places.
     """
     sides = []
     for i in range(total // 4):
         sides.append((total - 2 * i, 2 * i + 1))
         sides.append((2 * i + 2, total - 2 * i - 1))
-    return sides
+    return [side[::-1] for side in sides] if rtl else sides
 
 
 def check_options(duplex, creep_mm):
@@ -108,17 +110,18 @@ def creep_shift(side, creep_mm):
     return (side // 2) * creep_mm * MM
 
 
-def saddle(pdf, out, *, sheet=A4, duplex="short", creep_mm=0.0, marks=False):
+def saddle(pdf, out, *, sheet=A4, duplex="short", creep_mm=0.0, marks=False, rtl=False):
     """Impose `pdf` 2-up, saddle-stitched, on landscape `sheet`; write `out`; return it.
 
     `duplex` is the printer's flip edge ("short" or "long"), `creep_mm` the creep
-    step per sheet, `marks` adds fold and crop marks where the sheet has room."""
+    step per sheet, `marks` adds fold and crop marks where the sheet has room, `rtl`
+    binds on the right (a right-to-left text)."""
     check_options(duplex, creep_mm)
     with pikepdf.open(pdf) as source, pikepdf.new() as target:
         size = _page_size(source)
         _check_fit(size, sheet)
         order = reading_order(len(source.pages))
-        for index, pair in enumerate(saddle_sides(len(order))):
+        for index, pair in enumerate(saddle_sides(len(order), rtl=rtl)):
             side = target.add_blank_page(page_size=sheet.landscape)
             pages = [source.pages[order[p - 1] - 1] if order[p - 1] else None for p in pair]
             drawing = _side_drawing(target, side, pages, (sheet.landscape, size),

@@ -281,10 +281,12 @@ class Placed:
     clip: tuple | None  # (x, y, w, h) clip rectangle, if any
 
 
-def verify_pamphlet(path, pdf_path, *, sheet, duplex="short", creep_mm=0.0, shown=None):
-    """Every page of the PDF once, in saddle order, unscaled, on `sheet` landscape;
-    backs turned 180° for `duplex` "long"; pages moved toward the spine by `creep_mm`
-    per sheet; printer's marks outside the pages. `shown`: as for verify_epub."""
+def verify_pamphlet(path, pdf_path, *, sheet, duplex="short", creep_mm=0.0, shown=None,
+                    rtl=False):
+    """Every page of the PDF once, in saddle order (mirrored for `rtl`, bound on the
+    right), unscaled, on `sheet` landscape; backs turned 180° for `duplex` "long";
+    pages moved toward the spine by `creep_mm` per sheet; printer's marks outside the
+    pages. `shown`: as for verify_epub."""
     impose.check_options(duplex, creep_mm)
     name = shown or str(path)
     with pikepdf.open(pdf_path) as source, pikepdf.open(path) as pamphlet:
@@ -295,7 +297,7 @@ def verify_pamphlet(path, pdf_path, *, sheet, duplex="short", creep_mm=0.0, show
         findings = _sheet_sizes(name, pamphlet, sheet)
         findings += _marks_outside(name, pamphlet, boxes[0] if boxes else None)
     order = impose.reading_order(len(digests))
-    want = [n for pair in impose.saddle_sides(len(order)) for n in
+    want = [n for pair in impose.saddle_sides(len(order), rtl=rtl) for n in
             (order[pair[0] - 1], order[pair[1] - 1])]
     placed = [n for side in sides for n in _slots(side)]
     if placed != want:
