@@ -13,6 +13,15 @@ from samizdat import pandoc, printhtml
 REFERENCE = Path(__file__).parent / "printhtml" / "glue-reference.lua"
 
 
+def print_html_of(tmp_path, text):
+    """The print HTML of a manuscript holding `text`."""
+    from samizdat import manuscript
+
+    source = tmp_path / "t.md"
+    source.write_text(text, encoding="utf-8")
+    return printhtml.print_html(manuscript.load(source))
+
+
 def html_of(markdown, *, glue):
     """pandoc's HTML of `markdown` with notes as footnote spans, glued by Samizdat's
     Python (glue="python") or by the reference Lua filter (glue="lua")."""
@@ -70,13 +79,10 @@ def test_the_python_glue_gives_the_html_the_lua_glue_gave(markdown):
 def test_a_note_keeps_its_list_numbers_and_table_cells_in_print(tmp_path):
     """A note's blocks become lines of its span; nothing pandoc would print is lost, and
     what print adds (numbers, rules) is marked for the EPUB's comparison."""
-    from samizdat import manuscript
-
-    source = tmp_path / "t.md"
-    source.write_text("---\ntitle: T\n---\n\nText.[^1]\n\n[^1]: See:\n\n    | a | b |\n"
+    html = print_html_of(tmp_path, "---\ntitle: T\n---\n\nText.[^1]\n\n[^1]: See:\n\n    | a | b |\n"
                       "    |---|---|\n    | 1 | 2 |\n\n    3. Cor. 10 v. 4.\n    4. Acts 2.\n\n"
-                      "    - one\n", encoding="utf-8")
-    printed = printhtml.printed(printhtml.print_html(manuscript.load(source)))
+                      "    - one\n")
+    printed = printhtml.printed(html)
     assert printed.notes == ["See: a | b 1 | 2 3. Cor. 10 v. 4. 4. Acts 2. • one"]
     assert printed.note_words == ["See: a b 1 2 Cor. 10 v. 4. Acts 2. one"]
     assert printed.paragraphs == ["Text.", "T"]
@@ -86,25 +92,17 @@ def test_a_note_keeps_its_list_numbers_and_table_cells_in_print(tmp_path):
                                          ("smart: false\n", '"Quoted" --- dashed -- and...')])
 def test_quotes_and_dashes_are_typographic_unless_the_manuscript_says_not(tmp_path, smart,
                                                                           want):
-    from samizdat import manuscript
-
-    source = tmp_path / "t.md"
-    source.write_text(f"---\ntitle: T\n{smart}---\n\n\"Quoted\" --- dashed -- and...\n",
-                      encoding="utf-8")
-    assert printhtml.printed(printhtml.print_html(manuscript.load(source))).paragraphs[0] \
+    html = print_html_of(tmp_path, f"---\ntitle: T\n{smart}---\n\n\"Quoted\" --- dashed -- and...\n")
+    assert printhtml.printed(html).paragraphs[0] \
         == want
 
 
 def test_notes_holding_spans_are_all_taken_out_of_the_paragraphs(tmp_path):
     """Found on Kropotkin's Mutual Aid (Standard Ebooks): a note holding a span ended the
     walk that takes notes out of their paragraphs, and 352 paragraphs were "text lost"."""
-    from samizdat import manuscript
-
-    source = tmp_path / "t.md"
-    source.write_text("---\ntitle: T\n---\n\nFirst.[^1]\n\nSecond.[^2]\n\n"
-                      "[^1]: Book [iii]{.z3998:roman} here.\n\n[^2]: Plain.\n",
-                      encoding="utf-8")
-    printed = printhtml.printed(printhtml.print_html(manuscript.load(source)))
+    html = print_html_of(tmp_path, "---\ntitle: T\n---\n\nFirst.[^1]\n\nSecond.[^2]\n\n"
+                      "[^1]: Book [iii]{.z3998:roman} here.\n\n[^2]: Plain.\n")
+    printed = printhtml.printed(html)
     assert printed.paragraphs[:2] == ["First.", "Second."]
     assert printed.notes == ["Book iii here.", "Plain."]
 
@@ -112,26 +110,17 @@ def test_notes_holding_spans_are_all_taken_out_of_the_paragraphs(tmp_path):
 def test_a_footnote_class_of_the_authors_is_not_a_note(tmp_path):
     """Found on Morris's News from Nowhere (Gutenberg): its <a class="footnote">[1]</a>
     took the house style's note rule and floated to the page's foot."""
-    from samizdat import manuscript
-
-    source = tmp_path / "t.md"
-    source.write_text('---\ntitle: T\n---\n\nA mark <a class="footnote" href="#x">[1]</a> '
-                      "and a note.[^1]\n\n[^1]: The note.\n", encoding="utf-8")
-    html = printhtml.print_html(manuscript.load(source))
+    html = print_html_of(tmp_path, '---\ntitle: T\n---\n\nA mark <a class="footnote" href="#x">[1]</a> '
+                      "and a note.[^1]\n\n[^1]: The note.\n")
     assert html.count('class="samizdat-note"') == 1 and 'class="footnote"' in html
 
 
 def test_the_house_leaves_out_inline_styles_and_dead_links_and_sets_pictures(tmp_path):
     """Found in Entre Nous (Gutenberg): inline floats, links to anchors the text does not
     have, pictures in paragraphs of their own pushed past the edge by the indent."""
-    from samizdat import manuscript
-
-    source = tmp_path / "t.md"
-    source.write_text('---\ntitle: T\n---\n\n[a]{#here style="color: red"} [to here](#here) '
+    html = print_html_of(tmp_path, '---\ntitle: T\n---\n\n[a]{#here style="color: red"} [to here](#here) '
                       '[dead](#nowhere) <span style="display: none">hidden</span> '
-                      '<a name="old"></a> [old](#old)\n\n![](x.png) [![i](y.png)](z.png)\n',
-                      encoding="utf-8")
-    html = printhtml.print_html(manuscript.load(source))
+                      '<a name="old"></a> [old](#old)\n\n![](x.png) [![i](y.png)](z.png)\n')
     assert "style=" not in html.split("<body>")[1]
     assert '<a href="#here">to here</a> dead <span>hidden</span>' in html
     assert '<a href="#old">old</a>' in html
@@ -142,14 +131,9 @@ def test_verse_is_set_as_lines(tmp_path):
     """Line blocks, stanzas of three hard-broken lines or more, and every paragraph of a
     poem (Whitman, Standard Ebooks: z3998:poem) become lines print.css can hang; a
     paragraph with one hard break outside a poem stays prose, and so does the colophon."""
-    from samizdat import manuscript
-
-    source = tmp_path / "t.md"
-    source.write_text("---\ntitle: T\nsubtitle: S\ndate: 2024\n---\n\n| one\n|   two\n\n"
+    html = print_html_of(tmp_path, "---\ntitle: T\nsubtitle: S\ndate: 2024\n---\n\n| one\n|   two\n\n"
                       "A\\\nB\\\nC\n\nProse\\\nwith one break.\n\n"
-                      '::: {epub:type="chapter z3998:poem"}\nShort\\\nstanza.\n\nOne line.\n:::\n',
-                      encoding="utf-8")
-    html = printhtml.print_html(manuscript.load(source))
+                      '::: {epub:type="chapter z3998:poem"}\nShort\\\nstanza.\n\nOne line.\n:::\n')
     verses = re.findall(r'<div class="verse">(.*?)</div>', html, re.S)
     lines = [re.findall(r"<p[^>]*>(.*?)</p>", v) for v in verses]
     assert lines == [["one", "\u00a0\u00a0two"], ["A", "B", "C"], ["Short", "stanza."],
@@ -161,13 +145,9 @@ def test_verse_is_set_as_lines(tmp_path):
                                                        (3, True, True)])
 def test_chapters_open_pages_and_three_get_a_printed_contents(tmp_path, chapters, contents,
                                                               opens):
-    from samizdat import manuscript
-
     body = "".join(f"# Chapter {n}\n\n## Part {n}.1\n\nText {n}.\n\n" for n in
                    range(1, chapters + 1))
-    source = tmp_path / "t.md"
-    source.write_text(f"---\ntitle: T\nlang: de\n---\n\n{body}", encoding="utf-8")
-    html = printhtml.print_html(manuscript.load(source))
+    html = print_html_of(tmp_path, f"---\ntitle: T\nlang: de\n---\n\n{body}")
     assert ('<nav class="contents"' in html) == contents
     assert ('<main class="text chapters">' in html) == opens
     if contents:
