@@ -5,7 +5,6 @@ import re
 import pytest
 
 from conftest import SEED
-from samizdat import pandoc
 
 pytestmark = pytest.mark.skipif(not SEED.exists(), reason="../shared/source is not beside the repo")
 

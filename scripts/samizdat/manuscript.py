@@ -188,13 +188,6 @@ class Manuscript:
             at = self.text.find(needle, at + 1)
         return line
 
-    def line_of(self, needle, start=1):
-        """First line number (1-based, from `start`) whose text contains `needle`."""
-        for number, line in enumerate(split_lines(self.text)[start - 1:], start):
-            if needle in line:
-                return number
-        return None
-
     @functools.cached_property
     def index(self):
         """What the checks and stages look for in the AST, found in one walk (the

@@ -9,7 +9,6 @@ below), and prepend a YAML metadata block.  No hand edits anywhere.
 Usage:  convert.py [slug ...]      (no argument: every slug)
 """
 import html
-import json
 import re
 import shutil
 import subprocess
