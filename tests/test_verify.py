@@ -147,3 +147,23 @@ def test_P007_nothing_runs_off_the_page(tmp_path, css, want):
     findings = verify._off_the_page("wide.pdf", document)
     assert codes(findings) == want
     assert all("past the right edge" in f.message for f in findings)
+
+
+@pytest.mark.parametrize("css, want", [
+    ("", []), (".samizdat-note img { position: relative; top: 120mm; }", ["P007"])])
+def test_P007_nothing_runs_below_the_foot(tmp_path, css, want):
+    """An image in a note (Barclay's Apologie, tests/corpus, has scans there) is held to
+    the note's lines; one drawn below the page's text area is P007."""
+    from samizdat import manuscript
+    from test_hostile import png
+
+    (tmp_path / "scan.png").write_bytes(png(540, 80, b"\x40\x40\x40"))
+    source = tmp_path / "scan.md"
+    source.write_text("---\ntitle: T\nauthor: A\ndate: 2024\nlang: de\nrights: CC0\n---\n\n"
+                      "Ein Ruf.[^1]\n\n[^1]: Unlesbar. ![ein Scan](scan.png)\n",
+                      encoding="utf-8")
+    ms = manuscript.load(source)
+    document = pdf.layout(pdf.print_html(ms), ms=ms, page=pdf.A5, css=css)
+    findings = verify._off_the_page("scan.pdf", document)
+    assert codes(findings) == want
+    assert all("below the foot" in f.message for f in findings)

@@ -188,19 +188,30 @@ OVERHANG = 1.0
 
 def _off_the_page(name, document):
     """P007: text or an image that reaches past the right edge of the measure (a long
-    code line, a wide table, a large image), page by page; the first of each page."""
+    code line, a wide table, a large image), or an image below the page's text area
+    (one in a note), page by page; the first of each page."""
     findings = []
     for number, page in enumerate(document.pages, 1):
         box = page._page_box
         right = box.content_box_x() + box.width + OVERHANG
+        bottom = box.content_box_y() + box.height + OVERHANG
         flows = [c for c in box.children if not isinstance(c, MarginBox)]
         for child in (d for flow in flows for d in descendants(flow)):
-            if isinstance(child, (TextBox, ReplacedBox)) and \
-                    child.position_x + child.margin_width() > right + _hanging(child):
-                what = f"'{child.text[:40]}'" if isinstance(child, TextBox) else "an image"
-                findings.append(Finding("P007", name, None, f"page {number}: {what} runs "
-                                        f"{child.position_x + child.margin_width() - right:.0f}"
-                                        " pt past the right edge of the text"))
+            if not isinstance(child, (TextBox, ReplacedBox)):
+                continue
+            what = f"'{child.text[:40]}'" if isinstance(child, TextBox) else "an image"
+            # the border box: a margin may reach past the edge, ink may not
+            past = (child.position_x + child.margin_width() - child.margin_right - right
+                    - _hanging(child))
+            # images only: a text box's height is its font's, whose descent may reach
+            # past the line's (Amiri's does), and ink that low is still on the page
+            below = (child.position_y + child.margin_height() - child.margin_bottom - bottom
+                     if isinstance(child, ReplacedBox) else 0)
+            if past > 0 or below > 0:
+                where = (f"{past + _hanging(child):.0f} pt past the right edge"
+                         if past > 0 else f"{below:.0f} pt below the foot")
+                findings.append(Finding("P007", name, None,
+                                        f"page {number}: {what} runs {where} of the text"))
                 break
     return findings
 
