@@ -2,6 +2,7 @@
 
 import io
 import zipfile
+from pathlib import Path
 
 from lxml import etree
 from PIL import Image, ImageChops, ImageDraw, ImageFont
@@ -65,3 +66,21 @@ def test_epub_has_the_cover_first_and_marked(built):
     alt = page.xpath("//x:img/@alt", namespaces=NS)[0]
     assert alt == "Cover: Workers Power and the Russian Revolution, by Tom Wetzel"
     Image.open(io.BytesIO(png)).verify()
+
+
+def test_an_arabic_script_title_is_drawn_in_amiri_right_to_left(monkeypatch, tmp_path):
+    """Seen on the Persian Hafez: Libertine has no Arabic letters, and the cover showed
+    boxes. Arabic script takes Amiri, set right to left."""
+    from samizdat import manuscript
+
+    source = tmp_path / "fa.md"
+    source.write_text("---\ntitle: دیوان حافظ\nauthor: حافظ شیرازی\ndate: 1389\nlang: fa\n"
+                      "rights: Public domain\n---\n\nمتن\n", encoding="utf-8")
+    drawn = []
+    monkeypatch.setattr(cover, "_block", lambda draw, text, font, *a, **k:
+                        drawn.append((text, Path(font.path).name)) or 0)
+    cover.cover_png(manuscript.load(source))
+    assert drawn[0] == ("دیوان حافظ", "Amiri-Regular.ttf")
+    assert drawn[2] == ("حافظ شیرازی", "Amiri-Regular.ttf")
+    ltr = cover._font("R", 40, "Workers Power")
+    assert Path(ltr.path).name == "LinLibertine_R.otf"

@@ -4,6 +4,7 @@ for the same manuscript."""
 
 import functools
 import io
+import re
 from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
@@ -52,13 +53,14 @@ def draw_text(draw, ms, size, *, fill):
     width, height = size
     text_width = width - 2 * MARGIN
     block = functools.partial(_block, draw, width=text_width, fill=fill)
-    y = block(ms.plain("title"), _font("R", 150), int(height * 0.14), 1.12)
-    block(ms.plain("subtitle"), _font("RI", 70), y + 60, 1.25)
-    block(ms.plain("author"), _font("R", 110), int(height * 0.68), 1.15)
+    title, subtitle, author = ms.plain("title"), ms.plain("subtitle"), ms.plain("author")
+    y = block(title, _font("R", 150, title), int(height * 0.14), 1.12)
+    block(subtitle, _font("RI", 70, subtitle), y + 60, 1.25)
+    block(author, _font("R", 110, author), int(height * 0.68), 1.15)
     library = (ms.meta.get("library") or {}).get("name") if isinstance(
         ms.meta.get("library"), dict) else None
     library = library or ms.plain("publisher")
-    block(library.upper(), _font("R", 48), int(height * 0.90), 1.2)
+    block(library.upper(), _font("R", 48, library), int(height * 0.90), 1.2)
 
 
 @functools.cache
@@ -70,8 +72,17 @@ def _palette():
     return [value for shade in shades for value in shade]
 
 
-def _font(style, size):
-    return ImageFont.truetype(str(FONTS / f"LinLibertine_{style}.otf"), size)
+# Arabic script (Arabic, Persian, Urdu): Libertine has none of it; Amiri does (and
+# Pillow shapes it and sets it right to left with raqm).
+ARABIC = re.compile("[\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufeff]")
+AMIRI = {"R": "Amiri-Regular.ttf", "RI": "Amiri-Italic.ttf"}
+RIGHT_TO_LEFT = re.compile("[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufeff]")
+
+
+def _font(style, size, text=""):
+    """The cover's font for `text` in `style` (R, RI) at `size`: the build's own."""
+    name = AMIRI[style] if ARABIC.search(text) else f"LinLibertine_{style}.otf"
+    return ImageFont.truetype(str(FONTS / name), size)
 
 
 def _block(draw, text, font, top, leading, *, width, fill):
@@ -79,9 +90,11 @@ def _block(draw, text, font, top, leading, *, width, fill):
     if not text:
         return top
     line_height = int(font.size * leading)
+    direction = "rtl" if RIGHT_TO_LEFT.search(text) else None  # raqm: bidi, mirroring
     for number, line in enumerate(wrap(text, font, width)):
-        x = MARGIN + (width - font.getlength(line)) / 2
-        draw.text((x, top + number * line_height), line, font=font, fill=fill)
+        x = MARGIN + (width - font.getlength(line, direction=direction)) / 2
+        draw.text((x, top + number * line_height), line, font=font, fill=fill,
+                  direction=direction)
     return top + line_height * len(wrap(text, font, width))
 
 
