@@ -153,3 +153,14 @@ def test_chapters_open_pages_and_three_get_a_printed_contents(tmp_path, chapters
     if contents:
         nav = html[html.index('<nav class="contents"'):html.index("</nav>")]
         assert "Inhalt" in nav and "#part-3.1" in nav and "colophon" not in nav
+
+
+def test_dashes_no_font_has_are_set_as_em_dashes(tmp_path):
+    """Found in Kropotkin's Mutual Aid (Standard Ebooks): U+2E3A and U+2E3B, which no
+    font of the build's has, print as two and three em dashes; the check lets them by."""
+    from samizdat import glyphs
+
+    html = print_html_of(tmp_path, "---\ntitle: T\n---\n\nB⸺ and ⸻.[^1]\n\n[^1]: C⸺.\n")
+    printed = printhtml.printed(html)
+    assert printed.paragraphs[0] == "B—— and ———." and printed.notes == ["C——."]
+    assert glyphs.missing("B⸺ ⸻") == []

@@ -17,6 +17,9 @@ from . import FONTS
 # Characters no font needs to draw: spaces, line ends, format controls (zero-width
 # joiners, direction marks), and variation selectors.
 UNDRAWN = {"Zs", "Zl", "Zp", "Cc", "Cf"}
+# Characters print sets as others the fonts have (print-blocks.lua): the two- and
+# three-em dashes as two and three em dashes.
+SET_AS = {"\u2e3a": "\u2014" * 2, "\u2e3b": "\u2014" * 3}
 
 
 def _fonts(folder):
@@ -63,6 +66,7 @@ def missing(text, folder=FONTS):
     found = {}
     for char in unicodedata.normalize("NFC", text):
         if ord(char) > 0x7E and ord(char) not in have and char not in found \
+                and char not in SET_AS \
                 and unicodedata.category(char) not in UNDRAWN \
                 and not 0xFE00 <= ord(char) <= 0xFE0F:
             found[char] = True

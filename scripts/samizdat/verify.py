@@ -14,6 +14,7 @@ from lxml import etree
 
 from . import footnotes, impose, linebreak, policy
 from .epub import NS
+from .glyphs import SET_AS
 from .errors import Finding
 from .weasy import FootnoteAreaBox, MarginBox, ReplacedBox, TextBox, descendants
 
@@ -26,7 +27,9 @@ OPF_FIELDS = {"title": ("title", "subtitle"), "creator": ("author",), "language"
 
 def squash(text):
     """Text with whitespace and hyphens removed, for comparisons that survive line
-    breaking and hyphenation."""
+    breaking and hyphenation (and the dashes print sets as others, glyphs.SET_AS)."""
+    for char, printed in SET_AS.items():
+        text = text.replace(char, printed)
     return re.sub(r"[\s\-\u00ad\u2010\u2011]+", "", text)
 
 

@@ -88,5 +88,13 @@ local function chapters(doc)
   return doc
 end
 
+-- Dashes none of the build's fonts has, set as what they are: two and three em dashes
+-- (Standard Ebooks writes U+2E3A and U+2E3B for omitted words; glyphs.SET_AS).
+local function dashes(str)
+  local text = str.text:gsub('\u{2E3A}', '\u{2014}\u{2014}'):gsub('\u{2E3B}', '\u{2014}\u{2014}\u{2014}')
+  if text ~= str.text then return pandoc.Str(text) end
+end
+
 -- Poems first: their stanzas are verse however short; then the rest.
-return {{Div = poem}, {LineBlock = line_block, Para = paragraph}, {Pandoc = chapters}}
+return {{Div = poem}, {LineBlock = line_block, Para = paragraph}, {Pandoc = chapters},
+        {Str = dashes}}
