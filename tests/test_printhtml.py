@@ -149,10 +149,17 @@ def test_chapters_open_pages_and_three_get_a_printed_contents(tmp_path, chapters
                    range(1, chapters + 1))
     html = print_html_of(tmp_path, f"---\ntitle: T\nlang: de\n---\n\n{body}")
     assert ('<nav class="contents"' in html) == contents
-    assert ('<main class="text chapters">' in html) == opens
+    assert ('<main class="text chapters-1">' in html) == opens
     if contents:
         nav = html[html.index('<nav class="contents"'):html.index("</nav>")]
         assert "Inhalt" in nav and "#part-3.1" in nav and "colophon" not in nav
+
+
+def test_chapters_under_one_title_heading_are_level_2(tmp_path):
+    """Standard Ebooks (Kropotkin's Mutual Aid): one level-1 title, chapters at level 2."""
+    body = "# Mutual Aid\n\n" + "".join(f"## {n}\n\nText.\n\n" for n in ("I", "II", "III"))
+    html = print_html_of(tmp_path, f"---\ntitle: T\n---\n\n{body}")
+    assert '<main class="text chapters-2">' in html and '<nav class="contents"' in html
 
 
 def test_dashes_no_font_has_are_set_as_em_dashes(tmp_path):

@@ -75,16 +75,20 @@ local function paragraph(para)
   return stanza(para)
 end
 
--- Chapters: a text with two level-1 headings or more has chapters (each opens a page
--- and names the running head, print.css); with three or more, a table of contents
--- is printed after the title page (the template's nav, pandoc's --toc).
+-- Chapters: the first heading level used twice or more (level 1, or level 2 under a
+-- single level-1 title, as Standard Ebooks and converters have it) makes chapters:
+-- each opens a page and names the running head (print.css, main.chapters-N); with
+-- three or more, a table of contents follows the title page (pandoc's --toc).
 local CONTENTS_FROM = 3
 
 local function chapters(doc)
-  local count = 0
-  doc.blocks:walk({Header = function(h) if h.level == 1 then count = count + 1 end end})
-  if count >= 2 then doc.meta['samizdat-chapters'] = true end
-  if count < CONTENTS_FROM then doc.meta['samizdat-contents'] = nil end
+  local count = {0, 0}
+  doc.blocks:walk({Header = function(h)
+    if h.level <= 2 then count[h.level] = count[h.level] + 1 end
+  end})
+  local level = (count[1] >= 2 and 1) or (count[1] <= 1 and count[2] >= 2 and 2) or nil
+  if level then doc.meta['samizdat-chapters'] = tostring(level) end
+  if not level or count[level] < CONTENTS_FROM then doc.meta['samizdat-contents'] = nil end
   return doc
 end
 
