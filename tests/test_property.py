@@ -167,7 +167,7 @@ def test_check_agrees_with_pandoc(tmp_path_factory, head, body):
     assert status == (1 if any(f.is_error for f in found) else 0)
     codes = {f.code for f in found}
     missing = {f.message.split("'")[1] for f in found if f.code == "M001"}
-    assert missing == {k for k in FIELDS[:5] if not lint._present(ms.meta.get(k))}
+    assert missing == {k for k in FIELDS[:5] if not lint.given(ms.meta.get(k))}
     if not any(f.code.startswith("N") and f.is_error for f in found):
         calls = [label for label, _, inside in lint.scan_notes(ms.text, ms.yaml_lines + 1).calls
                  if not inside]

@@ -19,7 +19,7 @@ from urllib.parse import unquote, urlparse
 
 from . import policy, resources
 from .errors import Finding
-from .manuscript import split_lines
+from .manuscript import given, split_lines
 
 REQUIRED = ("title", "author", "date", "lang", "rights")
 DATE = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
@@ -356,32 +356,32 @@ def check_metadata(ms):
     """M-codes: required fields present, lang a BCP 47 tag, rights a licence statement."""
     meta, name, findings = ms.meta, ms.name, []
     for key in REQUIRED:
-        if not _present(meta.get(key)):
+        if not given(meta.get(key)):
             findings.append(Finding("M001", name, _key_line(ms, key),
                                     f"the metadata has no '{key}'"))
     lang = meta.get("lang")
-    if _present(lang) and not _valid_lang(str(lang)):
+    if given(lang) and not _valid_lang(str(lang)):
         findings.append(Finding("M002", name, _key_line(ms, "lang"),
                                 f"lang '{lang}' is not a BCP 47 language tag "
                                 "(such as en, en-US or pt-BR)"))
     rights = meta.get("rights")
-    if _present(rights) and RESERVES.search(str(rights)):
+    if given(rights) and RESERVES.search(str(rights)):
         findings.append(Finding("M003", name, _key_line(ms, "rights"),
                                 f"rights '{_shown(str(rights))}' reserves rights: a text is "
                                 "built only under a statement that lets it be copied (such "
                                 "as Anti-Copyright or CC BY-SA 4.0)"))
-    elif _present(rights) and not LICENCE.search(str(rights)):
+    elif given(rights) and not LICENCE.search(str(rights)):
         findings.append(Finding("M003", name, _key_line(ms, "rights"),
                                 f"rights '{_shown(str(rights))}' is not a licence statement "
                                 "(such as Anti-Copyright or CC BY-SA 4.0)"))
-    if not _present(meta.get("identifier")):
+    if not given(meta.get("identifier")):
         findings.append(Finding("M004", name, 1,
                                 "the metadata has no 'identifier': the build derives "
                                 f"{ms.identifier} from the title, author, date and lang; "
                                 "write it in as 'identifier:' to keep it if those change",
                                 "warning"))
     date = meta.get("date")
-    if _present(date) and not valid_date(str(date)):
+    if given(date) and not valid_date(str(date)):
         findings.append(Finding("M005", name, _key_line(ms, "date"),
                                 f"date '{date}' is not a date written YYYY, YYYY-MM "
                                 "or YYYY-MM-DD"))
@@ -399,7 +399,7 @@ def _shape_findings(ms):
     for key in (*TEXT_KEYS, *LIST_KEYS):
         value = ms.meta.get(key)
         items = value if key in LIST_KEYS and isinstance(value, list) else [value]
-        if _present(value) and any(isinstance(item, (list, dict)) for item in items):
+        if given(value) and any(isinstance(item, (list, dict)) for item in items):
             shape = "a list" if isinstance(value, list) else "a map of keys"
             want = "a text or a list of texts" if key in LIST_KEYS else "one text"
             findings.append(Finding("M007", ms.name, _key_line(ms, key),
@@ -469,10 +469,6 @@ def _flat(value):
     if isinstance(value, list):
         return " ".join(_flat(v) for v in value)
     return str(value)
-
-
-def _present(value):
-    return value not in (None, [], {}) and str(value).strip() != ""
 
 
 def _valid_lang(tag):

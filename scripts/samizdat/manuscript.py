@@ -93,7 +93,7 @@ class Manuscript:
         JSON values; the identifier derived if the YAML has none (pandoc would make a
         random one, and no two builds would be the same bytes)."""
         meta = {str(k): _plain_value(v) for k, v in self.meta.items() if not reserved(k)}
-        if not _given(meta.get("identifier")):
+        if not given(meta.get("identifier")):
             meta["identifier"] = self.identifier
         meta["dir"] = self.direction
         return meta
@@ -103,9 +103,9 @@ class Manuscript:
         """"rtl" or "ltr": the YAML's `dir`, else that of the language's script (Arabic,
         Persian, Hebrew, Urdu, ... are written right to left). pandoc sets it on every
         page of the EPUB and the spine's page progression; print.css follows it."""
-        given = str(self.meta.get("dir", "")).strip().lower()
-        if given in ("rtl", "ltr"):
-            return given
+        written = str(self.meta.get("dir", "")).strip().lower()
+        if written in ("rtl", "ltr"):
+            return written
         primary = str(self.meta.get("lang", "")).split("-")[0].lower()
         return "rtl" if primary in RIGHT_TO_LEFT else "ltr"
 
@@ -114,9 +114,9 @@ class Manuscript:
         """The manuscript's identifier: its YAML's, or one derived from its title,
         author, date and language (a name-based UUID: the same text gets the same one
         in every build, and a corrected typo in its body does not make it a new book)."""
-        given = self.meta.get("identifier")
-        if _given(given):
-            return " ".join(str(given).split())
+        written = self.meta.get("identifier")
+        if given(written):
+            return " ".join(str(written).split())
         facts = "\n".join(" ".join(_flat_text(self.meta.get(k)).split())
                           for k in ("title", "author", "date", "lang"))
         return f"urn:uuid:{uuid.uuid5(IDENTIFIERS, facts)}"
@@ -294,7 +294,8 @@ RIGHT_TO_LEFT = {"ar", "fa", "he", "iw", "ur", "yi", "ps", "sd", "ug", "dv", "ck
 IDENTIFIERS = uuid.uuid5(uuid.NAMESPACE_URL, "https://samizdat.invalid/identifier")
 
 
-def _given(value):
+def given(value):
+    """Whether a metadata value says something (not absent, empty or blank)."""
     return value not in (None, [], {}) and str(value).strip() != ""
 
 
