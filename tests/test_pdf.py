@@ -173,3 +173,20 @@ def test_a_right_to_left_text_is_set_right_to_left_in_its_own_fonts(tmp_path):
                  for f in p.resources.get("/Font", {}).values()}
     assert any("Samizdat-Arabic" in f for f in fonts)
     assert all("Samizdat-" in f for f in fonts), fonts  # WeasyPrint names them by family
+
+
+def test_a_hard_break_in_a_note_starts_the_next_line_not_an_empty_one(tmp_path):
+    """pandoc's newline after <br /> made WeasyPrint set an empty line in the note
+    (seen on SBLGNT Galatians' apparatus): the note's two lines sit one line apart."""
+    from samizdat import manuscript
+    from samizdat.weasy import TextBox, descendants
+
+    source = tmp_path / "t.md"
+    source.write_text("---\ntitle: T\nauthor: A\ndate: 2024\nlang: en\nrights: CC0\n---\n\n"
+                      "Text.[^1]\n\n[^1]: First line\\\n    second line\n", encoding="utf-8")
+    ms = manuscript.load(source)
+    document = pdf.layout(pdf.print_html(ms), ms=ms, page=pdf.A5)
+    boxes = {b.text: b for page in document.pages for b in descendants(page._page_box)
+             if isinstance(b, TextBox)}
+    first, second = boxes["First line"], boxes["second line"]
+    assert 0 < second.position_y - first.position_y < 1.5 * first.height

@@ -30,6 +30,9 @@ def print_html(ms, *, modified=None):
          "--lua-filter", str(pandoc.FILTERS / "print-notes.lua")]).decode("utf-8")
     # The colophon is the back page, not a chapter: out of the printed contents.
     html = re.sub(r'<li><a href="#colophon"[^>]*>.*?</a></li>\n?', "", html, count=1)
+    # pandoc writes a newline after each <br />; inside a note (an inline float)
+    # WeasyPrint 70 lays that newline out as an empty line (seen on SBLGNT Galatians).
+    html = html.replace("<br />\n", "<br />")
     counter = iter(range(1, 1_000_000))
     html = re.sub(r"<p>", lambda _: f'<p data-p="{next(counter)}">', html)
     return glue_calls(html)
@@ -84,6 +87,8 @@ def printed(html):
     import lxml.html
 
     root = lxml.html.document_fromstring(html)
+    for br in root.iter("br"):  # a hard break parts words as a space does
+        br.tail = " " + (br.tail or "")
     # Lists first: dropping an element while iterfind walks the tree ends the walk.
     spans = root.findall(".//span[@class='samizdat-note']")
     notes = [_text(span) for span in spans]
