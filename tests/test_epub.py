@@ -208,3 +208,22 @@ def test_a_right_to_left_text_reads_right_to_left(tmp_path):
         "page-progression-direction") == "rtl"
     report = epubcheck(out)
     assert "0 fatals / 0 errors" in report, report
+
+
+def test_headings_in_bare_divs_are_in_both_contents(tmp_path):
+    """Standard Ebooks wraps a chapter's heading in a div with no attributes (Kropotkin's
+    Mutual Aid): pandoc's contents skipped those chapters, in print and in the EPUB."""
+    from samizdat import manuscript, printhtml
+
+    chapters = "".join(f":::: {{#chapter-{n} .chapter}}\n::: {{}}\n## {n}\n\nTitle {n}\n:::\n\n"
+                       f"Text {n}.\n::::\n\n" for n in ("I", "II", "III"))
+    source = tmp_path / "se.md"
+    source.write_text("---\ntitle: T\nauthor: A\ndate: 1902\nlang: en\nrights: Public domain\n"
+                      f"---\n\n# Mutual Aid\n\n{chapters}", encoding="utf-8")
+    ms = manuscript.load(source)
+    html = printhtml.print_html(ms)
+    printed = html[html.index('<nav class="contents"'):html.index("</nav>")]
+    with zipfile.ZipFile(epub.epub(ms, tmp_path / "se.epub")) as archive:
+        nav = archive.read("EPUB/nav.xhtml").decode()
+    for n in ("I", "II", "III"):
+        assert f">{n}</a>" in printed and f">{n}</a>" in nav, n

@@ -2,6 +2,9 @@
 -- * Inline styles (a `style` attribute, in pandoc's {…} or in raw HTML) are left out:
 --   the house style sets the book, and a stranger's float or display:none would not
 --   be seen by any check (lint warns, R008).
+-- * A div with no id, class or attribute (`::: {}`, Standard Ebooks' heading groups)
+--   gives way to its blocks: a heading inside one is missed by pandoc's contents and
+--   navigation (Kropotkin's chapters I-VIII were), and such a div sets nothing.
 -- * A link to a place the text does not have (#id with no such id) becomes its text:
 --   a dead link fails EPUBCheck and goes nowhere in print (lint warns, R007).
 
@@ -38,8 +41,15 @@ local function live(link)
   if target and not ids[target] then return link.content end
 end
 
+local function bare(div)
+  if div.identifier == '' and #div.classes == 0 and #div.attributes == 0 then
+    return div.content
+  end
+end
+
 return {
   {Block = note_id, Inline = note_id, RawBlock = raw_ids, RawInline = raw_ids},
   {Link = live},
   {Block = unstyled, Inline = unstyled, RawBlock = unstyled_raw, RawInline = unstyled_raw},
+  {Div = bare},
 }
