@@ -19,7 +19,7 @@ from samizdat.errors import UserError
 CASES = ROOT / "tests" / "check"
 REGEN = os.environ.get("SAMIZDAT_REGEN") == "1"
 CODES = {"F000", "F001", "F002", "F003", "F004", "F005", "F006", "F007", "F008",
-         "M001", "M002", "M003", "M004", "M005", "M006", "M007",
+         "M001", "M002", "M003", "M004", "M005", "M006", "M007", "M008",
          "N001", "N002", "N003", "N004", "N005", "N006", "N007", "N008",
          "R001", "R002", "R003", "R004", "R005", "R006", "R007", "R008", "R009"}
 WARNINGS = {"M004", "M006", "N006", "N008", "R007", "R008", "R009"}

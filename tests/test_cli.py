@@ -128,4 +128,47 @@ def test_the_installed_command_builds_and_reports_to_the_last_line(tmp_path):
     assert lines[0] == "Step 1/5 – Checking the manuscript…"
     assert lines[-1].startswith("Wrote ") and lines[-1].endswith("index.html")
     sums = (tmp_path / "SHA256SUMS").read_text().splitlines()
-    assert len(sums) == 8 and all((tmp_path / line.split("  ")[1]).exists() for line in sums)
+    assert len(sums) == 9 and all((tmp_path / line.split("  ")[1]).exists() for line in sums)
+
+
+def test_version_names_samizdat_and_its_tools(capsys):
+    with pytest.raises(SystemExit) as leave:
+        cli.main(["--version"])
+    out = capsys.readouterr().out
+    assert leave.value.code == 0
+    assert re.fullmatch(r"samizdat \d+\.\d+\.\d+ \(WeasyPrint [\d.]+, pypandoc_binary [\d.]+\)\n",
+                        out), out
+
+
+def test_new_writes_a_manuscript_check_passes_silently(tmp_path, capsys):
+    """Two texts started alike are two books (fresh identifiers); nothing is overwritten."""
+    from samizdat import build, manuscript
+
+    made = []
+    for name in ("one.md", "two.md"):
+        path = tmp_path / name
+        argv = ["new", str(path), "--title", "Ein Titel: mit \"Zeichen\"", "--author", "A B",
+                "--lang", "de"]
+        assert invoke(argv, capsys)[0] == 0
+        ms, warnings = build.check(path)
+        assert warnings == [] and ms.meta["title"] == 'Ein Titel: mit "Zeichen"'
+        assert ms.meta["lang"] == "de" and ms.notes
+        made.append(manuscript.load(path).identifier)
+    assert made[0] != made[1] and all(i.startswith("urn:uuid:") for i in made)
+    before = (tmp_path / "one.md").read_bytes()
+    status, err = invoke(["new", str(tmp_path / "one.md"), "--title", "T", "--author", "A"],
+                         capsys)
+    assert (status, err) == (1, f"X010 {tmp_path / 'one.md'}: already exists: choose another "
+                                "name\n")
+    assert (tmp_path / "one.md").read_bytes() == before
+
+
+@pytest.mark.parametrize("command", ["build", "check", "new"])
+def test_help_gives_every_options_default(command, capsys):
+    sub = cli.parser()._subparsers._group_actions[0].choices[command]
+    for action in sub._actions:
+        if action.option_strings and action.dest != "help":
+            assert re.search(r"\((default|required)", action.help), action.option_strings
+    with pytest.raises(SystemExit):
+        cli.main([command, "--help"])
+    assert "(default" in capsys.readouterr().out or command == "check"

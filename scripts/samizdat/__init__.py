@@ -2,7 +2,19 @@
 
 from pathlib import Path
 
-__version__ = "0.1.0"
-# The house style: CSS and the fonts every output is set in (read by several stages).
-STYLES = Path(__file__).resolve().parents[2] / "styles"
+__version__ = "0.2.0"
+
+
+def _styles():
+    """The house style: CSS and the fonts every output is set in. Installed from a
+    wheel it is inside the package (samizdat/styles); in a checkout, and in its
+    editable install, it is the repository's styles/."""
+    here = Path(__file__).resolve().parent
+    for folder in (here / "styles", here.parents[1] / "styles"):
+        if (folder / "print.css").is_file():
+            return folder
+    return here / "styles"  # missing: the first read says X006, reinstall
+
+
+STYLES = _styles()
 FONTS = STYLES / "fonts"

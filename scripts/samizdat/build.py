@@ -6,10 +6,11 @@ import hashlib
 import logging
 import os
 import shutil
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import lint, manuscript, process, shelf
+from . import editions, lint, manuscript, process, shelf
 from .errors import Finding, UserError, errors_in
 
 log = logging.getLogger("samizdat")
@@ -19,32 +20,63 @@ PAPER_THICKNESS_MM = 0.1
 
 @dataclass(frozen=True)
 class PrintOptions:
-    """How the pamphlets are imposed (see impose.saddle)."""
+    """How the pamphlets are imposed (see impose.saddle), and the choices given on the
+    command line: (key, text) pairs of editions.READERS, which win over the YAML's."""
 
     duplex: str = "short"
     creep_mm: float = PAPER_THICKNESS_MM
     marks: bool = False
+    given: tuple = ()
 
 
-def outputs(stem):
-    """The files a build writes, by kind."""
-    return {"epub": f"{stem}.epub", "pdf": f"{stem}.pdf",
-            "pamphlet-a4": f"{stem}-pamphlet-a4.pdf",
-            "pamphlet-letter": f"{stem}-pamphlet-letter.pdf",
-            "cover": f"{stem}-cover.png", "proof": f"{stem}-pamphlet-sheet1.png",
-            "printer-test": f"{stem}-printer-test.pdf",
-            "printer-test-letter": f"{stem}-printer-test-letter.pdf"}
+def choices_of(ms, printing=PrintOptions()):
+    """The editions.Choices of a build of `ms`: the command line's, else the YAML's."""
+    try:
+        choices = editions.Choices.of(ms.meta, dict(printing.given))
+        editions.plan(choices)
+    except editions.ChoiceError as error:
+        line = lint.key_line(ms, error.key) if error.key in ms.meta else None
+        raise UserError(Finding("M008", ms.name, line, str(error))) from None
+    return choices
+
+
+def outputs(stem, choices=editions.Choices()):
+    """The files a build with `choices` writes, {kind: file name}: the EPUB and its Kobo
+    edition, each edition
+    of editions.plan, the cover, and with pamphlets a picture of the first one's first
+    sheet and a printer test for each sheet."""
+    table = editions.plan(choices)
+    files = {"epub": f"{stem}.epub", "kepub": f"{stem}.kepub.epub"} \
+        if "epub" in choices.outputs else {}
+    files.update({edition.kind: edition.file(stem) for edition in table})
+    files["cover"] = f"{stem}-cover.png"
+    sheets = list(dict.fromkeys(e.sheet for e in table if e.sheet))
+    if sheets:
+        files["proof"] = f"{stem}-pamphlet-sheet1.png"
+    for sheet in sheets:
+        kind, suffix = editions.printer_test(sheet)
+        files[kind] = f"{stem}{suffix}"
+    return files
 
 
 class Progress:
-    """Logs "Step 2/7 – PDF (A5)…" as each stage starts."""
+    """Logs "Step 2/5 – PDF (A5)…" as each stage starts, and with `finish()` how long
+    each took."""
 
     def __init__(self, total):
-        self.total, self.done = total, 0
+        self.total, self.steps = total, []
 
     def __call__(self, what):
-        self.done += 1
-        log.info("Step %d/%d – %s…", self.done, self.total, what)
+        self.steps.append((what, time.monotonic()))
+        log.info("Step %d/%d – %s…", len(self.steps), self.total, what)
+
+    def finish(self, name):
+        """Log the time of each step of the build of `name` and of the whole."""
+        now = time.monotonic()
+        ends = [start for _, start in self.steps[1:]] + [now]
+        times = ", ".join(f"{n} {end - start:.1f} s" for n, ((_, start), end)
+                          in enumerate(zip(self.steps, ends), 1))
+        log.info("Built %s in %.1f s (step %s)", name, now - self.steps[0][1], times)
 
 
 def check(source):
@@ -92,7 +124,11 @@ def _build(ms, out_dir, *, printing, parallel):
 
     from . import printhtml
 
-    step = Progress(5)
+    try:
+        pamphlets = any(e.sheet for e in editions.plan(choices_of(ms, printing)))
+    except UserError:  # said by the check (the YAML's choices) or by make_all
+        pamphlets = True
+    step = Progress(4 + pamphlets)
     step("Checking the manuscript")
     if parallel:
         process.start_lanes()
@@ -115,6 +151,7 @@ def _build(ms, out_dir, *, printing, parallel):
     try:
         made = make_all(ms, tmp, step, printing, parallel=parallel, html=html,
                         modified=modified, shown=out_dir)
+        step.finish(ms.name)
         files = {kind: path.name for kind, path in made.items()}
         record = shelf.Record(input_key(ms, printing),
                               library.book_of(ms, files, updated=modified))
@@ -128,24 +165,27 @@ def make_all(ms, tmp, step, printing=PrintOptions(), *, parallel=True, html=None
     """Run every stage into `tmp` and verify the results; return {kind: temp path}.
     Findings name each file as it will be in folder `shown` (default: `tmp`).
 
-    Two lanes of about equal work, each verifying what it made: the A5 PDF, A4
-    pamphlet and its picture here; the half-letter PDF, Letter pamphlet, printer
-    tests, cover and EPUB in a forked process (the other core), or here after the
-    first with `parallel` off. A second process rather than a thread: Python work
-    in a thread would hold up the A5 layout, which is the longest path."""
+    Two lanes of about equal work, each verifying what it made: the reading PDF and
+    the pamphlets of its trim here (lane 0 of editions.plan); the other editions,
+    printer tests, cover and EPUB in a forked process (the other core), or here after
+    the first with `parallel` off. A second process rather than a thread: Python work
+    in a thread would hold up the reading PDF's layout, which is the longest path."""
     from . import printhtml
 
-    paths = {kind: tmp / name for kind, name in outputs(ms.stem).items()}
-    names = {kind: str(Path(shown or tmp) / name) for kind, name in outputs(ms.stem).items()}
-    names["half-letter"] = f"{names['pamphlet-letter']} (its half-letter pages)"
+    choices = choices_of(ms, printing)
+    table = editions.plan(choices)
+    files = outputs(ms.stem, choices)
+    paths = {kind: tmp / name for kind, name in files.items()}
+    names = {kind: str(Path(shown or tmp) / name) for kind, name in files.items()}
     modified = modified or source_date(ms)
     html = html or printhtml.print_html(ms, modified=modified)
-    step("PDF (half-letter), Letter pamphlet, printer tests, cover, EPUB" +
-         (" beside the rest" if parallel else ""))
-    with process.Lane(_other_lane, (ms, html, tmp, paths, names, printing, modified),
-                      forked=parallel) as other:
-        step("PDF (A5)")
-        findings = _a5_lane(ms, html, paths, names, printing, step)
+    work = _Work(ms, html, tmp, paths, names, printing, choices, table)
+    beside = [e.page.name for e in table if e.lane == 1 and e.sheet]
+    step(", ".join([f"PDF ({p})" for p in beside] + ["printer tests, cover"] +
+                   (["EPUB"] if "epub" in files else [])) + (" beside the rest" if parallel else ""))
+    with process.Lane(_other_lane, (work, modified), forked=parallel) as other:
+        step(f"PDF ({table[0].page.name})" if table else "Cover")
+        findings = _print_lane(work, 0, step)
         step("Verifying every output")
         findings += other.result()
     if errors_in(findings):
@@ -153,56 +193,87 @@ def make_all(ms, tmp, step, printing=PrintOptions(), *, parallel=True, html=None
     return paths
 
 
-def _other_lane(ms, html, tmp, paths, names, printing, modified):
+@dataclass(frozen=True)
+class _Work:
+    """What every lane of one build works from."""
+
+    ms: manuscript.Manuscript
+    html: str
+    tmp: Path
+    paths: dict
+    names: dict
+    printing: PrintOptions
+    choices: editions.Choices
+    table: list
+
+    @property
+    def imposing(self):
+        return {"duplex": self.printing.duplex, "creep_mm": self.printing.creep_mm,
+                "rtl": self.ms.direction == "rtl"}
+
+
+def _other_lane(work, modified):
     from concurrent.futures import ThreadPoolExecutor
 
-    from . import epub
+    from . import epub, printer_test
 
     with ThreadPoolExecutor(1) as thread:
-        # pandoc makes the EPUB in its own process while the half-letter layout runs.
-        made_epub = thread.submit(epub.pandoc_epub, ms)
-        findings = _letter_lane(ms, html, tmp, paths, names, printing)
-        return findings + _epub_lane(ms, html, paths, names, modified, made_epub.result())
+        # pandoc makes the EPUB in its own process while the other layouts run.
+        made_epub = thread.submit(epub.pandoc_epub, work.ms) if "epub" in work.paths else None
+        findings = _print_lane(work, 1)
+        for sheet in dict.fromkeys(e.sheet for e in work.table if e.sheet):
+            kind, _ = editions.printer_test(sheet)
+            printer_test.printer_test(work.paths[kind], sheet=sheet,
+                                      duplex=work.printing.duplex)
+        return findings + _epub_lane(work, modified, made_epub and made_epub.result())
 
 
-def _epub_lane(ms, html, paths, names, modified, made_epub=None):
+def _epub_lane(work, modified, made_epub=None):
     from . import cover, epub, verify
 
-    cover_png = cover.cover(ms, paths["cover"]).read_bytes()
-    epub.epub(ms, paths["epub"], modified=modified, cover=cover_png, made=made_epub)
-    return verify.verify_epub(paths["epub"], ms, html=html, shown=names["epub"])
+    cover_png = cover.cover(work.ms, work.paths["cover"]).read_bytes()
+    if "epub" not in work.paths:
+        return []
+    from . import kepub
+
+    epub.epub(work.ms, work.paths["epub"], modified=modified, cover=cover_png, made=made_epub)
+    kepub.kepub(work.paths["epub"], work.paths["kepub"])
+    return [*verify.verify_epub(work.paths["epub"], work.ms, html=work.html,
+                                shown=work.names["epub"]),
+            *verify.verify_kepub(work.paths["kepub"], work.ms, html=work.html,
+                                 shown=work.names["kepub"])]
 
 
-def _a5_lane(ms, html, paths, names, printing, step):
+def _print_lane(work, lane, step=None):
+    """Lay out, impose and verify the editions of `lane`; return the findings. A
+    pamphlet is imposed from the layout of its trim: the reading PDF's if it has that
+    trim, else an untagged layout made for it (named in findings by the pamphlet)."""
     from . import impose, library, pdf, verify
 
-    a5 = pdf.pdf(ms, paths["pdf"], page=pdf.A5, html=html)
-    step("Pamphlet (A4) and its picture")
-    impose.saddle(paths["pdf"], paths["pamphlet-a4"], sheet=impose.A4, marks=printing.marks,
-                  **_imposing(printing, ms))
-    library.sheet_proof(paths["pamphlet-a4"], paths["proof"])
-    return [*verify.verify_pdf(paths["pdf"], a5, ms, html=html, shown=names["pdf"]),
-            *verify.verify_pamphlet(paths["pamphlet-a4"], paths["pdf"], sheet=impose.A4,
-                                    shown=names["pamphlet-a4"], **_imposing(printing, ms))]
-
-
-def _letter_lane(ms, html, tmp, paths, names, printing):
-    from . import impose, pdf, printer_test, verify
-
-    letter_pdf = tmp / "half-letter.pdf"
-    letter = pdf.pdf(ms, letter_pdf, page=pdf.HALF_LETTER, html=html, tagged=False)
-    impose.saddle(letter_pdf, paths["pamphlet-letter"], sheet=impose.LETTER,
-                  marks=printing.marks, **_imposing(printing, ms))
-    for kind, sheet in (("printer-test", impose.A4), ("printer-test-letter", impose.LETTER)):
-        printer_test.printer_test(paths[kind], sheet=sheet, duplex=printing.duplex)
-    return [*verify.verify_pdf(letter_pdf, letter, ms, html=html, shown=names["half-letter"]),
-            *verify.verify_pamphlet(paths["pamphlet-letter"], letter_pdf, sheet=impose.LETTER,
-                                    shown=names["pamphlet-letter"], **_imposing(printing, ms))]
-
-
-def _imposing(printing, ms):
-    return {"duplex": printing.duplex, "creep_mm": printing.creep_mm,
-            "rtl": ms.direction == "rtl"}
+    findings, layouts = [], {}
+    for edition in (e for e in work.table if e.lane == lane):
+        if edition.page not in layouts:
+            reading = edition.sheet is None
+            path = work.paths[edition.kind] if reading else work.tmp / f"{edition.page.slug}.pdf"
+            shown = work.names[edition.kind] if reading else \
+                f"{work.names[edition.kind]} (its {edition.page.name} pages)"
+            document = pdf.pdf(work.ms, path, page=edition.page, html=work.html,
+                               css=work.choices.css, tagged=edition.tagged)
+            findings += verify.verify_pdf(path, document, work.ms, html=work.html, shown=shown)
+            layouts[edition.page] = path
+        if edition.sheet is None:
+            continue
+        if step:
+            step(f"Pamphlet ({edition.sheet.name}) and its picture")
+            step = None  # the steps are counted: one for the lane's pamphlets
+        impose.saddle(layouts[edition.page], work.paths[edition.kind], sheet=edition.sheet,
+                      marks=work.printing.marks, **work.imposing)
+        if lane == 0 and not work.paths["proof"].exists():
+            library.sheet_proof(work.paths[edition.kind], work.paths["proof"])
+        findings += verify.verify_pamphlet(
+            work.paths[edition.kind], layouts[edition.page], sheet=edition.sheet,
+            shown=work.names[edition.kind], **work.imposing)
+    return findings
 
 
 # --- many manuscripts: a library -------------------------------------------------

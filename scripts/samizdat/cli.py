@@ -1,4 +1,5 @@
-"""samizdat build SOURCE.md [MORE.md ...] --out DIR | samizdat check SOURCE.md ...
+"""samizdat build SOURCE.md [MORE.md ...] --out DIR | samizdat check SOURCE.md ... |
+samizdat new PATH.md --title T --author A
 
 Bad input is one `CODE file:line: message` line per problem on stderr and exit 1,
 never a traceback.
@@ -17,6 +18,7 @@ log = logging.getLogger("samizdat")
 def parser():
     """The command line."""
     top = argparse.ArgumentParser(prog="samizdat", description=__doc__.splitlines()[0])
+    top.add_argument("--version", action="version", version=version())
     commands = top.add_subparsers(dest="command", required=True)
     build = commands.add_parser("build", help="build and verify EPUB, PDF and pamphlets")
     build.add_argument("sources", nargs="+", metavar="SOURCE",
@@ -28,15 +30,67 @@ def parser():
     build.add_argument("--creep", type=_millimetres, default=None, metavar="MM",
                        help="shift per sheet toward the spine (default: the paper "
                             "thickness, 0.1); 0 turns it off")
-    build.add_argument("--marks", action="store_true", help="fold and crop marks")
+    build.add_argument("--marks", action="store_true",
+                       help="fold and crop marks (default: none)")
+    build.add_argument("--trim", type=_choice("trim"), metavar="SIZE",
+                       help="page size: a5, a6, half-letter, quarter-letter or WIDTHxHEIGHT "
+                            "in mm or in, e.g. 120x180mm (default: the manuscript's "
+                            "`trim`, else A5, with a half-letter pamphlet for Letter too)")
+    build.add_argument("--sheet", type=_choice("sheet"), metavar="SHEET",
+                       help="the pamphlet's paper: a5, half-letter, a4, letter, legal, a3, "
+                            "tabloid (default: the manuscript's `sheet`, else the one the "
+                            "trim folds from: A5 -> A4, A6 -> A5, half-letter -> letter)")
+    build.add_argument("--type-size", type=_choice("type-size"), metavar="PT",
+                       help="base type size in points (default: the manuscript's "
+                            "`type-size`, else 10.5)")
+    build.add_argument("--font", type=_choice("font"), metavar="FAMILY",
+                       help="bundled font family: libertine, gentium (default: the "
+                            "manuscript's `font`, else libertine)")
+    build.add_argument("--outputs", type=_choice("outputs"), metavar="LIST",
+                       help="which of epub,pdf,pamphlet to make (default: the manuscript's "
+                            "`outputs`, else all three)")
     build.add_argument("-j", "--jobs", type=_positive, default=None,
                        help="parallel builds for a library (default: all cores)")
     build.add_argument("--timeout", type=_seconds, default=None, metavar="SECONDS",
                        help="stop a text's build after this long (default: 1800)")
-    build.add_argument("-q", "--quiet", action="store_true", help="only problems")
+    build.add_argument("-q", "--quiet", action="store_true",
+                       help="only problems (default: progress too)")
     check = commands.add_parser("check", help="check manuscripts without building")
     check.add_argument("sources", nargs="+", metavar="SOURCE")
+    new = commands.add_parser("new", help="start a manuscript that passes the checks")
+    new.add_argument("path", metavar="PATH.md", help="the file to write (never overwritten)")
+    new.add_argument("--title", required=True, help="the text's title (required)")
+    new.add_argument("--author", required=True, help="who wrote it (required)")
+    new.add_argument("--lang", default="en", type=_lang,
+                     help="its language, a BCP 47 tag (default: en)")
+    new.add_argument("--rights", default=None,
+                     help="what readers may do with it (default: Anti-Copyright, may be "
+                          "freely copied, reprinted and distributed)")
     return top
+
+
+def version():
+    """`samizdat --version`: Samizdat's version and the tools' it drives."""
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as installed
+
+    from . import __version__
+
+    tools = []
+    for name, shown in (("weasyprint", "WeasyPrint"), ("pypandoc_binary", "pypandoc_binary")):
+        try:
+            tools.append(f"{shown} {installed(name)}")
+        except PackageNotFoundError:
+            tools.append(f"{shown} missing")
+    return f"samizdat {__version__} ({', '.join(tools)})"
+
+
+def _lang(text):
+    from .lint import LANG_SHAPE
+
+    if not LANG_SHAPE.fullmatch(text):
+        raise argparse.ArgumentTypeError(f"not a BCP 47 language tag: {text!r}")
+    return text
 
 
 def _within(kind, low, high, what, unit=""):
@@ -56,6 +110,20 @@ def _within(kind, low, high, what, unit=""):
 _positive = _within(int, 1, 256, "a whole number")
 _seconds = _within(float, 1, 86400, "a number of seconds", " s")
 _millimetres = _within(float, 0, 5, "a number of millimetres", " mm")
+
+
+def _choice(key):
+    """An argparse type checking a print choice with its editions reader; the text is
+    kept, to be weighed against the manuscript's own (see editions.Choices.of)."""
+    def convert(text):
+        from . import editions
+
+        try:
+            editions.READERS[key](text)
+        except editions.ChoiceError as error:
+            raise argparse.ArgumentTypeError(str(error)) from None
+        return text
+    return convert
 
 
 def _folder(text):
@@ -151,15 +219,31 @@ def run(args):
 
     if args.command == "check":
         return _check_all(build, args.sources)
+    if args.command == "new":
+        return _new(args)
     printing = build.PrintOptions(
         duplex=args.duplex, marks=args.marks,
-        creep_mm=build.PAPER_THICKNESS_MM if args.creep is None else args.creep)
+        creep_mm=build.PAPER_THICKNESS_MM if args.creep is None else args.creep,
+        given=tuple((key, getattr(args, key.replace("-", "_")))
+                    for key in ("trim", "sheet", "type-size", "font", "outputs")
+                    if getattr(args, key.replace("-", "_")) is not None))
     books, findings = build.build_library(
         args.sources, args.out, jobs=args.jobs, printing=printing,
         timeout=args.timeout or build.process.TIMEOUT)
     for finding in findings:
         print(finding, file=sys.stderr)
     return 1 if any(f.is_error for f in findings) else 0
+
+
+def _new(args):
+    from . import scaffold
+
+    rights = args.rights or scaffold.DEFAULT_RIGHTS
+    path = scaffold.new(args.path, title=args.title, author=args.author, lang=args.lang,
+                        rights=rights)
+    log.info("Wrote %s: write your text below its metadata, then `samizdat build %s`",
+             path, path)
+    return 0
 
 
 def _check_all(build, sources):

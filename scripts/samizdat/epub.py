@@ -66,7 +66,7 @@ def pandoc_epub(ms):
                    "--lua-filter", str(pandoc.FILTERS / "colophon.lua"),
                    "-o", str(raw)],
                   strict=True, env={"SAMIZDAT_MEDIA": str(stage_media(ms, Path(tmp)))})
-        return _read(raw)
+        return read_entries(raw)
 
 
 def stage_media(ms, folder):
@@ -85,7 +85,8 @@ def stage_media(ms, folder):
     return path
 
 
-def _read(path):
+def read_entries(path):
+    """{name: bytes} of every entry of the EPUB at `path`."""
     with zipfile.ZipFile(path) as archive:
         return {info.filename: archive.read(info) for info in archive.infolist()}
 
@@ -185,33 +186,36 @@ def name_chapters(xhtml):
 
 
 def add_backlinks(xhtml, *, back="Back to the text"):
-    """Give every `epub:type="footnote"` aside a link back to its call (`fnrefN`)."""
+    """Begin every `epub:type="footnote"` aside with its number, a link back to its call
+    (`fnrefN`): a reader that jumps to the notes instead of popping one up finds its
+    note by the number, and the link leads back (pandoc PR #8676, Standard Ebooks). At
+    the start, not the end: Calibre's AZW3 ties a trailing link to the next note."""
     root = etree.fromstring(xhtml)
     asides = root.xpath("//x:aside[@epub:type='footnote' or @epub:type='endnote']",
                         namespaces=NS)
     if not asides:
         return xhtml
-    ids = set(root.xpath("//x:a/@id", namespaces=NS))  # once: a search per note is quadratic
+    # Once: a search per note is quadratic.
+    calls = {a.get("id"): "".join(a.itertext()).strip() for a in root.xpath("//x:a[@id]",
+                                                                              namespaces=NS)}
     for aside in asides:
-        ident = aside.get("id", "")
-        call = ident.replace("fn", "fnref", 1)
-        if call not in ids:
+        call = aside.get("id", "").replace("fn", "fnref", 1)
+        if call not in calls:
             continue
-        paragraph = (aside.xpath("./x:p[last()]", namespaces=NS) or [aside])[-1]
-        _append_backlink(paragraph, call, back)
+        first = (aside.xpath("./x:p[1]", namespaces=NS) or [aside])[0]
+        _prepend_backlink(first, call, calls[call], back)
     return _serialize(root)
 
 
-def _append_backlink(paragraph, call, back):
-    """Append ` <a href="#call" role="doc-backlink">↩</a>` to `paragraph`."""
-    if len(paragraph):
-        paragraph[-1].tail = (paragraph[-1].tail or "") + " "
-    else:
-        paragraph.text = (paragraph.text or "") + " "
-    link = etree.SubElement(paragraph, f"{{{XHTML}}}a", href=f"#{call}", role="doc-backlink")
+def _prepend_backlink(paragraph, call, number, back):
+    """Put `<a href="#call" role="doc-backlink">N</a>. ` at the start of `paragraph`."""
+    link = etree.Element(f"{{{XHTML}}}a", href=f"#{call}", role="doc-backlink")
     link.set("class", "footnote-back")
     link.set("title", back)
-    link.text = "\u21a9\ufe0e"
+    link.text = number
+    link.tail = ". " + (paragraph.text or "")
+    paragraph.text = None
+    paragraph.insert(0, link)
 
 
 def fix_opf(opf, ms, modified):
@@ -229,6 +233,7 @@ def fix_opf(opf, ms, modified):
         _refine(metadata, title, "epub-subtitle", "title-type", "subtitle", before=sub)
     for meta in metadata.findall("opf:meta[@property='dcterms:modified']", NS):
         meta.text = modified
+    _for_calibre(metadata)
     if ms.direction == "rtl":  # pages turn to the left, as a right-to-left book's do
         root.find("opf:spine", NS).set("page-progression-direction", "rtl")
     images = ("Images carry the alternative text the manuscript gives them."
@@ -239,6 +244,32 @@ def fix_opf(opf, ms, modified):
         meta = etree.SubElement(metadata, f"{{{OPF}}}meta", property=prop)
         meta.text = value
     return _serialize(root)
+
+
+def full_date(date):
+    """`date` (YYYY, YYYY-MM or YYYY-MM-DD) as YYYY-MM-DD, the first of its month or year:
+    Calibre reads "2005" as the 15th of the month it is read in (2005-11-15)."""
+    parts = str(date).split("-")
+    return "-".join(parts + ["01"] * (3 - len(parts))) if parts[0].isdigit() else date
+
+
+def sort_name(name):
+    """An author's name as catalogs sort it: "Tom Wetzel" -> "Wetzel, Tom"; one word, or
+    a name already written "Last, First", stays as it is."""
+    words = name.split()
+    if "," in name or len(words) < 2:
+        return name
+    return f"{words[-1]}, {' '.join(words[:-1])}"
+
+
+def _for_calibre(metadata):
+    """What Calibre needs to read the metadata right: a full date, and each author's
+    sort name as a `file-as` refinement (else it sorts them under "Unknown")."""
+    for date in metadata.findall("dc:date", NS):
+        date.text = full_date(date.text or "")
+    for creator in metadata.findall("dc:creator", NS):
+        if creator.get("id") and creator.text:
+            _refine(metadata, creator, creator.get("id"), "file-as", sort_name(creator.text))
 
 
 def add_bodymatter_landmark(nav, entries, *, words=None):

@@ -13,10 +13,11 @@ written before they existed):
 
 import logging
 import math
-from dataclasses import dataclass
 from pathlib import Path
 
 import pikepdf
+
+from .editions import SHEETS, Size
 
 MM = 72 / 25.4
 TOLERANCE = 0.5  # points: A5 x 2 is 2.8 pt narrower than A4; anything more is refused
@@ -33,21 +34,10 @@ MARK_WIDTH = 0.25
 log = logging.getLogger("samizdat")
 
 
-@dataclass(frozen=True)
-class Sheet:
-    """A sheet size, portrait width and height in points."""
-
-    name: str
-    width: float
-    height: float
-
-    @property
-    def landscape(self):
-        return max(self.width, self.height), min(self.width, self.height)
-
-
-A4 = Sheet("A4", 210 * MM, 297 * MM)
-LETTER = Sheet("Letter", 8.5 * 72, 11 * 72)
+# Sheets are editions.Size values (portrait width and height in points).
+Sheet = Size
+A4 = SHEETS["a4"]
+LETTER = SHEETS["letter"]
 
 
 class ImposeError(ValueError):

@@ -22,6 +22,7 @@ OPEN_ACCESS = "http://opds-spec.org/acquisition/open-access"
 # kind -> (media type, what it is for)
 FILES = {
     "epub": ("application/epub+zip", "EPUB for e-readers and phones"),
+    "kepub": ("application/kepub+zip", "Kobo EPUB (kepub): on a Kobo, notes pop up"),
     "pdf": ("application/pdf", "PDF (A5) for reading on screen or printing single pages"),
     "pamphlet-a4": ("application/pdf", "Pamphlet to print on A4: duplex, short edge, fold, "
                     "staple"),

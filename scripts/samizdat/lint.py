@@ -7,6 +7,7 @@ Codes:
   N004 empty note                  N008 note called twice: printed twice (warning)
   M001 title/author/date/lang/rights missing   M004 no identifier (warning)
   M002 lang not BCP 47   M003 rights not a licence   M005 date not YYYY[-MM[-DD]]
+  M008 a print choice (trim, sheet, type-size, font, outputs) Samizdat cannot make
   R001 local file missing   R002 path outside the manuscript's folder
   R003 image from the network
 F-codes (the file itself) come from `manuscript.load`.
@@ -17,7 +18,7 @@ import re
 from dataclasses import dataclass, field
 from urllib.parse import unquote, urlparse
 
-from . import policy, resources
+from . import editions, policy, resources
 from .errors import Finding
 from .manuscript import given, split_lines
 
@@ -74,7 +75,7 @@ class NoteScan:
 
 def check(ms):
     """All source findings for manuscript `ms`, in file order within each family."""
-    return [*check_characters(ms), *check_metadata(ms), *check_notes(ms),
+    return [*check_characters(ms), *check_metadata(ms), *check_choices(ms), *check_notes(ms),
             *check_resources(ms), *check_content(ms)]
 
 
@@ -352,26 +353,35 @@ def _repeat_findings(name, scan, defined):
 
 # --- metadata ----------------------------------------------------------------
 
+def check_choices(ms):
+    """M008: the print choices in the metadata are ones Samizdat can make together."""
+    try:
+        editions.plan(editions.Choices.of(ms.meta))
+    except editions.ChoiceError as error:
+        return [Finding("M008", ms.name, key_line(ms, error.key), str(error))]
+    return []
+
+
 def check_metadata(ms):
     """M-codes: required fields present, lang a BCP 47 tag, rights a licence statement."""
     meta, name, findings = ms.meta, ms.name, []
     for key in REQUIRED:
         if not given(meta.get(key)):
-            findings.append(Finding("M001", name, _key_line(ms, key),
+            findings.append(Finding("M001", name, key_line(ms, key),
                                     f"the metadata has no '{key}'"))
     lang = meta.get("lang")
     if given(lang) and not _valid_lang(str(lang)):
-        findings.append(Finding("M002", name, _key_line(ms, "lang"),
+        findings.append(Finding("M002", name, key_line(ms, "lang"),
                                 f"lang '{lang}' is not a BCP 47 language tag "
                                 "(such as en, en-US or pt-BR)"))
     rights = meta.get("rights")
     if given(rights) and RESERVES.search(str(rights)):
-        findings.append(Finding("M003", name, _key_line(ms, "rights"),
+        findings.append(Finding("M003", name, key_line(ms, "rights"),
                                 f"rights '{_shown(str(rights))}' reserves rights: a text is "
                                 "built only under a statement that lets it be copied (such "
                                 "as Anti-Copyright or CC BY-SA 4.0)"))
     elif given(rights) and not LICENCE.search(str(rights)):
-        findings.append(Finding("M003", name, _key_line(ms, "rights"),
+        findings.append(Finding("M003", name, key_line(ms, "rights"),
                                 f"rights '{_shown(str(rights))}' is not a licence statement "
                                 "(such as Anti-Copyright or CC BY-SA 4.0)"))
     if not given(meta.get("identifier")):
@@ -382,7 +392,7 @@ def check_metadata(ms):
                                 "warning"))
     date = meta.get("date")
     if given(date) and not valid_date(str(date)):
-        findings.append(Finding("M005", name, _key_line(ms, "date"),
+        findings.append(Finding("M005", name, key_line(ms, "date"),
                                 f"date '{date}' is not a date written YYYY, YYYY-MM "
                                 "or YYYY-MM-DD"))
     return findings + _shape_findings(ms) + _reserved_findings(ms)
@@ -393,7 +403,7 @@ def _shape_findings(ms):
     print as nonsense); `smart` is true or false."""
     findings = []
     if "smart" in ms.meta and not isinstance(ms.meta["smart"], bool):
-        findings.append(Finding("M007", ms.name, _key_line(ms, "smart"),
+        findings.append(Finding("M007", ms.name, key_line(ms, "smart"),
                                 "'smart' must be true (typographic quotes and dashes, the "
                                 "default) or false (characters as written)"))
     for key in (*TEXT_KEYS, *LIST_KEYS):
@@ -402,7 +412,7 @@ def _shape_findings(ms):
         if given(value) and any(isinstance(item, (list, dict)) for item in items):
             shape = "a list" if isinstance(value, list) else "a map of keys"
             want = "a text or a list of texts" if key in LIST_KEYS else "one text"
-            findings.append(Finding("M007", ms.name, _key_line(ms, key),
+            findings.append(Finding("M007", ms.name, key_line(ms, key),
                                     f"'{key}' is {shape}: it must be {want}"))
     return findings
 
@@ -411,7 +421,7 @@ def _reserved_findings(ms):
     """M006 (warning): keys that are instructions to the build are ignored."""
     from .manuscript import reserved
 
-    return [Finding("M006", ms.name, _key_line(ms, str(key)),
+    return [Finding("M006", ms.name, key_line(ms, str(key)),
                     f"metadata '{_shown(str(key))}' is ignored: it would tell pandoc or "
                     "Samizdat what to read or add to every page, which only the house "
                     "style does", "warning")
@@ -431,7 +441,7 @@ def check_characters(ms):
     for key, value in ms.meta.items():
         bad = CONTROL.search(_flat(value) + str(key))
         if bad and bad[0] not in block:  # written as an escape: no column to give
-            findings.append(_control(ms.name, _key_line(ms, str(key)), bad[0],
+            findings.append(_control(ms.name, key_line(ms, str(key)), bad[0],
                                      f"in the value of '{_shown(str(key))}'"))
     return findings[:MAX_CHARACTER_FINDINGS] + _glyph_findings(ms)
 
@@ -491,7 +501,7 @@ def valid_date(text):
     return True
 
 
-def _key_line(ms, key):
+def key_line(ms, key):
     """The line of top-level metadata key `key`, or 1 (the YAML block) if it has none."""
     pattern = re.compile(rf"^{re.escape(key)}\s*:")
     for number, line in enumerate(split_lines(ms.text)[:ms.yaml_lines], 1):

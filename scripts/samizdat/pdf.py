@@ -6,11 +6,11 @@ sit on its call's page or the build is refused.
 
 import functools
 import logging
-from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 from . import STYLES, footnotes, linebreak, resources
+from .editions import TRIMS
 from .framestack import roomy
 from .errors import Finding, UserError
 from .printhtml import print_html  # noqa: F401 - the PDF stage's input, re-exported
@@ -27,16 +27,9 @@ from .weasy import (
 MAX_RENDERS = 12
 
 
-@dataclass(frozen=True)
-class Page:
-    """A page size: a name for messages and a CSS `size` value."""
-
-    name: str
-    size: str
-
-
-A5 = Page("A5", "148mm 210mm")
-HALF_LETTER = Page("half-letter", "5.5in 8.5in")
+# Pages are editions.Size values: a name for messages, a CSS `size` value.
+A5 = TRIMS["a5"]
+HALF_LETTER = TRIMS["half-letter"]
 
 
 # Layout and drawing loop deep in WeasyPrint: with room, CPython maps no stack chunks
@@ -60,11 +53,12 @@ def _identifier(ms):
 
 
 def layout(html, *, ms, page, styles=STYLES, css=""):
-    """Render `html` (with Samizdat's two fixes to WeasyPrint, see footnotes and
+    """Render `html` (with Samizdat's three fixes to WeasyPrint, see footnotes and
     linebreak); repair misplaced notes; refuse what cannot be printed right."""
     render = functools.partial(_render, html, ms=ms, page=page, styles=styles, css=css)
     forced = []
-    with footnotes.gcpm_deferral_rule(), linebreak.hanging_spaces():
+    with footnotes.gcpm_deferral_rule(), footnotes.footnote_area_rounding(), \
+            linebreak.hanging_spaces():
         document = render(forced=forced)
         _refuse_too_tall(document, ms, page)
         for _ in range(MAX_RENDERS - 1):
@@ -209,7 +203,7 @@ def _stamp(path):
 
 
 def _page_css(page, forced):
-    rules = [f"@page {{ size: {page.size}; }}"]
+    rules = [f"@page {{ size: {page.css}; }}"]
     rules += [f'p[data-p="{n}"] {{ break-before: page; }}' for n in forced]
     return "\n".join(rules)
 

@@ -53,6 +53,28 @@ def verify_epub(path, ms, *, html=None, shown=None):
     return findings
 
 
+def verify_kepub(path, ms, *, html=None, shown=None):
+    """verify_epub, and E008: each note in its call's file after the call, where
+    Kobo's engine pops it up."""
+    name = shown or str(path)
+    findings = verify_epub(path, ms, html=html, shown=shown)
+    with zipfile.ZipFile(path) as archive:
+        for entry in sorted(n for n in archive.namelist() if n.endswith(".xhtml")):
+            root = etree.fromstring(archive.read(entry))
+            # lxml gives a node the same proxy while one is alive: `elements` keeps them.
+            elements = list(root.iter())
+            order = {id(e): i for i, e in enumerate(elements)}
+            for call in root.xpath("//x:a[@epub:type='noteref']", namespaces=NS):
+                target = call.get("href", "").partition("#")
+                found = root.xpath("//*[@id=$i]", i=target[2]) if not target[0] else []
+                if not found or order[id(found[0])] < order[id(call)]:
+                    findings.append(Finding("E008", name, None,
+                                            f"note {''.join(call.itertext()).strip()} in "
+                                            f"{entry} is not after its call in the same "
+                                            "file: Kobo would not pop it up"))
+    return findings
+
+
 def _epub_metadata(name, path, ms):
     """E001: the OPF, read back with EbookLib, says what the manuscript's YAML says."""
     book = ebooklib_epub.read_epub(str(path), options={"ignore_ncx": True})
@@ -64,6 +86,10 @@ def _epub_metadata(name, path, ms):
             want = ms.plain_list(keys[0])
         if element == "identifier":
             want = [ms.identifier]
+        if element == "date":  # written in full for Calibre (see epub.full_date)
+            from .epub import full_date
+
+            want = [full_date(v) for v in want]
         if got != want:
             findings.append(Finding("E001", name, None,
                                     f"OPF dc:{element} is {got or 'missing'}, "
@@ -87,7 +113,7 @@ def _epub_notes(name, pages, want):
         # Each page's calls once, by target (a search per note is quadratic in the notes).
         for call in page.xpath("//x:a[@epub:type='noteref']", namespaces=NS):
             calls.setdefault((id(page), call.get("href")), []).append(call)
-    texts = [squash("".join(a.itertext()).replace("\u21a9\ufe0e", "")) for _, a in found]
+    texts = [squash(_note_words(a)) for _, a in found]
     if texts != [squash(n) for n in want]:
         findings.append(Finding("E002", name, None,
                                 f"{len(texts)} notes in the EPUB, {len(want)} in the "
@@ -99,6 +125,28 @@ def _epub_notes(name, pages, want):
             findings.append(Finding("E003", name, None,
                                     f"note {number} is not linked from its call and back"))
     return findings
+
+
+def _note_words(aside):
+    """The words of a note, without the number and link back the build puts first."""
+    import copy
+
+    aside = copy.deepcopy(aside)
+    links = aside.xpath(".//x:a[@role='doc-backlink']", namespaces=NS)
+    for link in links:
+        _unwrap(link)
+    text = "".join(aside.itertext()).lstrip()
+    return text[2:] if links and text.startswith(". ") else text
+
+
+def _unwrap(element):
+    """Remove `element` and what it holds from the tree, keeping its tail."""
+    parent, previous = element.getparent(), element.getprevious()
+    if previous is not None:
+        previous.tail = (previous.tail or "") + (element.tail or "")
+    else:
+        parent.text = (parent.text or "") + (element.tail or "")
+    parent.remove(element)
 
 
 def _epub_content(name, pages):

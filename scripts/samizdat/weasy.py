@@ -88,6 +88,7 @@ from weasyprint.formatting_structure.boxes import (
     ReplacedBox,
     TextBox,
 )
+from weasyprint import layout
 from weasyprint.layout import block, inline, preferred
 from weasyprint.text import line_break
 from weasyprint.text.fonts import FontConfiguration
@@ -97,7 +98,7 @@ import pydyf  # noqa: E402 - WeasyPrint's PDF writer, imported by it above
 
 __all__ = ["CSS", "HTML", "FontConfiguration", "FootnoteAreaBox", "InlineBox", "LineBox",
            "MarginBox", "ReplacedBox", "SourceFix", "TextBox", "URLFetcher", "URLFetcherResponse", "block", "descendants",
-           "find_library", "import_quickly", "inline", "line_break", "preferred",
+           "find_library", "import_quickly", "inline", "layout", "line_break", "preferred",
            "write_pdf"]
 
 
@@ -133,13 +134,20 @@ def write_pdf(document, target=None, *, level=DEFLATE_LEVEL, **options):
             pydyf.zlib = standard
 
 
+WRITTEN_FOR = "WeasyPrint 70.0"  # the version every SourceFix's digest was taken from
+
+
 @dataclass(frozen=True)
 class SourceFix:
     """A change to one WeasyPrint function, made by rebuilding the function from its
     source with `old` replaced by `new`, and only when that source is byte for byte
     the one the change was written for (sha256 `digest`): another WeasyPrint is left
     alone. `helpers` are (name, object) pairs the new code calls; `also_in` are the
-    modules that imported the function by name."""
+    modules that imported the function by name; `owner` is the class whose method it
+    is (the function is then rebuilt in `module`'s globals).
+
+    A fix that does not apply says so once, as a warning naming what it was for: a
+    WeasyPrint upgrade must not switch it off silently."""
 
     module: types.ModuleType
     name: str
@@ -148,9 +156,15 @@ class SourceFix:
     new: str
     helpers: tuple = ()
     also_in: tuple = ()
+    owner: type | None = None
+    purpose: str = ""
+
+    @property
+    def home(self):
+        return self.owner or self.module
 
     def original(self):
-        function = getattr(self.module, self.name)
+        function = getattr(self.home, self.name)
         return getattr(function, "samizdat_original", function)
 
     def source_digest(self):
@@ -163,9 +177,10 @@ class SourceFix:
         when this WeasyPrint's code is not the code the change was written for."""
         rebuilt = _rebuild(self)
         if rebuilt is None:
+            _say_not_applied(self)
             yield False
             return
-        owners = (self.module, *self.also_in)
+        owners = (self.home, *self.also_in)
         with _swapping:
             before = [getattr(owner, self.name) for owner in owners]
             for owner in owners:
@@ -178,10 +193,29 @@ class SourceFix:
 
 
 @functools.cache
+def _say_not_applied(fix):
+    import logging
+
+    logging.getLogger("samizdat").warning(
+        "W001 samizdat: a fix to WeasyPrint is not applied: %s.%s in WeasyPrint %s is not the "
+        "code it was written for (%s); %s", fix.home.__name__, fix.name,
+        _weasyprint_version(), WRITTEN_FOR,
+        fix.purpose or "the layout checks still refuse what goes wrong")
+
+
+def _weasyprint_version():
+    import weasyprint
+
+    return weasyprint.__version__
+
+
+@functools.cache
 def _rebuild(fix):
     """`fix`'s function rebuilt (once per process: ~6 ms), or None if its source is not
     the one the change was written for."""
-    source = inspect.getsource(fix.original())
+    import textwrap
+
+    source = textwrap.dedent(inspect.getsource(fix.original()))
     if fix.source_digest() != fix.digest or source.count(fix.old) != 1:
         return None
     scope = dict(fix.module.__dict__, **dict(fix.helpers))

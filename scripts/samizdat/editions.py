@@ -1,0 +1,254 @@
+"""Formats as data: the paper sizes Samizdat knows, and the editions a build makes.
+
+An `Edition` is one printed file: its page (trim), the sheet it is imposed on (none
+for the reading PDF), whether it is tagged PDF/UA, its file name and the lane it is
+made in. `plan()` turns the reader's choices into the table of editions; build,
+verify, the library page and the tests iterate over that table. A new format is one
+entry in TRIMS or SHEETS.
+"""
+
+import re
+from dataclasses import dataclass, field
+
+MM = 72 / 25.4
+INCH = 72.0
+
+
+@dataclass(frozen=True)
+class Size:
+    """A paper size: its name and portrait width and height in points."""
+
+    name: str
+    width: float
+    height: float
+    css: str = field(default="", compare=False)  # the CSS `size` value, in its own unit
+
+    def __post_init__(self):
+        if not self.css:
+            object.__setattr__(self, "css", f"{self.width:.3f}pt {self.height:.3f}pt")
+
+    @property
+    def landscape(self):
+        """(width, height) turned landscape, as a 2-up sheet is printed."""
+        return max(self.width, self.height), min(self.width, self.height)
+
+    @property
+    def slug(self):
+        """The size's name in file names: "a4", "letter", "120x180mm"."""
+        return self.name.lower().replace(" ", "-")
+
+    def holds_two(self, page):
+        """Whether two `page`s fit side by side on this sheet turned landscape."""
+        width, height = self.landscape
+        return 2 * page.width <= width + 0.5 and page.height <= height + 0.5
+
+
+def _mm(name, width, height):
+    return Size(name, width * MM, height * MM, f"{width:g}mm {height:g}mm")
+
+
+def _in(name, width, height):
+    return Size(name, width * INCH, height * INCH, f"{width:g}in {height:g}in")
+
+
+# Trims a text can be set on. Quarter-letter is the pocket size of the US.
+TRIMS = {
+    "a5": _mm("A5", 148, 210),
+    "a6": _mm("A6", 105, 148),
+    "half-letter": _in("half-letter", 5.5, 8.5),
+    "quarter-letter": _in("quarter-letter", 4.25, 5.5),
+}
+# Sheets a pamphlet can be printed on, smallest first (a custom trim takes the first
+# that holds two of its pages).
+SHEETS = {
+    "a5": _mm("A5", 148, 210),
+    "half-letter": _in("half-letter", 5.5, 8.5),
+    "a4": _mm("A4", 210, 297),
+    "letter": _in("Letter", 8.5, 11),
+    "legal": _in("Legal", 8.5, 14),
+    "a3": _mm("A3", 297, 420),
+    "tabloid": _in("Tabloid", 11, 17),
+}
+# The sheet a trim is folded from: half the sheet is the page.
+SHEET_OF_TRIM = {"a5": "a4", "a6": "a5", "half-letter": "letter", "quarter-letter": "half-letter"}
+CUSTOM = re.compile(r"(\d+(?:\.\d+)?)x(\d+(?:\.\d+)?)(mm|in)")
+LIMITS_MM = (50, 500)  # a page smaller than a playing card or larger than A3 is a typo
+
+FONTS = {  # family name -> the house family in print.css
+    "libertine": "Samizdat Serif",
+    "gentium": "Samizdat Gentium",
+}
+TYPE_SIZES_PT = (7.0, 16.0)
+OUTPUTS = ("epub", "pdf", "pamphlet")
+
+
+class ChoiceError(ValueError):
+    """A choice Samizdat cannot make: the message says what it accepts; `key` is the
+    choice's name (a key of READERS)."""
+
+    def __init__(self, message, key=None):
+        super().__init__(message)
+        self.key = key
+
+
+def trim(text):
+    """The trim named `text`: a name of TRIMS or WIDTHxHEIGHT with mm or in."""
+    key = str(text).strip().lower()
+    if key in TRIMS:
+        return TRIMS[key]
+    match = CUSTOM.fullmatch(key.replace(" ", ""))
+    if not match:
+        raise ChoiceError(f"trim {text!r}: one of {', '.join(TRIMS)} or WIDTHxHEIGHT with "
+                          "mm or in (e.g. 120x180mm)")
+    factor = MM if match[3] == "mm" else INCH
+    width, height = float(match[1]) * factor, float(match[2]) * factor
+    low, high = (v * MM for v in LIMITS_MM)
+    if not (low <= width <= high and low <= height <= high):
+        raise ChoiceError(f"trim {text!r}: each side between {LIMITS_MM[0]} and "
+                          f"{LIMITS_MM[1]} mm")
+    return Size(f"{match[1]}x{match[2]}{match[3]}", width, height,
+                f"{match[1]}{match[3]} {match[2]}{match[3]}")
+
+
+def sheet(text):
+    """The sheet named `text` (a name of SHEETS)."""
+    key = str(text).strip().lower()
+    if key not in SHEETS:
+        raise ChoiceError(f"sheet {text!r}: one of {', '.join(SHEETS)}")
+    return SHEETS[key]
+
+
+def sheet_for(page):
+    """The sheet a pamphlet of `page`s is printed on: the trim's own (A5 -> A4, A6 -> A5,
+    half-letter -> Letter), else the smallest that holds two pages side by side."""
+    for key, known in TRIMS.items():
+        if known == page:
+            return SHEETS[SHEET_OF_TRIM[key]]
+    for candidate in SHEETS.values():
+        if candidate.holds_two(page):
+            return candidate
+    raise ChoiceError(f"trim {page.name}: no sheet holds two of its pages side by side",
+                      "trim")
+
+
+def type_size(text):
+    """A base type size in points from "10.5", "10.5pt"."""
+    match = re.fullmatch(r"(\d+(?:\.\d+)?)\s*(pt)?", str(text).strip())
+    value = float(match[1]) if match else None
+    if value is None or not TYPE_SIZES_PT[0] <= value <= TYPE_SIZES_PT[1]:
+        raise ChoiceError(f"type size {text!r}: points from {TYPE_SIZES_PT[0]:g} to "
+                          f"{TYPE_SIZES_PT[1]:g} (e.g. 10.5pt)")
+    return value
+
+
+def font(text):
+    """A bundled font family's name (a key of FONTS)."""
+    key = str(text).strip().lower()
+    if key not in FONTS:
+        raise ChoiceError(f"font {text!r}: one of {', '.join(FONTS)}")
+    return key
+
+
+def outputs(value):
+    """Outputs to make, from "epub,pdf" or a list; every one of OUTPUTS by default."""
+    items = value if isinstance(value, list) else str(value).replace(",", " ").split()
+    chosen = tuple(str(i).strip().lower() for i in items)
+    unknown = [i for i in chosen if i not in OUTPUTS]
+    if unknown or not chosen:
+        raise ChoiceError(f"outputs {value!r}: one or more of {', '.join(OUTPUTS)}")
+    return tuple(o for o in OUTPUTS if o in chosen)
+
+
+# Each choice: its manuscript key, and how its text is read.
+READERS = {"trim": trim, "sheet": sheet, "type-size": type_size, "font": font,
+           "outputs": outputs}
+
+
+@dataclass(frozen=True)
+class Choices:
+    """The reader's choices for one build. `trim` None is the house default: A5, plus a
+    half-letter edition for US Letter paper."""
+
+    trim: Size | None = None
+    sheet: Size | None = None
+    type_size: float = 10.5
+    font: str = "libertine"
+    outputs: tuple = OUTPUTS
+
+    @classmethod
+    def of(cls, meta, given=None):
+        """Choices from a manuscript's metadata `meta`, overridden by `given` (the
+        command line's {key: text}, None where not given). ChoiceError names the key."""
+        values = {}
+        for key, read in READERS.items():
+            for source in ((given or {}).get(key), meta.get(key)):
+                if source is not None:
+                    try:
+                        values[key.replace("-", "_")] = read(source)
+                    except ChoiceError as error:
+                        raise ChoiceError(str(error), key) from None
+                    break
+        return cls(**values)
+
+    @property
+    def css(self):
+        """What the choices add to the house style."""
+        family = f'"{FONTS[self.font]}"'
+        rules = [f"html {{ font-size: {self.type_size:g}pt; }}"] if self.type_size != 10.5 else []
+        if self.font != "libertine":
+            stack = f'{family}, "Samizdat Serif", "Samizdat Arabic", "Samizdat Hebrew"'
+            rules += [f"html {{ font-family: {stack}, serif; }}",
+                      f"@page {{ @bottom-center {{ font-family: {stack}; }} "
+                      f"@top-center {{ font-family: {stack}; }} }}"]
+        return "\n".join(rules)
+
+
+@dataclass(frozen=True)
+class Edition:
+    """One printed file of a build.
+
+    `kind` names it in the build's table of files (and the library page); `suffix`
+    follows the text's stem in its file name; `page` is its trim; `sheet` the sheet
+    it is imposed on 2-up (None: the reading PDF); `tagged` makes it PDF/UA-1; `lane`
+    0 is made in the build's own process, 1 beside it (see build.make_all)."""
+
+    kind: str
+    suffix: str
+    page: Size
+    sheet: Size | None = None
+    tagged: bool = False
+    lane: int = 0
+    about: str = field(default="", compare=False)
+
+    def file(self, stem):
+        return f"{stem}{self.suffix}"
+
+
+def pamphlet(page, on, *, lane):
+    """The saddle-stitched pamphlet of `page`s on sheet `on`."""
+    return Edition(f"pamphlet-{on.slug}", f"-pamphlet-{on.slug}.pdf", page, on, lane=lane,
+                   about=f"Pamphlet to print on {on.name}: duplex, short edge, fold, staple")
+
+
+def plan(choices=Choices()):
+    """The editions `choices` ask for, the reading PDF first."""
+    page = choices.trim or TRIMS["a5"]
+    reading = Edition("pdf", ".pdf", page, tagged=True, lane=0,
+                      about=f"PDF ({page.name}) for reading on screen or printing single pages")
+    made = [reading] if "pdf" in choices.outputs else []
+    if "pamphlet" in choices.outputs:
+        on = choices.sheet or sheet_for(page)
+        if not on.holds_two(page):
+            raise ChoiceError(f"sheet {on.name}: two {page.name} pages do not fit on it side "
+                              "by side", "sheet")
+        made.append(pamphlet(page, on, lane=0))
+        if choices.trim is None and choices.sheet is None:  # the house's second paper
+            made.append(pamphlet(TRIMS["half-letter"], SHEETS["letter"], lane=1))
+    return made
+
+
+def printer_test(on):
+    """(kind, file name suffix) of the printer test sheet for sheet `on` (A4's is the
+    plain "-printer-test.pdf", as it always was)."""
+    tail = "" if on.slug == "a4" else f"-{on.slug}"
+    return f"printer-test{tail}", f"-printer-test{tail}.pdf"
