@@ -59,7 +59,8 @@ def boxes(path):
 
 
 @pytest.mark.parametrize("yaml, given, files, page, sheet", [
-    ("trim: a6\n", (), ["t.pdf", "t-pamphlet-a5.pdf", "t-printer-test-a5.pdf", "t.epub"],
+    ("trim: a6\n", (), ["t.pdf", "t-pamphlet-a5.pdf", "t-printer-test-a5.pdf", "t.epub",
+                 "t.kepub.epub"],
      (105, 148), (210, 148)),
     ("trim: a6\ntype-size: 9pt\nfont: gentium\n", (("trim", "120x180mm"), ("outputs", "pdf,pamphlet")),
      ["t.pdf", "t-pamphlet-a4.pdf", "t-printer-test.pdf"], (120, 180), (297, 210)),

@@ -293,3 +293,14 @@ def test_the_kobo_edition_is_a_valid_epub_with_each_note_after_its_call(built, r
     assert "E008" in [f.code for f in verify.verify_kepub(moved, real)]
     assert kepub.kobo_spans(b"<html xmlns='http://www.w3.org/1999/xhtml'/>") == \
         b"<html xmlns='http://www.w3.org/1999/xhtml'/>"
+
+
+def test_a_comment_in_the_text_is_left_to_itself_in_the_kepub():
+    """The Anarchist Library's manual carries HTML comments: lxml cannot put a span in one."""
+    from samizdat import kepub
+
+    page = (b"<html xmlns='http://www.w3.org/1999/xhtml'><body><p>A<!-- note -->B</p>"
+            b"</body></html>")
+    out = etree.fromstring(kepub.kobo_spans(page))
+    p = out.find(".//{http://www.w3.org/1999/xhtml}p")
+    assert [s.text for s in p.iter("{http://www.w3.org/1999/xhtml}span")] == ["A", "B"]

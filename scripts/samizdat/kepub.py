@@ -46,8 +46,9 @@ def kobo_spans(xhtml):
     body.append(columns)
     paragraph = 0
     for element in list(inner.iter()):
-        if element.tag in NO_SPANS or any(a.tag in NO_SPANS for a in element.iterancestors()):
-            continue
+        if not isinstance(element.tag, str) or element.tag in NO_SPANS or any(
+                a.tag in NO_SPANS for a in element.iterancestors()):
+            continue  # a comment holds no text to read (its tail is its parent's)
         runs = [element.text] + [child.tail for child in element]
         if any(run and run.strip() for run in runs):
             paragraph += 1
