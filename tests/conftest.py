@@ -15,7 +15,7 @@ sys.path.insert(0, str(ROOT / "scripts"))
 def built(tmp_path_factory):
     """{kind: path} of the outputs of the real manuscript, built once as `samizdat build`
     does (a library of one: with catalog.xml and index.html beside)."""
-    from samizdat.build import build_library
+    from samizdat.shelving import build_library
 
     out = tmp_path_factory.mktemp("build")
     books, failures = build_library([MANUSCRIPT], out, jobs=1)

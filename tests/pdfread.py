@@ -88,3 +88,95 @@ def note_placement(pages, ms):
         note = [i + 1 for i, text in enumerate(pages) if start in text]
         placement[number] = (call, note)
     return placement
+
+
+def folded(pamphlet, signatures, *, rows=1, flip="own", rtl=False):
+    """The text of each page of `pamphlet` as a reader finds it after binding ('' for
+    a blank), by the sheets' printed text alone, not by how Samizdat meant it.
+
+    Each sheet is printed duplex, flipped on the scheme's `own` edge (the back's image
+    lies upright behind the front, left and right changed places) or on the `other`
+    (the back's image lies turned 180°, top and bottom changed places). 4-up (`rows`
+    2): the pile is cut across the middle, and the bottom halves go under the top
+    halves. Each signature (`signatures`: sheets printed for each) is folded with
+    its first sheet outside, and read from the left (from the right if `rtl`).
+    Raises AssertionError if a page would be read upside down."""
+    import pypdfium2
+    import pypdfium2.raw as pdfium_c
+
+    document = pypdfium2.PdfDocument(pamphlet)
+    sides = [_cells(document[i], rows, pdfium_c) for i in range(len(document))]
+    assert len(sides) == 2 * sum(signatures), (len(sides), signatures)
+    pages, start = [], 0
+    for count in signatures:
+        pieces = [[], []]  # the top and bottom halves, in printing order
+        for sheet in range(start, start + count):
+            front, back = sides[2 * sheet], sides[2 * sheet + 1]
+            for row in range(rows):
+                behind = {col: _behind(back, rows, row, col, flip) for col in (0, 1)}
+                pieces[row].append((*(_upright(front[row, col]) for col in (0, 1)),
+                                    behind[0], behind[1]))
+        nested = pieces[0] + pieces[1]  # outermost first
+        pages += _read_nested(nested, rtl)
+        start += count
+    return pages
+
+
+def _cells(page, rows, pdfium_c):
+    """{(row, col): (text, upside down)} of a sheet side."""
+    textpage = page.get_textpage()
+    width, height = page.get_size()
+    cells = {}
+    for row in range(rows):
+        for col in (0, 1):
+            left, bottom = col * width / 2, (rows - 1 - row) * height / rows
+            text = pdfium_text(textpage.get_text_bounded(left, bottom, left + width / 2,
+                                                         bottom + height / rows))
+            angles = {round(pdfium_c.FPDFText_GetCharAngle(textpage.raw, i), 1)
+                      for i in range(textpage.count_chars())
+                      if _inside(textpage.get_charbox(i), left, bottom, width / 2,
+                                 height / rows)}
+            cells[row, col] = (text, angles == {3.1})
+    return cells
+
+
+def pdfium_text(text):
+    """Squashed text as pdfium gives it: a line-end hyphen is "\\x02" from some of its
+    calls and U+FFFE from others; both go, as squash takes hyphens out."""
+    return squash(text.replace("\x02", "").replace("\ufffe", ""))
+
+
+def _inside(box, left, bottom, width, height):
+    x, y = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
+    return left <= x < left + width and bottom <= y < bottom + height
+
+
+def _upright(cell):
+    text, upside_down = cell
+    assert not upside_down, f"a front page {text!r} prints upside down"
+    return text
+
+
+def _behind(back, rows, row, col, flip):
+    """The text on the back behind front cell (row, col), read when the sheet is turned
+    over like a page; it must read upright then."""
+    if flip == "own":
+        return _upright(back[row, 1 - col])
+    else:
+        text, upside_down = back[rows - 1 - row, col]
+        assert upside_down or not text, f"a back page {text!r} prints upright: turned over " \
+            "on the other edge it reads upside down"
+    return text
+
+
+def _read_nested(nested, rtl):
+    """Pages of nested folded sheets (outermost first), each (front left, front right,
+    behind front left, behind front right), read from the left (right if `rtl`)."""
+    if not nested:
+        return []
+    front_left, front_right, behind_left, behind_right = nested[0]
+    if rtl:
+        return [front_left, behind_left] + _read_nested(nested[1:], rtl) + \
+            [behind_right, front_right]
+    return [front_right, behind_right] + _read_nested(nested[1:], rtl) + \
+        [behind_left, front_left]

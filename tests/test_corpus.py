@@ -7,7 +7,7 @@ import os
 import pytest
 
 from conftest import ROOT
-from samizdat import build
+from samizdat import shelving
 from test_epub import epubcheck
 
 CORPUS = ROOT / "tests" / "corpus"
@@ -30,7 +30,7 @@ def chosen():
 def shelf(tmp_path_factory):
     """The chosen texts built together, as a library would build them."""
     out = tmp_path_factory.mktemp("corpus")
-    books, failures = build.build_library([CORPUS / t / f"{t}.md" for t in chosen()], out,
+    books, failures = shelving.build_library([CORPUS / t / f"{t}.md" for t in chosen()], out,
                                           jobs=2)
     return out, books, failures
 

@@ -20,6 +20,38 @@ def test_the_house_plan_is_a5_with_pamphlets_for_a4_and_letter():
                        ("pamphlet-letter", "half-letter", "Letter")]
 
 
+def test_pocket_books_are_a6_and_quarter_letter_4_up_when_asked_for():
+    assert kinds(outputs=("pdf", "pocket")) == [
+        ("pdf", "A5", None), ("pocket-a4", "A6", "A4"), ("pocket-letter", "quarter-letter",
+                                                          "Letter")]
+    assert kinds(trim=editions.TRIMS["a6"], outputs=("pamphlet", "pocket")) == [
+        ("pamphlet-a5", "A6", "A5"), ("pocket-a4", "A6", "A4")]
+    assert kinds(trim=editions.TRIMS["a5"], outputs=("pocket",)) == [("pocket-a3", "A5", "A3")]
+    with pytest.raises(editions.ChoiceError, match="four A6 pages do not fit on it two by two"):
+        editions.plan(editions.Choices(trim=editions.TRIMS["a6"],
+                                       sheet=editions.SHEETS["a5"], outputs=("pocket",)))
+
+
+@pytest.mark.parametrize("text, pages", [("32", (32, 32)), ("32-64", (32, 64)),
+                                         (" 8 - 16 ", (8, 16)), (16, (16, 16))])
+def test_a_signature_is_pages_or_a_range(text, pages):
+    assert editions.Choices.of({"signature": text}).signature == pages
+
+
+@pytest.mark.parametrize("text", ["30", "64-32", "0", "256", "x", "16-", "4-130"])
+def test_a_signature_that_folds_no_booklet_is_refused(text):
+    with pytest.raises(editions.ChoiceError, match="multiple of 4") as refused:
+        editions.Choices.of({"signature": text})
+    assert refused.value.key == "signature"
+
+
+def test_every_edition_says_what_it_is_for():
+    about = {e.kind: e.about for e in editions.HOUSE}
+    assert about["pamphlet-a4"] == "Pamphlet to print on A4: duplex, short edge, fold, staple"
+    assert about["pocket-letter"].startswith("Pocket book (quarter-letter) to print on Letter: "
+                                             "duplex, long edge, cut across the middle")
+
+
 @pytest.mark.parametrize("trim, sheet", [("a6", "A5"), ("a5", "A4"), ("half-letter", "Letter"),
                                          ("quarter-letter", "half-letter"),
                                          ("120x180mm", "A4"), ("4x6in", "A4")])
@@ -43,7 +75,7 @@ def test_a_sheet_too_small_for_two_pages_is_refused():
     with pytest.raises(editions.ChoiceError, match="do not fit"):
         editions.plan(editions.Choices(sheet=editions.SHEETS["a5"]))
     with pytest.raises(editions.ChoiceError, match="no sheet"):
-        editions.sheet_for(editions.trim("400x400mm"))
+        editions.sheet_for(editions.trim("400x400mm"), editions.SCHEMES["2-up"])
 
 
 def test_the_command_line_wins_over_the_manuscript():
@@ -89,3 +121,30 @@ def test_a_bad_choice_in_the_yaml_is_refused_with_its_line(tmp_path):
     assert [str(f) for f in refused.value.findings if f.is_error] == [
         f"M008 {source}:7: trim 'b7': one of a5, a6, half-letter, quarter-letter or "
         "WIDTHxHEIGHT with mm or in (e.g. 120x180mm)"]
+
+
+def texts(path):
+    """Squashed text of each page, read with pdfium as pdfread.folded reads sheets."""
+    import pypdfium2
+
+    from pdfread import pdfium_text
+
+    return [pdfium_text(page.get_textpage().get_text_range())
+            for page in pypdfium2.PdfDocument(path)]
+
+
+def test_every_edition_of_a_real_text_reads_in_order_after_printing_and_folding(tmp_path):
+    """The first text on A6, in 8-page signatures, as a 2-up pamphlet on A5 and a 4-up
+    pocket book on A4: each, printed, cut, gathered and folded, gives the A6 PDF's
+    pages in order (notes on their call's page: the A6 PDF is verified)."""
+    from conftest import MANUSCRIPT
+    from pdfread import folded
+
+    out = tmp_path / "out"
+    given = (("trim", "a6"), ("outputs", "pdf,pamphlet,pocket"), ("signature", "8"))
+    build.build(MANUSCRIPT, out, printing=build.PrintOptions(given=given), parallel=False)
+    pages = texts(out / "workers-power.pdf")
+    total = -(-len(pages) // 8) * 8
+    want = pages[:-1] + [""] * (total - len(pages)) + pages[-1:]
+    assert folded(out / "workers-power-pamphlet-a5.pdf", [2] * (total // 8)) == want
+    assert folded(out / "workers-power-pocket-a4.pdf", [1] * (total // 8), rows=2) == want

@@ -8,7 +8,7 @@ import pytest
 from lxml import etree
 
 from conftest import MANUSCRIPT, ROOT
-from samizdat import build, library
+from samizdat import library, shelving
 
 TEXTS = ROOT / "tests" / "library"
 NS = {"a": library.ATOM, "dc": library.DCTERMS}
@@ -20,7 +20,7 @@ def shelf(tmp_path_factory):
     folder = tmp_path_factory.mktemp("shelf")
     sources = [MANUSCRIPT, TEXTS / "mutual-aid-note.md", TEXTS / "a-short-letter.md",
                TEXTS / "broken.md"]
-    books, failures = build.build_library(sources, folder / "out", jobs=2)
+    books, failures = shelving.build_library(sources, folder / "out", jobs=2)
     return sources, folder / "out", books, failures
 
 
@@ -85,7 +85,7 @@ def test_nothing_changed_nothing_rebuilt(shelf, caplog):
     good = sources[:3]
     before = {p.name: p.stat().st_mtime_ns for p in out.iterdir() if p.suffix != ".html"}
     with caplog.at_level(logging.INFO, logger="samizdat"):
-        books, failures = build.build_library(good, out, jobs=1)
+        books, failures = shelving.build_library(good, out, jobs=1)
     assert failures == [] and len(books) == 3
     assert sum("unchanged, not rebuilt" in r.getMessage() for r in caplog.records) == 3
     after = {p.name: p.stat().st_mtime_ns for p in out.iterdir() if p.suffix != ".html"}
@@ -96,10 +96,10 @@ def test_nothing_changed_nothing_rebuilt(shelf, caplog):
 def test_a_changed_text_is_rebuilt(tmp_path):
     source = tmp_path / "text.md"
     shutil.copy(TEXTS / "mutual-aid-note.md", source)
-    build.build_library([source], tmp_path / "out", jobs=1)
+    shelving.build_library([source], tmp_path / "out", jobs=1)
     first = (tmp_path / "out" / "text.epub").read_bytes()
     source.write_text(source.read_text().replace("Neighbours", "Friends"))
-    build.build_library([source], tmp_path / "out", jobs=1)
+    shelving.build_library([source], tmp_path / "out", jobs=1)
     assert (tmp_path / "out" / "text.epub").read_bytes() != first
 
 
@@ -110,7 +110,7 @@ def test_two_texts_with_one_name_are_refused(tmp_path):
     shutil.copy(TEXTS / "a-short-letter.md", tmp_path / "a" / "x.md")
     shutil.copy(TEXTS / "mutual-aid-note.md", tmp_path / "x.md")
     with pytest.raises(UserError) as error:
-        build.build_library([tmp_path / "a" / "x.md", tmp_path / "x.md"], tmp_path / "out")
+        shelving.build_library([tmp_path / "a" / "x.md", tmp_path / "x.md"], tmp_path / "out")
     assert error.value.findings[0].code == "X003"
 
 
@@ -130,11 +130,11 @@ def test_texts_built_one_at_a_time_share_one_catalog(tmp_path):
     a book whose files are gone leaves it."""
     out = tmp_path / "out"
     for text in ("mutual-aid-note.md", "a-short-letter.md"):
-        build.build_library([TEXTS / text], out)
+        shelving.build_library([TEXTS / text], out)
     assert catalog_titles(out) == ["A Note on Mutual Aid: Written for the Samizdat tests",
                                    "A Short Letter"]
     (out / "mutual-aid-note.epub").unlink()
-    build.build_library([TEXTS / "a-short-letter.md"], out)
+    shelving.build_library([TEXTS / "a-short-letter.md"], out)
     assert catalog_titles(out) == ["A Short Letter"]
     assert "mutual-aid-note" not in (out / "index.html").read_text(encoding="utf-8")
 

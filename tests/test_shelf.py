@@ -13,7 +13,7 @@ from html.parser import HTMLParser
 from lxml import etree
 
 from conftest import ROOT
-from samizdat import library, shelf
+from samizdat import library, shelf, shelving
 
 TEXTS = ROOT / "tests" / "library"
 
@@ -64,7 +64,7 @@ def inconsistencies(out):
 INSTALL = """
 import json, os, shutil, signal, sys
 from pathlib import Path
-from samizdat import library, shelf
+from samizdat import build, library, shelf, shelving
 out, new, stem, kill_at = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3], int(sys.argv[4])
 replace, count = os.replace, [0]
 def replace_then_die(*args):
@@ -92,7 +92,7 @@ def test_a_kill_at_each_step_of_an_install_leaves_the_folder_consistent(tmp_path
     text = tmp_path / "a-short-letter.md"
     shutil.copy(TEXTS / text.name, text)
     old, new = tmp_path / "old", tmp_path / "new"
-    build.build_library([text, TEXTS / "mutual-aid-note.md"], old, jobs=1)
+    shelving.build_library([text, TEXTS / "mutual-aid-note.md"], old, jobs=1)
     text.write_text(text.read_text(encoding="utf-8") + "\nOne more paragraph.\n",
                     encoding="utf-8")
     build.build(text, new)
@@ -110,7 +110,7 @@ def test_a_kill_at_each_step_of_an_install_leaves_the_folder_consistent(tmp_path
         shutil.copytree(old, out)
         assert install(out, kill_at).returncode == -signal.SIGKILL
         assert inconsistencies(out) == [], f"killed after rename {kill_at}"
-    build.build_library([text, TEXTS / "mutual-aid-note.md"], out, jobs=1)
+    shelving.build_library([text, TEXTS / "mutual-aid-note.md"], out, jobs=1)
     assert inconsistencies(out) == []
     left = [p.name for p in [*out.iterdir(), *(out / shelf.RECORDS).iterdir()]
             if p.name.startswith(shelf.TEMP)]

@@ -75,3 +75,21 @@ def test_write_pdf_deflates_every_stream_at_its_level_and_leaves_pydyf_as_it_was
     # pydyf's own level 9 is not the same bytes, so the test above can tell them apart.
     assert any(raw != zlib.compress(data, 9) for raw, data in streams)
     assert all(raw == zlib.compress(data, 9) for raw, data in _streams(document.write_pdf()))
+
+
+@pytest.mark.parametrize("make", ["footnotes._deferral_fix", "footnotes._rounding_fix",
+                                  "linebreak._fix"])
+def test_a_rebuilt_function_keeps_weasyprints_file_and_lines(make):
+    """A traceback through a fixed function points at WeasyPrint's own code."""
+    import importlib
+
+    from samizdat import weasy
+
+    module, name = make.split(".")
+    fix = getattr(importlib.import_module(f"samizdat.{module}"), name)()
+    rebuilt, original = weasy._rebuild(fix), fix.original()
+    assert rebuilt is not None and rebuilt is not original
+    assert rebuilt.__code__.co_filename == original.__code__.co_filename
+    assert rebuilt.__code__.co_firstlineno == original.__code__.co_firstlineno
+    lines = [line for _, _, line in rebuilt.__code__.co_lines() if line]
+    assert min(lines) == original.__code__.co_firstlineno

@@ -2,7 +2,6 @@
 verified, then each renamed into `out_dir`. A failed build changes nothing there."""
 
 import datetime
-import hashlib
 import logging
 import os
 import shutil
@@ -20,10 +19,11 @@ PAPER_THICKNESS_MM = 0.1
 
 @dataclass(frozen=True)
 class PrintOptions:
-    """How the pamphlets are imposed (see impose.saddle), and the choices given on the
-    command line: (key, text) pairs of editions.READERS, which win over the YAML's."""
+    """How the pamphlets are imposed (see impose.saddle; `duplex` None is each scheme's
+    own edge), and the choices given on the command line: (key, text) pairs of
+    editions.READERS, which win over the YAML's."""
 
-    duplex: str = "short"
+    duplex: str | None = None
     creep_mm: float = PAPER_THICKNESS_MM
     marks: bool = False
     given: tuple = ()
@@ -42,21 +42,35 @@ def choices_of(ms, printing=PrintOptions()):
 
 def outputs(stem, choices=editions.Choices()):
     """The files a build with `choices` writes, {kind: file name}: the EPUB and its Kobo
-    edition, each edition
-    of editions.plan, the cover, and with pamphlets a picture of the first one's first
-    sheet and a printer test for each sheet."""
+    edition, each edition of editions.plan, the cover, and with impositions a picture
+    of the first one's first sheet and a printer test for each sheet."""
     table = editions.plan(choices)
     files = {"epub": f"{stem}.epub", "kepub": f"{stem}.kepub.epub"} \
         if "epub" in choices.outputs else {}
     files.update({edition.kind: edition.file(stem) for edition in table})
     files["cover"] = f"{stem}-cover.png"
-    sheets = list(dict.fromkeys(e.sheet for e in table if e.sheet))
-    if sheets:
+    if _sheets(table):
         files["proof"] = f"{stem}-pamphlet-sheet1.png"
-    for sheet in sheets:
+    for sheet in _sheets(table):
         kind, suffix = editions.printer_test(sheet)
         files[kind] = f"{stem}{suffix}"
     return files
+
+
+def purposes(choices=editions.Choices()):
+    """What each printed file of a build with `choices` is for, {kind: text}, in the
+    table's order: the library page and the catalog say it."""
+    from . import library
+
+    table = editions.plan(choices)
+    about = {edition.kind: edition.about for edition in table}
+    for sheet in _sheets(table):
+        about[editions.printer_test(sheet)[0]] = library.PRINTER_TEST.format(sheet=sheet.name)
+    return about
+
+
+def _sheets(table):
+    return list(dict.fromkeys(e.sheet for e in table if e.sheet))
 
 
 class Progress:
@@ -153,8 +167,9 @@ def _build(ms, out_dir, *, printing, parallel):
                         modified=modified, shown=out_dir)
         step.finish(ms.name)
         files = {kind: path.name for kind, path in made.items()}
-        record = shelf.Record(input_key(ms, printing),
-                              library.book_of(ms, files, updated=modified))
+        record = shelf.Record(shelf.input_key(ms, printing),
+                              library.book_of(ms, files, updated=modified,
+                                              about=purposes(choices_of(ms, printing))))
         return shelf.install(made, out_dir, record=record)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -180,17 +195,22 @@ def make_all(ms, tmp, step, printing=PrintOptions(), *, parallel=True, html=None
     modified = modified or source_date(ms)
     html = html or printhtml.print_html(ms, modified=modified)
     work = _Work(ms, html, tmp, paths, names, printing, choices, table)
-    beside = [e.page.name for e in table if e.lane == 1 and e.sheet]
-    step(", ".join([f"PDF ({p})" for p in beside] + ["printer tests, cover"] +
+    step(", ".join(_layouts(table, 1) + ["printer tests, cover"] +
                    (["EPUB"] if "epub" in files else [])) + (" beside the rest" if parallel else ""))
     with process.Lane(_other_lane, (work, modified), forked=parallel) as other:
-        step(f"PDF ({table[0].page.name})" if table else "Cover")
+        step(", ".join(_layouts(table, 0)) or "Cover")
         findings = _print_lane(work, 0, step)
         step("Verifying every output")
         findings += other.result()
     if errors_in(findings):
         raise UserError(findings)
     return paths
+
+
+def _layouts(table, lane):
+    """"PDF (A5)", … : the page layouts of `lane`, one per trim."""
+    return [f"PDF ({page.name})" for page in dict.fromkeys(e.page for e in table
+                                                            if e.lane == lane)]
 
 
 @dataclass(frozen=True)
@@ -206,10 +226,11 @@ class _Work:
     choices: editions.Choices
     table: list
 
-    @property
-    def imposing(self):
-        return {"duplex": self.printing.duplex, "creep_mm": self.printing.creep_mm,
-                "rtl": self.ms.direction == "rtl"}
+    def imposing(self, edition):
+        """How `edition` is imposed: impose.saddle's and verify_pamphlet's options."""
+        return {"sheet": edition.sheet, "scheme": edition.scheme,
+                "signature": self.choices.signature, "duplex": self.printing.duplex,
+                "creep_mm": self.printing.creep_mm, "rtl": self.ms.direction == "rtl"}
 
 
 def _other_lane(work, modified):
@@ -221,10 +242,10 @@ def _other_lane(work, modified):
         # pandoc makes the EPUB in its own process while the other layouts run.
         made_epub = thread.submit(epub.pandoc_epub, work.ms) if "epub" in work.paths else None
         findings = _print_lane(work, 1)
-        for sheet in dict.fromkeys(e.sheet for e in work.table if e.sheet):
+        for sheet in _sheets(work.table):
             kind, _ = editions.printer_test(sheet)
             printer_test.printer_test(work.paths[kind], sheet=sheet,
-                                      duplex=work.printing.duplex)
+                                      duplex=work.printing.duplex or "short")
         return findings + _epub_lane(work, modified, made_epub and made_epub.result())
 
 
@@ -245,122 +266,48 @@ def _epub_lane(work, modified, made_epub=None):
 
 
 def _print_lane(work, lane, step=None):
-    """Lay out, impose and verify the editions of `lane`; return the findings. A
-    pamphlet is imposed from the layout of its trim: the reading PDF's if it has that
-    trim, else an untagged layout made for it (named in findings by the pamphlet)."""
-    from . import impose, library, pdf, verify
-
+    """Lay out, impose and verify the editions of `lane`; return the findings. An
+    imposition is made from the layout of its trim: the reading PDF's if it has that
+    trim, else an untagged layout made for it (named in findings by the imposition)."""
+    editions_here = [e for e in work.table if e.lane == lane]
     findings, layouts = [], {}
-    for edition in (e for e in work.table if e.lane == lane):
+    for edition in editions_here:
         if edition.page not in layouts:
-            reading = edition.sheet is None
-            path = work.paths[edition.kind] if reading else work.tmp / f"{edition.page.slug}.pdf"
-            shown = work.names[edition.kind] if reading else \
-                f"{work.names[edition.kind]} (its {edition.page.name} pages)"
-            document = pdf.pdf(work.ms, path, page=edition.page, html=work.html,
-                               css=work.choices.css, tagged=edition.tagged)
-            findings += verify.verify_pdf(path, document, work.ms, html=work.html, shown=shown)
-            layouts[edition.page] = path
-        if edition.sheet is None:
-            continue
-        if step:
-            step(f"Pamphlet ({edition.sheet.name}) and its picture")
-            step = None  # the steps are counted: one for the lane's pamphlets
-        impose.saddle(layouts[edition.page], work.paths[edition.kind], sheet=edition.sheet,
-                      marks=work.printing.marks, **work.imposing)
-        if lane == 0 and not work.paths["proof"].exists():
-            library.sheet_proof(work.paths[edition.kind], work.paths["proof"])
-        findings += verify.verify_pamphlet(
-            work.paths[edition.kind], layouts[edition.page], sheet=edition.sheet,
-            shown=work.names[edition.kind], **work.imposing)
+            layouts[edition.page], found = _layout(work, edition)
+            findings += found
+    imposed = [e for e in editions_here if e.sheet]
+    if step and imposed:  # the steps are counted: one for the lane's impositions
+        step(", ".join(f"{e.output.capitalize()} ({e.sheet.name})" for e in imposed) +
+             " and the picture")
+    for edition in imposed:
+        findings += _impose(work, edition, layouts[edition.page], proof=lane == 0)
     return findings
 
 
-# --- many manuscripts: a library -------------------------------------------------
+def _layout(work, edition):
+    """(path, findings) of the verified page layout of `edition`'s trim."""
+    from . import pdf, verify
 
-def build_library(sources, out_dir, *, jobs=None, printing=PrintOptions(),
-                  timeout=process.TIMEOUT):
-    """Build every manuscript in `sources` into `out_dir`, in parallel, skipping those
-    whose inputs are unchanged; then write one catalog.xml and index.html for all.
-
-    Returns ({stem: Book}, [findings of the manuscripts that failed]); a failure does
-    not stop or damage the others.
-    """
-    from concurrent.futures import ProcessPoolExecutor
-
-    out_dir = Path(out_dir)
-    sources = [Path(s) for s in sources]
-    _refuse_duplicate_stems(sources)
-    workers = max(1, min(jobs or os.cpu_count() or 1, len(sources)))
-    if workers == 1:
-        results = [build_cached(s, out_dir, printing, len(sources) == 1, timeout)
-                   for s in sources]
-    else:
-        with ProcessPoolExecutor(workers) as pool:
-            results = list(pool.map(build_cached, sources, [out_dir] * len(sources),
-                                    [printing] * len(sources), [False] * len(sources),
-                                    [timeout] * len(sources)))
-    books = {book.stem: book for book, _ in results if book}
-    failures = [f for _, findings in results for f in findings]
-    if books:
-        # Each install wrote the manifests; once more for texts found unchanged, whose
-        # files an earlier run may have left out of them.
-        with shelf.locked(out_dir):
-            shelf.write_manifests(out_dir, shelf.shelved_books(out_dir), new={
-                name: shelf.sha256(out_dir / name) for book in books.values()
-                for name in book.files.values()})
-        log.info("Wrote %s and %s", out_dir / "catalog.xml", out_dir / "index.html")
-    return books, failures
+    reading = edition.sheet is None
+    path = work.paths[edition.kind] if reading else work.tmp / f"{edition.page.slug}.pdf"
+    shown = work.names[edition.kind] if reading else \
+        f"{work.names[edition.kind]} (its {edition.page.name} pages)"
+    document = pdf.pdf(work.ms, path, page=edition.page, html=work.html,
+                       css=work.choices.css, tagged=edition.tagged)
+    return path, verify.verify_pdf(path, document, work.ms, html=work.html, shown=shown)
 
 
-def _refuse_duplicate_stems(sources):
-    seen = {}
-    for source in sources:
-        if source.stem in seen:
-            raise UserError(Finding("X003", str(source), None,
-                                    f"same name as {seen[source.stem]}: outputs would collide"))
-        seen[source.stem] = source
+def _impose(work, edition, layout, *, proof):
+    """Impose `edition` from `layout`, with the picture of its first sheet if `proof`
+    and none is made yet; return the verifier's findings."""
+    from . import impose, library, verify
 
-
-def build_cached(source, out_dir, printing=PrintOptions(), parallel=False,
-                 timeout=process.TIMEOUT):
-    """(Book, []) for one manuscript, rebuilt only if its inputs changed; (None, findings)
-    if it failed. Runs in a worker process: logging goes through the parent's stderr."""
-    from . import library
-
-    quiet_libraries()
-    try:
-        ms = manuscript.load(source)  # unreadable: its F-code, before anything else
-        cached = shelf.read_record(out_dir, source.stem)
-        # The key (~40 ms) is worked out first only when there is a record to compare.
-        if cached and cached["key"] == input_key(ms, printing) and shelf.intact(
-                out_dir, cached["files"]):
-            log.info("%s: unchanged, not rebuilt", source)
-            return library.Book(**cached["book"]), []
-        build(ms, out_dir, printing=printing, parallel=parallel, timeout=timeout)
-        record = shelf.read_record(out_dir, source.stem)
-        return library.Book(**record["book"]), []
-    except UserError as error:
-        return None, error.findings
-
-
-def input_key(ms, printing=PrintOptions()):
-    """sha256 over everything a build of manuscript `ms` reads: its text, the styles,
-    Samizdat's code, the print options and the versions of the tools it drives."""
-    from importlib.metadata import version
-
-    from . import STYLES, pandoc
-
-    digest = hashlib.sha256(ms.text.encode("utf-8"))
-    roots = [Path(__file__).parent, STYLES]
-    for root in roots:
-        for path in sorted(p for p in root.rglob("*") if p.is_file() and
-                           "__pycache__" not in p.parts):
-            digest.update(path.name.encode() + path.read_bytes())
-    # Versions from the installed metadata: importing WeasyPrint here would cost 0.4 s.
-    tools = " ".join(version(n) for n in ("weasyprint", "pikepdf", "pypandoc_binary", "pydyf"))
-    digest.update(f"{tools} {pandoc.executable()} {printing}".encode())
-    return digest.hexdigest()
+    impose.saddle(layout, work.paths[edition.kind], marks=work.printing.marks,
+                  **work.imposing(edition))
+    if proof and not work.paths["proof"].exists():
+        library.sheet_proof(work.paths[edition.kind], work.paths["proof"])
+    return verify.verify_pamphlet(work.paths[edition.kind], layout,
+                                  shown=work.names[edition.kind], **work.imposing(edition))
 
 
 class _Checked(logging.Filter):

@@ -25,8 +25,9 @@ def parser():
                        help="manuscripts (Markdown with YAML metadata); several make a library")
     build.add_argument("--out", default="build", type=_folder,
                        help="output folder (default: build)")
-    build.add_argument("--duplex", choices=("short", "long"), default="short",
-                       help="how your printer turns the sheet (default: short)")
+    build.add_argument("--duplex", choices=("short", "long"), default=None,
+                       help="the edge your printer flips the sheet on (default: short for "
+                            "pamphlets, long for pocket books: then no side is turned)")
     build.add_argument("--creep", type=_millimetres, default=None, metavar="MM",
                        help="shift per sheet toward the spine (default: the paper "
                             "thickness, 0.1); 0 turns it off")
@@ -47,8 +48,14 @@ def parser():
                        help="bundled font family: libertine, gentium (default: the "
                             "manuscript's `font`, else libertine)")
     build.add_argument("--outputs", type=_choice("outputs"), metavar="LIST",
-                       help="which of epub,pdf,pamphlet to make (default: the manuscript's "
-                            "`outputs`, else all three)")
+                       help="which of epub,pdf,pamphlet,pocket to make; pocket: A6 and "
+                            "quarter-letter books 4-up on A4 and Letter (default: the "
+                            "manuscript's `outputs`, else epub,pdf,pamphlet)")
+    build.add_argument("--signature", type=_choice("signature"), metavar="PAGES",
+                       help="pages per folded signature, a multiple of 4 (32) or a range "
+                            "(32-64) (default: the manuscript's `signature`, else one "
+                            "booklet up to 64 pages, past that signatures of at most 64 "
+                            "pages with the fewest blanks)")
     build.add_argument("-j", "--jobs", type=_positive, default=None,
                        help="parallel builds for a library (default: all cores)")
     build.add_argument("--timeout", type=_seconds, default=None, metavar="SECONDS",
@@ -215,7 +222,7 @@ def entry():
 
 def run(args):
     """Run `check` or `build`; return the exit status."""
-    from . import build
+    from . import build, editions, shelving
 
     if args.command == "check":
         return _check_all(build, args.sources)
@@ -225,9 +232,9 @@ def run(args):
         duplex=args.duplex, marks=args.marks,
         creep_mm=build.PAPER_THICKNESS_MM if args.creep is None else args.creep,
         given=tuple((key, getattr(args, key.replace("-", "_")))
-                    for key in ("trim", "sheet", "type-size", "font", "outputs")
+                    for key in editions.READERS
                     if getattr(args, key.replace("-", "_")) is not None))
-    books, findings = build.build_library(
+    books, findings = shelving.build_library(
         args.sources, args.out, jobs=args.jobs, printing=printing,
         timeout=args.timeout or build.process.TIMEOUT)
     for finding in findings:

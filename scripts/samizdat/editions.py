@@ -37,10 +37,47 @@ class Size:
         """The size's name in file names: "a4", "letter", "120x180mm"."""
         return self.name.lower().replace(" ", "-")
 
-    def holds_two(self, page):
-        """Whether two `page`s fit side by side on this sheet turned landscape."""
-        width, height = self.landscape
-        return 2 * page.width <= width + 0.5 and page.height <= height + 0.5
+    @property
+    def portrait(self):
+        """(width, height) upright, as a 4-up sheet is printed."""
+        return min(self.width, self.height), max(self.width, self.height)
+
+
+@dataclass(frozen=True)
+class Scheme:
+    """How pages go on a sheet: `rows` rows of two pages on each side.
+
+    One row (2-up) on a landscape sheet: fold it as it is. Two rows (4-up) on a
+    portrait sheet: cut the pile across the middle, put the bottom halves under the
+    top halves, fold. `flip` is the edge the printer flips on for every back to come
+    out upright (the usual one for the sheet's orientation); with the other edge the
+    backs are drawn turned 180°. `steps` tells the reader what to do."""
+
+    name: str
+    rows: int
+    flip: str
+    steps: str
+
+    @property
+    def sheet_pages(self):
+        """Pages one sheet carries, both sides: a signature is a multiple of it."""
+        return 4 * self.rows
+
+    def face(self, sheet):
+        """(width, height) of a side of `sheet` in this scheme."""
+        return sheet.landscape if self.rows == 1 else sheet.portrait
+
+    def holds(self, sheet, page):
+        """Whether the scheme's pages fit on `sheet` unscaled."""
+        width, height = self.face(sheet)
+        return 2 * page.width <= width + 0.5 and self.rows * page.height <= height + 0.5
+
+
+SCHEMES = {
+    "2-up": Scheme("2-up", 1, "short", "duplex, short edge, fold, staple"),
+    "4-up": Scheme("4-up", 2, "long", "duplex, long edge, cut across the middle, put the "
+                   "bottom halves under the top halves, fold, staple"),
+}
 
 
 def _mm(name, width, height):
@@ -79,7 +116,11 @@ FONTS = {  # family name -> the house family in print.css
     "gentium": "Samizdat Gentium",
 }
 TYPE_SIZES_PT = (7.0, 16.0)
-OUTPUTS = ("epub", "pdf", "pamphlet")
+OUTPUTS = ("epub", "pdf", "pamphlet", "pocket")
+DEFAULT_OUTPUTS = ("epub", "pdf", "pamphlet")  # a pocket edition is two more layouts
+# Pages in a signature: a multiple of 4 (a sheet folded once); more than 32 sheets
+# folded together neither staple nor sew.
+SIGNATURE_PAGES = (4, 128)
 
 
 class ChoiceError(ValueError):
@@ -118,17 +159,17 @@ def sheet(text):
     return SHEETS[key]
 
 
-def sheet_for(page):
-    """The sheet a pamphlet of `page`s is printed on: the trim's own (A5 -> A4, A6 -> A5,
-    half-letter -> Letter), else the smallest that holds two pages side by side."""
+def sheet_for(page, scheme):
+    """The sheet pages of size `page` are printed on in `scheme`: for 2-up the trim's
+    own (A5 -> A4, A6 -> A5, half-letter -> Letter), else the smallest that holds them
+    (4-up: A6 -> A4, quarter-letter -> Letter)."""
     for key, known in TRIMS.items():
-        if known == page:
+        if known == page and scheme.rows == 1:
             return SHEETS[SHEET_OF_TRIM[key]]
     for candidate in SHEETS.values():
-        if candidate.holds_two(page):
+        if scheme.holds(candidate, page):
             return candidate
-    raise ChoiceError(f"trim {page.name}: no sheet holds two of its pages side by side",
-                      "trim")
+    raise ChoiceError(f"trim {page.name}: no sheet holds {scheme.name} of its pages", "trim")
 
 
 def type_size(text):
@@ -150,7 +191,7 @@ def font(text):
 
 
 def outputs(value):
-    """Outputs to make, from "epub,pdf" or a list; every one of OUTPUTS by default."""
+    """Outputs to make, from "epub,pdf" or a list (DEFAULT_OUTPUTS when not chosen)."""
     items = value if isinstance(value, list) else str(value).replace(",", " ").split()
     chosen = tuple(str(i).strip().lower() for i in items)
     unknown = [i for i in chosen if i not in OUTPUTS]
@@ -159,9 +200,21 @@ def outputs(value):
     return tuple(o for o in OUTPUTS if o in chosen)
 
 
+def signature(text):
+    """Pages per signature, (fewest, most): from "32" (every signature 32 pages) or
+    "32-64" (each between, sizes chosen to need the fewest blank pages)."""
+    match = re.fullmatch(r"(\d+)(?:\s*-\s*(\d+))?", str(text).strip())
+    low, high = (int(match[1]), int(match[2] or match[1])) if match else (0, 0)
+    if low % 4 or high % 4 or not SIGNATURE_PAGES[0] <= low <= high <= SIGNATURE_PAGES[1]:
+        raise ChoiceError(f"signature {text!r}: pages, a multiple of 4 from "
+                          f"{SIGNATURE_PAGES[0]} to {SIGNATURE_PAGES[1]}, or a range of "
+                          "them (e.g. 32 or 32-64)")
+    return low, high
+
+
 # Each choice: its manuscript key, and how its text is read.
 READERS = {"trim": trim, "sheet": sheet, "type-size": type_size, "font": font,
-           "outputs": outputs}
+           "outputs": outputs, "signature": signature}
 
 
 @dataclass(frozen=True)
@@ -173,7 +226,8 @@ class Choices:
     sheet: Size | None = None
     type_size: float = 10.5
     font: str = "libertine"
-    outputs: tuple = OUTPUTS
+    outputs: tuple = DEFAULT_OUTPUTS
+    signature: tuple | None = None  # (fewest, most) pages; None: impose's default
 
     @classmethod
     def of(cls, meta, given=None):
@@ -209,42 +263,77 @@ class Edition:
 
     `kind` names it in the build's table of files (and the library page); `suffix`
     follows the text's stem in its file name; `page` is its trim; `sheet` the sheet
-    it is imposed on 2-up (None: the reading PDF); `tagged` makes it PDF/UA-1; `lane`
-    0 is made in the build's own process, 1 beside it (see build.make_all)."""
+    it is imposed on by `scheme` (both None: the reading PDF); `tagged` makes it
+    PDF/UA-1; `lane` 0 is made in the build's own process, 1 beside it (see
+    build.make_all); `output` is the choice of OUTPUTS that asks for it."""
 
     kind: str
     suffix: str
     page: Size
     sheet: Size | None = None
+    scheme: Scheme | None = None
     tagged: bool = False
     lane: int = 0
-    about: str = field(default="", compare=False)
+    output: str = "pdf"
+
+    @property
+    def about(self):
+        """What the file is, for the library page and the catalog."""
+        if self.sheet is None:
+            return f"PDF ({self.page.name}) for reading on screen or printing single pages"
+        what = "Pamphlet" if self.output == "pamphlet" else f"Pocket book ({self.page.name})"
+        return f"{what} to print on {self.sheet.name}: {self.scheme.steps}"
 
     def file(self, stem):
         return f"{stem}{self.suffix}"
 
 
-def pamphlet(page, on, *, lane):
-    """The saddle-stitched pamphlet of `page`s on sheet `on`."""
-    return Edition(f"pamphlet-{on.slug}", f"-pamphlet-{on.slug}.pdf", page, on, lane=lane,
-                   about=f"Pamphlet to print on {on.name}: duplex, short edge, fold, staple")
+def reading(page):
+    """The reading PDF of `page`s: tagged, in the build's own lane."""
+    return Edition("pdf", ".pdf", page, tagged=True)
+
+
+def imposed(output, page, on, *, lane=0):
+    """The `output` ("pamphlet": 2-up, "pocket": 4-up) of `page`s on sheet `on`."""
+    scheme = SCHEMES["2-up" if output == "pamphlet" else "4-up"]
+    return Edition(f"{output}-{on.slug}", f"-{output}-{on.slug}.pdf", page, on, scheme,
+                   lane=lane, output=output)
+
+
+# The house editions, when the reader chooses no trim and no sheet: A5 for A4 paper and
+# half-letter for US Letter, and (when asked for) the pocket books A6 and quarter-letter
+# 4-up. Lane 1 runs beside lane 0: about half the work each.
+HOUSE = (
+    reading(TRIMS["a5"]),
+    imposed("pamphlet", TRIMS["a5"], SHEETS["a4"]),
+    imposed("pamphlet", TRIMS["half-letter"], SHEETS["letter"], lane=1),
+    imposed("pocket", TRIMS["a6"], SHEETS["a4"]),
+    imposed("pocket", TRIMS["quarter-letter"], SHEETS["letter"], lane=1),
+)
 
 
 def plan(choices=Choices()):
-    """The editions `choices` ask for, the reading PDF first."""
-    page = choices.trim or TRIMS["a5"]
-    reading = Edition("pdf", ".pdf", page, tagged=True, lane=0,
-                      about=f"PDF ({page.name}) for reading on screen or printing single pages")
-    made = [reading] if "pdf" in choices.outputs else []
-    if "pamphlet" in choices.outputs:
-        on = choices.sheet or sheet_for(page)
-        if not on.holds_two(page):
-            raise ChoiceError(f"sheet {on.name}: two {page.name} pages do not fit on it side "
-                              "by side", "sheet")
-        made.append(pamphlet(page, on, lane=0))
-        if choices.trim is None and choices.sheet is None:  # the house's second paper
-            made.append(pamphlet(TRIMS["half-letter"], SHEETS["letter"], lane=1))
-    return made
+    """The editions `choices` ask for, the reading PDF first: the house's, or those of
+    the chosen trim (each imposition on the chosen sheet or the one its scheme needs)."""
+    if choices.trim is None and choices.sheet is None:
+        table = HOUSE
+    else:
+        page = choices.trim or TRIMS["a5"]
+        table = [reading(page)]
+        for output in ("pamphlet", "pocket"):
+            if output in choices.outputs:
+                table.append(imposed(output, page, _sheet_of(page, output, choices.sheet)))
+    return [e for e in table if e.output in choices.outputs]
+
+
+def _sheet_of(page, output, chosen):
+    scheme = SCHEMES["2-up" if output == "pamphlet" else "4-up"]
+    on = chosen or sheet_for(page, scheme)
+    if not scheme.holds(on, page):
+        how = "two" if scheme.rows == 1 else "four"
+        raise ChoiceError(f"sheet {on.name}: {how} {page.name} pages do not fit on it "
+                          f"{'side by side' if scheme.rows == 1 else 'two by two'}", "sheet")
+    return on
 
 
 def printer_test(on):

@@ -19,22 +19,16 @@ DCTERMS = "http://purl.org/dc/terms/"
 OPDS = "http://opds-spec.org/2010/catalog"
 ACQUISITION = "application/atom+xml;profile=opds-catalog;kind=acquisition"
 OPEN_ACCESS = "http://opds-spec.org/acquisition/open-access"
-# kind -> (media type, what it is for)
+# kind -> (media type, what it is for): the e-book files. The printed ones are
+# described by their editions (editions.Edition.about), in each Book's `about`.
 FILES = {
     "epub": ("application/epub+zip", "EPUB for e-readers and phones"),
     "kepub": ("application/kepub+zip", "Kobo EPUB (kepub): on a Kobo, notes pop up"),
-    "pdf": ("application/pdf", "PDF (A5) for reading on screen or printing single pages"),
-    "pamphlet-a4": ("application/pdf", "Pamphlet to print on A4: duplex, short edge, fold, "
-                    "staple"),
-    "pamphlet-letter": ("application/pdf", "Pamphlet to print on US Letter: duplex, short "
-                        "edge, fold, staple"),
 }
+PDF = "application/pdf"
 
 # Only on the download page: the test print is not a book for e-reader apps.
-PRINTER_FILES = {
-    "printer-test": ("application/pdf", "Printer test sheet (A4): print it duplex first"),
-    "printer-test-letter": ("application/pdf", "Printer test sheet (US Letter)"),
-}
+PRINTER_TEST = "Printer test sheet ({sheet}): print it duplex before the first pamphlet"
 
 
 @dataclass
@@ -54,16 +48,31 @@ class Book:
     description: str = ""
     subjects: list = field(default_factory=list)
     files: dict = field(default_factory=dict)  # kind -> file name
+    # [kind, what the printed file is for], in the editions' order (a list: the record's
+    # JSON keeps a list's order, and sorts a dict's keys)
+    about: list = field(default_factory=list)
+
+    def downloads(self, *, printer_tests=False):
+        """(kind, media type, what it is for) of the files readers download, e-books
+        first, then the editions in their table's order (and the printer tests)."""
+        listed = [(kind, media, purpose) for kind, (media, purpose) in FILES.items()
+                  if kind in self.files]
+        listed += [(kind, PDF, purpose) for kind, purpose in self.about
+                   if kind in self.files and (printer_tests or
+                                              not kind.startswith("printer-test"))]
+        return listed
 
 
-def book_of(ms, files, *, updated):
-    """The Book record of manuscript `ms` whose outputs are `files` {kind: file name}."""
+def book_of(ms, files, *, updated, about=None):
+    """The Book record of manuscript `ms` whose outputs are `files` {kind: file name};
+    `about` {kind: purpose} describes the printed ones."""
     return Book(stem=ms.stem, title=ms.plain("title"), subtitle=ms.plain("subtitle"),
                 author=ms.plain("author"), identifier=ms.identifier, updated=updated,
                 lang=ms.plain("lang"),
                 date=ms.plain("date"), rights=ms.plain("rights"),
                 publisher=ms.plain("publisher"), description=ms.plain("description"),
-                subjects=ms.plain_list("subject"), files=dict(files))
+                subjects=ms.plain_list("subject"), files=dict(files),
+                about=[[kind, text] for kind, text in (about or {}).items()])
 
 
 # --- OPDS catalog --------------------------------------------------------------
@@ -103,9 +112,8 @@ def _entry(book):
     if "cover" in book.files:
         for rel in ("http://opds-spec.org/image", "http://opds-spec.org/image/thumbnail"):
             _link(entry, rel, book.files["cover"], "image/png")
-    for kind, (media_type, purpose) in FILES.items():
-        if kind in book.files:
-            _link(entry, OPEN_ACCESS, book.files[kind], media_type, title=purpose)
+    for kind, media_type, purpose in book.downloads():
+        _link(entry, OPEN_ACCESS, book.files[kind], media_type, title=purpose)
     return entry
 
 
@@ -182,8 +190,7 @@ def index_page(books, out, *, folder, title="Samizdat library", proof=None):
             f'<li><a href="{e(book.files[kind])}" type="{media}">{e(book.files[kind])}</a> '
             f'<span class="size">({_size(Path(folder) / book.files[kind])})</span> – '
             f"{e(purpose)}</li>"
-            for kind, (media, purpose) in {**FILES, **PRINTER_FILES}.items()
-            if kind in book.files)
+            for kind, media, purpose in book.downloads(printer_tests=True))
         cover = (f'<img class="cover" src="{e(book.files["cover"])}" '
                  f'alt="Cover of {e(book.title)}" width="400" height="600">\n'
                  if "cover" in book.files else "")

@@ -148,8 +148,27 @@ def _receive(receive, process, name):
     return value
 
 
+def pool_map(function, arguments, *, workers, timeout):
+    """[function(*args) for args in `arguments`], run in `workers` processes started
+    as lanes are (see lanes()); waits at most `timeout` seconds in all. A call not
+    finished by then gives None, and every worker still running is killed."""
+    from concurrent.futures import ProcessPoolExecutor, wait
+
+    pool, futures = ProcessPoolExecutor(workers, mp_context=lanes()), []
+    try:
+        futures = [pool.submit(function, *args) for args in arguments]
+        wait(futures, timeout=timeout)
+        return [f.result() if f.done() and not f.cancelled() else None for f in futures]
+    finally:
+        unfinished = any(not f.done() for f in futures)
+        if unfinished:
+            for worker in list(getattr(pool, "_processes", {}).values()):
+                worker.kill()  # 3.11 has no public way; a hung worker ignores shutdown
+        pool.shutdown(wait=not unfinished, cancel_futures=True)
+
+
 def lanes():
-    """The multiprocessing context for lanes: a fork of this process while Pango has
+    """The multiprocessing context for lanes and pools, the one start method: a fork of this process while Pango has
     not run here (a fresh `samizdat build`: no second WeasyPrint import), else a fork
     server that has imported WeasyPrint but never laid anything out. Forking after
     Pango ran is not safe: its font-loading thread can leave fontconfig locked in

@@ -210,3 +210,23 @@ def shelved_books(out_dir):
         if record and all((Path(out_dir) / name).is_file() for name in record["files"]):
             shelved[record_path.stem] = library.Book(**record["book"])
     return shelved
+
+
+def input_key(ms, printing):
+    """sha256 over everything a build of manuscript `ms` reads: its text, the styles,
+    Samizdat's code, the print options (build.PrintOptions) and the versions of the
+    tools it drives."""
+    from importlib.metadata import version
+
+    from . import STYLES, pandoc
+
+    digest = hashlib.sha256(ms.text.encode("utf-8"))
+    roots = [Path(__file__).parent, STYLES]
+    for root in roots:
+        for path in sorted(p for p in root.rglob("*") if p.is_file() and
+                           "__pycache__" not in p.parts):
+            digest.update(path.name.encode() + path.read_bytes())
+    # Versions from the installed metadata: importing WeasyPrint here would cost 0.4 s.
+    tools = " ".join(version(n) for n in ("weasyprint", "pikepdf", "pypandoc_binary", "pydyf"))
+    digest.update(f"{tools} {pandoc.executable()} {printing}".encode())
+    return digest.hexdigest()

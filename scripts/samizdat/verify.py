@@ -329,6 +329,8 @@ PLACEMENT = re.compile(r"q (?:([-\d.]+) ([-\d.]+) ([-\d.]+) ([-\d.]+) re W n )?"
                        r"([-\d.]+) ([-\d.]+) ([-\d.]+) ([-\d.]+) ([-\d.]+) ([-\d.]+) cm "
                        r"(/\w+) Do Q")
 SEGMENT = re.compile(r"([-\d.]+) ([-\d.]+) m ([-\d.]+) ([-\d.]+) l")
+# q 0 g x y w h re f Q: a collation mark
+COLLATION = re.compile(r"q 0 g ([-\d.]+) ([-\d.]+) ([-\d.]+) ([-\d.]+) re f Q")
 SLACK = 0.01  # points: the pamphlet's matrices carry 4 decimals
 
 
@@ -341,33 +343,51 @@ class Placed:
     turned: bool | None  # drawn turned 180°; None if neither that nor upright
     at: tuple  # (e, f) of its matrix as if the side were upright
     clip: tuple | None  # (x, y, w, h) clip rectangle, if any
+    row: int = 0  # 0 top, 1 bottom (4-up), the side read upright
 
 
-def verify_pamphlet(path, pdf_path, *, sheet, duplex="short", creep_mm=0.0, shown=None,
-                    rtl=False):
-    """Every page of the PDF once, in saddle order (mirrored for `rtl`, bound on the
-    right), unscaled, on `sheet` landscape; backs turned 180° for `duplex` "long";
-    pages moved toward the spine by `creep_mm` per sheet; printer's marks outside the
-    pages. `shown`: as for verify_epub."""
+@dataclass(frozen=True)
+class _Read:
+    """A pamphlet read back: its sides' placed pages and collation marks, the source
+    pages' boxes, the sides' sizes."""
+
+    sides: list
+    marks: list
+    boxes: list
+    sizes: list
+
+
+def verify_pamphlet(path, pdf_path, *, sheet, scheme=impose.SADDLE, signature=None,
+                    duplex=None, creep_mm=0.0, shown=None, rtl=False):
+    """Every page of the PDF once, in the order of `scheme`'s signatures (`signature`:
+    see impose.signatures; mirrored for `rtl`, bound on the right), unscaled, on
+    `sheet`; backs turned 180° for a `duplex` flip other than the scheme's; pages moved
+    toward the spine by `creep_mm` per sheet of their signature; printer's marks
+    outside the pages; a collation mark on the outside of every signature, stepped.
+    `shown`: as for verify_epub."""
     impose.check_options(duplex, creep_mm)
     name = shown or str(path)
     with pikepdf.open(pdf_path) as source, pikepdf.open(path) as pamphlet:
         digests = [_digest(_contents(page)) for page in source.pages]
-        boxes = [[float(v) for v in page.mediabox] for page in source.pages]
-        sides = [_placed(side, digests) for side in pamphlet.pages]
-        sizes = [(float(side.mediabox[2]), float(side.mediabox[3])) for side in pamphlet.pages]
-        findings = _sheet_sizes(name, pamphlet, sheet)
-        findings += _marks_outside(name, pamphlet, boxes[0] if boxes else None)
-    order = impose.reading_order(len(digests))
-    want = [n for pair in impose.saddle_sides(len(order), rtl=rtl) for n in
-            (order[pair[0] - 1], order[pair[1] - 1])]
-    placed = [n for side in sides for n in _slots(side)]
-    if placed != want:
-        findings.append(Finding("I001", name, None,
-                                f"pages are placed as {placed}, saddle order is {want}"))
-    findings += _rotations(name, sides, duplex)
-    findings += _shifts(name, zip(sides, sizes), boxes, creep_mm)
-    return findings
+        read = _Read([_placed(side, digests, scheme.rows) for side in pamphlet.pages],
+                     [COLLATION.findall(_contents(side).decode("latin-1"))
+                      for side in pamphlet.pages],
+                     [[float(v) for v in page.mediabox] for page in source.pages],
+                     [(float(side.mediabox[2]), float(side.mediabox[3]))
+                      for side in pamphlet.pages])
+        findings = _sheet_sizes(name, pamphlet, sheet, scheme)
+        findings += _marks_outside(name, pamphlet, read.boxes[0] if read.boxes else None,
+                                   scheme.rows)
+    sizes = impose.signatures(len(digests), scheme=scheme, signature=signature)
+    want = impose.sides(len(digests), scheme=scheme, sizes=sizes, rtl=rtl)
+    wrong = _misplaced(read.sides, want, scheme.rows)
+    if wrong:
+        findings.append(Finding("I001", name, None, f"{wrong}; the {scheme.name} order of "
+                                f"signatures of {sizes} pages wants that"))
+        return findings + _rotations(name, read.sides, duplex, scheme)
+    findings += _rotations(name, read.sides, duplex, scheme)
+    findings += _shifts(name, read, want, creep_mm, scheme.rows)
+    return findings + _collations(name, read, want, scheme.rows)
 
 
 def _contents(page):
@@ -383,7 +403,7 @@ def _digest(data):
     return hashlib.sha256(data).hexdigest()
 
 
-def _placed(side, digests):
+def _placed(side, digests, rows=1):
     """The pages drawn on a sheet side, as Placed, in drawing order."""
     content = _contents(side).decode("latin-1")
     sheet_w, sheet_h = float(side.mediabox[2]), float(side.mediabox[3])
@@ -396,68 +416,103 @@ def _placed(side, digests):
         number = digests.index(_digest(data)) + 1 if known else -1
         # turning the side back, (u, v) -> (W - u, H - v), makes the matrix 1 0 0 1 W-e H-f
         at = (sheet_w - float(e), sheet_h - float(f)) if turned else (float(e), float(f))
-        x0, _, x1, _ = (float(v) for v in form.BBox)
+        x0, y0, x1, y1 = (float(v) for v in form.BBox)
         slot = 0 if at[0] + (x0 + x1) / 2 < sheet_w / 2 else 1
+        row = 0 if rows == 1 or at[1] + (y0 + y1) / 2 > sheet_h / 2 else 1
         placed.append(Placed(number, slot, turned, at,
-                             tuple(map(float, clip)) if clip[0] else None))
+                             tuple(map(float, clip)) if clip[0] else None, row))
     return placed
 
 
-def _slots(placed):
-    """Source page numbers on a side as the booklet reads it, left then right (None: blank)."""
-    return [n for slot in (0, 1) for n in [p.number for p in placed if p.slot == slot] or [None]]
+def _misplaced(sides, want, rows):
+    """What the first side whose pages are not the scheme's holds (or lacks), or ""."""
+    if len(sides) != len(want):
+        return f"{len(sides)} sheet sides, not {len(want)}"
+    for index, (placed, side) in enumerate(zip(sides, want), 1):
+        got, wanted = _slots(placed, rows), [cell.page for cell in side.cells]
+        if got != wanted:
+            return f"sheet side {index} holds pages {got}, not {wanted}"
+    return ""
 
 
-def _rotations(name, sides, duplex):
-    """I003: backs turned 180° for a long-edge flip, every other side upright."""
+def _slots(placed, rows=1):
+    """Source page numbers on a side as the booklet reads it, by rows, each left then
+    right (None: blank)."""
+    return [n for row in range(rows) for slot in (0, 1)
+            for n in [p.number for p in placed if (p.row, p.slot) == (row, slot)] or [None]]
+
+
+def _rotations(name, sides, duplex, scheme):
+    """I003: backs turned 180° for a flip on the other edge than the scheme's, every
+    other side upright."""
     findings = []
     for index, placed in enumerate(sides):
-        want = impose.turned(index, duplex)
+        want = impose.turned(index, duplex, scheme)
         wrong = [p.number for p in placed if p.turned is not None and p.turned != want]
         if wrong:
             how = "turned 180°" if want else "upright"
             findings.append(Finding("I003", name, None,
                                     f"sheet side {index + 1}: pages {wrong} are not {how}, "
-                                    f"as flipping on the {duplex} edge wants"))
+                                    f"as flipping on the {duplex or scheme.flip} edge wants"))
     return findings
 
 
-def _shifts(name, sides, boxes, creep_mm):
-    """I004: each page moved toward the spine by its sheet's creep and centred
-    vertically; a moved page clipped to its half of the sheet."""
+def _shifts(name, read, want, creep_mm, rows):
+    """I004: each page where its cell wants it: moved toward the spine by its folded
+    sheet's creep, centred vertically in its row; a moved page clipped to its cell."""
     findings = []
-    for index, (placed, (sheet_w, sheet_h)) in enumerate(sides):
-        want = impose.creep_shift(index, creep_mm)
+    for index, (placed, face, side) in enumerate(zip(read.sides, read.sizes, want)):
+        cells = {(c.row, c.col): c for c in side.cells}
         for p in (p for p in placed if p.number > 0):
-            x0, y0, x1, y1 = boxes[p.number - 1]
-            left = p.at[0] + x0  # the page's left edge, the side read upright
-            got = left - (sheet_w / 2 - (x1 - x0)) if p.slot == 0 else sheet_w / 2 - left
-            low = p.at[1] + y0 - (sheet_h - (y1 - y0)) / 2
+            cell, (x0, y0, x1, y1) = cells[p.row, p.slot], read.boxes[p.number - 1]
+            shift = impose.creep_shift(cell.fold, creep_mm)
+            left, low = impose.cell_origin(cell, face, (x1 - x0, y1 - y0), rows)
+            got = (p.at[0] + x0 - left) * (1 if p.slot == 0 else -1)
+            up = p.at[1] + y0 - low
             where = f"sheet side {index + 1}: page {p.number}"
-            if abs(got - want) > SLACK or abs(low) > SLACK:
+            if abs(got - shift) > SLACK or abs(up) > SLACK:
                 findings.append(Finding("I004", name, None,
                                         f"{where} is moved {got:.2f} pt toward the spine and "
-                                        f"{low:.2f} pt up; a creep of {creep_mm} mm per sheet "
-                                        f"wants {want:.2f} pt and 0"))
-            elif want and not _clipped_to_half(p, sheet_w, sheet_h):
+                                        f"{up:.2f} pt up; a creep of {creep_mm} mm per sheet "
+                                        f"wants {shift:.2f} pt and 0"))
+            elif shift and not _clipped(p, impose.cell_clip(cell, face, rows, p.turned)):
                 findings.append(Finding("I004", name, None, f"{where} is moved by creep "
-                                        "but not clipped to its half: it may cross the spine"))
+                                        "but not clipped to its cell: it may cross the spine"))
     return findings
 
 
-def _clipped_to_half(p, sheet_w, sheet_h):
-    half = p.slot ^ bool(p.turned)  # a turned side has its left page on the right
-    want = (half * sheet_w / 2, 0, sheet_w / 2, sheet_h)
+def _clipped(p, want):
     return p.clip is not None and all(abs(g - w) <= SLACK for g, w in zip(p.clip, want))
 
 
-def _marks_outside(name, pamphlet, box):
-    """I005: printer's marks (line segments) off the 2-up page area and on the sheet,
+def _collations(name, read, want, rows):
+    """I006: on the outside of each signature (when there are several) its collation
+    mark, one step lower than the one before; no other."""
+    count = len({side.signature for side in want})
+    size = read.boxes[0][2] - read.boxes[0][0], read.boxes[0][3] - read.boxes[0][1]
+    findings = []
+    for index, (got, face, side) in enumerate(zip(read.marks, read.sizes, want)):
+        wanted = [impose.collation_mark(side.signature, count, face, size, rows)] \
+            if side.outside and count > 1 else []
+        boxes = [tuple(map(float, box)) for box in got]
+        if len(boxes) != len(wanted) or any(abs(g - w) > SLACK for box, mark in
+                                            zip(boxes, wanted) for g, w in zip(box, mark)):
+            what = f"signature {side.signature + 1} of {count}'s mark at " \
+                f"{[round(v, 2) for v in wanted[0]]}" if wanted else "no mark"
+            findings.append(Finding("I006", name, None, f"sheet side {index + 1}: collation "
+                                    f"marks {[[round(v, 2) for v in b] for b in boxes]}, "
+                                    f"wants {what}"))
+    return findings
+
+
+def _marks_outside(name, pamphlet, box, rows=1):
+    """I005: printer's marks (line segments) off the pages' area and on the sheet,
     stroke included; a trim box, if any, is that area."""
     findings = []
+    size = (box[2] - box[0], box[3] - box[1]) if box else (0, 0)
     for number, side in enumerate(pamphlet.pages, 1):
         sheet = (0, 0, float(side.mediabox[2]), float(side.mediabox[3]))
-        area = _two_up(sheet, box)
+        area = impose.trim_box(sheet[2:], size, rows)
         trim = side.obj.get("/TrimBox")
         if trim is not None and any(abs(float(t) - a) > SLACK for t, a in zip(trim, area)):
             findings.append(Finding("I005", name, None, f"sheet side {number}: trim box "
@@ -477,14 +532,6 @@ def _marks_outside(name, pamphlet, box):
     return findings
 
 
-def _two_up(sheet, box):
-    """(x0, y0, x1, y1) of two `box`-sized pages side by side, centred on `sheet`, cut
-    to the sheet (pages up to impose.TOLERANCE too big are imposed)."""
-    width, height = (box[2] - box[0], box[3] - box[1]) if box else (0, 0)
-    left, bottom = max(0, (sheet[2] - 2 * width) / 2), max(0, (sheet[3] - height) / 2)
-    return (left, bottom, sheet[2] - left, sheet[3] - bottom)
-
-
 def _overlaps(a, b):
     """Whether rectangles (x0, y0, x1, y1) share more than an edge (beyond SLACK)."""
     return (a[0] < b[2] - SLACK and b[0] < a[2] - SLACK
@@ -495,11 +542,12 @@ def _within(a, b):
     return all(a[i] >= b[i] - SLACK for i in (0, 1)) and all(a[i] <= b[i] + SLACK for i in (2, 3))
 
 
-def _sheet_sizes(name, pamphlet, sheet):
-    want = tuple(round(v, 1) for v in sheet.landscape)
+def _sheet_sizes(name, pamphlet, sheet, scheme):
+    want = tuple(round(v, 1) for v in scheme.face(sheet))
     for number, side in enumerate(pamphlet.pages, 1):
         got = (round(float(side.mediabox[2]), 1), round(float(side.mediabox[3]), 1))
         if got != want:
+            how = "landscape" if scheme.rows == 1 else "portrait"
             return [Finding("I002", name, None,
-                            f"sheet side {number} is {got} pt, {sheet.name} landscape is {want}")]
+                            f"sheet side {number} is {got} pt, {sheet.name} {how} is {want}")]
     return []

@@ -215,13 +215,18 @@ def _rebuild(fix):
     the one the change was written for."""
     import textwrap
 
-    source = textwrap.dedent(inspect.getsource(fix.original()))
+    lines, first = inspect.getsourcelines(fix.original())
+    source = textwrap.dedent("".join(lines))
     if fix.source_digest() != fix.digest or source.count(fix.old) != 1:
         return None
     scope = dict(fix.module.__dict__, **dict(fix.helpers))
     namespace = {}
     # WeasyPrint's own source, checked above, with one line changed: nothing else runs.
-    code = compile(source.replace(fix.old, fix.new), fix.module.__file__, "exec")
+    # Compiled at its own lines of WeasyPrint's file, so that a traceback through it
+    # points at WeasyPrint's code (lines after a change that adds lines are off by as
+    # many).
+    code = compile("\n" * (first - 1) + source.replace(fix.old, fix.new),
+                   fix.module.__file__, "exec")
     exec(code, scope, namespace)  # noqa: S102
     rebuilt = scope[fix.name] = namespace[fix.name]  # a call to itself finds it
     rebuilt.samizdat_original = fix.original()

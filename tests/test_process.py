@@ -1,0 +1,41 @@
+"""Process plumbing: every wait is bounded, whatever a child does."""
+
+import os
+import signal
+import time
+
+from samizdat import process
+
+
+def square_or_hang(n):
+    """n², or, for 0, a hang that the build's own deadline (SIGALRM) cannot end: the
+    worker ignores the signal, as a C library holding a lock would."""
+    if n == 0:
+        signal.signal(signal.SIGALRM, signal.SIG_IGN)
+        time.sleep(120)
+    return n * n
+
+
+def test_a_pool_returns_what_finished_and_kills_a_worker_that_hangs():
+    started = time.monotonic()
+    results = process.pool_map(square_or_hang, [(3,), (0,), (4,), (5,)], workers=2, timeout=3)
+    assert time.monotonic() - started < 20
+    assert results == [9, None, 16, 25]
+
+
+def test_a_pool_of_well_behaved_calls_returns_them_all_in_order():
+    assert process.pool_map(square_or_hang, [(n,) for n in range(1, 7)], workers=2,
+                            timeout=60) == [n * n for n in range(1, 7)]
+
+
+def pid_of_worker(_):
+    return os.getpid()
+
+
+def test_pool_workers_start_as_lanes_do():
+    """One start method for lanes and pools (process.lanes): never a plain fork of a
+    process whose Pango has run."""
+    context = process.lanes()
+    assert context.get_start_method() in ("fork", "forkserver")
+    pids = process.pool_map(pid_of_worker, [(n,) for n in range(4)], workers=2, timeout=60)
+    assert os.getpid() not in pids and len(set(pids)) <= 2
