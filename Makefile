@@ -67,10 +67,16 @@ bench: $(OUTPUTS)
 corpus: $(INSTALLED) $(CHECKERS)
 	SAMIZDAT_CORPUS=all $(BIN)/python -m pytest -q tests/test_corpus.py
 
-# The README's picture of the first sheet, rendered from the pamphlet (a test compares them).
-docs: docs/first-sheet.png
+# The README's pictures, rendered from the pamphlets (tests compare them): the first
+# sheet, and the spines of the first text printed in one-sheet signatures.
+docs: docs/first-sheet.png docs/spines.png
 docs/first-sheet.png: $(OUT)/$(STEM)-pamphlet-a4.pdf
 	$(BIN)/python -c "from samizdat.library import sheet_proof; sheet_proof('$<', '$@', dpi=50)"
+docs/spines.png: $(INSTALLED)
+	$(BIN)/samizdat build manuscript/$(STEM).md --out $(OUT)/signatures --trim a5 \
+	  --outputs pamphlet --signature 4 -q
+	$(BIN)/python -c "from samizdat.library import spines; \
+	  spines('$(OUT)/signatures/$(STEM)-pamphlet-a4.pdf', '$@')"
 
 # Ace by DAISY, the accessibility checker, where Node is present (tests run it too).
 ACE := .ace/node_modules/.bin/ace-puppeteer

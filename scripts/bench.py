@@ -8,12 +8,17 @@ Interleaved rounds of
     PyMuPDF and onnxruntime, which Samizdat does not need);
 then `make` with nothing changed, the peak memory of a build, and a library of 20
 copies built as one library against one `samizdat build` after another (and against
-`--jobs 1`), in interleaved rounds. Prints medians and ratios and writes
+`--jobs 1`), in interleaved rounds; then the same side by side for two long texts: a
+book (Kropotkin's Mutual Aid, 322 notes, tests/corpus) and a novel given 2,000 notes
+(Morris's News from Nowhere, each note quoting the sentence after its call), with the
+time per A5 page beside the first text's. Prints medians and ratios and writes
 build/bench.json. Figures, not assertions: CI does not run this.
+`python scripts/bench.py long` runs the long texts only.
 """
 
 import json
 import os
+import re
 import shutil
 import statistics
 import subprocess
@@ -38,11 +43,11 @@ def timed(command, **kwargs):
     return time.perf_counter() - start
 
 
-def samizdat_build(out):
-    return timed([str(VENV / "samizdat"), "build", str(MANUSCRIPT), "--out", str(out), "-q"])
+def samizdat_build(out, source=MANUSCRIPT):
+    return timed([str(VENV / "samizdat"), "build", str(source), "--out", str(out), "-q"])
 
 
-def by_hand(out):
+def by_hand(out, source=MANUSCRIPT):
     """The four outputs with the tools' own command lines, one after another."""
     import pypandoc
 
@@ -50,8 +55,8 @@ def by_hand(out):
     css = ROOT / "styles" / "print.css"
     html = out / "wp.html"
     steps = [
-        [pandoc, str(MANUSCRIPT), "-t", "epub3", "--toc", "-o", str(out / "wp.epub")],
-        [pandoc, str(MANUSCRIPT), "-t", "html5", "--standalone", "-o", str(html)],
+        [pandoc, str(source), "-t", "epub3", "--toc", "-o", str(out / "wp.epub")],
+        [pandoc, str(source), "-t", "html5", "--standalone", "-o", str(html)],
     ]
     for name, size in (("a5", "148mm 210mm"), ("letter", "5.5in 8.5in")):
         page = out / f"{name}.css"
@@ -166,7 +171,91 @@ def ensure_pdfimpose():
         subprocess.run([str(BENCH_VENV / "pip"), "install", "-q", "pdfimpose"], check=True)
 
 
+CORPUS = ROOT / "tests" / "corpus"
+LONG_ROUNDS = 2
+NOTES = 2000
+
+
+def annotated(out, count=NOTES):
+    """News from Nowhere with `count` notes: after each sentence or clause (up to a
+    semicolon) of a prose paragraph that
+    ends 6 words or more past the last call, a note quoting the first twelve words of
+    the next sentence (every note real prose). Returns (its path, the notes made)."""
+    text = (CORPUS / "morris-news-from-nowhere" / "morris-news-from-nowhere.md").read_text()
+    _, yaml, body = text.split("---\n", 2)
+    yaml = re.sub(r"(?m)^title: .*$", "title: News from Nowhere, annotated", yaml)
+    yaml += "identifier: urn:samizdat:bench:annotated-news-from-nowhere\n"
+    paragraphs, notes, since = [], [], 0
+    for paragraph in body.split("\n\n"):
+        if not re.match(r"[A-Z\"“]", paragraph) or "Gutenberg" in paragraph:
+            paragraphs.append(paragraph)  # headings, indented blocks, the licence
+            continue
+        sentences = re.split(r"(?<=[a-z][.!?;])\s+(?=[A-Za-z\"“])|"
+                             r"(?<=[a-z][.!?][\"”])\s+(?=[A-Z\"“])", paragraph)
+        for index, sentence in enumerate(sentences[:-1]):
+            since += len(sentence.split())
+            if since >= 6 and len(notes) < count and "[^" not in sentence:
+                quote = " ".join(sentences[index + 1].split()[:12]).strip("*_[]\"“”")
+                notes.append(f"[^n{len(notes) + 1}]: Compare: {quote}…")
+                sentences[index] = sentence + f"[^n{len(notes)}]"
+                since = 0
+        paragraphs.append(" ".join(sentences))
+    source = out / "annotated.md"
+    source.write_text(f"---\n{yaml}---\n" + "\n\n".join(paragraphs).rstrip() + "\n\n" +
+                      "\n\n".join(notes) + "\n", encoding="utf-8")
+    return source, len(notes)
+
+
+def a5_pages(folder):
+    import pypdfium2
+
+    pdf = next(p for p in Path(folder).glob("*.pdf") if "-pamphlet" not in p.name
+               and "printer-test" not in p.name)
+    return len(pypdfium2.PdfDocument(pdf))
+
+
+def long_texts():
+    """Samizdat against by hand for the first text, the long book and the annotated
+    novel, interleaved, LONG_ROUNDS rounds; {name: figures}."""
+    figures = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        novel, count = annotated(Path(tmp))
+        texts = {"first text": MANUSCRIPT,
+                 "long book": CORPUS / "kropotkin-mutual-aid" / "kropotkin-mutual-aid.md",
+                 f"{count} notes": novel}
+        for name, source in texts.items():
+            ours, hand = [], []
+            for number in range(LONG_ROUNDS):
+                for label, run, times in (("samizdat", samizdat_build, ours),
+                                          ("by hand", by_hand, hand)):
+                    out = Path(tmp) / f"{label}-{len(figures)}-{number}"
+                    out.mkdir()
+                    times.append(run(out, source))
+                    print(f"{name} round {number + 1}: {label} {times[-1]:.1f} s",
+                          file=sys.stderr)
+            pages = a5_pages(out.parent / f"samizdat-{len(figures)}-0")
+            figures[name] = {"samizdat_s": statistics.median(ours),
+                             "by_hand_s": statistics.median(hand), "a5_pages": pages,
+                             "ratio": statistics.median(ours) / statistics.median(hand),
+                             "s_per_page": statistics.median(ours) / pages}
+    return figures
+
+
+def report_long(figures):
+    for name, f in figures.items():
+        print(f"{name:12} {f['a5_pages']:4d} A5 pages: samizdat {f['samizdat_s']:6.1f} s, "
+              f"by hand {f['by_hand_s']:6.1f} s -> ratio {f['ratio']:.2f} (target <= 0.4); "
+              f"{f['s_per_page'] * 1000:.0f} ms a page")
+
+
 def main():
+    if sys.argv[1:] == ["long"]:
+        ensure_pdfimpose()
+        figures = long_texts()
+        report_long(figures)
+        (ROOT / "build").mkdir(exist_ok=True)
+        (ROOT / "build" / "bench-long.json").write_text(json.dumps(figures, indent=2) + "\n")
+        return
     ensure_pdfimpose()
     ours, hand = [], []
     with tempfile.TemporaryDirectory() as tmp:
@@ -199,7 +288,9 @@ def main():
     figures["library_speedup_by_round"] = round_speedups["one by one"]
     figures["library_speedup_by_round_median"] = statistics.median(round_speedups["one by one"])
     figures["library_speedup_vs_jobs1_by_round"] = round_speedups["jobs 1"]
+    figures["long"] = long_texts()
     report(figures)
+    report_long(figures["long"])
     (ROOT / "build").mkdir(exist_ok=True)
     (ROOT / "build" / "bench.json").write_text(json.dumps(figures, indent=2) + "\n")
 

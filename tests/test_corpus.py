@@ -7,7 +7,9 @@ import os
 import pytest
 
 from conftest import ROOT
-from samizdat import shelving
+from pdfread import folded
+from samizdat import impose, shelving
+from test_editions import texts as page_texts
 from test_epub import epubcheck
 
 CORPUS = ROOT / "tests" / "corpus"
@@ -54,3 +56,20 @@ def test_every_text_says_where_it_comes_from():
     for text in texts():
         source = (CORPUS / text / "SOURCE.txt").read_text(encoding="utf-8")
         assert "commit:" in source and "licence:" in source and "repository:" in source
+
+
+@pytest.mark.parametrize("text", texts())
+def test_a_real_texts_pamphlet_folds_into_its_pages_in_order(shelf, text):
+    """Printed, folded signature by signature and gathered, the A4 pamphlet gives the A5
+    PDF's pages in order (read from the sheets' text); no signature has more than 16
+    sheets. Kropotkin's 244 pages come as four signatures of 15 and 16 sheets."""
+    if text not in chosen():
+        pytest.skip("a long text: SAMIZDAT_CORPUS=all (make corpus)")
+    out, books, _ = shelf
+    pages = page_texts(out / f"{text}.pdf")
+    sizes = impose.signatures(len(pages))
+    assert max(sizes) <= 64
+    sheets = [size // 4 for size in sizes]
+    want = pages[:-1] + [""] * (sum(sizes) - len(pages)) + pages[-1:]
+    rtl = books[text].lang.startswith(("fa", "ar", "he"))
+    assert folded(out / f"{text}-pamphlet-a4.pdf", sheets, rtl=rtl) == want

@@ -148,3 +148,27 @@ def test_every_edition_of_a_real_text_reads_in_order_after_printing_and_folding(
     want = pages[:-1] + [""] * (total - len(pages)) + pages[-1:]
     assert folded(out / "workers-power-pamphlet-a5.pdf", [2] * (total // 8)) == want
     assert folded(out / "workers-power-pocket-a4.pdf", [1] * (total // 8), rows=2) == want
+
+
+def test_a_new_edition_is_one_entry_in_the_table(tmp_path, monkeypatch):
+    """A5 pages 4-up on A3, added as one entry of editions.HOUSE and nothing else: the
+    build lays it out, imposes and verifies it, the folder's download page and catalog
+    list it with what it is for, and it reads in order after the cut."""
+    from conftest import MANUSCRIPT
+    from pdfread import folded
+
+    from samizdat import shelving
+
+    entry = editions.imposed("pocket", editions.TRIMS["a5"], editions.SHEETS["a3"])
+    monkeypatch.setattr(editions, "HOUSE", editions.HOUSE[:3] + (entry,))
+    out = tmp_path / "out"
+    books, failures = shelving.build_library([MANUSCRIPT], out, jobs=1, printing=build.PrintOptions(
+        given=(("outputs", "pdf,pocket"),)))
+    assert failures == []
+    assert books["workers-power"].files["pocket-a3"] == "workers-power-pocket-a3.pdf"
+    about = "Pocket book (A5) to print on A3: duplex, long edge, cut across the middle"
+    assert about in (out / "index.html").read_text() and about in (out / "catalog.xml").read_text()
+    pages = texts(out / "workers-power.pdf")
+    total = -(-len(pages) // 8) * 8
+    assert folded(out / "workers-power-pocket-a3.pdf", [total // 8], rows=2) == \
+        pages[:-1] + [""] * (total - len(pages)) + pages[-1:]

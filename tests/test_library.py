@@ -125,6 +125,24 @@ def test_readme_picture_is_the_current_first_sheet(built, tmp_path):
     assert max(difference) < 1.0, "run `make docs`: the README picture is out of date"
 
 
+def test_readme_picture_of_the_spines_is_current(tmp_path):
+    """docs/spines.png: the first text in one-sheet signatures, their spines gathered
+    (the Makefile's `docs` target makes it the same way)."""
+    from PIL import Image, ImageChops, ImageStat
+
+    from samizdat import build
+
+    given = (("trim", "a5"), ("outputs", "pamphlet"), ("signature", "4"))
+    made = build.build(ROOT / "manuscript" / "workers-power.md", tmp_path / "out",
+                       printing=build.PrintOptions(given=given), parallel=False)
+    fresh = library.spines(made["pamphlet-a4"], tmp_path / "spines.png")
+    committed = Image.open(ROOT / "docs" / "spines.png").convert("RGB")
+    current = Image.open(fresh).convert("RGB")
+    assert committed.size == current.size, "run `make docs`"
+    difference = ImageStat.Stat(ImageChops.difference(committed, current)).mean
+    assert max(difference) < 1.0, "run `make docs`: the README picture is out of date"
+
+
 def test_texts_built_one_at_a_time_share_one_catalog(tmp_path):
     """A librarian adding texts one build at a time gets a catalog of the whole folder;
     a book whose files are gone leaves it."""

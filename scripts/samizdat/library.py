@@ -251,3 +251,41 @@ def _framed(side):
     for y in range(0, side.height, 12):
         draw.line([middle, y, middle, min(y + 6, side.height)], fill=(150, 28, 24), width=1)
     return side
+
+
+def spines(pamphlet, out, *, dpi=50, width_mm=12):
+    """PNG of the spines of a pamphlet's signatures as a binder sees them gathered:
+    from the outside of each signature (the side that carries its collation mark), a
+    strip `width_mm` wide across the fold, side by side in order, each numbered."""
+    import pikepdf
+    import pypdfium2
+    from PIL import Image, ImageDraw
+
+    from .verify import COLLATION, _contents
+
+    with pikepdf.open(pamphlet) as pdf:
+        outsides = [i for i, side in enumerate(pdf.pages)
+                    if COLLATION.search(_contents(side).decode("latin-1"))]
+    document = pypdfium2.PdfDocument(str(pamphlet))
+    try:
+        sides = [document[i].render(scale=dpi / 72).to_pil() for i in outsides]
+    finally:
+        document.close()
+    half = round(width_mm / 25.4 * dpi / 2)
+    strips = [side.crop((side.width // 2 - half, 0, side.width // 2 + half, side.height))
+              for side in sides]
+    pad, label = 8, 16
+    height = max((s.height for s in strips), default=0)
+    picture = Image.new("RGB", (len(strips) * (2 * half + pad) + pad, height + 2 * pad + label),
+                        (205, 200, 190))
+    draw = ImageDraw.Draw(picture)
+    for number, strip in enumerate(strips):
+        x = pad + number * (2 * half + pad)
+        picture.paste(strip, (x, pad))
+        draw.rectangle([x, pad, x + 2 * half - 1, pad + strip.height - 1], outline=(90, 90, 90))
+        draw.text((x + half - 3, pad + height + 3), str(number + 1), fill=(0, 0, 0))
+    buffer = io.BytesIO()
+    picture.save(buffer, format="PNG")
+    Path(out).write_bytes(buffer.getvalue())
+    return Path(out)
+
