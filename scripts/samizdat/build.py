@@ -27,6 +27,9 @@ class PrintOptions:
     creep_mm: float = PAPER_THICKNESS_MM
     marks: bool = False
     given: tuple = ()
+    # (key, value) of metadata from the command line (rights, publisher) for what a
+    # Muse header does not say; a Markdown manuscript's YAML says it all itself
+    meta: tuple = ()
 
 
 def choices_of(ms, printing=PrintOptions()):
@@ -93,10 +96,11 @@ class Progress:
         log.info("Built %s in %.1f s (step %s)", name, now - self.steps[0][1], times)
 
 
-def check(source):
+def check(source, *, given=None):
     """Load (unless given a Manuscript) and lint a manuscript; return (manuscript,
-    warnings); raise UserError on errors."""
-    ms = source if isinstance(source, manuscript.Manuscript) else manuscript.load(source)
+    warnings); raise UserError on errors. `given`: see manuscript.load."""
+    ms = source if isinstance(source, manuscript.Manuscript) else \
+        manuscript.load(source, given=given)
     findings = lint.check(ms)
     if errors_in(findings):
         raise UserError(findings)
@@ -128,7 +132,8 @@ def build(source, out_dir, *, printing=PrintOptions(), parallel=True,
     With `parallel`, the EPUB and the half-letter layout run beside the A5 layout (a
     library build runs whole books in parallel instead). A build that takes more than
     `timeout` seconds is stopped (X004)."""
-    ms = source if isinstance(source, manuscript.Manuscript) else manuscript.load(source)
+    ms = source if isinstance(source, manuscript.Manuscript) else \
+        manuscript.load(source, given=dict(printing.meta))
     with process.deadline(timeout, name=ms.name):
         return _build(ms, Path(out_dir), printing=printing, parallel=parallel)
 

@@ -63,7 +63,15 @@ def parser():
     build.add_argument("-q", "--quiet", action="store_true",
                        help="only problems (default: progress too)")
     check = commands.add_parser("check", help="check manuscripts without building")
-    check.add_argument("sources", nargs="+", metavar="SOURCE")
+    check.add_argument("sources", nargs="+", metavar="SOURCE",
+                       help="manuscripts: Markdown with YAML metadata, or Muse (.muse)")
+    imported = commands.add_parser("import", help="write a Muse text as a Markdown manuscript")
+    imported.add_argument("source", metavar="SOURCE.muse", help="the Muse file")
+    imported.add_argument("-o", "--output", metavar="PATH.md", default=None,
+                          help="the Markdown file to write, never overwritten (default: "
+                               "SOURCE with .md)")
+    for command in (build, check, imported):
+        _metadata_options(command)
     new = commands.add_parser("new", help="start a manuscript that passes the checks")
     new.add_argument("path", metavar="PATH.md", help="the file to write (never overwritten)")
     new.add_argument("--title", required=True, help="the text's title (required)")
@@ -74,6 +82,20 @@ def parser():
                      help="what readers may do with it (default: Anti-Copyright, may be "
                           "freely copied, reprinted and distributed)")
     return top
+
+
+def _metadata_options(command):
+    """--rights and --publisher: what a Muse header never says."""
+    for key, what in (("rights", "what readers may do with the text"),
+                      ("publisher", "who publishes it")):
+        command.add_argument(f"--{key}", default=None, metavar="TEXT",
+                             help=f"for Muse texts, {what} (default: `{key}:` in "
+                                  "samizdat.yaml beside the text, else none)")
+
+
+def _given_meta(args):
+    return {key: getattr(args, key) for key in ("rights", "publisher")
+            if getattr(args, key, None) is not None}
 
 
 def version():
@@ -225,11 +247,13 @@ def run(args):
     from . import build, editions, shelving
 
     if args.command == "check":
-        return _check_all(build, args.sources)
+        return _check_all(build, args.sources, given=_given_meta(args))
     if args.command == "new":
         return _new(args)
+    if args.command == "import":
+        return _import(args)
     printing = build.PrintOptions(
-        duplex=args.duplex, marks=args.marks,
+        duplex=args.duplex, marks=args.marks, meta=tuple(_given_meta(args).items()),
         creep_mm=build.PAPER_THICKNESS_MM if args.creep is None else args.creep,
         given=tuple((key, getattr(args, key.replace("-", "_")))
                     for key in editions.READERS
@@ -253,11 +277,19 @@ def _new(args):
     return 0
 
 
-def _check_all(build, sources):
+def _import(args):
+    from . import muse
+
+    path = muse.write_markdown(args.source, args.output, given=_given_meta(args))
+    log.info("Wrote %s: `samizdat check %s` says what it still needs", path, path)
+    return 0
+
+
+def _check_all(build, sources, *, given=None):
     status = 0
     for source in sources:
         try:
-            _, findings = build.check(source)
+            _, findings = build.check(source, given=given)
         except UserError as error:
             findings, status = error.findings, 1
         for finding in findings:

@@ -42,6 +42,9 @@ def epub(ms, out, *, css=STYLES / "epub.css", modified="2000-01-01T00:00:00Z", c
     changes = []
     entries = {name: _fix(name, data, ms, modified, changes)
                for name, data in entries.items()}
+    entries = letter_secondary_notes(entries)
+    entries = {name: add_backlinks(data, back=ms.labels["back"]) if name.endswith(".xhtml")
+               else data for name, data in entries.items()}
     for change in dict.fromkeys(changes):
         logging.getLogger("samizdat").warning(
             "%s", Finding("E007", ms.name, None, change, "warning"))
@@ -97,7 +100,7 @@ def _fix(name, data, ms, modified, changes):
             data = make_valid(data, name, changes)
             if ms.direction == "rtl":
                 data = right_to_left(data)
-            return add_backlinks(name_chapters(data), back=ms.labels["back"])
+            return name_chapters(data)
         except etree.XMLSyntaxError as error:
             raise UserError(Finding("E005", ms.name, None,
                                     f"raw HTML in the manuscript makes {name} invalid XHTML: "
@@ -183,6 +186,55 @@ def name_chapters(xhtml):
         return xhtml
     title.text = " ".join("".join(heading.itertext()).split())
     return _serialize(root)
+
+
+def letter_secondary_notes(entries):
+    """Number the notes in two series, as print does: a note that opens with an empty
+    span of class `secondary` (Muse's {1}; see muse.py) is lettered a, b, c, the others
+    numbered 1, 2, 3 (pandoc numbers them all in one series). `entries` {name: bytes}
+    in reading order (pandoc's chapter files sort so); unchanged without such a note."""
+    pages = {name: etree.fromstring(data) for name, data in entries.items()
+             if name.endswith(".xhtml")}
+    if not any(_secondary(aside) for root in pages.values() for aside in _asides(root)):
+        return entries
+    count = {False: 0, True: 0}
+    for name in sorted(pages):
+        root = pages[name]
+        asides = {aside.get("id"): aside for aside in _asides(root)}
+        for call in root.xpath("//x:a[@epub:type='noteref']", namespaces=NS):
+            aside = asides.get(call.get("href", "").partition("#")[2])
+            if aside is None:
+                continue
+            kind = _secondary(aside)
+            count[kind] += 1
+            label = alphabetic(count[kind]) if kind else str(count[kind])
+            sup = call.find(f"{{{XHTML}}}sup")
+            (sup if sup is not None else call).text = label
+        entries[name] = _serialize(root)
+    return entries
+
+
+def alphabetic(number):
+    """a, b, ... z, aa, ab, ...: CSS's lower-alpha, as print letters the same notes."""
+    letters = ""
+    while number > 0:
+        number, rest = divmod(number - 1, 26)
+        letters = chr(ord("a") + rest) + letters
+    return letters
+
+
+def _asides(root):
+    return root.xpath("//x:aside[@epub:type='footnote' or @epub:type='endnote']",
+                      namespaces=NS)
+
+
+def _secondary(aside):
+    """Whether the note `aside` opens with the secondary notes' mark."""
+    first = aside.find(f"{{{XHTML}}}p")
+    if first is None or (first.text or "").strip() or not len(first):
+        return False
+    span = first[0]
+    return span.tag == f"{{{XHTML}}}span" and "secondary" in (span.get("class") or "").split()
 
 
 def add_backlinks(xhtml, *, back="Back to the text"):

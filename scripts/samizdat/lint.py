@@ -13,12 +13,13 @@ Codes:
 F-codes (the file itself) come from `manuscript.load`.
 """
 
+import dataclasses
 import datetime
 import re
 from dataclasses import dataclass, field
 from urllib.parse import unquote, urlparse
 
-from . import editions, policy, resources
+from . import editions, muse, policy, resources
 from .errors import Finding
 from .manuscript import given, split_lines
 
@@ -74,7 +75,14 @@ class NoteScan:
 
 
 def check(ms):
-    """All source findings for manuscript `ms`, in file order within each family."""
+    """All source findings for manuscript `ms`, in file order within each family. For a
+    text converted from Muse, its notes are checked on the Muse text, and the lines of
+    the other findings are the Muse file's (see muse.py)."""
+    if ms.origin is not None:
+        on_text = [*check_characters(ms), *check_resources(ms), *check_content(ms)]
+        return [*check_metadata(ms), *check_choices(ms), *muse.check_notes(ms.origin, ms.name),
+                *(dataclasses.replace(f, line=ms.origin.line_of(f.line, ms.text))
+                  for f in on_text)]
     return [*check_characters(ms), *check_metadata(ms), *check_choices(ms), *check_notes(ms),
             *check_resources(ms), *check_content(ms)]
 
@@ -368,7 +376,7 @@ def check_metadata(ms):
     for key in REQUIRED:
         if not given(meta.get(key)):
             findings.append(Finding("M001", name, key_line(ms, key),
-                                    f"the metadata has no '{key}'"))
+                                    f"the metadata has no '{key}'" + _muse_hint(ms, key)))
     lang = meta.get("lang")
     if given(lang) and not _valid_lang(str(lang)):
         findings.append(Finding("M002", name, key_line(ms, "lang"),
@@ -501,8 +509,24 @@ def valid_date(text):
     return True
 
 
+def _muse_hint(ms, key):
+    """How a Muse text is given what its header cannot say."""
+    if ms.origin is None:
+        return ""
+    if key in ("rights", "publisher"):
+        return (f": a Muse header does not say it; write '{key}:' in samizdat.yaml beside "
+                f"the text (one for the whole shelf) or give --{key}")
+    muse_key = next(k for k, v in muse.MAPPING.items() if v == key)
+    if key == "date":
+        return f": write #{muse_key} with a year in the Muse header"
+    return f": write #{muse_key} in the Muse header"
+
+
 def key_line(ms, key):
-    """The line of top-level metadata key `key`, or 1 (the YAML block) if it has none."""
+    """The line of top-level metadata key `key`, or 1 (the YAML block) if it has none
+    (for a text converted from Muse: the line of its header's directive)."""
+    if ms.origin is not None:
+        return ms.origin.key_line(key)
     pattern = re.compile(rf"^{re.escape(key)}\s*:")
     for number, line in enumerate(split_lines(ms.text)[:ms.yaml_lines], 1):
         if pattern.match(line):

@@ -64,6 +64,7 @@ class Manuscript:
     text: str
     meta: dict
     yaml_lines: int  # lines taken by the YAML block, fences included
+    origin: object = None  # muse.Origin when the text was converted from Muse
 
     @property
     def name(self):
@@ -117,9 +118,7 @@ class Manuscript:
         written = self.meta.get("identifier")
         if given(written):
             return " ".join(str(written).split())
-        facts = "\n".join(" ".join(_flat_text(self.meta.get(k)).split())
-                          for k in ("title", "author", "date", "lang"))
-        return f"urn:uuid:{uuid.uuid5(IDENTIFIERS, facts)}"
+        return derived_identifier(self.meta)
 
     def pandoc(self, args, **options):
         """Run pandoc on this manuscript (see pandoc.run); return its stdout bytes."""
@@ -294,6 +293,13 @@ RIGHT_TO_LEFT = {"ar", "fa", "he", "iw", "ur", "yi", "ps", "sd", "ug", "dv", "ck
 IDENTIFIERS = uuid.uuid5(uuid.NAMESPACE_URL, "https://samizdat.invalid/identifier")
 
 
+def derived_identifier(meta):
+    """A name-based UUID URN from metadata `meta`'s title, author, date and language."""
+    facts = "\n".join(" ".join(_flat_text(meta.get(k)).split())
+                      for k in ("title", "author", "date", "lang"))
+    return f"urn:uuid:{uuid.uuid5(IDENTIFIERS, facts)}"
+
+
 def given(value):
     """Whether a metadata value says something (not absent, empty or blank)."""
     return value not in (None, [], {}) and str(value).strip() != ""
@@ -335,8 +341,10 @@ def split_lines(text):
     return [line.removesuffix("\r") for line in text.split("\n")]
 
 
-def load(path):
-    """Read and parse the manuscript at `path`; raise UserError if it cannot be read."""
+def load(path, *, given=None):
+    """Read and parse the manuscript at `path` (Markdown, or Muse: see muse.py); raise
+    UserError if it cannot be read. `given`: metadata from the command line, for what
+    a Muse header never says (rights, publisher)."""
     path = Path(path)
     name = str(path)
     _refuse_links_out(path, name)
@@ -349,8 +357,14 @@ def load(path):
     except OSError as error:
         raise UserError(Finding("F000", name, None, f"cannot read: {error.strerror}")) from None
     text = decode(data, name)
+    origin = None
+    if path.suffix.lower() == ".muse":
+        from . import muse
+
+        text, origin = muse.convert(text.lstrip("\ufeff"), name, folder=path.parent,
+                                    given=given)
     meta, yaml_lines = front_matter(text, name)
-    return Manuscript(path, text, meta, yaml_lines)
+    return Manuscript(path, text, meta, yaml_lines, origin)
 
 
 def _refuse_links_out(path, name):

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from . import pandoc
 
-NOTE = re.compile(r'<span class="samizdat-note" data-note="\d+">')
+NOTE = re.compile(r'<span class="samizdat-note(?: secondary)?" data-note="\d+">')
 SPAN_TAG = re.compile(r"<span\b|</span>")
 
 
@@ -90,7 +90,7 @@ def printed(html):
     for br in root.iter("br"):  # a hard break parts words as a space does
         br.tail = " " + (br.tail or "")
     # Lists first: dropping an element while iterfind walks the tree ends the walk.
-    spans = root.findall(".//span[@class='samizdat-note']")
+    spans = root.xpath("//span[contains(concat(' ', @class, ' '), ' samizdat-note ')]")
     notes = [_text(span) for span in spans]
     for mark in root.findall(".//span[@class='samizdat-mark']"):
         mark.drop_tree()

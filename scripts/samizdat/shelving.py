@@ -76,7 +76,8 @@ def build_cached(source, out_dir, printing=PrintOptions(), parallel=False,
 
     quiet_libraries()
     try:
-        ms = manuscript.load(source)  # unreadable: its F-code, before anything else
+        # unreadable: its F-code, before anything else
+        ms = manuscript.load(source, given=dict(printing.meta))
         cached = shelf.read_record(out_dir, source.stem)
         # The key (~40 ms) is worked out first only when there is a record to compare.
         if cached and cached["key"] == shelf.input_key(ms, printing) and shelf.intact(

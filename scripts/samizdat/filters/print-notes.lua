@@ -66,9 +66,20 @@ local flatten = {
   end,
 }
 
+-- A secondary note (an editor's or translator's) opens with an empty span of class
+-- `secondary` (Muse's {1}, converted; see muse.py): print.css letters it in a series
+-- of its own. data-note counts every note, for the layout check.
+local function secondary(blocks)
+  local first = blocks[1]
+  if not first or (first.t ~= 'Para' and first.t ~= 'Plain') then return false end
+  local opening = first.content[1]
+  return opening ~= nil and opening.t == 'Span' and opening.classes:includes('secondary')
+end
+
 function Note(note)
   count = count + 1
   local blocks = note.content:walk(flatten)
   local inlines = pandoc.utils.blocks_to_inlines(blocks, {pandoc.LineBreak()})
-  return pandoc.Span(inlines, {class = 'samizdat-note', ['data-note'] = tostring(count)})
+  local class = secondary(note.content) and 'samizdat-note secondary' or 'samizdat-note'
+  return pandoc.Span(inlines, {class = class, ['data-note'] = tostring(count)})
 end

@@ -1,0 +1,418 @@
+"""The Anarchist Library's own sources: Muse markup (amusewiki) as a Samizdat manuscript.
+
+A Muse file is a header of `#key value` lines, then text with `[1]` notes and `{1}`
+secondary notes (an editor's or translator's), `<verse>`, `<quote>`, tables and
+headings `*` to `*****`. `convert()` makes the equivalent Samizdat Markdown:
+
+- the header becomes the YAML metadata (MAPPING); what a Muse header never says
+  (rights, publisher, the library) comes from `samizdat.yaml` beside the text (one for
+  a whole shelf) or from the command line, the header winning where both speak;
+- the body is read by pandoc's Muse reader, after each secondary note is renamed to a
+  primary one (pandoc's reader drops `{1}`) and marked; its Markdown begins such a note
+  with `[]{.secondary}`, and the build numbers those a, b, c in a series of their own.
+  A secondary note called from inside a note is called right after that note's call
+  (Markdown, EPUB and print all keep notes one deep).
+
+Notes are checked here, on the Muse text, so that messages give its lines (N-codes);
+a finding of the other checks, made on the Markdown, is given the Muse line of its
+words where they can be found (`Origin.line_of`).
+"""
+
+import functools
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from . import pandoc, resources
+from .errors import Finding, UserError
+from .manuscript import derived_identifier
+
+# Muse header key -> Samizdat metadata key
+MAPPING = {"title": "title", "subtitle": "subtitle", "author": "author", "date": "date",
+           "source": "source", "lang": "lang", "pubdate": "pubdate", "topics": "subject",
+           "notes": "description"}
+SHELF_FILE = "samizdat.yaml"
+SHELF_KEYS = ("rights", "publisher", "library")  # what a shelf's file may say
+MAX_SHELF_BYTES = 64 * 1024
+SECONDARY = "secondary"  # the class of the empty span that opens a secondary note
+_MARK = "SAMIZDATSECONDARYNOTE"  # a word no text has: marks a renamed {N} for the AST pass
+
+DIRECTIVE = re.compile(r"#([A-Za-z][A-Za-z0-9_-]*)(?:[ \t]+(.*))?$")
+# Where Muse takes text as it is: no note is called there.
+VERBATIM = re.compile(r"<verbatim>.*?</verbatim>|<code>.*?</code>|=[^=\s][^=]*=", re.S)
+BLOCK_OPEN = re.compile(r"^\s*(\{\{\{|<example>|<src\b[^>]*>|<verbatim>|<literal\b[^>]*>)\s*$")
+BLOCK_CLOSE = {"{{{": "}}}", "<example>": "</example>", "<src": "</src>",
+               "<verbatim>": "</verbatim>", "<literal": "</literal>"}
+CALL = re.compile(r"\[(\d+)\]|\{(\d+)\}")
+DEFINITION = re.compile(r"(\[(\d+)\]|\{(\d+)\})(?=[ \t]|$)")
+
+
+@dataclass(frozen=True)
+class Note:
+    """A note's call or definition in the Muse text: `secondary` for `{N}`."""
+
+    number: int
+    secondary: bool
+    line: int
+    text: str = ""  # a definition's words
+
+    @property
+    def label(self):
+        return f"{{{self.number}}}" if self.secondary else f"[{self.number}]"
+
+
+@dataclass
+class Origin:
+    """Where a Markdown manuscript converted from Muse came from: the Muse text and
+    header lines, for messages that speak of the file the user has."""
+
+    text: str
+    header: dict  # Muse key -> (value, line)
+    body_line: int  # the first line after the header
+    shelf: Path | None = None  # the samizdat.yaml that was read
+    from_shelf: dict = field(default_factory=dict)  # metadata key -> the shelf's value
+
+    def key_line(self, key):
+        """The Muse line of metadata key `key`'s directive, or 1."""
+        for muse_key, ours in MAPPING.items():
+            if ours == key and muse_key in self.header:
+                return self.header[muse_key][1]
+        return 1
+
+    @functools.cached_property
+    def _lines(self):
+        return [_words(line) for line in self.text.split("\n")]
+
+    def line_of(self, markdown_line, markdown):
+        """The Muse line holding the words of line `markdown_line` of the Markdown
+        `markdown`, or None when they cannot be found."""
+        if markdown_line is None:
+            return None
+        lines = markdown.split("\n")
+        if not 0 < markdown_line <= len(lines):
+            return None
+        words = _words(lines[markdown_line - 1])[:40]
+        if len(words) < 3:
+            return None
+        for number, text in enumerate(self._lines, 1):
+            if number >= self.body_line and words in text:
+                return number
+        return None
+
+
+def _words(line):
+    return " ".join(re.findall(r"\w+", line.lower()))
+
+
+def is_muse(path):
+    return Path(path).suffix.lower() == ".muse"
+
+
+def parse_header(text):
+    """({key: (value, line)}, first body line) of Muse `text`: leading `#key value`
+    lines, each continued by the lines after it that are not blank and start no other
+    directive; the header ends at the first line that is neither."""
+    header, lines, key = {}, text.split("\n"), None
+    for number, line in enumerate(lines, 1):
+        match = DIRECTIVE.match(line)
+        if match:
+            key = match[1].lower()
+            header[key] = ((match[2] or "").strip(), number)
+        elif key and line.strip() and not line.startswith("#"):
+            value, at = header[key]
+            header[key] = (f"{value} {line.strip()}".strip(), at)
+        else:
+            return header, number
+    return header, len(lines) + 1
+
+
+def metadata(header, shelf=None, given=None):
+    """Samizdat metadata from a Muse `header`, filled in from `shelf` (samizdat.yaml)
+    and then `given` (the command line's), each only where the one before is silent."""
+    meta = {}
+    listed = "author" not in header and "authors" in header  # amusewiki's list of authors
+    if listed:
+        header = {**header, "author": header["authors"]}
+    for muse_key, ours in MAPPING.items():
+        value = header.get(muse_key, ("", 0))[0]
+        if not value:
+            continue
+        if ours == "subject" or (ours == "author" and listed):
+            meta[ours] = [t.strip() for t in value.split(",") if t.strip()]
+        elif ours == "date":
+            year = re.search(r"\b(1[0-9]{3}|20[0-9]{2})\b", value)
+            if year:
+                meta[ours] = year[1]
+        else:
+            meta[ours] = value
+    for source in (shelf or {}, given or {}):
+        for key, value in source.items():
+            meta.setdefault(key, value)
+    return meta
+
+
+def read_shelf(folder):
+    """(path, {key: value}) of the samizdat.yaml in `folder`, or (None, {}). F003 when it
+    does not parse or is no mapping; M009 for a key a shelf cannot set."""
+    path = Path(folder) / SHELF_FILE
+    if not path.is_file():
+        return None, {}
+    try:
+        data = resources.read_regular(path, MAX_SHELF_BYTES)
+    except (OSError, resources.TooLarge) as error:
+        raise UserError(Finding("F000", str(path), None,
+                                f"cannot read: {getattr(error, 'strerror', error)}")) from None
+    try:
+        values = yaml.safe_load(data.decode("utf-8")) or {}
+    except (yaml.YAMLError, UnicodeDecodeError, ValueError) as error:
+        raise UserError(Finding("F003", str(path), None, f"does not parse: "
+                                f"{getattr(error, 'problem', None) or error}")) from None
+    if not isinstance(values, dict):
+        raise UserError(Finding("F003", str(path), 1, "must be a mapping of keys"))
+    unknown = [str(k) for k in values if k not in SHELF_KEYS]
+    if unknown:
+        raise UserError(Finding("M009", str(path), None, f"a shelf's file may set "
+                                f"{', '.join(SHELF_KEYS)}, not {', '.join(unknown)}"))
+    return path, values
+
+
+# --- notes ----------------------------------------------------------------------
+
+def scan(text, body_line):
+    """(calls, definitions) of Muse `text` from line `body_line` on, as Notes. A
+    definition is a label at the start of a paragraph's first line; its text runs on
+    through the lines after it to a blank line, and through later paragraphs indented
+    as deep as its text. Text Muse takes as it is (verbatim, code, examples) calls
+    nothing."""
+    lines = text.split("\n")
+    calls, definitions, closing, open_note = [], [], None, None
+    previous_blank = True
+    for number, line in enumerate(lines[body_line - 1:], body_line):
+        if closing:
+            closing = None if closing in line else closing
+            previous_blank = False
+            continue
+        opened = BLOCK_OPEN.match(line)
+        if opened:
+            closing = next(v for k, v in BLOCK_CLOSE.items() if opened[1].startswith(k))
+            previous_blank = False
+            continue
+        visible = VERBATIM.sub(" ", line)
+        label = DEFINITION.match(visible) if previous_blank else None
+        if label:
+            secondary = label[3] is not None
+            open_note = Note(int(label[3] or label[2]), secondary, number,
+                             visible[label.end():].strip())
+            definitions.append(open_note)
+            visible = visible[label.end():]
+        elif open_note and visible.strip() and (not previous_blank or line[:1].isspace()):
+            definitions[-1] = open_note = Note(open_note.number, open_note.secondary,
+                                               open_note.line,
+                                               f"{open_note.text} {visible.strip()}".strip())
+        elif visible.strip() and previous_blank:
+            open_note = None
+        for match in CALL.finditer(visible):
+            calls.append((Note(int(match[1] or match[2]), match[2] is not None, number),
+                          open_note))
+        previous_blank = not line.strip()
+    return calls, definitions
+
+
+def check_notes(origin, name):
+    """N-codes on the Muse text, with its lines: every call defined, every definition
+    called and not empty, no label defined twice, and a note called from a note only
+    as Muse allows (a secondary note from a primary one)."""
+    calls, definitions = scan(origin.text, origin.body_line)
+    findings, defined = [], {}
+    for note in definitions:
+        key = (note.number, note.secondary)
+        if key in defined:
+            findings.append(Finding("N003", name, note.line, f"note {note.label} is defined "
+                                    f"twice (first on line {defined[key].line})"))
+            continue
+        defined[key] = note
+        if not note.text:
+            findings.append(Finding("N004", name, note.line, f"note {note.label} is empty"))
+    called = set()
+    for call, inside in calls:
+        key = (call.number, call.secondary)
+        called.add(key)
+        if key not in defined:  # Muse prints it as text: a warning, not a refusal
+            findings.append(Finding("N001", name, call.line, f"{call.label} looks like a "
+                                    "note's call but no note has that label: it is printed "
+                                    "as text (<verbatim> says so)", "warning"))
+        elif inside is not None and (inside.secondary or not call.secondary):
+            findings.append(Finding("N007", name, call.line, f"note {call.label} is called "
+                                    f"in note {inside.label}: a note may call a secondary "
+                                    "note {N}, and nothing else"))
+    for key, note in defined.items():
+        if key not in called:
+            findings.append(Finding("N002", name, note.line, f"note {note.label} is defined "
+                                    "but never called, so it would not be printed"))
+    return sorted(findings, key=lambda f: (f.line or 0, f.code))
+
+
+# --- conversion -------------------------------------------------------------------
+
+def convert(text, name, *, folder, given=None):
+    """(Markdown manuscript text, Origin) of Muse `text`; `folder` is where a shelf's
+    samizdat.yaml is looked for; `given` the command line's metadata."""
+    header, body_line = parse_header(text)
+    shelf_path, shelf = read_shelf(folder)
+    meta = metadata(header, shelf, given)
+    # written out, so that an imported manuscript keeps it when its title is mended
+    meta.setdefault("identifier", derived_identifier(meta))
+    lines = text.split("\n")
+    body = "\n".join(lines[body_line - 1:])
+    offset = _offset(body)
+    renamed = _rename_secondary(body, offset)
+    ast = json.loads(pandoc.run(["-t", "json"], text=renamed, source=name, reader="muse"))
+    ast["blocks"] = _hoist(_mark_secondary(_glue_calls(ast["blocks"])))
+    markdown = pandoc.run(["-t", "markdown-smart", "--wrap=none"], text=json.dumps(ast),
+                          source=name, reader="json").decode("utf-8")
+    head = yaml.safe_dump(meta, allow_unicode=True, sort_keys=False, width=10 ** 6)
+    origin = Origin(text, header, body_line, shelf_path,
+                    {k: v for k, v in shelf.items() if k in meta and k not in
+                     metadata(header)})
+    return f"---\n{head}---\n\n{markdown}", origin
+
+
+def _offset(body):
+    """A number past every note number in `body`: renamed secondary notes start there."""
+    numbers = [int(n) for n in re.findall(r"[\[{](\d+)[\]}]", body)] or [0]
+    return 10 ** len(str(max(numbers) + 1))
+
+
+def _rename_secondary(body, offset):
+    """`body` with each secondary note {N} (call or definition) written as primary note
+    [offset + N], a definition's text opened by _MARK; verbatim text left alone."""
+    out, closing = [], None
+    previous_blank = True
+    for line in body.split("\n"):
+        if closing or BLOCK_OPEN.match(line):
+            if not closing:
+                opened = BLOCK_OPEN.match(line)[1]
+                closing = next(v for k, v in BLOCK_CLOSE.items() if opened.startswith(k))
+            elif closing in line:
+                closing = None
+            out.append(line)
+            continue
+        parts, at = [], 0
+        for match in VERBATIM.finditer(line):
+            parts += [(line[at:match.start()], True), (match[0], False)]
+            at = match.end()
+        parts.append((line[at:], True))
+        first = True
+        rewritten = ""
+        for part, live in parts:
+            if live:
+                if first and previous_blank:
+                    part = re.sub(r"^\{(\d+)\}(?=[ \t]|$)",
+                                  lambda m: f"[{offset + int(m[1])}] {_MARK}", part)
+                part = re.sub(r"\{(\d+)\}", lambda m: f"[{offset + int(m[1])}]", part)
+            rewritten += part
+            first = False
+        out.append(rewritten)
+        previous_blank = not line.strip()
+    return "\n".join(out)
+
+
+def _glue_calls(node):
+    """The AST without the space Muse writes before a note's call ("that [1]"), which
+    amusewiki does not print either: the call follows its word."""
+    if isinstance(node, list):
+        kept = []
+        for item in node:
+            if (isinstance(item, dict) and item.get("t") == "Note" and kept
+                    and isinstance(kept[-1], dict) and kept[-1].get("t") in ("Space",
+                                                                               "SoftBreak")):
+                kept.pop()
+            kept.append(_glue_calls(item))
+        return kept
+    if isinstance(node, dict):
+        return {k: _glue_calls(v) for k, v in node.items()}
+    return node
+
+
+def _mark_secondary(node):
+    """The AST with _MARK, where it opens a note, replaced by an empty Span of class
+    SECONDARY."""
+    if isinstance(node, list):
+        return [_mark_secondary(n) for n in node]
+    if not isinstance(node, dict):
+        return node
+    if node.get("t") == "Note":
+        blocks = node["c"]
+        if blocks and blocks[0].get("t") in ("Para", "Plain"):
+            inlines = blocks[0]["c"]
+            if inlines and inlines[0] == {"t": "Str", "c": _MARK}:
+                rest = inlines[1:]
+                if rest and rest[0].get("t") in ("Space", "SoftBreak"):
+                    rest = rest[1:]
+                span = {"t": "Span", "c": [["", [SECONDARY], []], []]}
+                blocks[0]["c"] = [span] + rest
+    return {k: _mark_secondary(v) for k, v in node.items()}
+
+
+def _hoist(node):
+    """The AST with each note that sits inside another note called right after that
+    note's call instead: Markdown, the EPUB and print keep notes one deep."""
+    if isinstance(node, list):
+        out = []
+        for item in node:
+            item = _hoist(item)
+            out.append(item)
+            if isinstance(item, dict) and item.get("t") == "Note":
+                inner = []
+                item["c"] = _take_notes(item["c"], inner)
+                out += inner
+        return out
+    if isinstance(node, dict):
+        return {k: _hoist(v) for k, v in node.items()}
+    return node
+
+
+def _take_notes(node, taken):
+    """`node` without the Notes inside it, which are appended to `taken` in order."""
+    if isinstance(node, list):
+        kept = []
+        for item in node:
+            if isinstance(item, dict) and item.get("t") == "Note":
+                taken.append(item)
+                item["c"] = _take_notes(item["c"], taken)
+                continue
+            kept.append(_take_notes(item, taken))
+        return kept
+    if isinstance(node, dict):
+        return {k: _take_notes(v, taken) for k, v in node.items()}
+    return node
+
+
+def write_markdown(source, out=None, *, given=None):
+    """`samizdat import`: write the Markdown manuscript of Muse file `source` to `out`
+    (default: beside it, with .md), never over an existing file; return its path.
+    X010 for a source that is not .muse or an output that exists."""
+    import os
+
+    from .manuscript import load
+
+    source = Path(source)
+    if not is_muse(source):
+        raise UserError(Finding("X010", str(source), None, "import reads a Muse file, "
+                                "whose name ends in .muse"))
+    out = Path(out) if out else source.with_suffix(".md")
+    if out.suffix.lower() != ".md":
+        raise UserError(Finding("X010", str(out), None,
+                                "a manuscript's name ends in .md, e.g. my-text.md"))
+    text = load(source, given=given).text
+    try:  # O_EXCL: never overwrite, not even a file that appeared a moment ago
+        descriptor = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    except FileExistsError:
+        raise UserError(Finding("X010", str(out), None,
+                                "already exists: choose another name with -o")) from None
+    with os.fdopen(descriptor, "w", encoding="utf-8") as stream:
+        stream.write(text)
+    return out
