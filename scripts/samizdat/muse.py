@@ -36,11 +36,11 @@ MAPPING = {"title": "title", "subtitle": "subtitle", "author": "author", "date":
            "notes": "description"}
 SHELF_FILE = "samizdat.yaml"
 SHELF_KEYS = ("rights", "publisher", "library")  # what a shelf's file may say
-MAX_SHELF_BYTES = 64 * 1024
+MAX_SHELF_BYTES = 1024 * 1024
 SECONDARY = "secondary"  # the class of the empty span that opens a secondary note
 _MARK = "SAMIZDATSECONDARYNOTE"  # a word no text has: marks a renamed {N} for the AST pass
 
-DIRECTIVE = re.compile(r"#([A-Za-z][A-Za-z0-9_-]*)(?:[ \t]+(.*))?$")
+DIRECTIVE = re.compile(r"#([A-Za-z0-9_-]+)(?:[ \t]+(.*))?$")
 # Where Muse takes text as it is: no note is called there.
 VERBATIM = re.compile(r"<verbatim>.*?</verbatim>|<code>.*?</code>|=[^=\s][^=]*=", re.S)
 BLOCK_OPEN = re.compile(r"^\s*(\{\{\{|<example>|<src\b[^>]*>|<verbatim>|<literal\b[^>]*>)\s*$")
@@ -113,20 +113,29 @@ def is_muse(path):
 
 def parse_header(text):
     """({key: (value, line)}, first body line) of Muse `text`: leading `#key value`
-    lines, each continued by the lines after it that are not blank and start no other
-    directive; the header ends at the first line that is neither."""
-    header, lines, key = {}, text.split("\n"), None
+    lines, blank lines between them allowed; a line right under a directive that
+    starts no other continues it. The body starts at the first other line."""
+    header, key, lines = {}, None, text.split("\n")
     for number, line in enumerate(lines, 1):
         match = DIRECTIVE.match(line)
         if match:
             key = match[1].lower()
             header[key] = ((match[2] or "").strip(), number)
-        elif key and line.strip() and not line.startswith("#"):
+        elif not line.strip():
+            key = None  # a blank line ends a directive, not the header
+        elif key and not line.startswith("#"):
             value, at = header[key]
             header[key] = (f"{value} {line.strip()}".strip(), at)
         else:
-            return header, number
+            return header, _body_start(lines, number)
     return header, len(lines) + 1
+
+
+def _body_start(lines, number):
+    """The first line of the body: blank lines after the header are the body's."""
+    while number > 1 and not lines[number - 2].strip():
+        number -= 1
+    return number
 
 
 def metadata(header, shelf=None, given=None):
@@ -155,11 +164,15 @@ def metadata(header, shelf=None, given=None):
 
 
 def read_shelf(folder):
-    """(path, {key: value}) of the samizdat.yaml in `folder`, or (None, {}). F003 when it
-    does not parse or is no mapping; M009 for a key a shelf cannot set."""
+    """(path, {key: value}) of the samizdat.yaml in `folder`, or (None, {}). F000 when it
+    cannot be read or links out of the folder; F003 when it does not parse or is no
+    mapping; M009 for a key a shelf cannot set."""
     path = Path(folder) / SHELF_FILE
     if not path.is_file():
         return None, {}
+    if path.is_symlink() and not path.resolve().is_relative_to(Path(folder).resolve()):
+        raise UserError(Finding("F000", str(path), None, "a link to a file outside its "
+                                "folder: refused"))
     try:
         data = resources.read_regular(path, MAX_SHELF_BYTES)
     except (OSError, resources.TooLarge) as error:
@@ -181,51 +194,105 @@ def read_shelf(folder):
 
 # --- notes ----------------------------------------------------------------------
 
-def scan(text, body_line):
-    """(calls, definitions) of Muse `text` from line `body_line` on, as Notes. A
-    definition is a label at the start of a paragraph's first line; its text runs on
-    through the lines after it to a blank line, and through later paragraphs indented
-    as deep as its text. Text Muse takes as it is (verbatim, code, examples) calls
-    nothing."""
-    lines = text.split("\n")
-    calls, definitions, closing, open_note = [], [], None, None
-    previous_blank = True
-    for number, line in enumerate(lines[body_line - 1:], body_line):
-        if closing:
-            closing = None if closing in line else closing
+@dataclass
+class _Reading:
+    """What a pass over a Muse body found and wrote."""
+
+    calls: list = field(default_factory=list)  # (Note, the note it is in, or None)
+    as_text: list = field(default_factory=list)  # (Note, its note): calls Muse prints as text
+    definitions: list = field(default_factory=list)
+    lines: list = field(default_factory=list)  # the body, rewritten for pandoc
+
+
+def scan(text, body_line, *, offset=None, defined=frozenset()):
+    """A _Reading of Muse `text` from line `body_line` on. A definition is a label at
+    the start of a line, as Text::Amuse reads it; its text runs on through the lines
+    after it to a blank line, and through later paragraphs indented. Text Muse takes
+    as it is (verbatim, code, examples) calls nothing, and a note calls only secondary
+    notes: a primary call in a note, or any in a secondary one, is text. With `offset`,
+    the lines are rewritten for pandoc's reader: each secondary note in `defined`
+    ((number, True) pairs) renamed [offset + N], its definition opened by _MARK, and a
+    call Muse prints as text kept as text."""
+    reading, closing, open_note, previous_blank = _Reading(), None, None, True
+    column = 0  # where the open note's text starts: its later paragraphs are indented so
+    for number, line in enumerate(text.split("\n")[body_line - 1:], body_line):
+        if closing or BLOCK_OPEN.match(line):
+            if closing is None:
+                opened = BLOCK_OPEN.match(line)[1]
+                closing = next(v for k, v in BLOCK_CLOSE.items() if opened.startswith(k))
+            elif closing in line:
+                closing = None
+            reading.lines.append(line)
             previous_blank = False
             continue
-        opened = BLOCK_OPEN.match(line)
-        if opened:
-            closing = next(v for k, v in BLOCK_CLOSE.items() if opened[1].startswith(k))
-            previous_blank = False
-            continue
-        visible = VERBATIM.sub(" ", line)
-        label = DEFINITION.match(visible) if previous_blank else None
+        segments = _segments(line)
+        label = DEFINITION.match(segments[0][0]) if segments[0][1] else None
         if label:
-            secondary = label[3] is not None
-            open_note = Note(int(label[3] or label[2]), secondary, number,
-                             visible[label.end():].strip())
-            definitions.append(open_note)
-            visible = visible[label.end():]
-        elif open_note and visible.strip() and (not previous_blank or line[:1].isspace()):
-            definitions[-1] = open_note = Note(open_note.number, open_note.secondary,
-                                               open_note.line,
-                                               f"{open_note.text} {visible.strip()}".strip())
-        elif visible.strip() and previous_blank:
+            open_note = Note(int(label[3] or label[2]), label[3] is not None, number,
+                             _words_of(segments, label.end()))
+            reading.definitions.append(open_note)
+            column = len(line) - len(line[label.end():].lstrip())
+        elif open_note and line.strip() and (
+                not previous_blank or len(line) - len(line.lstrip()) == column):
+            reading.definitions[-1] = open_note = Note(
+                open_note.number, open_note.secondary, open_note.line,
+                f"{open_note.text} {_words_of(segments, 0)}".strip())
+        elif line.strip() and previous_blank:
             open_note = None
-        for match in CALL.finditer(visible):
-            calls.append((Note(int(match[1] or match[2]), match[2] is not None, number),
-                          open_note))
+        reading.lines.append(_rewrite(segments, label, open_note, number, reading,
+                                      offset, defined))
         previous_blank = not line.strip()
-    return calls, definitions
+    return reading
+
+
+def _segments(line):
+    """[(text, live)] of a line: live text, and verbatim text Muse takes as it is."""
+    parts, at = [], 0
+    for match in VERBATIM.finditer(line):
+        parts += [(line[at:match.start()], True), (match[0], False)]
+        at = match.end()
+    return parts + [(line[at:], True)]
+
+
+def _words_of(segments, start):
+    return " ".join(text if live else " " for text, live in segments)[start:].strip()
+
+
+def _rewrite(segments, label, open_note, number, reading, offset, defined):
+    """The line of `segments` with its calls recorded in `reading` and, with `offset`,
+    rewritten (see scan)."""
+    def call(match):
+        note = Note(int(match[1] or match[2]), match[2] is not None, number)
+        if open_note is not None and (open_note.secondary or not note.secondary) \
+                and not (label and match.start() == 0):
+            reading.as_text.append((note, open_note))
+            return f"<verbatim>{match[0]}</verbatim>"
+        reading.calls.append((note, open_note))
+        if note.secondary and (note.number, True) in defined:
+            return f"[{offset + note.number}]"
+        return match[0]
+
+    out = ""
+    for index, (text, live) in enumerate(segments):
+        if not live:
+            out += text
+            continue
+        start = label.end() if label and index == 0 else 0
+        head = text[:start]
+        if label and index == 0 and label[3] is not None and (int(label[3]), True) in defined:
+            head = f"[{offset + int(label[3])}] {_MARK}"
+        rest = text[start:]
+        rewritten = CALL.sub(call, rest)  # records the calls
+        out += head + (rewritten if offset is not None else rest)
+    return out
 
 
 def check_notes(origin, name):
     """N-codes on the Muse text, with its lines: every call defined, every definition
     called and not empty, no label defined twice, and a note called from a note only
     as Muse allows (a secondary note from a primary one)."""
-    calls, definitions = scan(origin.text, origin.body_line)
+    reading = scan(origin.text, origin.body_line)
+    calls, definitions = reading.calls, reading.definitions
     findings, defined = [], {}
     for note in definitions:
         key = (note.number, note.secondary)
@@ -244,10 +311,10 @@ def check_notes(origin, name):
             findings.append(Finding("N001", name, call.line, f"{call.label} looks like a "
                                     "note's call but no note has that label: it is printed "
                                     "as text (<verbatim> says so)", "warning"))
-        elif inside is not None and (inside.secondary or not call.secondary):
-            findings.append(Finding("N007", name, call.line, f"note {call.label} is called "
-                                    f"in note {inside.label}: a note may call a secondary "
-                                    "note {N}, and nothing else"))
+    for call, inside in reading.as_text:
+        findings.append(Finding("N007", name, call.line, f"{call.label} in note "
+                                f"{inside.label} is printed as text: a note calls only "
+                                "secondary notes {N}", "warning"))
     for key, note in defined.items():
         if key not in called:
             findings.append(Finding("N002", name, note.line, f"note {note.label} is defined "
@@ -261,14 +328,15 @@ def convert(text, name, *, folder, given=None):
     """(Markdown manuscript text, Origin) of Muse `text`; `folder` is where a shelf's
     samizdat.yaml is looked for; `given` the command line's metadata."""
     header, body_line = parse_header(text)
+    header = _header_as_markdown(header, name)
     shelf_path, shelf = read_shelf(folder)
     meta = metadata(header, shelf, given)
     # written out, so that an imported manuscript keeps it when its title is mended
     meta.setdefault("identifier", derived_identifier(meta))
-    lines = text.split("\n")
-    body = "\n".join(lines[body_line - 1:])
-    offset = _offset(body)
-    renamed = _rename_secondary(body, offset)
+    first = scan(text, body_line)
+    defined = frozenset((n.number, n.secondary) for n in first.definitions if n.secondary)
+    offset = _offset("\n".join(first.lines))
+    renamed = "\n".join(scan(text, body_line, offset=offset, defined=defined).lines)
     ast = json.loads(pandoc.run(["-t", "json"], text=renamed, source=name, reader="muse"))
     ast["blocks"] = _hoist(_mark_secondary(_glue_calls(ast["blocks"])))
     markdown = pandoc.run(["-t", "markdown-smart", "--wrap=none"], text=json.dumps(ast),
@@ -280,44 +348,31 @@ def convert(text, name, *, folder, given=None):
     return f"---\n{head}---\n\n{markdown}", origin
 
 
+_FIELD_BREAK = "SAMIZDATFIELDBREAK"
+_VERBATIM_KEYS = ("lang", "date", "pubdate")  # codes and dates: no markup to read
+
+
+def _header_as_markdown(header, name):
+    """The header's values with their Muse markup (*emphasis*, [[url][links]]) written
+    in Markdown, read by pandoc in one run."""
+    keys = [k for k in MAPPING if header.get(k, ("",))[0] and k not in _VERBATIM_KEYS]
+    if "authors" in header:
+        keys.append("authors")
+    if not keys:
+        return header
+    muse = f"\n\n{_FIELD_BREAK}\n\n".join(header[k][0] for k in keys)
+    written = pandoc.run(["-t", "markdown-smart", "--wrap=none"], text=muse, source=name,
+                         reader="muse").decode("utf-8")
+    values = [" ".join(v.split()) for v in written.split(_FIELD_BREAK)]
+    if len(values) != len(keys):  # a value pandoc read as more than one block
+        return header
+    return {**header, **{k: (v, header[k][1]) for k, v in zip(keys, values)}}
+
+
 def _offset(body):
     """A number past every note number in `body`: renamed secondary notes start there."""
     numbers = [int(n) for n in re.findall(r"[\[{](\d+)[\]}]", body)] or [0]
     return 10 ** len(str(max(numbers) + 1))
-
-
-def _rename_secondary(body, offset):
-    """`body` with each secondary note {N} (call or definition) written as primary note
-    [offset + N], a definition's text opened by _MARK; verbatim text left alone."""
-    out, closing = [], None
-    previous_blank = True
-    for line in body.split("\n"):
-        if closing or BLOCK_OPEN.match(line):
-            if not closing:
-                opened = BLOCK_OPEN.match(line)[1]
-                closing = next(v for k, v in BLOCK_CLOSE.items() if opened.startswith(k))
-            elif closing in line:
-                closing = None
-            out.append(line)
-            continue
-        parts, at = [], 0
-        for match in VERBATIM.finditer(line):
-            parts += [(line[at:match.start()], True), (match[0], False)]
-            at = match.end()
-        parts.append((line[at:], True))
-        first = True
-        rewritten = ""
-        for part, live in parts:
-            if live:
-                if first and previous_blank:
-                    part = re.sub(r"^\{(\d+)\}(?=[ \t]|$)",
-                                  lambda m: f"[{offset + int(m[1])}] {_MARK}", part)
-                part = re.sub(r"\{(\d+)\}", lambda m: f"[{offset + int(m[1])}]", part)
-            rewritten += part
-            first = False
-        out.append(rewritten)
-        previous_blank = not line.strip()
-    return "\n".join(out)
 
 
 def _glue_calls(node):

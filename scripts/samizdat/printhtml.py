@@ -33,9 +33,27 @@ def print_html(ms, *, modified=None):
     # pandoc writes a newline after each <br />; inside a note (an inline float)
     # WeasyPrint 70 lays that newline out as an empty line (seen on SBLGNT Galatians).
     html = html.replace("<br />\n", "<br />")
+    html = _no_notes_in_contents(html)
     counter = iter(range(1, 1_000_000))
     html = re.sub(r"<p>", lambda _: f'<p data-p="{next(counter)}">', html)
     return glue_calls(html)
+
+
+def _no_notes_in_contents(html):
+    """The printed contents without the notes of the headings they copy (pandoc copies
+    a heading's note into its entry): each note is printed once, under its heading.
+    Seen on Text::Amuse's beamer.muse, whose part and chapter headings carry notes."""
+    start = html.find('<nav class="contents"')
+    end = html.find("</nav>", start)
+    if start < 0 or end < 0:
+        return html
+    contents, parts, done = html[start:end], [], 0
+    for note in NOTE.finditer(contents):
+        if note.start() < done:  # inside a note already left out
+            continue
+        parts.append(contents[done:note.start()])
+        done = _span_end(contents, note.start())
+    return html[:start] + "".join(parts) + contents[done:] + html[end:]
 
 
 def glue_calls(html):

@@ -1,0 +1,190 @@
+"""The Anarchist Library's own sources: Muse files build and import (tests/muse: Text::Amuse's
+test files, see SOURCE.txt)."""
+
+import shutil
+import zipfile
+
+import pypdfium2
+import pytest
+from lxml import etree
+
+from conftest import ROOT
+from samizdat import build, muse, shelving
+from samizdat.errors import UserError
+from test_epub import epubcheck
+
+MUSE = ROOT / "tests" / "muse"
+SHELF = sorted((MUSE / "shelf").glob("*.muse"))
+NS = {"x": "http://www.w3.org/1999/xhtml", "epub": "http://www.idpf.org/2007/ops",
+      "opf": "http://www.idpf.org/2007/opf"}
+
+
+@pytest.fixture(scope="module")
+def shelf(tmp_path_factory):
+    out = tmp_path_factory.mktemp("muse")
+    given = (("outputs", "epub,pdf"),)
+    books, failures = shelving.build_library(SHELF, out, jobs=2,
+                                             printing=build.PrintOptions(given=given))
+    return out, books, failures
+
+
+@pytest.mark.parametrize("source", SHELF, ids=lambda p: p.stem)
+def test_a_muse_text_builds_and_its_epub_passes_epubcheck(shelf, source):
+    out, books, failures = shelf
+    assert [str(f) for f in failures if source.name in f.path] == []
+    assert books[source.stem].rights.startswith("Free software test files of Text::Amuse")
+    report = epubcheck(out / f"{source.stem}.epub")
+    assert "0 fatals / 0 errors" in report, report
+
+
+def noterefs(epub):
+    """Each note call's label in the EPUB, in reading order."""
+    labels = []
+    with zipfile.ZipFile(epub) as archive:
+        for name in sorted(n for n in archive.namelist() if n.endswith(".xhtml")):
+            root = etree.fromstring(archive.read(name))
+            labels += ["".join(a.itertext()) for a in
+                       root.xpath("//x:a[@epub:type='noteref']", namespaces=NS)]
+    return labels
+
+
+def test_secondary_notes_are_lettered_in_a_series_of_their_own(shelf):
+    """fn-ordering.muse: "Author notes that [1]", note [1] calls {1}, then "{2}": in
+    the EPUB and on the PDF's page, 1, a, b; each note on its call's page (P001 is
+    checked by the build)."""
+    out, _, _ = shelf
+    assert noterefs(out / "fn-ordering.epub") == ["1", "a", "b"]
+    page = pypdfium2.PdfDocument(out / "fn-ordering.pdf")[1].get_textpage().get_text_range()
+    for line in ("1. Author note.", "a. Commentary about note.", "b. Commentary about text."):
+        assert line in page
+
+
+def test_a_right_to_left_muse_text_is_set_right_to_left(shelf):
+    out, books, _ = shelf
+    assert books["bidi-1"].lang == "fa"
+    with zipfile.ZipFile(out / "bidi-1.epub") as archive:
+        opf = etree.fromstring(archive.read("EPUB/content.opf"))
+    assert opf.find("opf:spine", NS).get("page-progression-direction") == "rtl"
+    # [1] calls {2} and [2] calls {1}: each called after its note's call, lettered in
+    # the order they are called
+    assert noterefs(out / "bidi-1.epub") == ["1", "a", "2", "b"]
+
+
+@pytest.mark.parametrize("source", SHELF, ids=lambda p: p.stem)
+def test_import_round_trips(tmp_path, source):
+    """`samizdat import` writes Markdown that builds the very bytes the Muse file does."""
+    folder = tmp_path / "shelf"
+    shutil.copytree(MUSE / "shelf", folder)
+    written = muse.write_markdown(folder / source.name)
+    assert written == folder / f"{source.stem}.md"
+    given = build.PrintOptions(given=(("outputs", "epub,pdf"),))
+    from_muse = build.build(folder / source.name, tmp_path / "a", printing=given,
+                            parallel=False)
+    from_markdown = build.build(written, tmp_path / "b", printing=given, parallel=False)
+    for kind in ("epub", "pdf"):
+        assert from_muse[kind].read_bytes() == from_markdown[kind].read_bytes(), kind
+
+
+def test_import_never_overwrites(tmp_path):
+    shutil.copytree(MUSE / "shelf", tmp_path / "shelf")
+    muse.write_markdown(tmp_path / "shelf" / "verse.muse")
+    with pytest.raises(UserError, match="X010"):
+        muse.write_markdown(tmp_path / "shelf" / "verse.muse")
+
+
+def test_a_missing_rights_statement_is_refused_with_the_file_named(tmp_path):
+    shutil.copy(MUSE / "shelf" / "verse.muse", tmp_path)  # no samizdat.yaml beside it
+    with pytest.raises(UserError) as refused:
+        build.check(tmp_path / "verse.muse")
+    assert [str(f) for f in refused.value.findings] == [
+        f"M001 {tmp_path / 'verse.muse'}:1: the metadata has no 'rights': a Muse header does "
+        "not say it; write 'rights:' in samizdat.yaml beside the text (one for the whole "
+        "shelf) or give --rights"]
+    ms, _ = build.check(tmp_path / "verse.muse", given={"rights": "Anti-Copyright"})
+    assert ms.meta["rights"] == "Anti-Copyright"
+
+
+@pytest.mark.parametrize("source, wanted", [
+    ("manual", ["N002 manual.muse:498: note [3] is defined but never called, so it would "
+                "not be printed"]),
+    ("secondary-fn", ["N002 secondary-fn.muse:92: note {15} is defined but never called, so "
+                      "it would not be printed",
+                      "N002 secondary-fn.muse:96: note {212} is defined but never called, so "
+                      "it would not be printed",
+                      "N004 secondary-fn.muse:96: note {212} is empty"]),
+])
+def test_notes_are_checked_on_the_muse_text_with_its_lines(tmp_path, source, wanted):
+    shutil.copy(MUSE / "refused" / f"{source}.muse", tmp_path)
+    shutil.copy(MUSE / "shelf" / "samizdat.yaml", tmp_path)
+    with pytest.raises(UserError) as refused:
+        build.check(tmp_path / f"{source}.muse")
+    said = [str(f).replace(f"{tmp_path}/", "") for f in refused.value.findings
+            if f.code.startswith("N") and f.is_error]
+    assert said == wanted
+
+
+@pytest.mark.parametrize("source, code", [("verb", "R004"), ("complete", "M002")])
+def test_hostile_muse_is_refused(tmp_path, source, code):
+    shutil.copy(MUSE / "refused" / f"{source}.muse", tmp_path)
+    shutil.copy(MUSE / "shelf" / "samizdat.yaml", tmp_path)
+    with pytest.raises(UserError) as refused:
+        build.check(tmp_path / f"{source}.muse")
+    assert code in {f.code for f in refused.value.findings if f.is_error}
+
+
+def test_the_header_becomes_the_metadata():
+    text = (MUSE / "refused" / "manual.muse").read_text(encoding="utf-8")
+    header, body = muse.parse_header(text)
+    meta = muse.metadata(header)
+    assert meta["title"] == "The Text::Amuse markup manual"
+    assert meta["author"] == ["Marco Pessotto", "Michael Olson", "John Wiegley"]  # #authors
+    assert meta["subject"] == ["doc", "howto"] and meta["date"] == "2018"
+    assert meta["pubdate"] == "2018-01-28" and meta["lang"] == "en"
+    assert header["teaser"][0].endswith("(released on February 28, 2018).")  # continued
+    assert text.split("\n")[body - 1] == ""
+
+
+def test_a_header_with_blank_lines_and_markup_is_read_whole(tmp_path):
+    """Perlman's Ten Theses as Text::Amuse's tests keep it: directives apart, emphasis
+    and a Muse link in them."""
+    text = (MUSE / "refused" / "10_theses.muse").read_text(encoding="utf-8")
+    converted, origin = muse.convert(text, "10_theses.muse", folder=tmp_path,
+                                     given={"rights": "Anti-Copyright"})
+    head = converted.split("---\n")[1]
+    assert "title: '*Ten Theses* on the Proliferation of Egocrats'" in head
+    assert "author: Fredy *Perlman*" in head and "date: '1977'" in head
+    assert "[Marxist.org](http://www.marxists.org/reference/archive/perlman-fredy/1977/" \
+        "thesis-egocrats.htm)" in head
+    assert origin.key_line("author") == 5
+
+
+@pytest.mark.parametrize("yaml_text, code", [("rights: [unclosed", "F003"),
+                                             ("- a list", "F003"),
+                                             ("title: Not a shelf's to say", "M009")])
+def test_a_bad_shelf_file_is_refused_naming_it(tmp_path, yaml_text, code):
+    shutil.copy(MUSE / "shelf" / "verse.muse", tmp_path)
+    (tmp_path / "samizdat.yaml").write_text(yaml_text, encoding="utf-8")
+    with pytest.raises(UserError) as refused:
+        build.check(tmp_path / "verse.muse")
+    assert [(f.code, f.path) for f in refused.value.findings] == [
+        (code, str(tmp_path / "samizdat.yaml"))]
+
+
+def test_a_shelf_file_that_links_out_of_its_folder_is_refused(tmp_path):
+    (tmp_path / "elsewhere.yaml").write_text("rights: Anti-Copyright\n", encoding="utf-8")
+    shelf = tmp_path / "shelf"
+    shelf.mkdir()
+    shutil.copy(MUSE / "shelf" / "verse.muse", shelf)
+    (shelf / "samizdat.yaml").symlink_to(tmp_path / "elsewhere.yaml")
+    with pytest.raises(UserError, match="F000"):
+        build.check(shelf / "verse.muse")
+
+
+def test_the_cli_imports_and_checks_a_muse_text(tmp_path):
+    from samizdat import cli
+
+    shutil.copy(MUSE / "shelf" / "verse.muse", tmp_path)
+    assert cli.main(["check", str(tmp_path / "verse.muse"), "--rights", "Anti-Copyright"]) == 0
+    assert cli.main(["import", str(tmp_path / "verse.muse"), "--rights", "Anti-Copyright",
+                     "-o", str(tmp_path / "poems.md")]) == 0
+    assert cli.main(["check", str(tmp_path / "poems.md")]) == 0
