@@ -19,7 +19,7 @@ from samizdat.errors import UserError
 CASES = ROOT / "tests" / "check"
 REGEN = os.environ.get("SAMIZDAT_REGEN") == "1"
 CODES = {"F000", "F001", "F002", "F003", "F004", "F005", "F006", "F007", "F008",
-         "M001", "M002", "M003", "M004", "M005", "M006", "M007", "M008",
+         "M001", "M002", "M003", "M004", "M005", "M006", "M007", "M008", "M009",
          "N001", "N002", "N003", "N004", "N005", "N006", "N007", "N008",
          "R001", "R002", "R003", "R004", "R005", "R006", "R007", "R008", "R009"}
 WARNINGS = {"M004", "M006", "N006", "N008", "R007", "R008", "R009"}
@@ -39,10 +39,12 @@ def case_names():
 
 
 def source_of(case):
-    """The case's manuscript: in.md, unless the case is about the file's name (then the
-    one .md file it holds)."""
+    """The case's manuscript: in.md (in.muse for a Muse text), unless the case is about
+    the file's name (then the one .md file it holds)."""
     folder = CASES / case
     others = sorted(p.name for p in folder.glob("*.md"))
+    if (folder / "in.muse").exists():
+        return f"tests/check/{case}/in.muse"
     name = "in.md" if (folder / "in.md").exists() or not others else others[0]
     return f"tests/check/{case}/{name}"
 
@@ -66,9 +68,11 @@ def test_case_shows_its_code_alone(case):
     if case == "clean":
         assert lines == [] and status == "exit: 0"
         return
-    assert lines and all(line.startswith(f"{code} {source_of(case)}") for line in lines)
+    # M009 names the shelf's samizdat.yaml beside the text, which it is about
+    shown = f"tests/check/{case}/samizdat.yaml" if code == "M009" else source_of(case)
+    assert lines and all(line.startswith(f"{code} {shown}") for line in lines)
     assert status == ("exit: 0" if code in WARNINGS else "exit: 1")
-    if code not in ("F000", "F002", "F006", "F007"):  # the file as a whole: no one line
+    if code not in ("F000", "F002", "F006", "F007", "M009"):  # the file as a whole
         assert all(re.match(rf"{code} \S+/in\.md:\d+: \S", line) for line in lines)
 
 

@@ -171,3 +171,23 @@ def test_dashes_no_font_has_are_set_as_em_dashes(tmp_path):
     printed = printhtml.printed(html)
     assert printed.paragraphs[0] == "B—— and ———." and printed.notes == ["C——."]
     assert glyphs.missing("B⸺ ⸻") == []
+
+
+def test_the_printed_contents_leaves_out_the_notes_of_headings(tmp_path):
+    """pandoc copies a heading's note into its contents entry: printed twice, and the
+    layout's note check would count it twice (found on Text::Amuse's beamer.muse)."""
+    body = "".join(f"# Part {n}[^{n}]\n\nText {n}.\n\n" for n in range(1, 4))
+    body += "".join(f"[^{n}]: Note of part {n}.\n\n" for n in range(1, 4))
+    html = print_html_of(tmp_path, "---\ntitle: T\n---\n\n" + body)
+    contents = html[html.index('<nav class="contents"'):html.index("</nav>")]
+    assert "Part 1" in contents and "samizdat-note" not in contents
+    assert printhtml.printed(html).notes == [f"Note of part {n}." for n in range(1, 4)]
+
+
+def test_a_secondary_note_is_marked_for_its_own_series(tmp_path):
+    html = print_html_of(tmp_path, "---\ntitle: T\n---\n\nA word[^1] and another.[^2]\n\n"
+                                   "[^1]: Primary.\n\n"
+                                   "[^2]: []{.secondary}The translator's.\n")
+    assert re.findall(r'class="(samizdat-note[^"]*)" data-note="(\d)"', html) == [
+        ("samizdat-note", "1"), ("samizdat-note secondary", "2")]
+    assert printhtml.printed(html).notes == ["Primary.", "The translator’s."]
