@@ -188,3 +188,13 @@ def test_the_cli_imports_and_checks_a_muse_text(tmp_path):
     assert cli.main(["import", str(tmp_path / "verse.muse"), "--rights", "Anti-Copyright",
                      "-o", str(tmp_path / "poems.md")]) == 0
     assert cli.main(["check", str(tmp_path / "poems.md")]) == 0
+
+
+def test_centred_and_right_aligned_blocks_keep_their_alignment(tmp_path):
+    """pandoc's Muse reader reads <center> and <right> as plain paragraphs."""
+    text = ("#title t\n#author a\n#date 2000\n#lang en\n\nBefore.\n\n<center>\nCentred\n\n"
+            "Twice\n</center>\n\n<right>\nRight\n</right>\n")
+    converted, _ = muse.convert(text, "t.muse", folder=tmp_path,
+                                given={"rights": "Anti-Copyright"})
+    body = converted.split("---\n", 2)[2]
+    assert "::: center\nCentred\n\nTwice\n:::" in body and "::: right\nRight\n:::" in body

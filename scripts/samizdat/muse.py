@@ -47,6 +47,9 @@ BLOCK_OPEN = re.compile(r"^\s*(\{\{\{|<example>|<src\b[^>]*>|<verbatim>|<literal
 BLOCK_CLOSE = {"{{{": "}}}", "<example>": "</example>", "<src": "</src>",
                "<verbatim>": "</verbatim>", "<literal": "</literal>"}
 CALL = re.compile(r"\[(\d+)\]|\{(\d+)\}")
+# <center> and <right> blocks, which pandoc's Muse reader reads as plain paragraphs
+ALIGNED = re.compile(r"<(/?)(center|right)>")
+_ALIGN = "SAMIZDATALIGN"
 DEFINITION = re.compile(r"(\[(\d+)\]|\{(\d+)\})(?=[ \t]|$)")
 
 
@@ -225,6 +228,12 @@ def scan(text, body_line, *, offset=None, defined=frozenset()):
             reading.lines.append(line)
             previous_blank = False
             continue
+        aligned = ALIGNED.fullmatch(line.strip())
+        if aligned and offset is not None:  # a mark for _align, a paragraph of its own
+            reading.lines += ["", f"{_ALIGN}{aligned[2]}{'close' if aligned[1] else 'open'}",
+                              ""]
+            previous_blank = True
+            continue
         segments = _segments(line)
         label = DEFINITION.match(segments[0][0]) if segments[0][1] else None
         if label:
@@ -338,7 +347,7 @@ def convert(text, name, *, folder, given=None):
     offset = _offset("\n".join(first.lines))
     renamed = "\n".join(scan(text, body_line, offset=offset, defined=defined).lines)
     ast = json.loads(pandoc.run(["-t", "json"], text=renamed, source=name, reader="muse"))
-    ast["blocks"] = _hoist(_mark_secondary(_glue_calls(ast["blocks"])))
+    ast["blocks"] = _align(_hoist(_mark_secondary(_glue_calls(ast["blocks"]))))
     markdown = pandoc.run(["-t", "markdown-smart", "--wrap=none"], text=json.dumps(ast),
                           source=name, reader="json").decode("utf-8")
     head = yaml.safe_dump(meta, allow_unicode=True, sort_keys=False, width=10 ** 6)
@@ -373,6 +382,39 @@ def _offset(body):
     """A number past every note number in `body`: renamed secondary notes start there."""
     numbers = [int(n) for n in re.findall(r"[\[{](\d+)[\]}]", body)] or [0]
     return 10 ** len(str(max(numbers) + 1))
+
+
+def _align(node):
+    """The AST with the blocks between a <center> or <right> mark and its closing mark
+    in a Div of class "center" or "right" (print.css and epub.css set them so)."""
+    if isinstance(node, dict):
+        return {k: _align(v) for k, v in node.items()}
+    if not isinstance(node, list):
+        return node
+    out, stack = [], []
+    for item in node:
+        mark = _align_mark(item)
+        if mark and mark.endswith("open"):
+            stack.append((mark[:-4], out))
+            out = []
+        elif mark and stack:
+            kind, outer = stack.pop()
+            outer.append({"t": "Div", "c": [["", [kind], []], out]})
+            out = outer
+        elif not mark:
+            out.append(_align(item))
+    while stack:  # a block never closed: its blocks as they are
+        _, outer = stack.pop()
+        out = outer + out
+    return out
+
+
+def _align_mark(item):
+    if isinstance(item, dict) and item.get("t") == "Para" and len(item["c"]) == 1:
+        text = item["c"][0].get("c") if item["c"][0].get("t") == "Str" else ""
+        if isinstance(text, str) and text.startswith(_ALIGN):
+            return text[len(_ALIGN):]
+    return None
 
 
 def _glue_calls(node):
@@ -450,9 +492,8 @@ def write_markdown(source, out=None, *, given=None):
     """`samizdat import`: write the Markdown manuscript of Muse file `source` to `out`
     (default: beside it, with .md), never over an existing file; return its path.
     X010 for a source that is not .muse or an output that exists."""
-    import os
-
     from .manuscript import load
+    from .scaffold import write_new
 
     source = Path(source)
     if not is_muse(source):
@@ -462,12 +503,5 @@ def write_markdown(source, out=None, *, given=None):
     if out.suffix.lower() != ".md":
         raise UserError(Finding("X010", str(out), None,
                                 "a manuscript's name ends in .md, e.g. my-text.md"))
-    text = load(source, given=given).text
-    try:  # O_EXCL: never overwrite, not even a file that appeared a moment ago
-        descriptor = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-    except FileExistsError:
-        raise UserError(Finding("X010", str(out), None,
-                                "already exists: choose another name with -o")) from None
-    with os.fdopen(descriptor, "w", encoding="utf-8") as stream:
-        stream.write(text)
-    return out
+    return write_new(out, load(source, given=given).text,
+                     other="choose another name with -o")

@@ -46,14 +46,21 @@ def new(path, *, title, author, lang="en", rights=DEFAULT_RIGHTS, today=None):
     text = TEMPLATE.format(
         title=_yaml(title), author=_yaml(author), date=today.isoformat(), lang=_yaml(lang),
         rights=_yaml(rights), identifier=f"urn:uuid:{uuid.uuid4()}")
-    try:  # O_EXCL: never overwrite, not even a file that appeared a moment ago
+    return write_new(path, text)
+
+
+def write_new(path, text, *, other="choose another name"):
+    """Write `text` to a new file at `path`; return `path`. X010 (saying `other`) if
+    something is there: never overwritten, not even a file that appeared a moment ago
+    (O_EXCL)."""
+    try:
         descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
     except FileExistsError:
         raise UserError(Finding("X010", str(path), None,
-                                "already exists: choose another name")) from None
+                                f"already exists: {other}")) from None
     with os.fdopen(descriptor, "w", encoding="utf-8") as stream:
         stream.write(text)
-    return path
+    return Path(path)
 
 
 def _yaml(value):
