@@ -9,7 +9,7 @@ import argparse
 import logging
 import sys
 
-from .errors import UserError, system_finding
+from .errors import Finding, UserError, system_finding
 from .process import InternalError
 
 log = logging.getLogger("samizdat")
@@ -56,6 +56,10 @@ def parser():
                             "(32-64) (default: the manuscript's `signature`, else one "
                             "booklet up to 64 pages, past that signatures of at most 64 "
                             "pages with the fewest blanks)")
+    build.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                       help="build on the Dask cluster whose scheduler is at ADDRESS, "
+                            "e.g. tcp://127.0.0.1:8786; its workers have Samizdat "
+                            "installed, no shared folder needed (default: build here)")
     build.add_argument("-j", "--jobs", type=_positive, default=None,
                        help="parallel builds for a library (default: all cores)")
     build.add_argument("--timeout", type=_seconds, default=None, metavar="SECONDS",
@@ -258,9 +262,12 @@ def run(args):
         given=tuple((key, getattr(args, key.replace("-", "_")))
                     for key in editions.READERS
                     if getattr(args, key.replace("-", "_")) is not None))
-    books, findings = shelving.build_library(
-        args.sources, args.out, jobs=args.jobs, printing=printing,
-        timeout=args.timeout or build.process.TIMEOUT)
+    timeout = args.timeout or build.process.TIMEOUT
+    if args.scheduler:
+        books, findings = _on_cluster(args, printing, timeout)
+    else:
+        books, findings = shelving.build_library(args.sources, args.out, jobs=args.jobs,
+                                                 printing=printing, timeout=timeout)
     for finding in findings:
         print(finding, file=sys.stderr)
     return 1 if any(f.is_error for f in findings) else 0
@@ -275,6 +282,17 @@ def _new(args):
     log.info("Wrote %s: write your text below its metadata, then `samizdat build %s`",
              path, path)
     return 0
+
+
+def _on_cluster(args, printing, timeout):
+    try:
+        from . import cluster
+        import distributed  # noqa: F401 - only to say so when it is not installed
+    except ImportError:
+        raise UserError(Finding("X013", args.scheduler, None, "--scheduler needs Dask: "
+                                "pip install 'samizdat[cluster]'")) from None
+    return cluster.build_library(args.sources, args.out, scheduler=args.scheduler,
+                                 printing=printing, timeout=timeout)
 
 
 def _import(args):

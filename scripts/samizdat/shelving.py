@@ -39,19 +39,28 @@ def build_library(sources, out_dir, *, jobs=None, printing=PrintOptions(),
         done = process.pool_map(build_cached, [(s, out_dir, printing, False, timeout)
                                                for s in sources],
                                 workers=workers, timeout=rounds * timeout + 60)
-        results = [result or (None, [_stuck(source, rounds * timeout + 60)])
+        results = [result or (None, [_stuck(source, rounds * timeout + 60)], False)
                    for source, result in zip(sources, done)]
-    books = {book.stem: book for book, _ in results if book}
-    failures = [f for _, findings in results for f in findings]
+    books = {book.stem: book for book, _, _ in results if book}
+    failures = [f for _, findings, _ in results for f in findings]
+    finish(out_dir, books, failures, unchanged=sum(u for _, _, u in results))
+    return books, failures
+
+
+def finish(out_dir, books, failures, *, unchanged):
+    """Write the folder's manifests once more and say what a library build did.
+
+    Each install wrote the manifests; once more for texts found unchanged, whose files
+    an earlier run may have left out of them."""
     if books:
-        # Each install wrote the manifests; once more for texts found unchanged, whose
-        # files an earlier run may have left out of them.
         with shelf.locked(out_dir):
             shelf.write_manifests(out_dir, shelf.shelved_books(out_dir), new={
                 name: shelf.sha256(out_dir / name) for book in books.values()
                 for name in book.files.values()})
         log.info("Wrote %s and %s", out_dir / "catalog.xml", out_dir / "index.html")
-    return books, failures
+    failed = len({f.path for f in failures if f.is_error})
+    log.info("Library: %d built, %d unchanged, %d failed", len(books) - unchanged, unchanged,
+             failed)
 
 
 def _stuck(source, seconds):
@@ -70,8 +79,9 @@ def _refuse_duplicate_stems(sources):
 
 def build_cached(source, out_dir, printing=PrintOptions(), parallel=False,
                  timeout=process.TIMEOUT):
-    """(Book, []) for one manuscript, rebuilt only if its inputs changed; (None, findings)
-    if it failed. Runs in a worker process: logging goes through the parent's stderr."""
+    """(Book, [], unchanged) for one manuscript, rebuilt only if its inputs changed
+    (`unchanged` True when it was not); (None, findings, False) if it failed. Runs in a
+    worker process: logging goes through the parent's stderr."""
     from . import library
 
     quiet_libraries()
@@ -83,9 +93,9 @@ def build_cached(source, out_dir, printing=PrintOptions(), parallel=False,
         if cached and cached["key"] == shelf.input_key(ms, printing) and shelf.intact(
                 out_dir, cached["files"]):
             log.info("%s: unchanged, not rebuilt", source)
-            return library.Book(**cached["book"]), []
+            return library.Book(**cached["book"]), [], True
         build(ms, out_dir, printing=printing, parallel=parallel, timeout=timeout)
         record = shelf.read_record(out_dir, source.stem)
-        return library.Book(**record["book"]), []
+        return library.Book(**record["book"]), [], False
     except UserError as error:
-        return None, error.findings
+        return None, error.findings, False

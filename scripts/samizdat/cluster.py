@@ -1,0 +1,205 @@
+"""A library built on a Dask cluster: `samizdat build --scheduler tcp://HOST:PORT`.
+
+The client (this process) decides what to build as a local library build does (a text
+whose record says it was built from the same inputs, with its files intact, is not
+rebuilt), and sends each other text's build to the cluster as one task. No file system
+is shared: a task takes the manuscript and the files it names as bytes, builds them in
+a temporary folder on its worker (build.build: every stage verified there), and returns
+the outputs as bytes. The client checks what it can without laying the text out again
+(each file's digest as the worker sent it, the EPUB and Kobo EPUB against the
+manuscript, the pamphlets against the PDF they were imposed from), then installs them
+atomically into the output folder (shelf.install), with its own record: same bytes as
+a local build. Dask runs a task again elsewhere when its worker dies; a text that fails
+comes back as its findings, which name the client's files, never a worker's.
+"""
+
+import hashlib
+import logging
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+from . import manuscript, shelf
+from .errors import Finding, UserError
+
+log = logging.getLogger("samizdat")
+CONNECT_TIMEOUT = 30  # seconds to reach the scheduler
+
+
+def inputs(ms):
+    """{path relative to the manuscript's folder: bytes} of what a build of `ms` reads:
+    the manuscript as written, its usable images, and for a Muse text its shelf's
+    samizdat.yaml."""
+    from . import muse, resources
+
+    files = {ms.path.name: resources.read_regular(ms.path, resources.MAX_MANUSCRIPT_BYTES)}
+    for media in resources.usable(ms):
+        files[media.path.relative_to(ms.folder).as_posix()] = media.data
+    if ms.origin is not None and ms.origin.shelf is not None:
+        files[muse.SHELF_FILE] = ms.origin.shelf.read_bytes()
+    return files
+
+
+def build_task(name, files, printing, timeout, shown):
+    """On a worker: build manuscript `name` from `files` (see inputs) in a temporary
+    folder; return {"files": {file name: bytes}, "book": Book fields, "sums": {file name:
+    sha256}} or {"findings": [(code, path, line, message, severity)]}, paths as the
+    client shows them (`shown`: its manuscript's path, its output folder)."""
+    from . import build
+
+    with tempfile.TemporaryDirectory(prefix="samizdat-task-") as tmp:
+        source, out = Path(tmp) / "src", Path(tmp) / "out"
+        for relative, data in files.items():
+            path = (source / relative).resolve()
+            if not path.is_relative_to(source.resolve()):  # inputs() never sends one
+                continue
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+        try:
+            build.build(source / name, out, printing=printing, parallel=False,
+                        timeout=timeout)
+        except UserError as error:
+            renamed = {str(source / name): shown[0], str(out): shown[1]}
+            return {"findings": [_shown(f, renamed) for f in error.findings]}
+        record = shelf.read_record(out, Path(name).stem)
+        made = {n: (out / n).read_bytes() for n in record["book"]["files"].values()}
+        return {"files": made, "book": record["book"],
+                "sums": {n: hashlib.sha256(d).hexdigest() for n, d in made.items()}}
+
+
+def _shown(finding, renamed):
+    path = finding.path
+    for temporary, client in renamed.items():
+        path = path.replace(temporary, client)
+    return (finding.code, path, finding.line, finding.message, finding.severity)
+
+
+def build_library(sources, out_dir, *, scheduler, printing, timeout):
+    """Build every manuscript of `sources` into `out_dir` on the Dask cluster whose
+    scheduler is at `scheduler`; return ({stem: Book}, [findings]) as
+    shelving.build_library does. Waits at most as long as building them one after
+    another would be allowed, plus a minute."""
+    from distributed import Client, as_completed
+
+    from . import library
+
+    from .shelving import finish
+
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    books, failures, pending, unchanged = {}, [], {}, 0
+    try:
+        client = Client(scheduler, timeout=CONNECT_TIMEOUT)
+    except (OSError, TimeoutError, ValueError) as error:
+        raise UserError(Finding("X011", scheduler, None, f"no Dask scheduler answers there "
+                                f"({' '.join(str(error).split())[:120]})")) from None
+    with client:
+        for source in map(Path, sources):
+            try:
+                ms = manuscript.load(source, given=dict(printing.meta))
+            except UserError as error:
+                failures += error.findings
+                continue
+            key = shelf.input_key(ms, printing)
+            cached = shelf.read_record(out_dir, ms.stem)
+            if cached and cached["key"] == key and shelf.intact(out_dir, cached["files"]):
+                log.info("%s: unchanged, not rebuilt", source)
+                books[ms.stem] = library.Book(**cached["book"])
+                unchanged += 1
+                continue
+            future = client.submit(build_task, source.name, inputs(ms), printing, timeout,
+                                   (str(source), str(out_dir)), pure=False,
+                                   key=f"samizdat-{ms.stem}-{key[:12]}")
+            pending[future] = (ms, key)
+        _gather(pending, out_dir, books, failures, as_completed, printing,
+                wait=len(pending) * timeout + 60)
+    finish(out_dir, books, failures, unchanged=unchanged)
+    return books, failures
+
+
+def _gather(pending, out_dir, books, failures, as_completed, printing, *, wait):
+    """Install each text's outputs as its task finishes, saying how many are left."""
+    started, done = time.monotonic(), 0
+    try:
+        for future in as_completed(list(pending), timeout=wait):
+            ms, key = pending.pop(future)
+            done += 1
+            failures += _installed(future, ms, key, out_dir, books, printing)
+            elapsed = time.monotonic() - started
+            log.info("%s: %d of %d done, about %.0f s left", ms.name, done,
+                     done + len(pending), elapsed / done * len(pending))
+    except TimeoutError:
+        pass
+    for future, (ms, _) in pending.items():
+        future.cancel()
+        failures.append(Finding("X004", ms.name, None, f"the cluster did not build it "
+                                f"within {wait:g} s"))
+
+
+def _installed(future, ms, key, out_dir, books, printing):
+    """Install the outputs of `ms`'s finished task; return its findings."""
+    from . import library
+
+    try:
+        result = future.result()
+    except Exception as error:  # noqa: BLE001 - a worker's fault, said as the text's
+        return [Finding("X012", ms.name, None, "the cluster could not build it: "
+                        f"{type(error).__name__}: {' '.join(str(error).split())[:160]}")]
+    if "findings" in result:
+        return [Finding(*fields) for fields in result["findings"]]
+    tmp = shelf.temp_dir(out_dir)
+    try:
+        made = _received(result, tmp)
+        findings = _verify(made, ms, out_dir, printing) + _digests(made, result["sums"],
+                                                                   out_dir)
+        if any(f.is_error for f in findings):
+            return findings
+        book = library.Book(**result["book"])
+        kinds = {name: kind for kind, name in book.files.items()}
+        shelf.install({kinds[p.name]: p for p in made}, out_dir,
+                      record=shelf.Record(key, book))
+        books[ms.stem] = book
+        return findings
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _received(result, tmp):
+    made = []
+    for name, data in result["files"].items():
+        if Path(name).name != name:  # a name that is not a plain file name: refused
+            raise UserError(Finding("X012", name, None, "a worker sent a file with a path"))
+        (tmp / name).write_bytes(data)
+        made.append(tmp / name)
+    return made
+
+
+def _digests(made, sums, out_dir):
+    return [Finding("X012", str(out_dir / p.name), None, "its bytes are not those the worker "
+                    "sent") for p in made if hashlib.sha256(p.read_bytes()).hexdigest()
+            != sums.get(p.name)]
+
+
+def _verify(made, ms, out_dir, printing):
+    """What the client can check without a layout: the EPUB and Kobo EPUB against the
+    manuscript, each imposition of the reading PDF's trim against that PDF."""
+    from . import build, editions, printhtml, verify
+
+    files = {p.name: p for p in made}
+    html = printhtml.print_html(ms, modified=build.source_date(ms))
+    findings = []
+    for name, check in ((f"{ms.stem}.epub", verify.verify_epub),
+                        (f"{ms.stem}.kepub.epub", verify.verify_kepub)):
+        if name in files:
+            findings += check(files[name], ms, html=html, shown=str(out_dir / name))
+    choices = build.choices_of(ms, printing)
+    table = editions.plan(choices)
+    reading = next((e for e in table if e.sheet is None), None)
+    for edition in (e for e in table if reading and e.sheet and e.page == reading.page):
+        findings += verify.verify_pamphlet(
+            files[edition.file(ms.stem)], files[reading.file(ms.stem)], sheet=edition.sheet,
+            scheme=edition.scheme, signature=choices.signature, duplex=printing.duplex,
+            creep_mm=printing.creep_mm, rtl=ms.direction == "rtl",
+            shown=str(out_dir / edition.file(ms.stem)))
+    return findings

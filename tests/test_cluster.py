@@ -1,0 +1,180 @@
+"""A library built on a real Dask cluster: a `dask scheduler` and two `dask worker`
+processes on 127.0.0.1, started here as a user would start them."""
+
+import hashlib
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT
+from samizdat import build, cluster, shelving
+from samizdat.errors import UserError
+
+DASK = Path(sys.executable).parent / "dask"
+TEXTS = ROOT / "tests" / "library"
+SOURCES = [TEXTS / "a-short-letter.md", TEXTS / "mutual-aid-note.md",
+           ROOT / "manuscript" / "workers-power.md"]
+
+
+class Cluster:
+    """A scheduler and `workers` workers of one thread each, on 127.0.0.1."""
+
+    def __init__(self, folder, workers=2):
+        folder.mkdir(parents=True, exist_ok=True)
+        self.file = folder / "scheduler.json"
+        self.scheduler = self._start("scheduler", "--host", "127.0.0.1", "--port", "0",
+                                     "--no-dashboard", "--scheduler-file", str(self.file))
+        self.workers = [self.add_worker() for _ in range(workers)]
+        self.address = self._address()
+        self._wait_for(workers)
+
+    def _start(self, *args):
+        return subprocess.Popen([str(DASK), *args], stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL, start_new_session=True)
+
+    def add_worker(self):
+        return self._start("worker", "--scheduler-file", str(self.file), "--nthreads", "1",
+                           "--nworkers", "1", "--no-dashboard", "--memory-limit", "0",
+                           "--host", "127.0.0.1")
+
+    def _address(self, timeout=60):
+        import json
+
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            if self.file.exists() and self.file.stat().st_size:
+                return json.loads(self.file.read_text())["address"]
+            time.sleep(0.1)
+        raise TimeoutError("the scheduler did not start")
+
+    def _wait_for(self, count):
+        from distributed import Client
+
+        with Client(self.address, timeout=60, set_as_default=False) as client:
+            client.wait_for_workers(count, timeout=120)
+
+    def busy(self, timeout=60):
+        """Wait until every worker is running a task; return how many are."""
+        from distributed import Client
+
+        with Client(self.address, timeout=60, set_as_default=False) as client:
+            end = time.monotonic() + timeout
+            while time.monotonic() < end:
+                working = sum(1 for keys in client.processing().values() if keys)
+                if working == len(self.workers):
+                    return working
+                time.sleep(0.05)
+        return working
+
+    def kill(self, process):
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(10)
+
+    def stop(self):
+        for process in [*self.workers, self.scheduler]:
+            if process.poll() is None:
+                self.kill(process)
+
+
+@pytest.fixture(scope="module")
+def dask_cluster(tmp_path_factory):
+    running = Cluster(tmp_path_factory.mktemp("dask"))
+    yield running
+    running.stop()
+
+
+def digests(folder):
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in Path(folder).iterdir()
+            if p.is_file()}
+
+
+def test_a_library_built_on_the_cluster_is_byte_for_byte_the_local_one(dask_cluster,
+                                                                          tmp_path):
+    printing = build.PrintOptions()
+    books, failures = cluster.build_library(SOURCES, tmp_path / "cluster",
+                                            scheduler=dask_cluster.address,
+                                            printing=printing, timeout=600)
+    assert failures == [] and sorted(books) == sorted(s.stem for s in SOURCES)
+    local, failures = shelving.build_library(SOURCES, tmp_path / "local", jobs=2,
+                                             printing=printing)
+    assert failures == []
+    assert digests(tmp_path / "cluster") == digests(tmp_path / "local")
+    assert len(digests(tmp_path / "cluster")) == 3 * 9 + 3  # outputs, sums, catalog, page
+
+
+def test_a_rerun_builds_only_what_changed(dask_cluster, tmp_path, caplog):
+    sources = [tmp_path / s.name for s in SOURCES[:2]]
+    for original, copy in zip(SOURCES, sources):
+        copy.write_bytes(original.read_bytes())
+    out = tmp_path / "out"
+    run = {"scheduler": dask_cluster.address, "printing": build.PrintOptions(), "timeout": 600}
+    cluster.build_library(sources, out, **run)
+    before = digests(out)
+    sources[1].write_text(sources[1].read_text() + "\nOne more paragraph.\n")
+    caplog.clear()
+    with caplog.at_level("INFO", logger="samizdat"):
+        books, failures = cluster.build_library(sources, out, **run)
+    assert failures == [] and len(books) == 2
+    assert f"{sources[0]}: unchanged, not rebuilt" in caplog.text
+    assert "1 of 1 done" in caplog.text
+    after = digests(out)
+    assert after[f"{sources[0].stem}.pdf"] == before[f"{sources[0].stem}.pdf"]
+    assert after[f"{sources[1].stem}.pdf"] != before[f"{sources[1].stem}.pdf"]
+
+
+def test_a_text_that_fails_is_reported_with_its_lines_and_the_others_built(dask_cluster,
+                                                                           tmp_path):
+    bad = tmp_path / "bad.md"
+    bad.write_text(SOURCES[0].read_text().replace("[^n]:", "[^m]:", 1), encoding="utf-8")
+    good = tmp_path / SOURCES[1].name
+    good.write_bytes(SOURCES[1].read_bytes())
+    # the check runs on a worker: its findings name the client's file, not the worker's
+    books, failures = cluster.build_library([bad, good], tmp_path / "out",
+                                            scheduler=dask_cluster.address,
+                                            printing=build.PrintOptions(), timeout=600)
+    assert list(books) == [good.stem]
+    assert {f.code for f in failures} == {"N001", "N002"}
+    assert all(f.path == str(bad) and f.line for f in failures)
+
+
+def test_a_worker_killed_mid_run_still_finishes_every_text(tmp_path):
+    running = Cluster(tmp_path / "dask")
+    try:
+        result = {}
+        thread = threading.Thread(target=lambda: result.update(done=cluster.build_library(
+            SOURCES, tmp_path / "out", scheduler=running.address,
+            printing=build.PrintOptions(), timeout=600)))
+        thread.start()
+        assert running.busy() == 2  # each worker is building a text: one dies mid-build
+        running.kill(running.workers[0])
+        thread.join(600)
+        books, failures = result["done"]
+        assert failures == [] and sorted(books) == sorted(s.stem for s in SOURCES)
+    finally:
+        running.stop()
+
+
+def test_no_scheduler_there_is_said_in_one_line(tmp_path, monkeypatch):
+    monkeypatch.setattr(cluster, "CONNECT_TIMEOUT", 3)
+    with pytest.raises(UserError) as refused:
+        cluster.build_library(SOURCES[:1], tmp_path, scheduler="tcp://127.0.0.1:9",
+                              printing=build.PrintOptions(), timeout=60)
+    assert refused.value.findings[0].code == "X011"
+
+
+def test_the_command_line_builds_on_the_cluster(dask_cluster, tmp_path, capsys):
+    from samizdat import cli
+
+    source = tmp_path / SOURCES[0].name
+    source.write_bytes(SOURCES[0].read_bytes())
+    assert cli.main(["build", str(source), "--out", str(tmp_path / "out"),
+                     "--scheduler", dask_cluster.address]) == 0
+    said = capsys.readouterr().err
+    assert "1 of 1 done" in said and "Library: 1 built, 0 unchanged, 0 failed" in said
+    assert (tmp_path / "out" / f"{source.stem}.epub").is_file()
