@@ -176,5 +176,5 @@ def test_the_command_line_builds_on_the_cluster(dask_cluster, tmp_path, capsys):
     assert cli.main(["build", str(source), "--out", str(tmp_path / "out"),
                      "--scheduler", dask_cluster.address]) == 0
     said = capsys.readouterr().err
-    assert "1 of 1 done" in said and "Library: 1 built, 0 unchanged, 0 failed" in said
+    assert "1 of 1 done" in said and said.splitlines()[-1].startswith("Wrote ")
     assert (tmp_path / "out" / f"{source.stem}.epub").is_file()

@@ -39,3 +39,18 @@ def test_pool_workers_start_as_lanes_do():
     assert context.get_start_method() in ("fork", "forkserver")
     pids = process.pool_map(pid_of_worker, [(n,) for n in range(4)], workers=2, timeout=60)
     assert os.getpid() not in pids and len(set(pids)) <= 2
+
+
+def environment_value(name):
+    return os.environ.get(name)
+
+
+def test_a_child_sees_the_environment_of_the_moment_it_is_asked(monkeypatch):
+    """A fork server keeps the environment it started with; its children must not:
+    SOURCE_DATE_EPOCH set or unset since is the outputs' date."""
+    monkeypatch.setenv("SAMIZDAT_TEST_VALUE", "first")
+    assert process.pool_map(environment_value, [("SAMIZDAT_TEST_VALUE",)], workers=1,
+                            timeout=60) == ["first"]
+    monkeypatch.setenv("SAMIZDAT_TEST_VALUE", "second")
+    assert process.pool_map(environment_value, [("SAMIZDAT_TEST_VALUE",)] * 2, workers=2,
+                            timeout=60) == ["second", "second"]

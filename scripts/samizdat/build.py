@@ -124,21 +124,23 @@ def source_date(ms):
 
 
 def build(source, out_dir, *, printing=PrintOptions(), parallel=True,
-          timeout=process.TIMEOUT):
+          timeout=process.TIMEOUT, modified=None):
     """Build, verify and install the outputs of `source` (a path or a loaded Manuscript)
     in `out_dir`, with its record and the folder's manifests (see shelf); return their
     paths.
 
     With `parallel`, the EPUB and the half-letter layout run beside the A5 layout (a
     library build runs whole books in parallel instead). A build that takes more than
-    `timeout` seconds is stopped (X004)."""
+    `timeout` seconds is stopped (X004). `modified` (ISO 8601) is the outputs' date,
+    by default source_date(ms)."""
     ms = source if isinstance(source, manuscript.Manuscript) else \
         manuscript.load(source, given=dict(printing.meta))
     with process.deadline(timeout, name=ms.name):
-        return _build(ms, Path(out_dir), printing=printing, parallel=parallel)
+        return _build(ms, Path(out_dir), printing=printing, parallel=parallel,
+                      modified=modified)
 
 
-def _build(ms, out_dir, *, printing, parallel):
+def _build(ms, out_dir, *, printing, parallel, modified=None):
     from concurrent.futures import ThreadPoolExecutor
 
     from . import printhtml
@@ -151,7 +153,7 @@ def _build(ms, out_dir, *, printing, parallel):
     step("Checking the manuscript")
     if parallel:
         process.start_lanes()
-    modified = source_date(ms)
+    modified = modified or source_date(ms)
     with ThreadPoolExecutor(2) as threads:
         # pandoc runs in its own processes: start both now, import WeasyPrint meanwhile.
         parsed = threads.submit(lambda: ms.ast)

@@ -41,11 +41,13 @@ def inputs(ms):
     return files
 
 
-def build_task(name, files, printing, timeout, shown):
+def build_task(name, files, printing, timeout, shown, modified):
     """On a worker: build manuscript `name` from `files` (see inputs) in a temporary
     folder; return {"files": {file name: bytes}, "book": Book fields, "sums": {file name:
     sha256}} or {"findings": [(code, path, line, message, severity)]}, paths as the
-    client shows them (`shown`: its manuscript's path, its output folder)."""
+    client shows them (`shown`: its manuscript's path, its output folder). `modified`
+    is the outputs' date as the client has it (build.source_date: SOURCE_DATE_EPOCH is
+    the client's)."""
     from . import build
 
     with tempfile.TemporaryDirectory(prefix="samizdat-task-") as tmp:
@@ -58,7 +60,7 @@ def build_task(name, files, printing, timeout, shown):
             path.write_bytes(data)
         try:
             build.build(source / name, out, printing=printing, parallel=False,
-                        timeout=timeout)
+                        timeout=timeout, modified=modified)
         except UserError as error:
             renamed = {str(source / name): shown[0], str(out): shown[1]}
             return {"findings": [_shown(f, renamed) for f in error.findings]}
@@ -82,7 +84,7 @@ def build_library(sources, out_dir, *, scheduler, printing, timeout):
     another would be allowed, plus a minute."""
     from distributed import Client, as_completed
 
-    from . import library
+    from . import build, library
 
     from .shelving import finish
 
@@ -109,8 +111,8 @@ def build_library(sources, out_dir, *, scheduler, printing, timeout):
                 unchanged += 1
                 continue
             future = client.submit(build_task, source.name, inputs(ms), printing, timeout,
-                                   (str(source), str(out_dir)), pure=False,
-                                   key=f"samizdat-{ms.stem}-{key[:12]}")
+                                   (str(source), str(out_dir)), build.source_date(ms),
+                                   pure=False, key=f"samizdat-{ms.stem}-{key[:12]}")
             pending[future] = (ms, key)
         _gather(pending, out_dir, books, failures, as_completed, printing,
                 wait=len(pending) * timeout + 60)

@@ -7,6 +7,7 @@ not end, a tool that hangs all end as X004, never as a hang.
 
 import contextlib
 import errno
+import os
 import signal
 import threading
 import time
@@ -100,7 +101,8 @@ class Lane:
             return
         context = lanes()
         self.receive, send = context.Pipe(duplex=False)
-        self.process = context.Process(target=_lane_child, args=(send, function, args),
+        self.process = context.Process(target=_lane_child,
+                                       args=(send, function, args, dict(os.environ)),
                                        daemon=True)
         self.process.start()
         send.close()
@@ -156,7 +158,8 @@ def pool_map(function, arguments, *, workers, timeout):
 
     pool, futures = ProcessPoolExecutor(workers, mp_context=lanes()), []
     try:
-        futures = [pool.submit(function, *args) for args in arguments]
+        here = dict(os.environ)
+        futures = [pool.submit(_in_environment, here, function, *args) for args in arguments]
         wait(futures, timeout=timeout)
         return [f.result() if f.done() and not f.cancelled() else None for f in futures]
     finally:
@@ -197,7 +200,21 @@ def start_lanes():
         forkserver.ensure_running()
 
 
-def _lane_child(send, function, args):
+def _in_environment(environment, function, *args):
+    """`function(*args)` with the environment the parent had when it asked for the call.
+
+    A fork server's children inherit the server's environment as it was when it
+    started, not the parent's now: a SOURCE_DATE_EPOCH set (or unset) since would be
+    lost, and the outputs' dates with it (seen in the tests: a date from an earlier
+    test's build)."""
+    os.environ.clear()
+    os.environ.update(environment)
+    return function(*args)
+
+
+def _lane_child(send, function, args, environment):
+    os.environ.clear()
+    os.environ.update(environment)
     try:
         send.send(("findings", function(*args)))
     except UserError as error:

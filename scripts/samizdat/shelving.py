@@ -59,8 +59,9 @@ def finish(out_dir, books, failures, *, unchanged):
                 for name in book.files.values()})
         log.info("Wrote %s and %s", out_dir / "catalog.xml", out_dir / "index.html")
     failed = len({f.path for f in failures if f.is_error})
-    log.info("Library: %d built, %d unchanged, %d failed", len(books) - unchanged, unchanged,
-             failed)
+    if len(books) + failed > 1:  # a library, not one text
+        log.info("Library: %d built, %d unchanged, %d failed", len(books) - unchanged,
+                 unchanged, failed)
 
 
 def _stuck(source, seconds):
