@@ -178,3 +178,22 @@ def test_the_command_line_builds_on_the_cluster(dask_cluster, tmp_path, capsys):
     said = capsys.readouterr().err
     assert "1 of 1 done" in said and said.splitlines()[-1].startswith("Wrote ")
     assert (tmp_path / "out" / f"{source.stem}.epub").is_file()
+
+
+@pytest.mark.parametrize("name", ["../escape.pdf", "other-text.pdf"])
+def test_a_worker_cannot_install_a_file_that_is_not_one_of_the_texts_outputs(tmp_path, name):
+    from samizdat import manuscript
+
+    class Finished:
+        def result(self):
+            book = {"stem": "a-short-letter", "title": "t", "author": "a", "identifier": "i",
+                    "updated": "2023-01-01T00:00:00Z",
+                    "files": {"pdf": "a-short-letter.pdf"}}
+            return {"files": {name: b"%PDF-1.7"}, "book": book, "sums": {}}
+
+    out = tmp_path / "out"
+    out.mkdir()
+    ms = manuscript.load(SOURCES[0])
+    findings = cluster._installed(Finished(), ms, "key", out, {}, build.PrintOptions())
+    assert [f.code for f in findings] == ["X012"]
+    assert sorted(p.name for p in out.iterdir()) == [] and not (tmp_path / "escape.pdf").exists()

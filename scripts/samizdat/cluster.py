@@ -152,26 +152,32 @@ def _installed(future, ms, key, out_dir, books, printing):
         return [Finding(*fields) for fields in result["findings"]]
     tmp = shelf.temp_dir(out_dir)
     try:
-        made = _received(result, tmp)
+        book = library.Book(**result["book"])
+        kinds = {name: kind for kind, name in book.files.items()}
+        made = _received(result, tmp, ms, kinds)
         findings = _verify(made, ms, out_dir, printing) + _digests(made, result["sums"],
                                                                    out_dir)
         if any(f.is_error for f in findings):
             return findings
-        book = library.Book(**result["book"])
-        kinds = {name: kind for kind, name in book.files.items()}
         shelf.install({kinds[p.name]: p for p in made}, out_dir,
                       record=shelf.Record(key, book))
         books[ms.stem] = book
         return findings
+    except UserError as error:
+        return error.findings
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def _received(result, tmp):
+def _received(result, tmp, ms, kinds):
+    """The files a worker sent, written into `tmp`: each one the record names, by a
+    plain file name, for this text (X012 otherwise: nothing is installed)."""
     made = []
     for name, data in result["files"].items():
-        if Path(name).name != name:  # a name that is not a plain file name: refused
-            raise UserError(Finding("X012", name, None, "a worker sent a file with a path"))
+        if Path(name).name != name or name not in kinds or \
+                result["book"].get("stem") != ms.stem:
+            raise UserError(Finding("X012", ms.name, None, f"a worker sent {name!r}, which "
+                                    "is not one of this text's outputs"))
         (tmp / name).write_bytes(data)
         made.append(tmp / name)
     return made
