@@ -160,3 +160,51 @@ def test_texts_built_one_at_a_time_share_one_catalog(tmp_path):
 def catalog_titles(out):
     feed = etree.parse(str(out / "catalog.xml")).getroot()
     return sorted(e.findtext("a:title", namespaces=NS) for e in feed.findall("a:entry", NS))
+
+
+def fake_books(count):
+    return [library.Book(stem=f"text-{n:03d}", title=f"Text {n:03d}", author="A. Writer",
+                         identifier=f"urn:x:{n}", updated="2023-01-01T00:00:00Z",
+                         files={"epub": f"text-{n:03d}.epub", "kepub": f"text-{n:03d}.kepub.epub",
+                                "pdf": f"text-{n:03d}.pdf"},
+                         about=[["pdf", "PDF (A5)"]]) for n in range(count)]
+
+
+def test_a_big_catalog_comes_in_linked_pages_of_50_with_one_id():
+    pages = library.catalog_pages(fake_books(120))
+    assert list(pages) == ["catalog.xml", "catalog-2.xml", "catalog-3.xml"]
+    feeds = {name: etree.fromstring(data) for name, data in pages.items()}
+    rels = {name: {l.get("rel"): l.get("href") for l in feed.findall("a:link", NS)}
+            for name, feed in feeds.items()}
+    assert rels["catalog.xml"] == {"self": "catalog.xml", "start": "catalog.xml",
+                                   "first": "catalog.xml", "last": "catalog-3.xml",
+                                   "next": "catalog-2.xml"}
+    assert rels["catalog-2.xml"]["previous"] == "catalog.xml"
+    assert rels["catalog-2.xml"]["next"] == "catalog-3.xml"
+    assert "next" not in rels["catalog-3.xml"]
+    assert len({feed.findtext("a:id", namespaces=NS) for feed in feeds.values()}) == 1
+    titles = [e.findtext("a:title", namespaces=NS) for feed in feeds.values()
+              for e in feed.findall("a:entry", NS)]
+    assert titles == [f"Text {n:03d}" for n in range(120)]
+    kinds = {l.get("type") for feed in feeds.values() for l in feed.iterfind(".//a:entry/a:link", NS)
+             if l.get("rel") == library.OPEN_ACCESS}
+    assert kinds == {"application/epub+zip", "application/kepub+zip"}  # no print files
+
+
+def test_the_catalog_id_does_not_change_as_books_come_and_go():
+    ids = {etree.fromstring(library.catalog_pages(fake_books(n))["catalog.xml"]).findtext(
+        "a:id", namespaces=NS) for n in (0, 1, 60)}
+    assert len(ids) == 1
+
+
+def test_pages_a_smaller_shelf_no_longer_needs_are_removed(tmp_path):
+    from samizdat import shelf
+
+    for book in fake_books(120):  # the download page gives each file's size
+        for name in book.files.values():
+            (tmp_path / name).write_bytes(b"x")
+    shelf.write_library_pages(fake_books(120), tmp_path)
+    assert sorted(p.name for p in tmp_path.glob("catalog*.xml")) == [
+        "catalog-2.xml", "catalog-3.xml", "catalog.xml"]
+    shelf.write_library_pages(fake_books(10), tmp_path)
+    assert sorted(p.name for p in tmp_path.glob("catalog*.xml")) == ["catalog.xml"]

@@ -9,6 +9,7 @@ Both are made from `Book` records, so they always list the same files.
 
 import html
 import io
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -77,20 +78,40 @@ def book_of(ms, files, *, updated, about=None):
 
 # --- OPDS catalog --------------------------------------------------------------
 
-def catalog(books, out, *, title="Samizdat library"):
-    """Write the OPDS 1.2 acquisition feed of `books` to `out`; return `out`."""
-    feed = etree.Element(f"{{{ATOM}}}feed", nsmap={None: ATOM, "dc": DCTERMS, "opds": OPDS})
-    _text(feed, "id", "urn:samizdat:catalog:" + "+".join(sorted(b.stem for b in books)))
-    _text(feed, "title", title)
-    _text(feed, "updated", max((b.updated for b in books), default="1970-01-01T00:00:00Z"))
-    _text(etree.SubElement(feed, f"{{{ATOM}}}author"), "name", "Samizdat")
-    for rel in ("self", "start"):
-        _link(feed, rel, "catalog.xml", ACQUISITION)
-    for book in sorted(books, key=lambda b: (b.title.lower(), b.stem)):
-        feed.append(_entry(book))
-    data = etree.tostring(feed, xml_declaration=True, encoding="UTF-8", pretty_print=True)
-    Path(out).write_bytes(data)
-    return Path(out)
+PER_PAGE = 50  # entries in a page of the catalog
+LIBRARY_IDS = uuid.UUID("6c1f0a52-8a58-4b0e-9d2e-5a7c3f1e9b40")  # namespace of catalog ids
+
+
+def catalog_pages(books, *, title="Samizdat library", per_page=PER_PAGE):
+    """{file name: bytes}: the OPDS 1.2 acquisition feed of `books`, by title, in pages
+    of `per_page` entries linked first, previous, next and last (RFC 5005 paging, as
+    OPDS 1.2 says); catalog.xml is the first page. Every page carries the library's
+    id, derived from its title: the same however many books it has. An entry offers
+    the e-reader files (EPUB, Kobo EPUB): the print files are on the download page."""
+    ordered = sorted(books, key=lambda b: (b.title.lower(), b.stem))
+    count = max(1, -(-len(ordered) // per_page))
+    names = ["catalog.xml"] + [f"catalog-{n}.xml" for n in range(2, count + 1)]
+    updated = max((b.updated for b in ordered), default="1970-01-01T00:00:00Z")
+    pages = {}
+    for index, name in enumerate(names):
+        feed = etree.Element(f"{{{ATOM}}}feed", nsmap={None: ATOM, "dc": DCTERMS,
+                                                        "opds": OPDS})
+        _text(feed, "id", f"urn:uuid:{uuid.uuid5(LIBRARY_IDS, title)}")
+        _text(feed, "title", title if count == 1 else f"{title} ({index + 1}/{count})")
+        _text(feed, "updated", updated)
+        _text(etree.SubElement(feed, f"{{{ATOM}}}author"), "name", "Samizdat")
+        rels = [("self", name), ("start", names[0])]
+        if count > 1:
+            rels += [("first", names[0]), ("last", names[-1])]
+            rels += [("previous", names[index - 1])] if index else []
+            rels += [("next", names[index + 1])] if index + 1 < count else []
+        for rel, href in rels:
+            _link(feed, rel, href, ACQUISITION)
+        for book in ordered[index * per_page:(index + 1) * per_page]:
+            feed.append(_entry(book))
+        pages[name] = etree.tostring(feed, xml_declaration=True, encoding="UTF-8",
+                                     pretty_print=True)
+    return pages
 
 
 def _entry(book):
@@ -112,8 +133,9 @@ def _entry(book):
     if "cover" in book.files:
         for rel in ("http://opds-spec.org/image", "http://opds-spec.org/image/thumbnail"):
             _link(entry, rel, book.files["cover"], "image/png")
-    for kind, media_type, purpose in book.downloads():
-        _link(entry, OPEN_ACCESS, book.files[kind], media_type, title=purpose)
+    for kind, (media_type, purpose) in FILES.items():
+        if kind in book.files:
+            _link(entry, OPEN_ACCESS, book.files[kind], media_type, title=purpose)
     return entry
 
 

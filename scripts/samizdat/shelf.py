@@ -23,6 +23,7 @@ import hashlib
 import json
 import logging
 import os
+import re
 import shutil
 import tempfile
 import time
@@ -152,18 +153,23 @@ def write_sums(out_dir, sums, *, leave_out=()):
 
 
 def write_library_pages(books, out_dir):
-    """catalog.xml and index.html for `books`, each written to a temp file and renamed."""
+    """The catalog's pages (catalog.xml, catalog-2.xml, ...) and index.html for `books`,
+    each written to a temp file and renamed; pages a smaller shelf no longer has are
+    removed."""
     from . import library
 
     books = list(books)
     proof = next((b.files["proof"] for b in sorted(books, key=lambda b: b.stem)
                   if "proof" in b.files), None)
-    for name, write in (("catalog.xml", lambda tmp: library.catalog(books, tmp)),
-                        ("index.html", lambda tmp: library.index_page(
-                            books, tmp, folder=out_dir, proof=proof))):
-        temp = _temp_file(out_dir, name)
-        write(temp)
-        os.replace(temp, Path(out_dir) / name)
+    pages = library.catalog_pages(books)
+    for name, data in pages.items():
+        _write(Path(out_dir) / name, data)
+    for stale in Path(out_dir).glob("catalog-*.xml"):
+        if stale.name not in pages and re.fullmatch(r"catalog-\d+\.xml", stale.name):
+            stale.unlink(missing_ok=True)
+    temp = _temp_file(out_dir, "index.html")
+    library.index_page(books, temp, folder=out_dir, proof=proof)
+    os.replace(temp, Path(out_dir) / "index.html")
 
 
 def _write(path, data):
