@@ -2,6 +2,7 @@
 nothing rebuilt when nothing changed."""
 
 import logging
+import re
 import shutil
 
 import pytest
@@ -90,7 +91,9 @@ def test_nothing_changed_nothing_rebuilt(shelf, caplog):
     assert sum("unchanged, not rebuilt" in r.getMessage() for r in caplog.records) == 3
     after = {p.name: p.stat().st_mtime_ns for p in out.iterdir() if p.suffix != ".html"}
     changed = {n for n in before if before[n] != after.get(n)}
-    assert changed <= {"catalog.xml", "SHA256SUMS"}
+    # the manifests are written again (the catalog's feeds among them), no output
+    assert {n for n in changed if not n.startswith("catalog")} <= {"SHA256SUMS"}
+    assert all(n.endswith(".xml") for n in changed if n.startswith("catalog"))
 
 
 def test_a_changed_text_is_rebuilt(tmp_path):
@@ -172,13 +175,14 @@ def fake_books(count):
 
 def test_a_big_catalog_comes_in_linked_pages_of_50_with_one_id():
     pages = library.catalog_pages(fake_books(120))
-    assert list(pages) == ["catalog.xml", "catalog-2.xml", "catalog-3.xml"]
-    feeds = {name: etree.fromstring(data) for name, data in pages.items()}
+    main = [name for name in pages if re.fullmatch(r"catalog(-\d+)?\.xml", name)]
+    assert main == ["catalog.xml", "catalog-2.xml", "catalog-3.xml"]
+    feeds = {name: etree.fromstring(pages[name]) for name in main}
     rels = {name: {l.get("rel"): l.get("href") for l in feed.findall("a:link", NS)}
             for name, feed in feeds.items()}
     assert rels["catalog.xml"] == {"self": "catalog.xml", "start": "catalog.xml",
                                    "first": "catalog.xml", "last": "catalog-3.xml",
-                                   "next": "catalog-2.xml"}
+                                   "next": "catalog-2.xml", "subsection": "catalog-subjects.xml"}
     assert rels["catalog-2.xml"]["previous"] == "catalog.xml"
     assert rels["catalog-2.xml"]["next"] == "catalog-3.xml"
     assert "next" not in rels["catalog-3.xml"]
@@ -204,7 +208,33 @@ def test_pages_a_smaller_shelf_no_longer_needs_are_removed(tmp_path):
         for name in book.files.values():
             (tmp_path / name).write_bytes(b"x")
     shelf.write_library_pages(fake_books(120), tmp_path)
-    assert sorted(p.name for p in tmp_path.glob("catalog*.xml")) == [
-        "catalog-2.xml", "catalog-3.xml", "catalog.xml"]
+    assert {"catalog-2.xml", "catalog-3.xml", "catalog-author-1-3.xml"} <= {
+        p.name for p in tmp_path.glob("catalog*.xml")}
     shelf.write_library_pages(fake_books(10), tmp_path)
-    assert sorted(p.name for p in tmp_path.glob("catalog*.xml")) == ["catalog.xml"]
+    assert sorted(p.name for p in tmp_path.glob("catalog*.xml")) == [
+        "catalog-author-1.xml", "catalog-authors.xml", "catalog-subjects.xml", "catalog.xml"]
+
+
+def test_the_catalog_leads_to_each_author_and_subject():
+    books = fake_books(4)
+    books[0].author, books[1].author = "B. Other", "B. Other"
+    books[2].subjects, books[3].subjects = ["Anarchism", "History"], ["History"]
+    pages = library.catalog_pages(books)
+    start = etree.fromstring(pages["catalog.xml"])
+    sections = {l.get("href"): l.get("type") for l in start.findall("a:link", NS)
+                if l.get("rel") == "subsection"}
+    assert sections == {"catalog-authors.xml": library.NAVIGATION,
+                        "catalog-subjects.xml": library.NAVIGATION}
+    authors = etree.fromstring(pages["catalog-authors.xml"])
+    listed = {e.findtext("a:title", namespaces=NS): e.find("a:link", NS).get("href")
+              for e in authors.findall("a:entry", NS)}
+    assert list(listed) == ["A. Writer", "B. Other"]
+    by_other = etree.fromstring(pages[listed["B. Other"]])
+    assert [e.findtext("a:title", namespaces=NS) for e in by_other.findall("a:entry", NS)] == [
+        "Text 000", "Text 001"]
+    subjects = etree.fromstring(pages["catalog-subjects.xml"])
+    counts = {e.findtext("a:title", namespaces=NS): e.findtext("a:content", namespaces=NS)
+              for e in subjects.findall("a:entry", NS)}
+    assert counts == {"Anarchism": "1 book", "History": "2 books"}
+    ids = [etree.fromstring(data).findtext("a:id", namespaces=NS) for data in pages.values()]
+    assert len(set(ids)) == len(ids)  # one id per feed; a feed's pages would share it

@@ -19,6 +19,11 @@ ATOM = "http://www.w3.org/2005/Atom"
 DCTERMS = "http://purl.org/dc/terms/"
 OPDS = "http://opds-spec.org/2010/catalog"
 ACQUISITION = "application/atom+xml;profile=opds-catalog;kind=acquisition"
+NAVIGATION = "application/atom+xml;profile=opds-catalog;kind=navigation"
+SUBSECTION = "subsection"
+# The catalog's navigation: (name, what a book is filed under, the heading)
+FACETS = (("author", lambda book: [book.author] if book.author else [], "By author"),
+          ("subject", lambda book: book.subjects, "By subject"))
 OPEN_ACCESS = "http://opds-spec.org/acquisition/open-access"
 # kind -> (media type, what it is for): the e-book files. The printed ones are
 # described by their editions (editions.Edition.about), in each Book's `about`.
@@ -83,35 +88,84 @@ LIBRARY_IDS = uuid.UUID("6c1f0a52-8a58-4b0e-9d2e-5a7c3f1e9b40")  # namespace of 
 
 
 def catalog_pages(books, *, title="Samizdat library", per_page=PER_PAGE):
-    """{file name: bytes}: the OPDS 1.2 acquisition feed of `books`, by title, in pages
-    of `per_page` entries linked first, previous, next and last (RFC 5005 paging, as
-    OPDS 1.2 says); catalog.xml is the first page. Every page carries the library's
-    id, derived from its title: the same however many books it has. An entry offers
-    the e-reader files (EPUB, Kobo EPUB): the print files are on the download page."""
+    """{file name: bytes}: the OPDS 1.2 catalog of `books`. catalog.xml is the first page
+    of the acquisition feed of every book, by title, in pages of `per_page` entries
+    linked first, previous, next and last (RFC 5005 paging, as OPDS 1.2 says); it links
+    two navigation feeds, catalog-authors.xml and catalog-subjects.xml, whose entries
+    lead to one acquisition feed per author (catalog-author-N.xml) and per subject.
+    Every feed's id is derived from the library's title and what it lists, never from
+    which books there are. An entry offers the e-reader files (EPUB, Kobo EPUB): the
+    print files are on the download page."""
     ordered = sorted(books, key=lambda b: (b.title.lower(), b.stem))
-    count = max(1, -(-len(ordered) // per_page))
-    names = ["catalog.xml"] + [f"catalog-{n}.xml" for n in range(2, count + 1)]
-    updated = max((b.updated for b in ordered), default="1970-01-01T00:00:00Z")
+    pages = _paged(ordered, "catalog", title, title, per_page)
+    for facet, filed, heading in FACETS:
+        groups = {}
+        for book in ordered:
+            for name in filed(book):
+                groups.setdefault(name, []).append(book)
+        names = sorted(groups, key=str.lower)
+        entries = []
+        for number, name in enumerate(names, 1):
+            stem = f"catalog-{facet}-{number}"
+            pages.update(_paged(groups[name], stem, f"{title}: {name}", f"{title}\n{facet}\n"
+                                f"{name}", per_page))
+            entries.append((name, f"{stem}.xml", len(groups[name])))
+        name = f"catalog-{facet}s.xml"
+        pages[name] = _navigation(name, entries, f"{title}: {heading.lower()}",
+                                  f"{title}\n{facet}s", ordered)
+    return pages
+
+
+def _paged(books, stem, title, identity, per_page):
+    """{file name: bytes} of an acquisition feed of `books` in linked pages."""
+    count = max(1, -(-len(books) // per_page))
+    names = [f"{stem}.xml"] + [f"{stem}-{n}.xml" for n in range(2, count + 1)]
     pages = {}
     for index, name in enumerate(names):
-        feed = etree.Element(f"{{{ATOM}}}feed", nsmap={None: ATOM, "dc": DCTERMS,
-                                                        "opds": OPDS})
-        _text(feed, "id", f"urn:uuid:{uuid.uuid5(LIBRARY_IDS, title)}")
-        _text(feed, "title", title if count == 1 else f"{title} ({index + 1}/{count})")
-        _text(feed, "updated", updated)
-        _text(etree.SubElement(feed, f"{{{ATOM}}}author"), "name", "Samizdat")
-        rels = [("self", name), ("start", names[0])]
+        feed = _feed(title if count == 1 else f"{title} ({index + 1}/{count})", identity,
+                     books)
+        rels = [("self", name, ACQUISITION), ("start", "catalog.xml", ACQUISITION)]
         if count > 1:
-            rels += [("first", names[0]), ("last", names[-1])]
-            rels += [("previous", names[index - 1])] if index else []
-            rels += [("next", names[index + 1])] if index + 1 < count else []
-        for rel, href in rels:
-            _link(feed, rel, href, ACQUISITION)
-        for book in ordered[index * per_page:(index + 1) * per_page]:
+            rels += [("first", names[0], ACQUISITION), ("last", names[-1], ACQUISITION)]
+            rels += [("previous", names[index - 1], ACQUISITION)] if index else []
+            rels += [("next", names[index + 1], ACQUISITION)] if index + 1 < count else []
+        if stem == "catalog":
+            rels += [(SUBSECTION, f"catalog-{facet}s.xml", NAVIGATION)
+                     for facet, _, _ in FACETS]
+        for rel, href, kind in rels:
+            _link(feed, rel, href, kind)
+        for book in books[index * per_page:(index + 1) * per_page]:
             feed.append(_entry(book))
-        pages[name] = etree.tostring(feed, xml_declaration=True, encoding="UTF-8",
-                                     pretty_print=True)
+        pages[name] = _bytes(feed)
     return pages
+
+
+def _navigation(name, entries, title, identity, books):
+    """Navigation feed `name`: an entry per (heading, feed file, number of books)."""
+    feed = _feed(title, identity, books)
+    _link(feed, "self", name, NAVIGATION)
+    _link(feed, "start", "catalog.xml", ACQUISITION)
+    for heading, href, count in entries:
+        entry = etree.SubElement(feed, f"{{{ATOM}}}entry")
+        _text(entry, "title", heading)
+        _text(entry, "id", f"urn:uuid:{uuid.uuid5(LIBRARY_IDS, f'{identity}{chr(10)}{heading}')}")
+        _text(entry, "updated", feed.findtext(f"{{{ATOM}}}updated"))
+        _text(entry, "content", f"{count} book{'s' if count != 1 else ''}")
+        _link(entry, SUBSECTION, href, ACQUISITION)
+    return _bytes(feed)
+
+
+def _feed(title, identity, books):
+    feed = etree.Element(f"{{{ATOM}}}feed", nsmap={None: ATOM, "dc": DCTERMS, "opds": OPDS})
+    _text(feed, "id", f"urn:uuid:{uuid.uuid5(LIBRARY_IDS, identity)}")
+    _text(feed, "title", title)
+    _text(feed, "updated", max((b.updated for b in books), default="1970-01-01T00:00:00Z"))
+    _text(etree.SubElement(feed, f"{{{ATOM}}}author"), "name", "Samizdat")
+    return feed
+
+
+def _bytes(feed):
+    return etree.tostring(feed, xml_declaration=True, encoding="UTF-8", pretty_print=True)
 
 
 def _entry(book):

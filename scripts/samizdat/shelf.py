@@ -165,7 +165,8 @@ def write_library_pages(books, out_dir):
     for name, data in pages.items():
         _write(Path(out_dir) / name, data)
     for stale in Path(out_dir).glob("catalog-*.xml"):
-        if stale.name not in pages and re.fullmatch(r"catalog-\d+\.xml", stale.name):
+        if stale.name not in pages and re.fullmatch(r"catalog(-(author|subject))?-\d+"
+                                                     r"(-\d+)?\.xml", stale.name):
             stale.unlink(missing_ok=True)
     temp = _temp_file(out_dir, "index.html")
     library.index_page(books, temp, folder=out_dir, proof=proof)
