@@ -31,8 +31,12 @@ class Cluster:
         self.scheduler = self._start("scheduler", "--host", "127.0.0.1", "--port", "0",
                                      "--no-dashboard", "--scheduler-file", str(self.file))
         self.workers = [self.add_worker() for _ in range(workers)]
-        self.address = self._address()
-        self._wait_for(workers)
+        try:
+            self.address = self._address()
+            self._wait_for(workers)
+        except BaseException:  # no process left behind by a cluster that did not start
+            self.stop()
+            raise
 
     def _start(self, *args):
         return subprocess.Popen([str(DASK), *args], stdout=subprocess.DEVNULL,
