@@ -13,7 +13,8 @@ book (Kropotkin's Mutual Aid, 322 notes, tests/corpus) and a novel given 2,000 n
 (Morris's News from Nowhere, each note quoting the sentence after its call), with the
 time per A5 page beside the first text's. Prints medians and ratios and writes
 build/bench.json. Figures, not assertions: CI does not run this.
-`python scripts/bench.py long` runs the long texts only.
+`python scripts/bench.py long` runs the long texts only; `python scripts/bench.py cluster`
+a 100-text library built here and through a local Dask scheduler with two workers.
 """
 
 import json
@@ -258,7 +259,69 @@ def report_long(figures):
               f"{f['s_per_page'] * 1000:.0f} ms a page")
 
 
+CLUSTER_TEXTS = 100
+
+
+def dask_cluster(folder, workers=2):
+    """A `dask scheduler` and `workers` one-thread `dask worker`s on 127.0.0.1:
+    (address, processes)."""
+    dask = str(VENV / "dask")
+    info = Path(folder) / "scheduler.json"
+    start = [subprocess.Popen([dask, "scheduler", "--host", "127.0.0.1", "--port", "0",
+                               "--no-dashboard", "--scheduler-file", str(info)],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)]
+    start += [subprocess.Popen([dask, "worker", "--scheduler-file", str(info), "--nthreads",
+                                "1", "--no-dashboard", "--memory-limit", "0"],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+              for _ in range(workers)]
+    for _ in range(600):
+        if info.exists() and info.stat().st_size:
+            break
+        time.sleep(0.1)
+    address = json.loads(info.read_text())["address"]
+    from distributed import Client
+
+    with Client(address, timeout=60) as client:
+        client.wait_for_workers(workers, timeout=120)
+    return address, start
+
+
+def cluster_throughput(count=CLUSTER_TEXTS):
+    """Texts a minute for a library of `count` texts (copies of the first text and the
+    test library's two, under their own names): built here (`samizdat build`, all
+    cores) and through a local scheduler with two one-thread workers."""
+    figures = {"texts": count}
+    with tempfile.TemporaryDirectory() as tmp:
+        originals = [MANUSCRIPT, ROOT / "tests" / "library" / "a-short-letter.md",
+                     ROOT / "tests" / "library" / "mutual-aid-note.md"]
+        sources = []
+        for number in range(count):
+            source = Path(tmp) / "src" / f"text-{number:03d}.md"
+            source.parent.mkdir(exist_ok=True)
+            shutil.copy(originals[number % len(originals)], source)
+            sources.append(str(source))
+        command = [str(VENV / "samizdat"), "build", "-q", *sources]
+        here = timed(command + ["--out", str(Path(tmp) / "here")])
+        address, processes = dask_cluster(tmp)
+        try:
+            there = timed(command + ["--out", str(Path(tmp) / "there"), "--scheduler", address])
+        finally:
+            for process in processes:
+                process.kill()
+    figures["here_texts_per_min"] = count / here * 60
+    figures["cluster_texts_per_min"] = count / there * 60
+    return figures
+
+
 def main():
+    if sys.argv[1:] == ["cluster"]:
+        figures = cluster_throughput()
+        print(f"library of {figures['texts']}: here {figures['here_texts_per_min']:.1f} texts/min, "
+              f"through a local scheduler with 2 workers {figures['cluster_texts_per_min']:.1f} "
+              "texts/min")
+        (ROOT / "build").mkdir(exist_ok=True)
+        (ROOT / "build" / "bench-cluster.json").write_text(json.dumps(figures, indent=2) + "\n")
+        return
     if sys.argv[1:] == ["long"]:
         ensure_pdfimpose()
         figures = long_texts()
@@ -299,6 +362,7 @@ def main():
     figures["library_speedup_by_round_median"] = statistics.median(round_speedups["one by one"])
     figures["library_speedup_vs_jobs1_by_round"] = round_speedups["jobs 1"]
     figures["long"] = long_texts()
+    figures["cluster"] = cluster_throughput()
     report(figures)
     report_long(figures["long"])
     (ROOT / "build").mkdir(exist_ok=True)
