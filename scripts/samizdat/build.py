@@ -234,10 +234,15 @@ class _Work:
     table: list
 
     def imposing(self, edition):
-        """How `edition` is imposed: impose.saddle's and verify_pamphlet's options."""
-        return {"sheet": edition.sheet, "scheme": edition.scheme,
-                "signature": self.choices.signature, "duplex": self.printing.duplex,
-                "creep_mm": self.printing.creep_mm, "rtl": self.ms.direction == "rtl"}
+        return imposing(edition, self.ms, self.choices, self.printing)
+
+
+def imposing(edition, ms, choices, printing):
+    """How `edition` of `ms` is imposed: impose.saddle's and verify_pamphlet's options
+    (a cluster's client checks with the same)."""
+    return {"sheet": edition.sheet, "scheme": edition.scheme, "signature": choices.signature,
+            "duplex": printing.duplex, "creep_mm": printing.creep_mm,
+            "rtl": ms.direction == "rtl"}
 
 
 def _other_lane(work, modified):

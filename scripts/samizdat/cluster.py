@@ -206,8 +206,7 @@ def _verify(made, ms, out_dir, printing):
     reading = next((e for e in table if e.sheet is None), None)
     for edition in (e for e in table if reading and e.sheet and e.page == reading.page):
         findings += verify.verify_pamphlet(
-            files[edition.file(ms.stem)], files[reading.file(ms.stem)], sheet=edition.sheet,
-            scheme=edition.scheme, signature=choices.signature, duplex=printing.duplex,
-            creep_mm=printing.creep_mm, rtl=ms.direction == "rtl",
-            shown=str(out_dir / edition.file(ms.stem)))
+            files[edition.file(ms.stem)], files[reading.file(ms.stem)],
+            shown=str(out_dir / edition.file(ms.stem)),
+            **build.imposing(edition, ms, choices, printing))
     return findings

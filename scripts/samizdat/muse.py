@@ -75,8 +75,7 @@ class Origin:
     text: str
     header: dict  # Muse key -> (value, line)
     body_line: int  # the first line after the header
-    shelf: Path | None = None  # the samizdat.yaml that was read
-    from_shelf: dict = field(default_factory=dict)  # metadata key -> the shelf's value
+    shelf: Path | None = None  # the samizdat.yaml that was read (a cluster sends it)
 
     def key_line(self, key):
         """The Muse line of metadata key `key`'s directive, or 1."""
@@ -351,9 +350,7 @@ def convert(text, name, *, folder, given=None):
     markdown = pandoc.run(["-t", "markdown-smart", "--wrap=none"], text=json.dumps(ast),
                           source=name, reader="json").decode("utf-8")
     head = yaml.safe_dump(meta, allow_unicode=True, sort_keys=False, width=10 ** 6)
-    origin = Origin(text, header, body_line, shelf_path,
-                    {k: v for k, v in shelf.items() if k in meta and k not in
-                     metadata(header)})
+    origin = Origin(text, header, body_line, shelf_path)
     return f"---\n{head}---\n\n{markdown}", origin
 
 
