@@ -190,3 +190,26 @@ def test_a_hard_break_in_a_note_starts_the_next_line_not_an_empty_one(tmp_path):
              if isinstance(b, TextBox)}
     first, second = boxes["First line"], boxes["second line"]
     assert 0 < second.position_y - first.position_y < 1.5 * first.height
+
+
+def test_a_notes_later_blocks_are_set_in_from_the_notes_numbers(tmp_path):
+    """A note's later paragraphs, list and quotation were lines flush with the notes'
+    numbers, so the list's "1." read as a note of its own: each later block is set in
+    (a paragraph indented, a list item hanging on its number, a quotation set in)."""
+    from samizdat import manuscript
+    from samizdat.weasy import TextBox, descendants
+
+    source = tmp_path / "t.md"
+    source.write_text("---\ntitle: T\nauthor: A\ndate: 2024\nlang: en\nrights: CC0\n---\n\n"
+                      "Text.[^1] More.[^2]\n\n[^1]: First paragraph.\n\n    Second paragraph.\n\n"
+                      "    1. Item one.\n    2. Item two.\n\n    > Quoted words.\n\n"
+                      "[^2]: Next note.\n", encoding="utf-8")
+    ms = manuscript.load(source)
+    document = pdf.layout(pdf.print_html(ms), ms=ms, page=pdf.A5)
+    x = {b.text: b.position_x for page in document.pages
+         for b in descendants(page._page_box) if isinstance(b, TextBox)}
+    numbers = x["2. "]  # the second note's number (its marker): where every note starts
+    assert x["First paragraph."] < numbers + 15  # runs on after its own number
+    for later in ("Second paragraph.", "1.", "2.", "Quoted words."):
+        assert x[later] > numbers + 8, later
+    assert x[" Item one."] > x["1."]

@@ -3,9 +3,11 @@
 -- to call. printhtml.glue_calls then glues each call to the word before it, so
 -- no line starts with a note number.
 --
--- A note's blocks become lines of one span (a block inside a paragraph would break
--- the HTML). Lists keep their numbers or bullets and tables their cells, one row a
--- line, so no word or number of the note is lost in print.
+-- A note is one span (a block inside a paragraph would break the HTML). Its first
+-- paragraph runs on after the note's number; each later block is a span that print.css
+-- sets as a block: a paragraph indented, a list item hanging on its number, a quotation
+-- set in. Lists keep their numbers or bullets and tables their cells, one row a line,
+-- so no word or number of the note is lost in print.
 
 local count = 0
 
@@ -21,7 +23,7 @@ local function item_lines(items, marker)
     local inlines = pandoc.utils.blocks_to_inlines(blocks, {pandoc.Space()})
     inlines:insert(1, mark(marker(i)))
     inlines:insert(2, pandoc.Space())
-    lines[#lines + 1] = pandoc.Plain(inlines)
+    lines[#lines + 1] = pandoc.Div({pandoc.Plain(inlines)}, {class = 'samizdat-item'})
   end
   return lines
 end
@@ -76,10 +78,47 @@ local function secondary(blocks)
   return opening ~= nil and opening.t == 'Span' and opening.classes:includes('secondary')
 end
 
+-- A block of a note as a span of class `class` (print.css: display block), its own
+-- blocks in spans of their own; the space before it keeps words apart in the text.
+local function block_span(block, class)
+  local inlines
+  if block.t == 'Para' or block.t == 'Plain' then
+    inlines = block.content
+  elseif block.t == 'Div' and #block.content == 1 and block.content[1].t == 'Plain' then
+    class, inlines = block.classes[1] or class, block.content[1].content  -- a list item
+  elseif block.t == 'Div' or block.t == 'BlockQuote' then
+    if block.t == 'Div' and block.classes[1] then class = block.classes[1] end
+    if block.t == 'BlockQuote' then class = 'samizdat-quote' end
+    inlines = pandoc.Inlines{}
+    for i, child in ipairs(block.content) do
+      if i > 1 then inlines:insert(pandoc.Space()) end
+      inlines:insert(block_span(child, 'samizdat-block'))
+    end
+  else  -- code, verse, headings: their lines, as pandoc gives them
+    inlines = pandoc.utils.blocks_to_inlines({block}, {pandoc.LineBreak()})
+  end
+  return pandoc.Span(inlines, {class = class})
+end
+
+-- The note's inlines: the first paragraph as it is (the note's number runs into it),
+-- every later block a span of its own.
+local function note_inlines(blocks)
+  local inlines, rest = pandoc.Inlines{}, 1
+  local first = blocks[1]
+  if first and (first.t == 'Para' or first.t == 'Plain') then
+    inlines:extend(first.content)
+    rest = 2
+  end
+  for i = rest, #blocks do
+    if #inlines > 0 then inlines:insert(pandoc.Space()) end
+    inlines:insert(block_span(blocks[i], i == 1 and 'samizdat-first' or 'samizdat-block'))
+  end
+  return inlines
+end
+
 function Note(note)
   count = count + 1
-  local blocks = note.content:walk(flatten)
-  local inlines = pandoc.utils.blocks_to_inlines(blocks, {pandoc.LineBreak()})
+  local inlines = note_inlines(note.content:walk(flatten))
   local class = secondary(note.content) and 'samizdat-note secondary' or 'samizdat-note'
   return pandoc.Span(inlines, {class = class, ['data-note'] = tostring(count)})
 end
