@@ -48,7 +48,7 @@ def test_cover_shows_the_metadata(real, monkeypatch):
 
 def test_wrapped_lines_fit_and_leave_no_lone_word():
     font = ImageFont.truetype(str(cover.FONTS / "LinLibertine_RI.otf"), 70)
-    lines = cover.wrap("A review of Maurice Brinton's For Workers Power", font, 1320)
+    lines = cover.wrap("A review of Maurice Brinton's For Workers Power", font.getlength, 1320)
     assert len(lines) == 2 and all(font.getlength(line) <= 1320 for line in lines)
     assert min(len(line.split()) for line in lines) > 1
 
@@ -77,10 +77,48 @@ def test_an_arabic_script_title_is_drawn_in_amiri_right_to_left(monkeypatch, tmp
     source.write_text("---\ntitle: دیوان حافظ\nauthor: حافظ شیرازی\ndate: 1389\nlang: fa\n"
                       "rights: Public domain\n---\n\nمتن\n", encoding="utf-8")
     drawn = []
-    monkeypatch.setattr(cover, "_block", lambda draw, text, font, *a, **k:
-                        drawn.append((text, Path(font.path).name)) or 0)
+    monkeypatch.setattr(cover, "_block", lambda draw, text, style, *a, base, **k:
+                        drawn.append(cover.runs(text, style, base=base)) or 0)
     cover.cover_png(manuscript.load(source))
-    assert drawn[0] == ("دیوان حافظ", "Amiri-Regular.ttf")
-    assert drawn[2] == ("حافظ شیرازی", "Amiri-Regular.ttf")
-    ltr = cover._font("R", 40, "Workers Power")
-    assert Path(ltr.path).name == "LinLibertine_R.otf"
+    assert drawn[0] == [cover.Run("دیوان حافظ", "Amiri-Regular.ttf", "rtl")]
+    assert drawn[2] == [cover.Run("حافظ شیرازی", "Amiri-Regular.ttf", "rtl")]
+    assert cover.runs("Workers Power", "R", base="ltr") == [
+        cover.Run("Workers Power", "LinLibertine_R.otf", "ltr")]
+
+
+def test_a_line_mixing_scripts_takes_each_character_from_a_font_that_has_it():
+    """Seen on the Persian Wikipedia excerpt: its author, "Wikipedia contributors
+    (فارسی)", was drawn in Amiri alone, which has no Latin letters: boxes. Each
+    character now comes from the first font of print's stack that has it, in the order
+    a reader sees, the parentheses mirrored around the Persian word."""
+    from samizdat import glyphs
+
+    fonts = glyphs.coverage()
+    line = "Wikipedia contributors (فارسی) – 1917"
+    for base in ("ltr", "rtl"):
+        seen = cover.runs(line, "R", base=base)
+        assert sorted("".join(run.text for run in seen)) == sorted(line)
+        for run in seen:
+            assert all(ord(c) in fonts[run.font] for c in run.text if not c.isspace()), run
+    assert cover.runs(line, "R", base="rtl") == [
+        cover.Run("1917", "LinLibertine_R.otf", "ltr"),
+        cover.Run(") – ", "LinLibertine_R.otf", "rtl"),  # ")" drawn mirrored
+        cover.Run("فارسی", "Amiri-Regular.ttf", "rtl"),
+        cover.Run(" (", "LinLibertine_R.otf", "rtl"),
+        cover.Run("Wikipedia contributors", "LinLibertine_R.otf", "ltr")]
+
+
+def test_runs_of_two_fonts_sit_on_one_baseline():
+    """Amiri's and Libertine's ascents differ: each run is drawn on the line's baseline,
+    side by side, so the Persian word and the Latin one stand on one line."""
+    calls = []
+
+    class Draw:
+        def text(self, xy, text, **options):
+            calls.append((xy, text, options["anchor"]))
+
+    cover._block(Draw(), "Hafez حافظ", "R", 110, 20, 1.15, width=1320, fill=255, base="ltr")
+    assert [text for _, text, _ in calls] == ["Hafez ", "حافظ"]
+    (x0, y0), (x1, y1) = (xy for xy, _, _ in calls)
+    assert {anchor for *_, anchor in calls} == {"ls"} and y0 == y1
+    assert x1 == x0 + cover._font("LinLibertine_R.otf", 110).getlength("Hafez ")

@@ -4,12 +4,13 @@ for the same manuscript."""
 
 import functools
 import io
-import re
+import unicodedata
+from dataclasses import dataclass
 from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
 
-from . import FONTS
+from . import FONTS, glyphs
 
 SIZE = (1600, 2400)  # 2:3, what e-reader library views expect
 INK, PAPER, BAND = (250, 247, 240), (28, 24, 22), (150, 28, 24)
@@ -52,15 +53,15 @@ def draw_text(draw, ms, size, *, fill):
     """Draw the cover's text (title, subtitle, author, library) on `draw` in `fill`."""
     width, height = size
     text_width = width - 2 * MARGIN
-    block = functools.partial(_block, draw, width=text_width, fill=fill)
+    block = functools.partial(_block, draw, width=text_width, fill=fill, base=ms.direction)
     title, subtitle, author = ms.plain("title"), ms.plain("subtitle"), ms.plain("author")
-    y = block(title, _font("R", 150, title), int(height * 0.14), 1.12)
-    block(subtitle, _font("RI", 70, subtitle), y + 60, 1.25)
-    block(author, _font("R", 110, author), int(height * 0.68), 1.15)
+    y = block(title, "R", 150, int(height * 0.14), 1.12)
+    block(subtitle, "RI", 70, y + 60, 1.25)
+    block(author, "R", 110, int(height * 0.68), 1.15)
     library = (ms.meta.get("library") or {}).get("name") if isinstance(
         ms.meta.get("library"), dict) else None
     library = library or ms.plain("publisher")
-    block(library.upper(), _font("R", 48, library), int(height * 0.90), 1.2)
+    block(library.upper(), "R", 48, int(height * 0.90), 1.2)
 
 
 @functools.cache
@@ -72,49 +73,131 @@ def _palette():
     return [value for shade in shades for value in shade]
 
 
-# Arabic script (Arabic, Persian, Urdu): Libertine has none of it; Amiri does (and
-# Pillow shapes it and sets it right to left with raqm).
-ARABIC = re.compile("[\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufeff]")
-AMIRI = {"R": "Amiri-Regular.ttf", "RI": "Amiri-Italic.ttf"}
-RIGHT_TO_LEFT = re.compile("[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufeff]")
+# The fonts of print.css's stack, in its order: each character is drawn by the first
+# that has it. Libertine has Latin, Greek, Cyrillic and Hebrew; Amiri (Arabic script)
+# has no Latin letters and no en dash: a line that mixes them takes both.
+STACK = {
+    "R": ("LinLibertine_R.otf", "GentiumBookPlus-Regular.ttf", "Amiri-Regular.ttf",
+          "FrankRuhlLibre-Regular.ttf", "DejaVuSansMono.ttf"),
+    "RI": ("LinLibertine_RI.otf", "GentiumBookPlus-Italic.ttf", "Amiri-Italic.ttf",
+           "FrankRuhlLibre-Regular.ttf", "DejaVuSansMono-Oblique.ttf"),
+}
+# Marks and format controls (a Persian zero-width non-joiner, a combining accent) go
+# with the characters around them: a word is shaped by one font.
+JOINING = {"Mn", "Me", "Cf", "Zs"}
 
 
-def _font(style, size, text=""):
-    """The cover's font for `text` in `style` (R, RI) at `size`: the build's own."""
-    name = AMIRI[style] if ARABIC.search(text) else f"LinLibertine_{style}.otf"
+@dataclass(frozen=True)
+class Run:
+    """Part of a line drawn by one font in one direction."""
+
+    text: str
+    font: str  # the file's name in FONTS
+    direction: str  # "ltr" or "rtl"
+
+
+def runs(text, style, *, base):
+    """The runs of line `text`, left to right as they are seen, for a paragraph of
+    direction `base` ("ltr" or "rtl"). The Unicode bidirectional algorithm for what a
+    cover holds (no explicit embeddings): letters and digits are strong, what lies
+    between two strong runs of one direction takes it, else the paragraph's; Pillow
+    (raqm) then orders and mirrors the characters inside each run."""
+    chunks = []
+    for chunk, direction in _directional(text, base):
+        parts = _by_font(chunk, style)
+        chunks.append([Run(part, font, direction)
+                       for part, font in (parts[::-1] if direction == "rtl" else parts)])
+    return [run for chunk in (chunks[::-1] if base == "rtl" else chunks) for run in chunk]
+
+
+def _strong(char):
+    kind = unicodedata.bidirectional(char)
+    return "ltr" if kind in ("L", "EN") else "rtl" if kind in ("R", "AL", "AN") else None
+
+
+def _directional(text, base):
+    """(chunk, direction) in the text's own order."""
+    strong = [_strong(char) for char in text]
+    resolved = list(strong)
+    for at, kind in enumerate(strong):
+        if kind is None:
+            before = next((k for k in reversed(strong[:at]) if k), base)
+            after = next((k for k in strong[at + 1:] if k), base)
+            resolved[at] = before if before == after else base
+    chunks = []
+    for char, direction in zip(text, resolved):
+        if chunks and chunks[-1][1] == direction:
+            chunks[-1][0] += char
+        else:
+            chunks.append([char, direction])
+    return [tuple(chunk) for chunk in chunks]
+
+
+def _by_font(text, style):
+    """(part, font file) in order: each character in the first font of the stack that
+    has it (the first font if none has: `check` refuses such a text, F008)."""
+    fonts = glyphs.coverage()
+    parts = []
+    for char in text:
+        if parts and unicodedata.category(char) in JOINING:
+            font = parts[-1][1]
+        else:
+            font = next((f for f in STACK[style] if ord(char) in fonts.get(f, ())),
+                        STACK[style][0])
+        if parts and parts[-1][1] == font:
+            parts[-1][0] += char
+        else:
+            parts.append([char, font])
+    return [tuple(part) for part in parts]
+
+
+@functools.cache
+def _font(name, size):
     return ImageFont.truetype(str(FONTS / name), size)
 
 
-def _block(draw, text, font, top, leading, *, width, fill):
-    """Draw `text` centred, wrapped to `width`, from `top`; return the y below it."""
+def _length(line, style, size, base):
+    return sum(_font(run.font, size).getlength(run.text, direction=run.direction)
+               for run in runs(line, style, base=base))
+
+
+def _block(draw, text, style, size, top, leading, *, width, fill, base):
+    """Draw `text` centred, wrapped to `width`, from `top`; return the y below it.
+    Every run sits on the line's baseline, set by the stack's first font."""
     if not text:
         return top
-    line_height = int(font.size * leading)
-    direction = "rtl" if RIGHT_TO_LEFT.search(text) else None  # raqm: bidi, mirroring
-    for number, line in enumerate(wrap(text, font, width)):
-        x = MARGIN + (width - font.getlength(line, direction=direction)) / 2
-        draw.text((x, top + number * line_height), line, font=font, fill=fill,
-                  direction=direction)
-    return top + line_height * len(wrap(text, font, width))
+    line_height = int(size * leading)
+    ascent = _font(STACK[style][0], size).getmetrics()[0]
+    measure = functools.partial(_length, style=style, size=size, base=base)
+    lines = wrap(text, measure, width)
+    for number, line in enumerate(lines):
+        x = MARGIN + (width - measure(line)) / 2
+        for run in runs(line, style, base=base):
+            font = _font(run.font, size)
+            draw.text((x, top + number * line_height + ascent), run.text, font=font,
+                      fill=fill, direction=run.direction, anchor="ls")
+            x += font.getlength(run.text, direction=run.direction)
+    return top + line_height * len(lines)
 
 
-def wrap(text, font, width):
-    """Lines of `text` no wider than `width`, balanced: the narrowest measure that
-    needs no more lines than the full width does (no lone last word)."""
-    best = _greedy(text, font, width)
+def wrap(text, measure, width):
+    """Lines of `text` no wider than `width` by `measure` (a line's width), balanced:
+    the narrowest measure that needs no more lines than the full width does (no lone
+    last word)."""
+    best = _greedy(text, measure, width)
     for narrower in range(int(width), int(width * 0.5), -20):
-        lines = _greedy(text, font, narrower)
+        lines = _greedy(text, measure, narrower)
         if len(lines) > len(best):
             break
         best = lines
     return best
 
 
-def _greedy(text, font, width):
+def _greedy(text, measure, width):
     lines, line = [], ""
     for word in text.split():
         candidate = f"{line} {word}".strip()
-        if line and font.getlength(candidate) > width:
+        if line and measure(candidate) > width:
             lines.append(line)
             line = word
         else:

@@ -33,30 +33,37 @@ def _key(folder):
 
 def _cache_file(folder):
     base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    return base / "samizdat" / f"glyphs-{_key(folder)}.json"
+    return base / "samizdat" / f"glyphs-by-font-{_key(folder)}.json"
+
+
+@functools.cache
+def coverage(folder=FONTS):
+    """Each font file's name in `folder` -> the code points it has a glyph for."""
+    cache = _cache_file(folder)
+    try:
+        return {name: frozenset(points)
+                for name, points in json.loads(cache.read_text(encoding="ascii")).items()}
+    except (OSError, ValueError, AttributeError):
+        pass
+    from fontTools.ttLib import TTFont
+
+    fonts = {path.name: frozenset(TTFont(path, lazy=True).getBestCmap())
+             for path in _fonts(folder)}
+    try:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        temp = cache.with_suffix(f".{os.getpid()}.tmp")
+        temp.write_text(json.dumps({name: sorted(points) for name, points in fonts.items()}),
+                        encoding="ascii")
+        os.replace(temp, cache)
+    except OSError:  # no cache folder: read the fonts next time too
+        pass
+    return fonts
 
 
 @functools.cache
 def printable(folder=FONTS):
     """The code points some font in `folder` has a glyph for (a frozenset)."""
-    cache = _cache_file(folder)
-    try:
-        return frozenset(json.loads(cache.read_text(encoding="ascii")))
-    except (OSError, ValueError):
-        pass
-    from fontTools.ttLib import TTFont
-
-    points = set()
-    for path in _fonts(folder):
-        points.update(TTFont(path, lazy=True).getBestCmap())
-    try:
-        cache.parent.mkdir(parents=True, exist_ok=True)
-        temp = cache.with_suffix(f".{os.getpid()}.tmp")
-        temp.write_text(json.dumps(sorted(points)), encoding="ascii")
-        os.replace(temp, cache)
-    except OSError:  # no cache folder: read the fonts next time too
-        pass
-    return frozenset(points)
+    return frozenset().union(*coverage(folder).values())
 
 
 def missing(text, folder=FONTS):
