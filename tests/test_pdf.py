@@ -213,3 +213,32 @@ def test_a_notes_later_blocks_are_set_in_from_the_notes_numbers(tmp_path):
     for later in ("Second paragraph.", "1.", "2.", "Quoted words."):
         assert x[later] > numbers + 8, later
     assert x[" Item one."] > x["1."]
+
+
+PERSIAN = ("قدمت اولین متن‌های به جا مانده از توابع مثلثاتی به دوران پیش از میلاد در مصر "
+           "باستان و یونان باستان بازمی گردد؟ ")
+
+
+def test_persian_lines_end_flush_right_and_a_notes_number_stands_by_its_text(tmp_path):
+    """Seen on text-amuse's bidi-1.muse: justified Persian lines fell short of the right
+    edge by up to a word space, and a note's number stood a gap apart from its text
+    (Pango does not stretch Arabic script for WeasyPrint's justification). Arabic
+    script is set flush right: every line of a paragraph ends on one edge."""
+    import pypdfium2
+    from samizdat import manuscript
+
+    source = tmp_path / "fa.md"
+    source.write_text("---\ntitle: T\nauthor: A\ndate: 2024\nlang: fa\nrights: CC0\n---\n\n"
+                      f"{PERSIAN * 4}[^1]\n\n[^1]: {PERSIAN * 2}\n", encoding="utf-8")
+    ms = manuscript.load(source)
+    data = pdf.layout(pdf.print_html(ms), ms=ms, page=pdf.A5).write_pdf()
+    text = pypdfium2.PdfDocument(data)[1].get_textpage()
+    rects = [text.get_rect(i) for i in range(text.count_rects())]  # left, bottom, right, top
+    lines = [r for r in rects if r[2] - r[0] > 20]  # not a number, a call, a folio
+    edge = max(r[2] for r in lines)
+    body = [r for r in lines if r[1] > 100]
+    notes = sorted((r for r in lines if r[1] < 100), key=lambda r: -r[3])  # top first
+    assert len(body) >= 5 and len(notes) >= 2
+    assert all(edge - r[2] < 1 for r in body + notes[1:])
+    number = next(r for r in rects if r[1] < 100 and r[2] - r[0] < 20 and r[2] > edge - 1)
+    assert 0 < number[0] - notes[0][2] < 4  # "1." then one space, no gap
