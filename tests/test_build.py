@@ -20,7 +20,8 @@ def digests(folder):
 
 def test_four_outputs_named_after_the_manuscript(built):
     assert sorted(p.name for p in built.values()) == [
-        "workers-power-cover.png", "workers-power-pamphlet-a4.pdf",
+        "workers-power-cover-thumb.png", "workers-power-cover.png",
+        "workers-power-pamphlet-a4.pdf",
         "workers-power-pamphlet-letter.pdf", "workers-power-pamphlet-sheet1.png",
         "workers-power-printer-test-letter.pdf", "workers-power-printer-test.pdf",
         "workers-power.epub", "workers-power.kepub.epub", "workers-power.pdf"]
@@ -28,7 +29,8 @@ def test_four_outputs_named_after_the_manuscript(built):
     feeds = [p.name for p in folder.glob("catalog*.xml")]  # the catalog, its pages, facets
     assert "catalog.xml" in feeds and "catalog-authors.xml" in feeds
     assert sorted(p.name for p in folder.iterdir() if p.name not in feeds) == sorted(
-        [p.name for p in built.values()] + [".samizdat", "SHA256SUMS", "index.html"])
+        [p.name for p in built.values()] + [".samizdat", "SHA256SUMS", "index.html",
+                                            "search.js", "opensearch.xml"])
 
 
 def test_sha256sums_lists_every_output(built):
@@ -67,7 +69,8 @@ def test_two_builds_give_the_same_bytes(built, tmp_path):
     first = {name: d for name, d in digests(built["pdf"].parent).items() if name in second}
     assert first == second
     outputs = [n for n in second if not n.startswith("catalog")]
-    assert len(outputs) == 11 and "catalog.xml" in second  # 9 outputs, SHA256SUMS, page
+    # 10 outputs, SHA256SUMS, the download page, its search index and OpenSearch description
+    assert len(outputs) == 14 and "catalog.xml" in second
 
 
 def test_progress_is_logged_per_stage(tmp_path, caplog):

@@ -128,7 +128,7 @@ def test_the_installed_command_builds_and_reports_to_the_last_line(tmp_path):
     assert lines[0] == "Step 1/5 – Checking the manuscript…"
     assert lines[-1].startswith("Wrote ") and lines[-1].endswith("index.html")
     sums = (tmp_path / "SHA256SUMS").read_text().splitlines()
-    assert len(sums) == 9 and all((tmp_path / line.split("  ")[1]).exists() for line in sums)
+    assert len(sums) == 10 and all((tmp_path / line.split("  ")[1]).exists() for line in sums)
 
 
 def test_version_names_samizdat_and_its_tools(capsys):

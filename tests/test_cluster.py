@@ -110,7 +110,8 @@ def test_a_library_built_on_the_cluster_is_byte_for_byte_the_local_one(dask_clus
     assert failures == []
     assert digests(tmp_path / "cluster") == digests(tmp_path / "local")
     files = [n for n in digests(tmp_path / "cluster") if not n.startswith("catalog-")]
-    assert len(files) == 3 * 9 + 3  # outputs, SHA256SUMS, catalog, page
+    # outputs; SHA256SUMS, catalog, page, search index, OpenSearch description
+    assert len(files) == 3 * 10 + 5
 
 
 def test_a_rerun_builds_only_what_changed(dask_cluster, tmp_path, caplog):

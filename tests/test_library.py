@@ -1,6 +1,7 @@
 """A library build: several texts in parallel, one broken, one catalog, one page, and
 nothing rebuilt when nothing changed."""
 
+import json
 import logging
 import re
 import shutil
@@ -74,7 +75,7 @@ def test_download_page_lists_every_file_and_how_to_print(shelf):
     Links().feed(page)
     for book in books.values():
         for name in book.files.values():
-            if not name.endswith("sheet1.png") and "printer-test" not in name:
+            if not name.endswith(("sheet1.png", "-thumb.png")) and "printer-test" not in name:
                 assert name in links, name
     assert all((out / link).exists() for link in links)
     assert "Anti-Copyright" in page and "short edge" in page
@@ -92,7 +93,8 @@ def test_nothing_changed_nothing_rebuilt(shelf, caplog):
     after = {p.name: p.stat().st_mtime_ns for p in out.iterdir() if p.suffix != ".html"}
     changed = {n for n in before if before[n] != after.get(n)}
     # the manifests are written again (the catalog's feeds among them), no output
-    assert {n for n in changed if not n.startswith("catalog")} <= {"SHA256SUMS"}
+    assert {n for n in changed if not n.startswith("catalog")} <= {
+        "SHA256SUMS", "search.js", "opensearch.xml"}
     assert all(n.endswith(".xml") for n in changed if n.startswith("catalog"))
 
 
@@ -238,3 +240,117 @@ def test_the_catalog_leads_to_each_author_and_subject():
     assert counts == {"Anarchism": "1 book", "History": "2 books"}
     ids = [etree.fromstring(data).findtext("a:id", namespaces=NS) for data in pages.values()]
     assert len(set(ids)) == len(ids)  # one id per feed; a feed's pages would share it
+
+
+# --- the catalog against the OPDS 1.2 schema -----------------------------------------
+
+OPDS_SCHEMA = TEXTS / "opds" / "opds.rng"  # see SOURCE.txt beside it
+
+
+def opds_errors(data):
+    """What the OPDS 1.2 RELAX NG schema, and Atom's rule it cannot say (an entry has
+    content or an alternate link), find wrong in feed `data`."""
+    schema = etree.RelaxNG(etree.parse(str(OPDS_SCHEMA)))
+    feed = etree.fromstring(data)
+    errors = [] if schema.validate(feed) else [str(e) for e in schema.error_log]
+    for entry in feed.iterfind("a:entry", NS):
+        if entry.find("a:content", NS) is None and not entry.xpath(
+                "a:link[@rel='alternate']", namespaces=NS):
+            errors.append(f"entry {entry.findtext('a:id', namespaces=NS)}: no content, "
+                          "no alternate link")
+    return errors
+
+
+def test_every_feed_of_a_120_book_catalog_validates_against_opds_1_2():
+    books = fake_books(120)
+    for n, book in enumerate(books):
+        book.subjects = [f"Subject {n % 7}"]
+        book.author = f"Writer {n % 13}"
+        book.files["cover"] = f"{book.stem}-cover.png"
+        book.files["thumbnail"] = f"{book.stem}-cover-thumb.png"
+    pages = library.catalog_pages(books)
+    # three pages of 50, two navigation feeds, a feed for each author and each subject
+    assert len(pages) == 3 + 2 + 13 + 7
+    for name, data in pages.items():
+        assert opds_errors(data) == [], name
+    entry = etree.fromstring(pages["catalog-3.xml"]).find("a:entry", NS)
+    links = {l.get("rel"): l.get("href") for l in entry.findall("a:link", NS)}
+    assert links["alternate"] == "index-3.html#text-100"  # the book on the download page
+    assert links["http://opds-spec.org/image/thumbnail"] == "text-100-cover-thumb.png"
+
+
+def test_the_schema_check_finds_a_feed_that_breaks_opds():
+    """The validation above can fail: an entry with no id, or no way to its book."""
+    good = library.catalog_pages(fake_books(1))["catalog.xml"]
+    feed = etree.fromstring(good)
+    entry = feed.find("a:entry", NS)
+    entry.remove(entry.find("a:id", NS))
+    assert opds_errors(etree.tostring(feed))
+    feed = etree.fromstring(good)
+    for link in feed.xpath("a:entry/a:link[@rel='alternate']", namespaces=NS):
+        link.getparent().remove(link)
+    assert opds_errors(etree.tostring(feed)) == ["entry urn:x:0: no content, no alternate link"]
+
+
+def test_the_catalog_keeps_the_id_its_library_gives_it(tmp_path):
+    """samizdat.yaml beside the texts names the catalog; the folder keeps the name for
+    later builds that do not; the options win over both; two shelves naming two
+    catalogs for one library are refused (M010), as is an id that is no URI."""
+    from samizdat import shelf
+    from samizdat.errors import UserError
+
+    texts = tmp_path / "texts"
+    texts.mkdir()
+    (texts / "a.md").write_text("x")
+    (texts / "samizdat.yaml").write_text(
+        "catalog:\n  title: The Shelf\n  id: urn:uuid:11111111-2222-4333-8444-555555555555\n")
+    named = shelving.catalog_for([texts / "a.md"])
+    assert named == library.Catalog("The Shelf", "urn:uuid:11111111-2222-4333-8444-555555555555")
+    assert shelving.catalog_for([texts / "a.md"], title="Other").title == "Other"
+    assert shelving.catalog_for([tmp_path / "elsewhere.md"]) is None
+    out = tmp_path / "out"
+    out.mkdir()
+    shelf.keep_catalog(out, named)
+    shelf.write_library_pages(fake_books(0), out)
+    feed = etree.parse(str(out / "catalog.xml")).getroot()
+    assert feed.findtext("a:id", namespaces=NS) == named.id
+    assert feed.findtext("a:title", namespaces=NS) == "The Shelf"
+    assert shelf.catalog_of(out) == named  # what a later build without the yaml uses
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "b.md").write_text("x")
+    (other / "samizdat.yaml").write_text("catalog:\n  title: Another\n")
+    with pytest.raises(UserError) as refused:
+        shelving.catalog_for([texts / "a.md", other / "b.md"])
+    assert refused.value.findings[0].code == "M010"
+    with pytest.raises(UserError) as refused:
+        shelving.catalog_for([texts / "a.md"], id_="not a uri")
+    assert refused.value.findings[0].code == "M010"
+
+
+def test_the_download_page_comes_in_pages_with_a_search_over_all_of_them(tmp_path):
+    from samizdat import shelf
+
+    books = fake_books(120)
+    for book in books:
+        for name in book.files.values():
+            (tmp_path / name).write_bytes(b"x")
+    shelf.write_library_pages(books, tmp_path)
+    names = sorted(p.name for p in tmp_path.glob("index*.html"))
+    assert names == ["index-2.html", "index-3.html", "index.html"]
+    second = (tmp_path / "index-2.html").read_text(encoding="utf-8")
+    assert second.count("<article") == 50 and 'id="text-050"' in second
+    assert '<a href="index.html" rel="prev">Previous</a>' in second
+    assert '<a href="index-3.html" rel="next">Next</a>' in second
+    script = (tmp_path / "search.js").read_text(encoding="utf-8")
+    assert script.startswith("SAMIZDAT_SHELF = ") and script.endswith(";\n")
+    found = json.loads(script.removeprefix("SAMIZDAT_SHELF = ").removesuffix(";\n"))
+    assert len(found) == 120 and found[100] == {
+        "stem": "text-100", "title": "Text 100", "author": "A. Writer", "subjects": [],
+        "page": "index-3.html"}
+    search = etree.parse(str(tmp_path / "opensearch.xml")).getroot()
+    url = search.find("{http://a9.com/-/spec/opensearch/1.1/}Url")
+    assert url.get("template") == "index.html?q={searchTerms}"
+    assert len(search.findtext("{http://a9.com/-/spec/opensearch/1.1/}ShortName")) <= 16
+    shelf.write_library_pages(books[:10], tmp_path)
+    assert sorted(p.name for p in tmp_path.glob("index*.html")) == ["index.html"]

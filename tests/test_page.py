@@ -48,3 +48,33 @@ def test_a_missing_cover_shows(built, tmp_path):
     (folder / built["cover"].name).unlink()
     shot = screenshot(folder / "index.html", tmp_path / "page.png", tmp_path)
     assert share(shot, cover.BAND, box=(0, 0, 400, 500)) < 0.001
+
+
+def test_the_search_finds_books_on_every_page_of_the_shelf(tmp_path):
+    """The download page's search, run by the browser from a folder (file://, as a
+    library's USB stick would open it): a book on the third page is found from the first,
+    and a word no book has finds nothing."""
+    from samizdat import library, shelf
+
+    from test_library import fake_books
+
+    books = fake_books(120)
+    books[105].subjects = ["Mutual aid"]
+    for book in books:
+        for name in book.files.values():
+            (tmp_path / name).write_bytes(b"x")
+    shelf.write_library_pages(books, tmp_path)
+    page = (tmp_path / "index.html").as_uri()
+    found = dom(f"{page}?q=mutual+AID", tmp_path)
+    assert "1 found for “mutual AID”" in found
+    assert '<a href="index-3.html#text-105">Text 105</a>' in found
+    assert "0 found for “nothing”" in dom(f"{page}?q=nothing", tmp_path)
+    assert library.SEARCH_INDEX == "search.js"
+
+
+def dom(url, tmp_path):
+    """The page at `url` as the browser has it once its scripts ran."""
+    done = subprocess.run([CHROMIUM or "chromium", *FLAGS, f"--user-data-dir={tmp_path / 'profile'}",
+                           "--virtual-time-budget=5000", "--dump-dom", url],
+                          capture_output=True, timeout=120, check=True, text=True)
+    return done.stdout

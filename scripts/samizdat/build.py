@@ -45,13 +45,15 @@ def choices_of(ms, printing=PrintOptions()):
 
 def outputs(stem, choices=editions.Choices()):
     """The files a build with `choices` writes, {kind: file name}: the EPUB and its Kobo
-    edition, each edition of editions.plan, the cover, and with impositions a picture
+    edition, each edition of editions.plan, the cover and its thumbnail (for catalogs),
+    and with impositions a picture
     of the first one's first sheet and a printer test for each sheet."""
     table = editions.plan(choices)
     files = {"epub": f"{stem}.epub", "kepub": f"{stem}.kepub.epub"} \
         if "epub" in choices.outputs else {}
     files.update({edition.kind: edition.file(stem) for edition in table})
     files["cover"] = f"{stem}-cover.png"
+    files["thumbnail"] = f"{stem}-cover-thumb.png"
     if _sheets(table):
         files["proof"] = f"{stem}-pamphlet-sheet1.png"
     for sheet in _sheets(table):
@@ -124,7 +126,7 @@ def source_date(ms):
 
 
 def build(source, out_dir, *, printing=PrintOptions(), parallel=True,
-          timeout=process.TIMEOUT, modified=None):
+          timeout=process.TIMEOUT, modified=None, manifests=True):
     """Build, verify and install the outputs of `source` (a path or a loaded Manuscript)
     in `out_dir`, with its record and the folder's manifests (see shelf); return their
     paths.
@@ -132,15 +134,16 @@ def build(source, out_dir, *, printing=PrintOptions(), parallel=True,
     With `parallel`, the EPUB and the half-letter layout run beside the A5 layout (a
     library build runs whole books in parallel instead). A build that takes more than
     `timeout` seconds is stopped (X004). `modified` (ISO 8601) is the outputs' date,
-    by default source_date(ms)."""
+    by default source_date(ms). Without `manifests` (a library build, which writes
+    them when it ends), the folder's manifests are left as they are."""
     ms = source if isinstance(source, manuscript.Manuscript) else \
         manuscript.load(source, given=dict(printing.meta))
     with process.deadline(timeout, name=ms.name):
         return _build(ms, Path(out_dir), printing=printing, parallel=parallel,
-                      modified=modified)
+                      modified=modified, manifests=manifests)
 
 
-def _build(ms, out_dir, *, printing, parallel, modified=None):
+def _build(ms, out_dir, *, printing, parallel, modified=None, manifests=True):
     from concurrent.futures import ThreadPoolExecutor
 
     from . import printhtml
@@ -177,7 +180,7 @@ def _build(ms, out_dir, *, printing, parallel, modified=None):
         record = shelf.Record(shelf.input_key(ms, printing),
                               library.book_of(ms, files, updated=modified,
                                               about=purposes(choices_of(ms, printing))))
-        return shelf.install(made, out_dir, record=record)
+        return shelf.install(made, out_dir, record=record, manifests=manifests)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
@@ -265,6 +268,7 @@ def _epub_lane(work, modified, made_epub=None):
     from . import cover, epub, verify
 
     cover_png = cover.cover(work.ms, work.paths["cover"]).read_bytes()
+    cover.thumbnail(cover_png, work.paths["thumbnail"])
     if "epub" not in work.paths:
         return []
     from . import kepub

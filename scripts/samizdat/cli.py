@@ -60,6 +60,14 @@ def parser():
                        help="build on the Dask cluster whose scheduler is at ADDRESS, "
                             "e.g. tcp://127.0.0.1:8786; its workers have Samizdat "
                             "installed, no shared folder needed (default: build here)")
+    build.add_argument("--catalog-title", default=None, metavar="TEXT",
+                       help="the library's name on its catalog and download page "
+                            "(default: `catalog: {title: …}` in samizdat.yaml beside the "
+                            "texts, else the folder's last one, else 'Samizdat library')")
+    build.add_argument("--catalog-id", default=None, metavar="URI",
+                       help="the catalog's lasting id, a URI such as urn:uuid:… (default: "
+                            "`catalog: {id: …}` in samizdat.yaml, else the folder's last "
+                            "one, else one derived from the title)")
     build.add_argument("-j", "--jobs", type=_positive, default=None,
                        help="parallel builds for a library (default: all cores)")
     build.add_argument("--timeout", type=_seconds, default=None, metavar="SECONDS",
@@ -263,11 +271,13 @@ def run(args):
                     for key in editions.READERS
                     if getattr(args, key.replace("-", "_")) is not None))
     timeout = args.timeout or build.process.TIMEOUT
+    catalog = shelving.catalog_for(args.sources, title=args.catalog_title, id_=args.catalog_id)
     if args.scheduler:
-        books, findings = _on_cluster(args, printing, timeout)
+        books, findings = _on_cluster(args, printing, timeout, catalog)
     else:
         books, findings = shelving.build_library(args.sources, args.out, jobs=args.jobs,
-                                                 printing=printing, timeout=timeout)
+                                                 printing=printing, timeout=timeout,
+                                                 catalog=catalog)
     for finding in findings:
         print(finding, file=sys.stderr)
     return 1 if any(f.is_error for f in findings) else 0
@@ -284,7 +294,7 @@ def _new(args):
     return 0
 
 
-def _on_cluster(args, printing, timeout):
+def _on_cluster(args, printing, timeout, catalog):
     try:
         from . import cluster
         import distributed  # noqa: F401 - only to say so when it is not installed
@@ -292,7 +302,7 @@ def _on_cluster(args, printing, timeout):
         raise UserError(Finding("X013", args.scheduler, None, "--scheduler needs Dask: "
                                 "pip install 'samizdat[cluster]'")) from None
     return cluster.build_library(args.sources, args.out, scheduler=args.scheduler,
-                                 printing=printing, timeout=timeout)
+                                 printing=printing, timeout=timeout, catalog=catalog)
 
 
 def _import(args):

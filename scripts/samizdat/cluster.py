@@ -77,7 +77,7 @@ def _shown(finding, renamed):
     return (finding.code, path, finding.line, finding.message, finding.severity)
 
 
-def build_library(sources, out_dir, *, scheduler, printing, timeout):
+def build_library(sources, out_dir, *, scheduler, printing, timeout, catalog=None):
     """Build every manuscript of `sources` into `out_dir` on the Dask cluster whose
     scheduler is at `scheduler`; return ({stem: Book}, [findings]) as
     shelving.build_library does. Waits at most as long as building them one after
@@ -116,7 +116,7 @@ def build_library(sources, out_dir, *, scheduler, printing, timeout):
             pending[future] = (ms, key)
         _gather(pending, out_dir, books, failures, as_completed, printing,
                 wait=len(pending) * timeout + 60)
-    finish(out_dir, books, failures, unchanged=unchanged)
+    finish(out_dir, books, failures, unchanged=unchanged, catalog=catalog)
     return books, failures
 
 
@@ -160,7 +160,7 @@ def _installed(future, ms, key, out_dir, books, printing):
         if any(f.is_error for f in findings):
             return findings
         shelf.install({kinds[p.name]: p for p in made}, out_dir,
-                      record=shelf.Record(key, book))
+                      record=shelf.Record(key, book), manifests=False)  # finish() writes them
         books[ms.stem] = book
         return findings
     except UserError as error:

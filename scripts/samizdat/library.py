@@ -9,11 +9,15 @@ Both are made from `Book` records, so they always list the same files.
 
 import html
 import io
+import json
+import re
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from lxml import etree
+
+from .errors import Finding, UserError
 
 ATOM = "http://www.w3.org/2005/Atom"
 DCTERMS = "http://purl.org/dc/terms/"
@@ -83,21 +87,61 @@ def book_of(ms, files, *, updated, about=None):
 
 # --- OPDS catalog --------------------------------------------------------------
 
+URI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:[^\s<>\"{}|\\^`]+")
+MAX_TITLE = 200
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """What names a library's catalog: its title and its lasting id (a URI; empty: one
+    derived from the title). Set by `catalog:` in samizdat.yaml or by --catalog-title
+    and --catalog-id, and kept with the folder (shelf.catalog_of), so the feed's id
+    stays when a later build does not repeat them."""
+
+    title: str = "Samizdat library"
+    id: str = ""
+
+    @property
+    def identity(self):
+        """What every feed's id is derived from."""
+        return self.id or self.title
+
+
+def catalog_of(values, where):
+    """A Catalog from `values` (the `catalog:` mapping of samizdat.yaml, or the options);
+    UserError M010, naming `where`, for a title that is not one line of text or an id
+    that is not a URI."""
+    if not isinstance(values, dict) or set(values) - {"title", "id"}:
+        raise UserError(Finding("M010", where, None, "catalog: a mapping of title and id"))
+    title, id_ = values.get("title"), values.get("id")
+    if title is not None and (not isinstance(title, str) or not title.strip()
+                              or len(title) > MAX_TITLE or "\n" in title):
+        raise UserError(Finding("M010", where, None, f"catalog title: one line of text, at "
+                                f"most {MAX_TITLE} characters"))
+    if id_ is not None and not (isinstance(id_, str) and URI.fullmatch(id_)):
+        raise UserError(Finding("M010", where, None, "catalog id: a URI, such as "
+                                "urn:uuid:… or https://library.example/catalog"))
+    return Catalog(title=(title or Catalog.title).strip(), id=id_ or "")
+
+
 PER_PAGE = 50  # entries in a page of the catalog
 LIBRARY_IDS = uuid.UUID("6c1f0a52-8a58-4b0e-9d2e-5a7c3f1e9b40")  # namespace of catalog ids
 
 
-def catalog_pages(books, *, title="Samizdat library", per_page=PER_PAGE):
+def catalog_pages(books, *, catalog=Catalog(), per_page=PER_PAGE):
     """{file name: bytes}: the OPDS 1.2 catalog of `books`. catalog.xml is the first page
     of the acquisition feed of every book, by title, in pages of `per_page` entries
     linked first, previous, next and last (RFC 5005 paging, as OPDS 1.2 says); it links
     two navigation feeds, catalog-authors.xml and catalog-subjects.xml, whose entries
     lead to one acquisition feed per author (catalog-author-N.xml) and per subject.
-    Every feed's id is derived from the library's title and what it lists, never from
-    which books there are. An entry offers the e-reader files (EPUB, Kobo EPUB): the
-    print files are on the download page."""
-    ordered = sorted(books, key=lambda b: (b.title.lower(), b.stem))
-    pages = _paged(ordered, "catalog", title, title, per_page)
+    The first feed's id is the catalog's own (else derived from its title); every other
+    feed's is derived from that and what it lists, never from which books there are. An
+    entry offers the e-reader files (EPUB, Kobo EPUB), and links the book on the
+    download page; the print files are there."""
+    title, identity = catalog.title, catalog.identity
+    ordered = _ordered(books)
+    where = page_names(ordered, per_page)
+    pages = _paged(ordered, "catalog", title, identity, per_page, where, feed_id=catalog.id)
     for facet, filed, heading in FACETS:
         groups = {}
         for book in ordered:
@@ -107,23 +151,29 @@ def catalog_pages(books, *, title="Samizdat library", per_page=PER_PAGE):
         entries = []
         for number, name in enumerate(names, 1):
             stem = f"catalog-{facet}-{number}"
-            pages.update(_paged(groups[name], stem, f"{title}: {name}", f"{title}\n{facet}\n"
-                                f"{name}", per_page))
+            pages.update(_paged(groups[name], stem, f"{title}: {name}",
+                                f"{identity}\n{facet}\n{name}", per_page, where))
             entries.append((name, f"{stem}.xml", len(groups[name])))
         name = f"catalog-{facet}s.xml"
         pages[name] = _navigation(name, entries, f"{title}: {heading.lower()}",
-                                  f"{title}\n{facet}s", ordered)
+                                  f"{identity}\n{facet}s", ordered)
     return pages
 
 
-def _paged(books, stem, title, identity, per_page):
-    """{file name: bytes} of an acquisition feed of `books` in linked pages."""
+def _ordered(books):
+    """Books as the catalog and the download page list them: by title."""
+    return sorted(books, key=lambda b: (b.title.lower(), b.stem))
+
+
+def _paged(books, stem, title, identity, per_page, where, *, feed_id=""):
+    """{file name: bytes} of an acquisition feed of `books` in linked pages; `where`:
+    {stem: the download page that shows the book}."""
     count = max(1, -(-len(books) // per_page))
     names = [f"{stem}.xml"] + [f"{stem}-{n}.xml" for n in range(2, count + 1)]
     pages = {}
     for index, name in enumerate(names):
         feed = _feed(title if count == 1 else f"{title} ({index + 1}/{count})", identity,
-                     books)
+                     books, feed_id=feed_id)
         rels = [("self", name, ACQUISITION), ("start", "catalog.xml", ACQUISITION)]
         if count > 1:
             rels += [("first", names[0], ACQUISITION), ("last", names[-1], ACQUISITION)]
@@ -135,7 +185,7 @@ def _paged(books, stem, title, identity, per_page):
         for rel, href, kind in rels:
             _link(feed, rel, href, kind)
         for book in books[index * per_page:(index + 1) * per_page]:
-            feed.append(_entry(book))
+            feed.append(_entry(book, where[book.stem]))
         pages[name] = _bytes(feed)
     return pages
 
@@ -155,9 +205,9 @@ def _navigation(name, entries, title, identity, books):
     return _bytes(feed)
 
 
-def _feed(title, identity, books):
+def _feed(title, identity, books, *, feed_id=""):
     feed = etree.Element(f"{{{ATOM}}}feed", nsmap={None: ATOM, "dc": DCTERMS, "opds": OPDS})
-    _text(feed, "id", f"urn:uuid:{uuid.uuid5(LIBRARY_IDS, identity)}")
+    _text(feed, "id", feed_id or f"urn:uuid:{uuid.uuid5(LIBRARY_IDS, identity)}")
     _text(feed, "title", title)
     _text(feed, "updated", max((b.updated for b in books), default="1970-01-01T00:00:00Z"))
     _text(etree.SubElement(feed, f"{{{ATOM}}}author"), "name", "Samizdat")
@@ -168,14 +218,16 @@ def _bytes(feed):
     return etree.tostring(feed, xml_declaration=True, encoding="UTF-8", pretty_print=True)
 
 
-def _entry(book):
+def _entry(book, page):
+    """The OPDS entry of `book`, whose download page is `page` (its alternate: Atom wants
+    an entry to have content or an alternate link)."""
     entry = etree.Element(f"{{{ATOM}}}entry")
     _text(entry, "title", book.title + (f": {book.subtitle}" if book.subtitle else ""))
     _text(entry, "id", book.identifier)
     _text(entry, "updated", book.updated)
     _text(etree.SubElement(entry, f"{{{ATOM}}}author"), "name", book.author)
-    for tag, value in (("language", book.lang), ("issued", book.date),
-                       ("publisher", book.publisher)):
+    for tag, value in (("identifier", book.identifier), ("language", book.lang),
+                       ("issued", book.date), ("publisher", book.publisher)):
         if value:
             etree.SubElement(entry, f"{{{DCTERMS}}}{tag}").text = value
     if book.rights:
@@ -184,9 +236,11 @@ def _entry(book):
         _text(entry, "summary", book.description)
     for subject in book.subjects:
         etree.SubElement(entry, f"{{{ATOM}}}category", term=subject, label=subject)
-    if "cover" in book.files:
-        for rel in ("http://opds-spec.org/image", "http://opds-spec.org/image/thumbnail"):
-            _link(entry, rel, book.files["cover"], "image/png")
+    _link(entry, "alternate", f"{page}#{book.stem}", "text/html")
+    for rel, kind in (("http://opds-spec.org/image", "cover"),
+                      ("http://opds-spec.org/image/thumbnail", "thumbnail")):
+        if kind in book.files:
+            _link(entry, rel, book.files[kind], "image/png")
     for kind, (media_type, purpose) in FILES.items():
         if kind in book.files:
             _link(entry, OPEN_ACCESS, book.files[kind], media_type, title=purpose)
@@ -213,6 +267,8 @@ PAGE = """<!DOCTYPE html>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{title}</title>
 <link rel="alternate" type="{feed_type}" href="catalog.xml" title="OPDS catalog">
+<link rel="search" type="application/opensearchdescription+xml" href="{opensearch}"
+      title="{title}">
 <style>
 body {{ font: 17px/1.5 Georgia, serif; max-width: 46rem; margin: 2rem auto; padding: 0 1rem;
        color: #1c1816; background: #faf7f0; }}
@@ -222,12 +278,20 @@ h1 {{ font-weight: normal; }} h2 {{ margin: 0; font-weight: normal; }}
 .author {{ margin: .2rem 0 .8rem; font-style: italic; }}
 ul.files {{ padding-left: 1.1rem; }} .size {{ color: #555; white-space: nowrap; }}
 .rights {{ font-variant: small-caps; }}
+nav.pages a, nav.pages span {{ margin-right: .8rem; }}
 figure {{ margin: 1rem 0; }} figure img {{ max-width: 100%; height: auto; }}
 </style>
 </head>
 <body>
 <h1>{title}</h1>
+<form role="search" action="{first}"><label>Search titles, authors and subjects
+<input type="search" name="q"></label> <button>Search</button></form>
+<section id="found" hidden></section>
+<div id="shelf">
+{nav}
 {books}
+{nav}
+</div>
 <section id="printing">
 <h2>Printing the pamphlet</h2>
 <ol>
@@ -239,6 +303,35 @@ the short edge</strong>, at <strong>actual size</strong> (100&nbsp;%, not “fit
 {proof}
 </section>
 <p>Catalog for e-reader apps (OPDS): <a href="catalog.xml">catalog.xml</a></p>
+<script>
+// ?q=words: the books of every page whose title, author or subjects hold every word,
+// from the shelf's index (a script, so that it loads from a folder too), in place of
+// this page's books.
+(function () {{
+  var q = new URLSearchParams(location.search).get("q");
+  if (!q) return;
+  document.querySelector("input[name=q]").value = q;
+  var words = q.toLowerCase().split(/\\s+/).filter(Boolean);
+  var index = document.createElement("script");
+  index.src = "{index}";
+  index.onload = function () {{
+    var found = document.getElementById("found"), list = document.createElement("ol");
+    SAMIZDAT_SHELF.filter(function (b) {{
+      var text = (b.title + " " + b.author + " " + b.subjects.join(" ")).toLowerCase();
+      return words.every(function (w) {{ return text.indexOf(w) >= 0; }});
+    }}).forEach(function (b) {{
+      var item = document.createElement("li"), link = document.createElement("a");
+      link.href = b.page + "#" + b.stem; link.textContent = b.title;
+      item.append(link, " – " + b.author); list.append(item);
+    }});
+    var heading = document.createElement("h2");
+    heading.textContent = list.children.length + " found for “" + q + "”";
+    found.append(heading, list); found.hidden = false;
+    document.getElementById("shelf").hidden = true;
+  }};
+  document.head.append(index);
+}})();
+</script>
 </body>
 </html>
 """
@@ -254,34 +347,94 @@ BOOK = """<article id="{stem}">
 </div>
 </article>"""
 
+SEARCH_INDEX = "search.js"  # SAMIZDAT_SHELF = [{stem, title, author, subjects, page}]
+OPENSEARCH = "opensearch.xml"
+OPENSEARCH_NS = "http://a9.com/-/spec/opensearch/1.1/"
 
-def index_page(books, out, *, folder, title="Samizdat library", proof=None):
-    """Write the download page of `books` (files in `folder`) to `out`; return `out`.
 
-    `proof`: file name of a picture of a pamphlet's first sheet."""
+def page_names(books, per_page=PER_PAGE):
+    """{stem: the download page it is on}: index.html, index-2.html, ... by title."""
+    return {book.stem: "index.html" if n < per_page else f"index-{n // per_page + 1}.html"
+            for n, book in enumerate(_ordered(books))}
+
+
+def download_pages(books, *, folder, catalog=Catalog(), proof=None, per_page=PER_PAGE):
+    """{file name: bytes}: the download pages of `books` (files in `folder`), in pages of
+    `per_page` by title, linked first, previous, next and last; the shelf's search
+    index (search.js: every book's title, author, subjects and page), which each
+    page's search form reads; and an OpenSearch description of that search, for
+    browsers. `proof`: file name of a picture of a pamphlet's first sheet."""
+    ordered = _ordered(books)
+    where = page_names(ordered, per_page)
+    names = list(dict.fromkeys(where.values())) or ["index.html"]
+    figure = _proof_figure(proof)
+    pages = {}
+    for number, name in enumerate(names):
+        shelf = ordered[number * per_page:(number + 1) * per_page]
+        page = PAGE.format(title=html.escape(catalog.title), feed_type=ACQUISITION,
+                           books="\n".join(_article(book, folder) for book in shelf),
+                           nav=_page_nav(names, number), proof=figure, first=names[0],
+                           index=SEARCH_INDEX, opensearch=OPENSEARCH)
+        pages[name] = page.encode("utf-8")
+    shelf = json.dumps([{"stem": b.stem, "title": b.title, "author": b.author,
+                         "subjects": b.subjects, "page": where[b.stem]} for b in ordered],
+                       ensure_ascii=False, separators=(",", ":"))
+    # JSON in a script: "</" and the two line ends JSON allows and scripts once did not
+    shelf = shelf.replace("</", "<\\/").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+    pages[SEARCH_INDEX] = f"SAMIZDAT_SHELF = {shelf};\n".encode("utf-8")
+    pages[OPENSEARCH] = _opensearch(catalog, names[0])
+    return pages
+
+
+def _article(book, folder):
     e = html.escape
-    articles = []
-    for book in sorted(books, key=lambda b: (b.title.lower(), b.stem)):
-        files = "\n".join(
-            f'<li><a href="{e(book.files[kind])}" type="{media}">{e(book.files[kind])}</a> '
-            f'<span class="size">({_size(Path(folder) / book.files[kind])})</span> – '
-            f"{e(purpose)}</li>"
-            for kind, media, purpose in book.downloads(printer_tests=True))
-        cover = (f'<img class="cover" src="{e(book.files["cover"])}" '
-                 f'alt="Cover of {e(book.title)}" width="400" height="600">\n'
-                 if "cover" in book.files else "")
-        articles.append(BOOK.format(
-            stem=e(book.stem), cover=cover, title=e(book.title), author=e(book.author),
-            subtitle=f"<p>{e(book.subtitle)}</p>\n" if book.subtitle else "",
-            files=files, rights=e(book.rights)))
-    figure = (f'<figure><img src="{e(proof)}" alt="The first sheet of the pamphlet, front '
-              'and back: the back cover and the title page side by side, then the inside">'
-              "<figcaption>The first sheet: front above, back below.</figcaption></figure>"
-              if proof else "")
-    page = PAGE.format(title=e(title), feed_type=ACQUISITION, books="\n".join(articles),
-                       proof=figure)
-    Path(out).write_text(page, encoding="utf-8")
-    return Path(out)
+    files = "\n".join(
+        f'<li><a href="{e(book.files[kind])}" type="{media}">{e(book.files[kind])}</a> '
+        f'<span class="size">({_size(Path(folder) / book.files[kind])})</span> – '
+        f"{e(purpose)}</li>"
+        for kind, media, purpose in book.downloads(printer_tests=True))
+    cover = (f'<img class="cover" src="{e(book.files["cover"])}" '
+             f'alt="Cover of {e(book.title)}" width="400" height="600" loading="lazy">\n'
+             if "cover" in book.files else "")
+    return BOOK.format(stem=e(book.stem), cover=cover, title=e(book.title),
+                       author=e(book.author), files=files, rights=e(book.rights),
+                       subtitle=f"<p>{e(book.subtitle)}</p>\n" if book.subtitle else "")
+
+
+def _page_nav(names, number):
+    """Links to the first, previous, next and last page ("" for a shelf of one page)."""
+    if len(names) < 2:
+        return ""
+    parts = [f'<a href="{names[to]}"{rel}>{label}</a>'
+             for label, to, rel in (("First", 0, ""), ("Previous", number - 1, ' rel="prev"'),
+                                    ("Next", number + 1, ' rel="next"'),
+                                    ("Last", len(names) - 1, ""))
+             if 0 <= to < len(names) and to != number]
+    return (f'<nav class="pages">Page {number + 1} of {len(names)}: '
+            + " ".join(parts) + "</nav>")
+
+
+def _proof_figure(proof):
+    return (f'<figure><img src="{html.escape(proof)}" alt="The first sheet of the pamphlet, '
+            "front and back: the back cover and the title page side by side, then the "
+            'inside"><figcaption>The first sheet: front above, back below.</figcaption>'
+            "</figure>" if proof else "")
+
+
+def _opensearch(catalog, first):
+    """OpenSearch 1.1 description of the download page's search. Static files cannot
+    answer an OPDS (Atom) search, so it offers the HTML one only, and the OPDS feeds do
+    not link it (OPDS 1.2 wants Atom results from a feed's search link)."""
+    root = etree.Element(f"{{{OPENSEARCH_NS}}}OpenSearchDescription",
+                         nsmap={None: OPENSEARCH_NS})
+    short = catalog.title if len(catalog.title) <= 16 else catalog.title[:15] + "…"
+    etree.SubElement(root, f"{{{OPENSEARCH_NS}}}ShortName").text = short
+    etree.SubElement(root, f"{{{OPENSEARCH_NS}}}Description").text = (
+        f"Search {catalog.title} by title, author and subject")[:1024]
+    etree.SubElement(root, f"{{{OPENSEARCH_NS}}}Url", type="text/html",
+                     template=f"{first}?q={{searchTerms}}")
+    etree.SubElement(root, f"{{{OPENSEARCH_NS}}}InputEncoding").text = "UTF-8"
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
 
 
 def _size(path):

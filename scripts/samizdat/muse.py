@@ -35,7 +35,9 @@ MAPPING = {"title": "title", "subtitle": "subtitle", "author": "author", "date":
            "source": "source", "lang": "lang", "pubdate": "pubdate", "topics": "subject",
            "notes": "description"}
 SHELF_FILE = "samizdat.yaml"
-SHELF_KEYS = ("rights", "publisher", "library")  # what a shelf's file may say
+# What a shelf's file may say: of each text on it, and of the library's catalog.
+TEXT_KEYS = ("rights", "publisher", "library")
+SHELF_KEYS = (*TEXT_KEYS, "catalog")
 MAX_SHELF_BYTES = 1024 * 1024
 SECONDARY = "secondary"  # the class of the empty span that opens a secondary note
 _MARK = "SAMIZDATSECONDARYNOTE"  # a word no text has: marks a renamed {N} for the AST pass
@@ -159,7 +161,7 @@ def metadata(header, shelf=None, given=None):
                 meta[ours] = year[1]
         else:
             meta[ours] = value
-    for source in (shelf or {}, given or {}):
+    for source in ({k: v for k, v in (shelf or {}).items() if k in TEXT_KEYS}, given or {}):
         for key, value in source.items():
             meta.setdefault(key, value)
     return meta

@@ -18,9 +18,10 @@ log = logging.getLogger("samizdat")
 
 
 def build_library(sources, out_dir, *, jobs=None, printing=PrintOptions(),
-                  timeout=process.TIMEOUT):
+                  timeout=process.TIMEOUT, catalog=None):
     """Build every manuscript in `sources` into `out_dir`, in parallel, skipping those
-    whose inputs are unchanged; then write one catalog.xml and index.html for all.
+    whose inputs are unchanged; then write one catalog and download page for all,
+    under `catalog` (a library.Catalog; None: the one the folder has).
 
     Returns ({stem: Book}, [findings of the manuscripts that failed]); a failure does
     not stop or damage the others.
@@ -43,17 +44,42 @@ def build_library(sources, out_dir, *, jobs=None, printing=PrintOptions(),
                    for source, result in zip(sources, done)]
     books = {book.stem: book for book, _, _ in results if book}
     failures = [f for _, findings, _ in results for f in findings]
-    finish(out_dir, books, failures, unchanged=sum(u for _, _, u in results))
+    finish(out_dir, books, failures, unchanged=sum(u for _, _, u in results),
+           catalog=catalog)
     return books, failures
 
 
-def finish(out_dir, books, failures, *, unchanged):
-    """Write the folder's manifests once more and say what a library build did.
+def catalog_for(sources, *, title=None, id_=None):
+    """The library.Catalog that a build of `sources` names, or None if none does: the
+    `catalog:` of the samizdat.yaml beside them (texts from several folders must not
+    name different ones: M010), each of its keys overridden by the options given."""
+    from . import library, muse
 
-    Each install wrote the manifests; once more for texts found unchanged, whose files
-    an earlier run may have left out of them."""
+    named = {}
+    for folder in dict.fromkeys(Path(s).resolve().parent for s in sources):
+        path, values = muse.read_shelf(folder)
+        if "catalog" in values:
+            named[str(path)] = library.catalog_of(values["catalog"], str(path))
+    if len(set(named.values())) > 1:
+        raise UserError(Finding("M010", " and ".join(named), None, "these name different "
+                                "catalogs for one library: give --catalog-title and "
+                                "--catalog-id"))
+    given = {key: value for key, value in (("title", title), ("id", id_)) if value is not None}
+    if not named and not given:
+        return None
+    base = next(iter(named.values()), library.Catalog())
+    return library.catalog_of({"title": base.title, "id": base.id or None, **given},
+                              "--catalog-title/--catalog-id" if given else next(iter(named)))
+
+
+def finish(out_dir, books, failures, *, unchanged, catalog=None):
+    """Write the folder's manifests and say what a library build did: a library's
+    installs leave them to this (see shelf), and texts found unchanged may have been
+    left out of them by an earlier run that was stopped."""
     if books:
         with shelf.locked(out_dir):
+            if catalog:
+                shelf.keep_catalog(out_dir, catalog)
             shelf.write_manifests(out_dir, shelf.shelved_books(out_dir), new={
                 name: shelf.sha256(out_dir / name) for book in books.values()
                 for name in book.files.values()})
@@ -95,7 +121,9 @@ def build_cached(source, out_dir, printing=PrintOptions(), parallel=False,
                 out_dir, cached["files"]):
             log.info("%s: unchanged, not rebuilt", source)
             return library.Book(**cached["book"]), [], True
-        build(ms, out_dir, printing=printing, parallel=parallel, timeout=timeout)
+        # A library's manifests are written once, by finish(); one text's at install.
+        build(ms, out_dir, printing=printing, parallel=parallel, timeout=timeout,
+              manifests=parallel)
         record = shelf.read_record(out_dir, source.stem)
         return library.Book(**record["book"]), [], False
     except UserError as error:
