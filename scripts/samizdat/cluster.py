@@ -15,6 +15,7 @@ comes back as its findings, which name the client's files, never a worker's.
 
 import hashlib
 import logging
+import os
 import shutil
 import tempfile
 import time
@@ -121,18 +122,31 @@ def build_library(sources, out_dir, *, scheduler, printing, timeout, catalog=Non
 
 
 def _gather(pending, out_dir, books, failures, as_completed, printing, *, wait):
-    """Install each text's outputs as its task finishes, saying how many are left."""
-    started, done = time.monotonic(), 0
-    try:
-        for future in as_completed(list(pending), timeout=wait):
-            ms, key = pending.pop(future)
-            done += 1
-            failures += _installed(future, ms, key, out_dir, books, printing)
-            elapsed = time.monotonic() - started
-            log.info("%s: %d of %d done, about %.0f s left", ms.name, done,
-                     done + len(pending), elapsed / done * len(pending))
-    except TimeoutError:
-        pass
+    """Check and install each text's outputs as its task finishes, saying how many are
+    left. The checks run on every core of the client at once: most of a check's time is
+    pandoc's (the print HTML), in a process of its own."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    started, total, done = time.monotonic(), len(pending), []
+
+    def check(future, ms, key):
+        found = _installed(future, ms, key, out_dir, books, printing)
+        done.append(ms)  # list.append is atomic: the count is right in any thread
+        elapsed = time.monotonic() - started
+        log.info("%s: %d of %d done, about %.0f s left", ms.name, len(done), total,
+                 elapsed / len(done) * (total - len(done)))
+        return found
+
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as checks:
+        checking = []
+        try:
+            for future in as_completed(list(pending), timeout=wait):
+                ms, key = pending.pop(future)
+                checking.append(checks.submit(check, future, ms, key))
+        except TimeoutError:
+            pass
+        for checked in checking:
+            failures += checked.result()
     for future, (ms, _) in pending.items():
         future.cancel()
         failures.append(Finding("X004", ms.name, None, f"the cluster did not build it "
