@@ -242,3 +242,21 @@ def test_persian_lines_end_flush_right_and_a_notes_number_stands_by_its_text(tmp
     assert all(edge - r[2] < 1 for r in body + notes[1:])
     number = next(r for r in rects if r[1] < 100 and r[2] - r[0] < 20 and r[2] > edge - 1)
     assert 0 < number[0] - notes[0][2] < 4  # "1." then one space, no gap
+
+
+def test_a_note_that_opens_with_a_list_runs_on_from_its_number(tmp_path):
+    """Seen on Barclay's Offenbarung, note 36 ("1. Cor. 10 v. 4."): the note's number
+    stood alone on a line, its list item on the next. The first item runs on."""
+    from samizdat import manuscript
+    from samizdat.weasy import TextBox, descendants
+
+    source = tmp_path / "t.md"
+    source.write_text("---\ntitle: T\nauthor: A\ndate: 2024\nlang: de\nrights: CC0\n---\n\n"
+                      "Text.[^1]\n\n[^1]:\n    1.  Cor. 10 v. 4.\n    2.  Hebr. 13,7.\n",
+                      encoding="utf-8")
+    ms = manuscript.load(source)
+    document = pdf.layout(pdf.print_html(ms), ms=ms, page=pdf.A5)
+    y = {b.text: b.position_y for page in document.pages
+         for b in descendants(page._page_box) if isinstance(b, TextBox)}
+    assert y["1. "] == y["1."]  # the note's marker, then the item's number, on one line
+    assert y["2."] > y["1."]  # the next item on a line of its own

@@ -100,11 +100,14 @@ local function block_span(block, class)
   return pandoc.Span(inlines, {class = class})
 end
 
--- The note's inlines: the first paragraph as it is (the note's number runs into it),
--- every later block a span of its own.
+-- The note's inlines: its first paragraph, or its list's first item, as it is (the
+-- note's number runs into it: "36. 1. Cor. 10 v. 4."), every later block a span of its own.
 local function note_inlines(blocks)
   local inlines, rest = pandoc.Inlines{}, 1
   local first = blocks[1]
+  if first and first.t == 'Div' and #first.content == 1 and first.content[1].t == 'Plain' then
+    first = first.content[1]  -- a list's first item (flatten's Div)
+  end
   if first and (first.t == 'Para' or first.t == 'Plain') then
     inlines:extend(first.content)
     rest = 2
