@@ -207,3 +207,71 @@ def test_every_imposed_edition_of_the_table_reads_as_a_book(house, edition):
     printed = [p for p in pages if p]  # the blanks, fewer than a sheet's, before the last
     assert pages == printed[:-1] + [""] * (len(pages) - len(printed)) + printed[-1:]
     assert len(pages) - len(printed) < edition.scheme.sheet_pages
+
+
+# --- an edition framed from a nearby trim's layout -------------------------------------
+
+def test_the_letter_pamphlet_is_the_a5_pages_line_for_line(built):
+    """Half-letter is within editions.FRAME_MM of A5: the Letter pamphlet takes the A5
+    layout's pages, unscaled, on half-letter pages (one layout, not two; the A4 and
+    Letter pamphlets can be cited by the same page numbers). Printed and folded, it
+    reads as the A5 PDF does, page for page."""
+    from pdfread import folded
+
+    pages = texts(built["pdf"])
+    total = -(-len(pages) // 4) * 4
+    want = pages[:-1] + [""] * (total - len(pages)) + pages[-1:]
+    assert folded(built["pamphlet-letter"], [total // 4]) == want
+    with pikepdf.open(built["pamphlet-letter"]) as pamphlet:
+        assert len(pamphlet.pages) == total // 2
+        sheet = [round(float(v), 1) for v in pamphlet.pages[0].mediabox]
+    assert sheet == [0, 0, 792.0, 612.0]  # Letter, landscape
+
+
+def test_a_page_is_framed_unscaled_and_centred(tmp_path):
+    from samizdat import impose
+
+    source = tmp_path / "a5.pdf"
+    with pikepdf.new() as pdf:
+        pdf.add_blank_page(page_size=(419.53, 595.28)).Contents = pdf.make_stream(b"0 0 m 1 1 l S")
+        pdf.save(source)
+    impose.frame(source, tmp_path / "hl.pdf", page=(396.0, 612.0))
+    with pikepdf.open(tmp_path / "hl.pdf") as framed:
+        page = framed.pages[0]
+        assert [round(float(v), 2) for v in page.mediabox] == [0, 0, 396.0, 612.0]
+        assert page.Contents.read_bytes() == b"q 1 0 0 1 -11.7650 8.3600 cm /Page1 Do Q"
+
+
+def test_the_layouts_ink_decides_whether_a_trim_may_be_framed(real):
+    """The first text's A5 pages keep 10.8 mm of margin on half-letter: framed at a
+    10 mm minimum, not at 11 (then every page with text would be crowded)."""
+    from samizdat import pdf, verify
+
+    document = pdf.layout(pdf.print_html(real), ms=real, page=pdf.A5)
+    letter = editions.TRIMS["half-letter"]
+    size = (letter.width, letter.height)
+    assert verify.crowded_pages(document, size, 10 * editions.MM) == []
+    crowded = verify.crowded_pages(document, size, 11 * editions.MM)
+    assert len(crowded) >= len(document.pages) - 2  # all but the title page, perhaps
+
+
+def test_a_crowded_layout_gets_a_layout_of_its_own_and_says_so(tmp_path, monkeypatch,
+                                                               caplog):
+    """Past the margin the framing needs (here made 12 mm), the half-letter pages are
+    laid out on their own, as before framing, and the build says why."""
+    import logging
+
+    from conftest import MANUSCRIPT
+    from pdfread import folded
+
+    monkeypatch.setattr(editions, "MIN_MARGIN_MM", 12.0)
+    out = tmp_path / "out"
+    with caplog.at_level(logging.INFO, logger="samizdat"):
+        build.build(MANUSCRIPT, out, parallel=False)
+    said = [r.getMessage() for r in caplog.records if "laid out on" in r.getMessage()]
+    assert said and "within 12 mm of the half-letter page's edge" in said[0]
+    a5 = texts(out / "workers-power.pdf")
+    with pikepdf.open(out / "workers-power-pamphlet-letter.pdf") as pamphlet:
+        sides = len(pamphlet.pages)
+    read = folded(out / "workers-power-pamphlet-letter.pdf", [sides // 2])
+    assert [p for p in read if p] != [p for p in a5 if p]  # its own line breaks

@@ -219,8 +219,9 @@ def make_all(ms, tmp, step, printing=PrintOptions(), *, parallel=True, html=None
 
 def _layouts(table, lane):
     """"PDF (A5)", … : the page layouts of `lane`, one per trim."""
-    return [f"PDF ({page.name})" for page in dict.fromkeys(e.page for e in table
-                                                            if e.lane == lane)]
+    return [f"PDF ({page.name})" for page in dict.fromkeys(
+        e.page for e in table
+        if editions.lane_of(table, e) == lane and not editions.framed_from(table, e))]
 
 
 @dataclass(frozen=True)
@@ -284,13 +285,24 @@ def _epub_lane(work, modified, made_epub=None):
 def _print_lane(work, lane, step=None):
     """Lay out, impose and verify the editions of `lane`; return the findings. An
     imposition is made from the layout of its trim: the reading PDF's if it has that
-    trim, else an untagged layout made for it (named in findings by the imposition)."""
-    editions_here = [e for e in work.table if e.lane == lane]
-    findings, layouts = [], {}
+    trim, else an untagged layout made for it (named in findings by the imposition),
+    or a lane 0 layout of a trim near its own, framed (editions.framed_from)."""
+    editions_here = [e for e in work.table if editions.lane_of(work.table, e) == lane]
+    framing = {editions.framed_from(work.table, e) for e in editions_here} - {None}
+    findings, layouts, documents = [], {}, {}
     for edition in editions_here:
-        if edition.page not in layouts:
-            layouts[edition.page], found = _layout(work, edition)
+        if edition.page not in layouts and not editions.framed_from(work.table, edition):
+            layouts[edition.page], found, document = _layout(work, edition)
             findings += found
+            if edition.page in framing:  # kept for its ink's place; else freed now
+                documents[edition.page] = document
+    for edition in editions_here:
+        base = editions.framed_from(work.table, edition)
+        if base and edition.page not in layouts:
+            layouts[edition.page], found = _framed(work, edition, layouts[base],
+                                                   documents[base])
+            findings += found
+    documents.clear()  # the boxes of a long book's layout: memory
     imposed = [e for e in editions_here if e.sheet]
     if step and imposed:  # the steps are counted: one for the lane's impositions
         step(", ".join(f"{e.output.capitalize()} ({e.sheet.name})" for e in imposed) +
@@ -300,8 +312,26 @@ def _print_lane(work, lane, step=None):
     return findings
 
 
+def _framed(work, edition, layout, document):
+    """(path, findings) of `edition`'s pages: those of `layout` (whose WeasyPrint
+    `document` it is) on its own trim, unscaled (impose.frame); or, should any ink come
+    within editions.MIN_MARGIN_MM of the new edges, a layout of its own."""
+    from . import impose, verify
+
+    page = (edition.page.width, edition.page.height)
+    crowded = verify.crowded_pages(document, page, editions.MIN_MARGIN_MM * editions.MM)
+    if crowded:
+        log.info("%s: page %s would come within %g mm of the %s page's edge: laid out on "
+                 "%s pages of its own", work.names[edition.kind], crowded[0],
+                 editions.MIN_MARGIN_MM, edition.page.name, edition.page.name)
+        path, found, _ = _layout(work, edition)
+        return path, found
+    return impose.frame(layout, work.tmp / f"{edition.page.slug}.pdf", page=page), []
+
+
 def _layout(work, edition):
-    """(path, findings) of the verified page layout of `edition`'s trim."""
+    """(path, findings, WeasyPrint document) of the verified page layout of `edition`'s
+    trim."""
     from . import pdf, verify
 
     reading = edition.sheet is None
@@ -310,7 +340,8 @@ def _layout(work, edition):
         f"{work.names[edition.kind]} (its {edition.page.name} pages)"
     document = pdf.pdf(work.ms, path, page=edition.page, html=work.html,
                        css=work.choices.css, tagged=edition.tagged)
-    return path, verify.verify_pdf(path, document, work.ms, html=work.html, shown=shown)
+    return path, verify.verify_pdf(path, document, work.ms, html=work.html,
+                                   shown=shown), document
 
 
 def _impose(work, edition, layout, *, proof):

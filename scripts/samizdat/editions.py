@@ -265,7 +265,8 @@ class Edition:
     follows the text's stem in its file name; `page` is its trim; `sheet` the sheet
     it is imposed on by `scheme` (both None: the reading PDF); `tagged` makes it
     PDF/UA-1; `lane` 0 is made in the build's own process, 1 beside it (see
-    build.make_all); `output` is the choice of OUTPUTS that asks for it."""
+    build.make_all), when it needs a layout of its own (see framed_from); `output` is
+    the choice of OUTPUTS that asks for it."""
 
     kind: str
     suffix: str
@@ -310,6 +311,40 @@ HOUSE = (
     imposed("pocket", TRIMS["a6"], SHEETS["a4"]),
     imposed("pocket", TRIMS["quarter-letter"], SHEETS["letter"], lane=1),
 )
+
+
+# An edition whose trim is within FRAME_MM of a laid-out trim's, each way, takes that
+# layout's pages centred on its own, unscaled (impose.frame): the A4 and Letter pamphlets
+# then have the same pages, line for line, and a build lays the text out once, not
+# twice. Only while the layout's ink stays MIN_MARGIN_MM from the new page's edges (an
+# office printer leaves about 5 mm blank), which build checks, else the trim gets a
+# layout of its own. A5 on half-letter: 8.4 mm narrower, the 15 mm side margins
+# become 10.8.
+FRAME_MM = 10.0
+MIN_MARGIN_MM = 10.0
+
+
+def near(page, laid_out):
+    """Whether `page` may take the pages of a layout of trim `laid_out` (see FRAME_MM)."""
+    limit = FRAME_MM * MM
+    return (page != laid_out and abs(page.width - laid_out.width) <= limit
+            and abs(page.height - laid_out.height) <= limit)
+
+
+def framed_from(table, edition):
+    """The trim whose layout (in lane 0) `edition` of `table` takes its pages from, or
+    None when it needs a layout of its own: an imposition whose trim none of lane 0's
+    is near. Lane 0's own trims are always laid out."""
+    own = [e.page for e in table if e.lane == 0]
+    if not edition.sheet or edition.page in own:
+        return None
+    return next((page for page in own if near(edition.page, page)), None)
+
+
+def lane_of(table, edition):
+    """The lane `edition` of `table` is made in: a framed edition waits for its layout,
+    in lane 0; the others in their own."""
+    return 0 if framed_from(table, edition) else edition.lane
 
 
 def plan(choices=Choices()):

@@ -249,6 +249,28 @@ def saddle(pdf, out, *, sheet=A4, scheme=SADDLE, signature=None, duplex=None, cr
     return Path(out)
 
 
+def frame(pdf, out, *, page):
+    """Write to `out` each page of `pdf` centred, unscaled, on a page `page` ((width,
+    height) in pt), what lies outside it cut off; return `out`. An edition of a trim
+    near the layout's is made so, the same pages line for line, without a layout of its
+    own (build checks first that no ink is cut or comes near the new edges)."""
+    with pikepdf.open(pdf) as source, pikepdf.new() as target:
+        for number, original in enumerate(source.pages):
+            box = [float(v) for v in original.mediabox]
+            dx = (page[0] - (box[2] - box[0])) / 2 - box[0]
+            dy = (page[1] - (box[3] - box[1])) / 2 - box[1]
+            framed = target.add_blank_page(page_size=page)
+            # a name of its own: a page's content tells it from the others (verify)
+            name = f"Page{number + 1}"
+            framed.obj.Resources = pikepdf.Dictionary(XObject=pikepdf.Dictionary(
+                {f"/{name}": target.copy_foreign(original.as_form_xobject())}))
+            framed.Contents = target.make_stream(
+                f"q 1 0 0 1 {dx:.4f} {dy:.4f} cm /{name} Do Q".encode("ascii"))
+        _copy_metadata(source, target)
+        target.save(out, deterministic_id=True, compress_streams=True)
+    return Path(out)
+
+
 def _check_fit(size, sheet, scheme):
     (width, height), (sheet_w, sheet_h) = size, scheme.face(sheet)
     if 2 * width > sheet_w + TOLERANCE or scheme.rows * height > sheet_h + TOLERANCE:

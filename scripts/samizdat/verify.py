@@ -272,6 +272,37 @@ def _off_the_page(name, document):
     return findings
 
 
+PT_PER_PX = 0.75  # WeasyPrint lays out in CSS px
+
+
+def crowded_pages(document, page, margin_pt):
+    """Pages (1-based) of the layout `document` with ink (text, an image, a border) that
+    a page of size `page` ((width, height) in pt) centred on them would cut, or leave
+    nearer than `margin_pt` to its edges: those impose.frame must not make."""
+    crowded = []
+    for number, laid in enumerate(document.pages, 1):
+        box = laid._page_box
+        width, height = box.margin_width() * PT_PER_PX, box.margin_height() * PT_PER_PX
+        left, top = (width - page[0]) / 2 + margin_pt, (height - page[1]) / 2 + margin_pt
+        if any(_ink_beyond(child, left, top, width - left, height - top)
+               for child in descendants(box)):
+            crowded.append(number)
+    return crowded
+
+
+def _ink_beyond(box, left, top, right, bottom):
+    """Whether `box` draws ink outside the rectangle (pt) given."""
+    bordered = any(box.style[f"border_{side}_width"] for side in ("top", "right", "bottom",
+                                                                   "left"))
+    if not (isinstance(box, ReplacedBox) or bordered or
+            (isinstance(box, TextBox) and box.text.strip())):
+        return False
+    x0, y0 = box.border_box_x() * PT_PER_PX, box.border_box_y() * PT_PER_PX
+    x1 = x0 + (box.border_width() - _hanging(box)) * PT_PER_PX
+    y1 = y0 + box.border_height() * PT_PER_PX
+    return x0 < left or y0 < top or x1 > right or y1 > bottom
+
+
 def _hanging(box):
     """How far a text box's trailing spaces may hang past the edge (CSS Text 3: a
     space at a line's end hangs): a space's width for each."""
