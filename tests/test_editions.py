@@ -275,3 +275,17 @@ def test_a_crowded_layout_gets_a_layout_of_its_own_and_says_so(tmp_path, monkeyp
         sides = len(pamphlet.pages)
     read = folded(out / "workers-power-pamphlet-letter.pdf", [sides // 2])
     assert [p for p in read if p] != [p for p in a5 if p]  # its own line breaks
+
+
+def test_only_a_trim_as_tall_and_nearly_as_wide_is_framed():
+    """Framing cuts side margins only: the top and bottom ones hold the folios."""
+    trims = editions.TRIMS
+    assert editions.near(trims["half-letter"], trims["a5"])  # 8.4 mm narrower, taller
+    assert not editions.near(trims["quarter-letter"], trims["a6"])  # 8.3 mm shorter
+    assert not editions.near(trims["a6"], trims["a5"])
+    assert not editions.near(trims["a5"], trims["a5"])
+    table = editions.plan(editions.Choices(outputs=("pdf", "pamphlet", "pocket")))
+    framed = {e.kind: editions.framed_from(table, e) for e in table}
+    assert framed == {"pdf": None, "pamphlet-a4": None, "pamphlet-letter": trims["a5"],
+                      "pocket-a4": None, "pocket-letter": None}
+    assert [editions.lane_of(table, e) for e in table] == [0, 0, 0, 0, 1]

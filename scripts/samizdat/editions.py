@@ -313,22 +313,25 @@ HOUSE = (
 )
 
 
-# An edition whose trim is within FRAME_MM of a laid-out trim's, each way, takes that
-# layout's pages centred on its own, unscaled (impose.frame): the A4 and Letter pamphlets
-# then have the same pages, line for line, and a build lays the text out once, not
-# twice. Only while the layout's ink stays MIN_MARGIN_MM from the new page's edges (an
-# office printer leaves about 5 mm blank), which build checks, else the trim gets a
-# layout of its own. A5 on half-letter: 8.4 mm narrower, the 15 mm side margins
-# become 10.8.
+# An edition whose trim is as tall as a laid-out trim, and within FRAME_MM as wide,
+# takes that layout's pages centred on its own, unscaled (impose.frame): the A4 and
+# Letter pamphlets then have the same pages, line for line, and a build lays the text
+# out once, not twice. Only while the layout's ink stays MIN_MARGIN_MM from the new
+# page's edges (an office printer leaves about 5 mm blank), which build checks, else
+# the trim gets a layout of its own. A5 on half-letter: 8.4 mm narrower, the 15 mm side
+# margins become 10.8.
 FRAME_MM = 10.0
 MIN_MARGIN_MM = 10.0
+TOLERANCE_PT = 0.5
 
 
 def near(page, laid_out):
-    """Whether `page` may take the pages of a layout of trim `laid_out` (see FRAME_MM)."""
-    limit = FRAME_MM * MM
-    return (page != laid_out and abs(page.width - laid_out.width) <= limit
-            and abs(page.height - laid_out.height) <= limit)
+    """Whether `page` may take the pages of a layout of trim `laid_out` (see FRAME_MM):
+    as tall or taller, and within FRAME_MM as wide. Only the side margins are cut: the
+    top and bottom ones hold the running heads and the folios (A6's folios would come
+    within 5 mm of a quarter-letter page's foot)."""
+    return (page != laid_out and page.height >= laid_out.height - TOLERANCE_PT
+            and abs(page.width - laid_out.width) <= FRAME_MM * MM)
 
 
 def framed_from(table, edition):
