@@ -278,12 +278,15 @@ PT_PER_PX = 0.75  # WeasyPrint lays out in CSS px
 def crowded_pages(document, page, margin_pt):
     """Pages (1-based) of the layout `document` with ink (text, an image, a border) that
     a page of size `page` ((width, height) in pt) centred on them would cut, or leave
-    nearer than `margin_pt` to its edges: those impose.frame must not make."""
+    nearer than `margin_pt` to an edge it brings nearer: those impose.frame must not
+    make. An edge the new page moves out is not looked at (a running head 6 mm below
+    A5's top is 9 mm below half-letter's, and nearer to no edge than it was)."""
     crowded = []
     for number, laid in enumerate(document.pages, 1):
         box = laid._page_box
         width, height = box.margin_width() * PT_PER_PX, box.margin_height() * PT_PER_PX
-        left, top = (width - page[0]) / 2 + margin_pt, (height - page[1]) / 2 + margin_pt
+        left = (width - page[0]) / 2 + margin_pt if page[0] < width else float("-inf")
+        top = (height - page[1]) / 2 + margin_pt if page[1] < height else float("-inf")
         if any(_ink_beyond(child, left, top, width - left, height - top)
                for child in descendants(box)):
             crowded.append(number)
