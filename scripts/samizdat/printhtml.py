@@ -6,7 +6,7 @@ Kept apart from pdf.py so it can run while WeasyPrint is still being imported.
 import re
 from dataclasses import dataclass
 
-from . import pandoc
+from . import glyphs, pandoc
 
 NOTE = re.compile(r'<span class="samizdat-note(?: secondary)?" data-note="\d+">')
 SPAN_TAG = re.compile(r"<span\b|</span>")
@@ -33,6 +33,10 @@ def print_html(ms, *, modified=None):
     # pandoc writes a newline after each <br />; inside a note (an inline float)
     # WeasyPrint 70 lays that newline out as an empty line (seen on SBLGNT Galatians).
     html = html.replace("<br />\n", "<br />")
+    # Dashes none of the build's fonts has, set as what they are: two and three em
+    # dashes (Standard Ebooks writes U+2E3A and U+2E3B for omitted words).
+    for dash, em_dashes in glyphs.SET_AS.items():
+        html = html.replace(dash, em_dashes)
     html = _no_notes_in_contents(html)
     counter = iter(range(1, 1_000_000))
     html = re.sub(r"<p>", lambda _: f'<p data-p="{next(counter)}">', html)
