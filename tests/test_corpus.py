@@ -76,3 +76,16 @@ def test_a_real_texts_pamphlet_folds_into_its_pages_in_order(shelf, text):
     # Each page by its letters: pdfium orders a right-to-left line's runs (numbers in
     # Persian text) differently on a sheet than on the page, letters the same.
     assert [sorted(page) for page in got] == [sorted(page) for page in want]
+
+
+# Poems of the corpus, whose lines must print as verse, in the text's own font: a
+# plain-text poem once came through its conversion as a code block, set in monospace.
+VERSE = ("whitman-song-of-myself", "pushkin-mednyj-vsadnik", "hafez-divan")
+
+
+@pytest.mark.parametrize("text", VERSE)
+def test_a_poem_prints_as_verse_not_as_code(text):
+    from samizdat import manuscript, printhtml
+
+    html = printhtml.print_html(manuscript.load(CORPUS / text / f"{text}.md"))
+    assert html.count('<div class="verse">') >= 5 and "<pre" not in html

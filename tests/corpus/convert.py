@@ -12,6 +12,7 @@ import html
 import re
 import shutil
 import subprocess
+import textwrap
 import sys
 from pathlib import Path
 
@@ -191,7 +192,12 @@ def pushkin_mednyj_vsadnik(slug):
     repo = "d0rj+RusLit"
     p = fetch_file(slug, repo, "poems/Pushkin/Медный всадник.txt")
     fetch_file(slug, repo, "poems/Pushkin/info.csv")
-    body = pandoc(["-f", "markdown", str(p)])
+    # A plain-text poem: each line a line of verse, its indentation kept, stanzas apart
+    # (pandoc line blocks). Read as Markdown it was one long code block, set in
+    # monospace (seen on a page of the printed corpus). The indentation all lines share goes.
+    lines = textwrap.dedent(p.read_text(encoding="utf-8")).splitlines()
+    verse = "\n".join(f"| {line.rstrip()}" if line.strip() else "" for line in lines)
+    body = pandoc(["-f", "markdown"], stdin=verse.encode("utf-8"))
     write_manuscript(slug, {
         "title": "Медный всадник",
         "subtitle": "Петербургская повесть",
