@@ -203,3 +203,41 @@ def test_a_worker_cannot_install_a_file_that_is_not_one_of_the_texts_outputs(tmp
     findings = cluster._installed(Finished(), ms, "key", out, {}, build.PrintOptions())
     assert [f.code for f in findings] == ["X012"]
     assert sorted(p.name for p in out.iterdir()) == [] and not (tmp_path / "escape.pdf").exists()
+
+
+def test_the_client_checks_the_letter_pamphlet_framed_from_the_a5_pdf(tmp_path):
+    """The worker frames the Letter pamphlet from the A5 layout and says so in the
+    record: the client frames the A5 PDF it received the same way and checks the
+    pamphlet against it. One bound on the other side is refused."""
+    from samizdat import editions, impose, manuscript
+
+    ms = manuscript.load(SOURCES[0])
+    result = cluster.build_task(ms.path.name, cluster.inputs(ms), build.PrintOptions(), 600,
+                                (str(ms.path), str(tmp_path / "out")), build.source_date(ms))
+    assert result["book"]["framed"] == ["pamphlet-letter"]
+
+    class Finished:
+        def __init__(self, answer):
+            self.answer = answer
+
+        def result(self):
+            return self.answer
+
+    out = tmp_path / "out"
+    out.mkdir()
+    assert cluster._installed(Finished(result), ms, "key", out, {}, build.PrintOptions()) == []
+    letter = f"{ms.stem}-pamphlet-letter.pdf"
+    work = tmp_path / "work"
+    work.mkdir()
+    (work / "a5.pdf").write_bytes(result["files"][f"{ms.stem}.pdf"])
+    size = editions.TRIMS["half-letter"]
+    impose.frame(work / "a5.pdf", work / "hl.pdf", page=(size.width, size.height))
+    impose.saddle(work / "hl.pdf", work / letter, sheet=editions.SHEETS["letter"], rtl=True)
+    forged = (work / letter).read_bytes()
+    result["files"][letter] = forged
+    result["sums"][letter] = hashlib.sha256(forged).hexdigest()
+    (tmp_path / "out2").mkdir()
+    findings = cluster._installed(Finished(result), ms, "key2", tmp_path / "out2", {},
+                                  build.PrintOptions())
+    assert findings and {f.code[0] for f in findings} == {"I"}
+    assert all(letter in f.path for f in findings)

@@ -173,22 +173,25 @@ def _build(ms, out_dir, *, printing, parallel, modified=None, manifests=True):
     out_dir.mkdir(parents=True, exist_ok=True)
     tmp = shelf.temp_dir(out_dir)
     try:
+        framed = []
         made = make_all(ms, tmp, step, printing, parallel=parallel, html=html,
-                        modified=modified, shown=out_dir)
+                        modified=modified, shown=out_dir, framed=framed)
         step.finish(ms.name)
         files = {kind: path.name for kind, path in made.items()}
         record = shelf.Record(shelf.input_key(ms, printing),
                               library.book_of(ms, files, updated=modified,
-                                              about=purposes(choices_of(ms, printing))))
+                                              about=purposes(choices_of(ms, printing)),
+                                              framed=framed))
         return shelf.install(made, out_dir, record=record, manifests=manifests)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
 def make_all(ms, tmp, step, printing=PrintOptions(), *, parallel=True, html=None,
-             modified=None, shown=None):
+             modified=None, shown=None, framed=None):
     """Run every stage into `tmp` and verify the results; return {kind: temp path}.
-    Findings name each file as it will be in folder `shown` (default: `tmp`).
+    Findings name each file as it will be in folder `shown` (default: `tmp`); the kinds
+    of the editions framed from another's layout are added to `framed` (a list).
 
     Two lanes of about equal work, each verifying what it made: the reading PDF and
     the pamphlets of its trim here (lane 0 of editions.plan); the other editions,
@@ -204,7 +207,8 @@ def make_all(ms, tmp, step, printing=PrintOptions(), *, parallel=True, html=None
     names = {kind: str(Path(shown or tmp) / name) for kind, name in files.items()}
     modified = modified or source_date(ms)
     html = html or printhtml.print_html(ms, modified=modified)
-    work = _Work(ms, html, tmp, paths, names, printing, choices, table)
+    work = _Work(ms, html, tmp, paths, names, printing, choices, table,
+                 [] if framed is None else framed)
     step(", ".join(_layouts(table, 1) + ["printer tests, cover"] +
                    (["EPUB"] if "epub" in files else [])) + (" beside the rest" if parallel else ""))
     with process.Lane(_other_lane, (work, modified), forked=parallel) as other:
@@ -236,6 +240,7 @@ class _Work:
     printing: PrintOptions
     choices: editions.Choices
     table: list
+    framed: list  # kinds framed from another trim's layout (lane 0, this process)
 
     def imposing(self, edition):
         return imposing(edition, self.ms, self.choices, self.printing)
@@ -326,6 +331,7 @@ def _framed(work, edition, layout, document):
                  editions.MIN_MARGIN_MM, edition.page.name, edition.page.name)
         path, found, _ = _layout(work, edition)
         return path, found
+    work.framed.append(edition.kind)
     return impose.frame(layout, work.tmp / f"{edition.page.slug}.pdf", page=page), []
 
 

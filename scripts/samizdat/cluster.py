@@ -169,8 +169,8 @@ def _installed(future, ms, key, out_dir, books, printing):
         book = library.Book(**result["book"])
         kinds = {name: kind for kind, name in book.files.items()}
         made = _received(result, tmp, ms, kinds)
-        findings = _verify(made, ms, out_dir, printing) + _digests(made, result["sums"],
-                                                                   out_dir)
+        findings = _verify(made, ms, out_dir, printing, book.framed) + _digests(
+            made, result["sums"], out_dir)
         if any(f.is_error for f in findings):
             return findings
         shelf.install({kinds[p.name]: p for p in made}, out_dir,
@@ -203,10 +203,11 @@ def _digests(made, sums, out_dir):
             != sums.get(p.name)]
 
 
-def _verify(made, ms, out_dir, printing):
+def _verify(made, ms, out_dir, printing, framed=()):
     """What the client can check without a layout: the EPUB and Kobo EPUB against the
-    manuscript, each imposition of the reading PDF's trim against that PDF."""
-    from . import build, editions, printhtml, verify
+    manuscript, each imposition of the reading PDF's trim against that PDF, and each
+    the worker says it `framed` from that PDF against that PDF framed here."""
+    from . import build, editions, impose, printhtml, verify
 
     files = {p.name: p for p in made}
     html = printhtml.print_html(ms, modified=build.source_date(ms))
@@ -218,9 +219,16 @@ def _verify(made, ms, out_dir, printing):
     choices = build.choices_of(ms, printing)
     table = editions.plan(choices)
     reading = next((e for e in table if e.sheet is None), None)
-    for edition in (e for e in table if reading and e.sheet and e.page == reading.page):
+    for edition in (e for e in table if reading and e.sheet):
+        source = files[reading.file(ms.stem)]
+        if edition.page != reading.page:
+            if edition.kind not in framed or \
+                    editions.framed_from(table, edition) != reading.page:
+                continue  # laid out on its own trim: checked by the worker alone
+            source = impose.frame(source, source.with_name(f"{edition.page.slug}.pdf"),
+                                  page=(edition.page.width, edition.page.height))
         findings += verify.verify_pamphlet(
-            files[edition.file(ms.stem)], files[reading.file(ms.stem)],
+            files[edition.file(ms.stem)], source,
             shown=str(out_dir / edition.file(ms.stem)),
             **build.imposing(edition, ms, choices, printing))
     return findings

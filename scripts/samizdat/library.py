@@ -61,6 +61,9 @@ class Book:
     # [kind, what the printed file is for], in the editions' order (a list: the record's
     # JSON keeps a list's order, and sorts a dict's keys)
     about: list = field(default_factory=list)
+    # kinds of the impositions made from another trim's layout, framed (build._framed):
+    # a cluster's client checks them against the reading PDF, framed the same way
+    framed: list = field(default_factory=list)
 
     def downloads(self, *, printer_tests=False):
         """(kind, media type, what it is for) of the files readers download, e-books
@@ -73,16 +76,18 @@ class Book:
         return listed
 
 
-def book_of(ms, files, *, updated, about=None):
+def book_of(ms, files, *, updated, about=None, framed=()):
     """The Book record of manuscript `ms` whose outputs are `files` {kind: file name};
-    `about` {kind: purpose} describes the printed ones."""
+    `about` {kind: purpose} describes the printed ones; `framed` lists the kinds framed
+    from another trim's layout."""
     return Book(stem=ms.stem, title=ms.plain("title"), subtitle=ms.plain("subtitle"),
                 author=ms.plain("author"), identifier=ms.identifier, updated=updated,
                 lang=ms.plain("lang"),
                 date=ms.plain("date"), rights=ms.plain("rights"),
                 publisher=ms.plain("publisher"), description=ms.plain("description"),
                 subjects=ms.plain_list("subject"), files=dict(files),
-                about=[[kind, text] for kind, text in (about or {}).items()])
+                about=[[kind, text] for kind, text in (about or {}).items()],
+                framed=list(framed))
 
 
 # --- OPDS catalog --------------------------------------------------------------
