@@ -372,3 +372,33 @@ def test_a_library_build_writes_its_pages_once_not_once_per_text(tmp_path, monke
     assert written == [2]
     assert {p.name for p in tmp_path.glob("*.epub")} <= set(
         (tmp_path / "SHA256SUMS").read_text().split())
+
+
+def test_a_hostile_title_stays_text_on_the_page_in_the_search_and_the_feeds(tmp_path):
+    """A library's name and a book's title come from strangers' files: markup in them
+    is text everywhere (the page, its search index, the OpenSearch description, the
+    feeds), and the search index stays a script that only assigns data."""
+    from samizdat import shelf
+
+    evil = '</script><script>alert(1)</script>"\u2028'
+    books = fake_books(2)
+    books[0].title = evil
+    for book in books:
+        for name in book.files.values():
+            (tmp_path / name).write_bytes(b"x")
+    shelf.keep_catalog(tmp_path, library.catalog_of({"title": "<b>Shelf</b> & co"}, "t"))
+    shelf.write_library_pages(books, tmp_path)
+    page = (tmp_path / "index.html").read_text(encoding="utf-8")
+    assert "<script>alert(1)" not in page and "<b>Shelf" not in page
+    assert "&lt;/script&gt;&lt;script&gt;alert(1)" in page
+    script = (tmp_path / "search.js").read_text(encoding="utf-8")
+    assert "</script" not in script and "\u2028" not in script
+    data = json.loads(script.removeprefix("SAMIZDAT_SHELF = ").removesuffix(";\n"))
+    assert data[0]["title"] == evil
+    for name in ("opensearch.xml", "catalog.xml"):
+        raw = (tmp_path / name).read_text(encoding="utf-8")
+        assert "<b>" not in raw and "&lt;b&gt;Shelf" in raw
+        etree.fromstring(raw.encode("utf-8"))  # well-formed
+    feed = etree.parse(str(tmp_path / "catalog.xml")).getroot()
+    assert feed.findtext("a:title", namespaces=NS) == "<b>Shelf</b> & co"
+    assert evil in [e.findtext("a:title", namespaces=NS) for e in feed.findall("a:entry", NS)]
