@@ -131,7 +131,8 @@ def build(source, out_dir, *, printing=PrintOptions(), parallel=True,
     in `out_dir`, with its record and the folder's manifests (see shelf); return their
     paths.
 
-    With `parallel`, the EPUB and the half-letter layout run beside the A5 layout (a
+    With `parallel`, the EPUB, cover and printer tests (and the layout of a trim not
+    framed from the A5 one, see editions.framed_from) run beside the A5 layout (a
     library build runs whole books in parallel instead). A build that takes more than
     `timeout` seconds is stopped (X004). `modified` (ISO 8601) is the outputs' date,
     by default source_date(ms). Without `manifests` (a library build, which writes
