@@ -296,16 +296,13 @@ def test_running_heads_near_the_top_do_not_stop_the_framing(tmp_path):
     taken for ink too near half-letter's top, which is 3 mm further away: every page
     "crowded", and the Letter pamphlet laid out again, one layout after the other. Only
     the edges a framing brings nearer are looked at."""
-    from samizdat import manuscript, pdf, verify
+    from samizdat import verify
     from samizdat.weasy import MarginBox, TextBox, descendants
+    from test_pdf import laid_out
 
     words = "Mutual aid is a factor of evolution, as the facts of nature show. " * 12
-    source = tmp_path / "t.md"
-    source.write_text("---\ntitle: T\nauthor: A\ndate: 2024\nlang: en\nrights: CC0\n---\n\n"
-                      + "".join(f"# Chapter {n}\n\n" + f"{words}\n\n" * 12 for n in (1, 2)),
-                      encoding="utf-8")
-    ms = manuscript.load(source)
-    document = pdf.layout(pdf.print_html(ms), ms=ms, page=pdf.A5)
+    document = laid_out(tmp_path, "".join(f"# Chapter {n}\n\n" + f"{words}\n\n" * 12
+                                          for n in (1, 2)))
     heads = [b for page in document.pages for margin in page._page_box.children
              if isinstance(margin, MarginBox) and margin.at_keyword == "@top-center"
              for b in descendants(margin) if isinstance(b, TextBox) and b.text.strip()]

@@ -175,19 +175,29 @@ def test_a_right_to_left_text_is_set_right_to_left_in_its_own_fonts(tmp_path):
     assert all("Samizdat-" in f for f in fonts), fonts  # WeasyPrint names them by family
 
 
+def laid_out(tmp_path, body, *, lang="en"):
+    """The A5 layout (a WeasyPrint Document) of a manuscript of `body` in `lang`."""
+    from samizdat import manuscript
+
+    source = tmp_path / "t.md"
+    source.write_text(f"---\ntitle: T\nauthor: A\ndate: 2024\nlang: {lang}\nrights: CC0\n"
+                      f"---\n\n{body}", encoding="utf-8")
+    ms = manuscript.load(source)
+    return pdf.layout(pdf.print_html(ms), ms=ms, page=pdf.A5)
+
+
+def text_boxes(document):
+    """{text: box} of every text box of `document` (the last of equal texts)."""
+    from samizdat.weasy import TextBox, descendants
+
+    return {b.text: b for page in document.pages for b in descendants(page._page_box)
+            if isinstance(b, TextBox)}
+
+
 def test_a_hard_break_in_a_note_starts_the_next_line_not_an_empty_one(tmp_path):
     """pandoc's newline after <br /> made WeasyPrint set an empty line in the note
     (seen on SBLGNT Galatians' apparatus): the note's two lines sit one line apart."""
-    from samizdat import manuscript
-    from samizdat.weasy import TextBox, descendants
-
-    source = tmp_path / "t.md"
-    source.write_text("---\ntitle: T\nauthor: A\ndate: 2024\nlang: en\nrights: CC0\n---\n\n"
-                      "Text.[^1]\n\n[^1]: First line\\\n    second line\n", encoding="utf-8")
-    ms = manuscript.load(source)
-    document = pdf.layout(pdf.print_html(ms), ms=ms, page=pdf.A5)
-    boxes = {b.text: b for page in document.pages for b in descendants(page._page_box)
-             if isinstance(b, TextBox)}
+    boxes = text_boxes(laid_out(tmp_path, "Text.[^1]\n\n[^1]: First line\\\n    second line\n"))
     first, second = boxes["First line"], boxes["second line"]
     assert 0 < second.position_y - first.position_y < 1.5 * first.height
 
@@ -196,18 +206,10 @@ def test_a_notes_later_blocks_are_set_in_from_the_notes_numbers(tmp_path):
     """A note's later paragraphs, list and quotation were lines flush with the notes'
     numbers, so the list's "1." read as a note of its own: each later block is set in
     (a paragraph indented, a list item hanging on its number, a quotation set in)."""
-    from samizdat import manuscript
-    from samizdat.weasy import TextBox, descendants
-
-    source = tmp_path / "t.md"
-    source.write_text("---\ntitle: T\nauthor: A\ndate: 2024\nlang: en\nrights: CC0\n---\n\n"
-                      "Text.[^1] More.[^2]\n\n[^1]: First paragraph.\n\n    Second paragraph.\n\n"
-                      "    1. Item one.\n    2. Item two.\n\n    > Quoted words.\n\n"
-                      "[^2]: Next note.\n", encoding="utf-8")
-    ms = manuscript.load(source)
-    document = pdf.layout(pdf.print_html(ms), ms=ms, page=pdf.A5)
-    x = {b.text: b.position_x for page in document.pages
-         for b in descendants(page._page_box) if isinstance(b, TextBox)}
+    document = laid_out(tmp_path, "Text.[^1] More.[^2]\n\n[^1]: First paragraph.\n\n"
+                        "    Second paragraph.\n\n    1. Item one.\n    2. Item two.\n\n"
+                        "    > Quoted words.\n\n[^2]: Next note.\n")
+    x = {text: box.position_x for text, box in text_boxes(document).items()}
     numbers = x["2. "]  # the second note's number (its marker): where every note starts
     assert x["First paragraph."] < numbers + 15  # runs on after its own number
     for later in ("Second paragraph.", "1.", "2.", "Quoted words."):
@@ -225,13 +227,9 @@ def test_persian_lines_end_flush_right_and_a_notes_number_stands_by_its_text(tmp
     (Pango does not stretch Arabic script for WeasyPrint's justification). Arabic
     script is set flush right: every line of a paragraph ends on one edge."""
     import pypdfium2
-    from samizdat import manuscript
 
-    source = tmp_path / "fa.md"
-    source.write_text("---\ntitle: T\nauthor: A\ndate: 2024\nlang: fa\nrights: CC0\n---\n\n"
-                      f"{PERSIAN * 4}[^1]\n\n[^1]: {PERSIAN * 2}\n", encoding="utf-8")
-    ms = manuscript.load(source)
-    data = pdf.layout(pdf.print_html(ms), ms=ms, page=pdf.A5).write_pdf()
+    data = laid_out(tmp_path, f"{PERSIAN * 4}[^1]\n\n[^1]: {PERSIAN * 2}\n",
+                    lang="fa").write_pdf()
     text = pypdfium2.PdfDocument(data)[1].get_textpage()
     rects = [text.get_rect(i) for i in range(text.count_rects())]  # left, bottom, right, top
     lines = [r for r in rects if r[2] - r[0] > 20]  # not a number, a call, a folio
@@ -247,16 +245,8 @@ def test_persian_lines_end_flush_right_and_a_notes_number_stands_by_its_text(tmp
 def test_a_note_that_opens_with_a_list_runs_on_from_its_number(tmp_path):
     """Seen on Barclay's Offenbarung, note 36 ("1. Cor. 10 v. 4."): the note's number
     stood alone on a line, its list item on the next. The first item runs on."""
-    from samizdat import manuscript
-    from samizdat.weasy import TextBox, descendants
-
-    source = tmp_path / "t.md"
-    source.write_text("---\ntitle: T\nauthor: A\ndate: 2024\nlang: de\nrights: CC0\n---\n\n"
-                      "Text.[^1]\n\n[^1]:\n    1.  Cor. 10 v. 4.\n    2.  Hebr. 13,7.\n",
-                      encoding="utf-8")
-    ms = manuscript.load(source)
-    document = pdf.layout(pdf.print_html(ms), ms=ms, page=pdf.A5)
-    y = {b.text: b.position_y for page in document.pages
-         for b in descendants(page._page_box) if isinstance(b, TextBox)}
+    document = laid_out(tmp_path, "Text.[^1]\n\n[^1]:\n    1.  Cor. 10 v. 4.\n"
+                        "    2.  Hebr. 13,7.\n", lang="de")
+    y = {text: box.position_y for text, box in text_boxes(document).items()}
     assert y["1. "] == y["1."]  # the note's marker, then the item's number, on one line
     assert y["2."] > y["1."]  # the next item on a line of its own
