@@ -93,3 +93,47 @@ def test_a_rebuilt_function_keeps_weasyprints_file_and_lines(make):
     assert rebuilt.__code__.co_firstlineno == original.__code__.co_firstlineno
     lines = [line for _, _, line in rebuilt.__code__.co_lines() if line]
     assert min(lines) == original.__code__.co_firstlineno
+
+
+def _tagged(document):
+    return weasy.write_pdf(document, pdf_variant="pdf/ua-1", pdf_identifier=b"samizdat")
+
+
+def test_page_references_are_made_once_per_page_count_and_pydyf_is_left_as_it_was():
+    import pydyf
+
+    standard = pydyf.PDF.__dict__["page_references"]
+    pdf = pydyf.PDF()
+    for _ in range(3):
+        pdf.add_page(pydyf.Dictionary({"Type": "/Page"}))
+    with weasy.remembered_page_references() as in_force:
+        assert in_force
+        first = pdf.page_references
+        assert pdf.page_references is first and len(first) == 3
+        pdf.add_page(pydyf.Dictionary({"Type": "/Page"}))
+        assert pdf.page_references[:3] == first and len(pdf.page_references) == 4
+        assert pdf.page_references[3] == f"{pdf.objects[-1].number} 0 R".encode()
+    assert pydyf.PDF.__dict__["page_references"] is standard
+    assert pdf.page_references is not pdf.page_references  # pydyf's own: a new tuple
+
+
+def test_a_tagged_pdf_is_the_same_bytes_with_page_references_remembered(monkeypatch):
+    html = "".join(f"<h2>Part {n}</h2><p>{'Workers’ power, ' * 300}</p>" for n in range(6))
+    document = weasy.HTML(string=html).render()
+    remembered = _tagged(document)
+    monkeypatch.setattr(weasy, "PAGE_REFERENCES_DIGEST", "another pydyf")
+    assert len(document.pages) > 6 and _tagged(document) == remembered
+
+
+def test_a_pydyf_fix_that_does_not_apply_says_so_once(caplog, monkeypatch):
+    import pydyf
+
+    monkeypatch.setattr(weasy, "PAGE_REFERENCES_DIGEST", "another pydyf")
+    weasy._say_not_applied_to_pydyf.cache_clear()
+    standard = pydyf.PDF.__dict__["page_references"]
+    for _ in range(2):
+        with weasy.remembered_page_references() as in_force:
+            assert not in_force and pydyf.PDF.__dict__["page_references"] is standard
+    said = [r.getMessage() for r in caplog.records if r.getMessage().startswith("W001")]
+    assert len(said) == 1 and "page_references" in said[0] and "0.13.0" in said[0]
+    weasy._say_not_applied_to_pydyf.cache_clear()

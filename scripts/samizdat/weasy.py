@@ -122,16 +122,71 @@ DEFLATE_LEVEL = 6
 
 def write_pdf(document, target=None, *, level=DEFLATE_LEVEL, **options):
     """`document.write_pdf(target, **options)` with every stream deflated at zlib
-    `level` instead of pydyf's fixed 9; returns what write_pdf returns."""
+    `level` instead of pydyf's fixed 9, and pydyf's page references made once per
+    page count (see remembered_page_references); returns what write_pdf returns."""
     deflate = types.SimpleNamespace(
         compress=functools.partial(zlib.compress, level=level),
         compressobj=lambda *args, **kwargs: zlib.compressobj(level))
-    with _swapping:  # pydyf is shared by every thread: one level at a time
+    with _swapping, remembered_page_references():  # pydyf is shared by every thread
         standard, pydyf.zlib = pydyf.zlib, deflate
         try:
             return document.write_pdf(target, **options)
         finally:
             pydyf.zlib = standard
+
+
+# pydyf 0.13's PDF.page_references builds the tuple of every page's reference each time
+# it is read, and WeasyPrint's tagging reads it once per tagged box for one item: on
+# Kropotkin's 244-page A5 PDF 19,000 reads, 4.6 million references made, 2.5 s of a
+# 9.7 s tagged write. Its source as pydyf 0.13.0 has it:
+PAGE_REFERENCES_DIGEST = "060bf90aad55931bc24c3575a52af9478a89916aa307e5323142663841cb7798"
+
+
+def _page_references(pdf):
+    """pydyf's page_references, made again only when the pages' Kids list is another
+    list or another length (pydyf only appends to it: add_page)."""
+    kids = pdf.pages["Kids"]
+    key = (id(kids), len(kids))
+    made = pdf.__dict__.get("_samizdat_page_references")
+    if made is None or made[0] != key:
+        made = key, tuple(f"{number} 0 R".encode("ascii") for number in kids[::3])
+        pdf._samizdat_page_references = made
+    return made[1]
+
+
+@contextlib.contextmanager
+def remembered_page_references():
+    """Within the block pydyf.PDF.page_references is _page_references (yields True), if
+    pydyf's own is the code it was written for; else it is left alone, said once (W001),
+    and the block runs at pydyf's speed (yields False). Hold _swapping around it."""
+    standard = pydyf.PDF.__dict__["page_references"]
+    getter = getattr(standard, "fget", None)
+    if getter is None or _digest_of(getter) != PAGE_REFERENCES_DIGEST:
+        _say_not_applied_to_pydyf()
+        yield False
+        return
+    pydyf.PDF.page_references = property(_page_references)
+    try:
+        yield True
+    finally:
+        pydyf.PDF.page_references = standard
+
+
+def _digest_of(function):
+    try:
+        return hashlib.sha256(inspect.getsource(function).encode()).hexdigest()
+    except (OSError, TypeError):
+        return None
+
+
+@functools.cache
+def _say_not_applied_to_pydyf():
+    import logging
+
+    logging.getLogger("samizdat").warning(
+        "W001 samizdat: a fix to pydyf is not applied: PDF.page_references in pydyf %s is "
+        "not the code it was written for (pydyf 0.13.0); tagged PDFs of long texts are "
+        "written more slowly", getattr(pydyf, "__version__", "?"))
 
 
 WRITTEN_FOR = "WeasyPrint 70.0"  # the version every SourceFix's digest was taken from
