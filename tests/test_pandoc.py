@@ -30,3 +30,20 @@ def test_a_run_with_the_smaller_heap_gives_the_same_output():
                             "html5"], input=text.encode(), capture_output=True,
                            check=True).stdout
     assert ours == plain and b'role="doc-noteref"' in ours
+
+
+def test_the_heap_grows_with_the_text_within_its_bounds():
+    low, high = pandoc.HEAP_MB
+    assert pandoc.runtime(20_000)[1] == f"-H{low}m"
+    assert pandoc.runtime(658_000)[1] == f"-H{658_000 * pandoc.HEAP_PER_BYTE // 2**20}m"
+    assert low < 658_000 * pandoc.HEAP_PER_BYTE // 2**20 < high
+    assert pandoc.runtime(10**8)[1] == f"-H{high}m"
+    assert all(pandoc.MAX_HEAP in pandoc.runtime(size) for size in (0, 10**5, 10**8))
+
+
+def test_a_long_text_with_the_larger_heap_gives_the_same_output(monkeypatch):
+    text = "".join(f"Paragraph {n} of *text*.[^{n}]\n\n[^{n}]: Note {n}.\n\n" for n in range(2000))
+    ours = pandoc.run(["-t", "html5"], text=text, source="x.md")
+    assert pandoc.runtime(len(text))[1] != pandoc.runtime(0)[1]
+    monkeypatch.setattr(pandoc, "HEAP_MB", (16, 16))
+    assert pandoc.run(["-t", "html5"], text=text, source="x.md") == ours

@@ -24,12 +24,25 @@ PLAIN = "markdown-smart-yaml_metadata_block"
 MAX_DEPTH = 128
 # A pandoc run that takes longer than this is stuck (a whole book takes seconds).
 TIMEOUT = 300
-# pandoc's runtime reserves a 64 MB heap at start (its -with-rtsopts); a manuscript
-# needs far less, and touching those pages is half of pandoc's system time:
-# 16 MB saves ~0.03 s of CPU per run (measured on the 3 runs of a build).
+# pandoc's runtime reserves a 64 MB heap at start (its -with-rtsopts). A short text
+# needs far less, and touching those pages is half of pandoc's system time: 16 MB
+# saves ~0.03 s of CPU per run (measured on the 3 runs of a build). A long one
+# allocates gigabytes, and a small heap means hundreds of collections: Kropotkin's
+# print HTML (658 KB of Markdown) spent 1.6-1.7 s of 4.2-4.6 s collecting with 16 MB,
+# 0.6 s with 512 MB. So the heap grows with the text: HEAP_PER_BYTE times its size,
+# from 16 MB up to 512 MB (pages are touched only as they are used).
+HEAP_PER_BYTE = 800
+HEAP_MB = (16, 512)
 # -M: the most heap a run may take; past it pandoc stops ("heap overflow", X001)
 # instead of taking the machine's memory (a 500-page book needs a few hundred MB).
-RUNTIME = ["+RTS", "-H16m", "-M2g", "-RTS"]
+MAX_HEAP = "-M2g"
+
+
+def runtime(size):
+    """pandoc's runtime options for a text of `size` bytes (see HEAP_PER_BYTE)."""
+    low, high = HEAP_MB
+    heap = min(high, max(low, size * HEAP_PER_BYTE // 2**20))
+    return ["+RTS", f"-H{heap}m", MAX_HEAP, "-RTS"]
 
 
 @functools.cache
@@ -59,14 +72,15 @@ def run(args, *, text, source, meta=None, strict=False, env=None, timeout=TIMEOU
     """
     import tempfile
 
+    data = text.encode("utf-8")
     with tempfile.TemporaryDirectory(prefix="samizdat-pandoc-") as tmp:
         extra = []
         if meta is not None:
             meta_file = Path(tmp) / "meta.json"
             meta_file.write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
             extra = ["--metadata-file", str(meta_file)]
-        cmd = [executable(), *RUNTIME, "--sandbox", "-f", reader, *extra, *args]
-        proc = _run(cmd, text, source, env, timeout)
+        cmd = [executable(), *runtime(len(data)), "--sandbox", "-f", reader, *extra, *args]
+        proc = _run(cmd, data, source, env, timeout)
     messages = proc.stderr.decode("utf-8", "replace").strip().splitlines()
     if proc.returncode != 0:
         raise UserError(Finding("X001", str(source), None,
@@ -79,10 +93,10 @@ def run(args, *, text, source, meta=None, strict=False, env=None, timeout=TIMEOU
     return proc.stdout
 
 
-def _run(cmd, text, source, env, timeout):
+def _run(cmd, data, source, env, timeout):
     environment = {**os.environ, **env} if env else None
     try:
-        return subprocess.run(cmd, input=text.encode("utf-8"), capture_output=True,
+        return subprocess.run(cmd, input=data, capture_output=True,
                               env=environment, timeout=timeout, cwd="/")
     except subprocess.TimeoutExpired:
         raise UserError(Finding("X004", str(source), None,
