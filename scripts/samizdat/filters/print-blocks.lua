@@ -24,7 +24,7 @@ end
 
 local function stanza(para, least)
   -- most paragraphs have no hard break: counted first, they are left as they are
-  -- without being copied (a third of this filter's time on a 244-page book)
+  -- without being copied
   if breaks(para.content) + 1 < (least or 3) then return nil end
   local lines, line = {}, pandoc.Inlines{}
   for _, el in ipairs(para.content) do
@@ -84,10 +84,22 @@ local function has_image(inlines)
   return false
 end
 
+-- Most paragraphs have neither a hard break nor an image: one walk, in pandoc's own
+-- code, finds them (at any depth, notes too) and leaves them be. Going through every
+-- inline in Lua to find out cost 1.1 s of a 244-page book; this walk 0.3 s.
+local found = {}
+local seen = {
+  LineBreak = function() found.LineBreak = (found.LineBreak or 0) + 1 end,
+  Image = function() found.Image = true end,
+}
+
 local function paragraph(para)
-  if has_image(para.content) and not has_words(para.content) then
+  found = {}
+  para:walk(seen)
+  if found.Image and has_image(para.content) and not has_words(para.content) then
     return pandoc.Div({pandoc.Plain(para.content)}, {class = 'picture'})
   end
+  if (found.LineBreak or 0) + 1 < 3 then return nil end
   return stanza(para)
 end
 
