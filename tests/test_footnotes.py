@@ -188,3 +188,75 @@ def test_a_fix_that_does_not_apply_says_so_once(caplog, monkeypatch):
     said = [r.getMessage() for r in caplog.records if r.getMessage().startswith("W001")]
     assert len(said) == 1 and "_update_footnote_area" in said[0] and "P001" in said[0]
     assert footnotes.source_digest() == footnotes.KNOWN_SOURCE
+
+
+def _note_text(seed):
+    """stress_text, with notes of several blocks (a list, a quotation, a second
+    paragraph) among the plain ones."""
+    text = stress_text(seed)
+    extras = ["\n\n    1. first point\n    2. second point",
+              "\n\n    > a quoted line in the note", "\n\n    A second paragraph of the note."]
+    lines = text.splitlines()
+    notes = [i for i, line in enumerate(lines) if line.startswith("[^")]
+    for n, i in enumerate(notes[::5]):
+        lines[i] += extras[n % len(extras)]
+    return "\n".join(lines) + "\n"
+
+
+@pytest.mark.parametrize("page", [pdf.A5, editions.TRIMS["a6"]], ids=lambda p: p.name)
+def test_notes_remembered_give_the_same_pdf_with_less_layout(tmp_path, monkeypatch, page):
+    from samizdat import weasy
+
+    ms = load_text(tmp_path, _note_text(3))
+    html = pdf.print_html(ms)
+    laid, standard = [], weasy.block.block_level_layout_switch
+
+    def counting(context, box, bottom_space, skip_stack, containing_block, *args):
+        if isinstance(containing_block, weasy.FootnoteAreaBox):
+            laid.append(box)
+        return standard(context, box, bottom_space, skip_stack, containing_block, *args)
+
+    monkeypatch.setattr(weasy.block, "block_level_layout_switch", counting)
+    made = {}
+    for known in (footnotes.KNOWN_LEVEL_SOURCE, "not this weasyprint"):
+        monkeypatch.setattr(footnotes, "KNOWN_LEVEL_SOURCE", known)
+        laid.clear()
+        pdf.pdf(ms, tmp_path / "out.pdf", page=page, html=html)
+        made[known] = (tmp_path / "out.pdf").read_bytes(), len(laid)
+    remembered, plain = made.values()
+    assert remembered[0] == plain[0]
+    # every note is laid out at least once; without the memo, again for each note
+    # added to its page's area and for the page itself
+    notes = html.count('class="samizdat-note"')
+    assert notes > 40 and notes <= remembered[1] < plain[1] / 2, (notes, remembered[1], plain[1])
+
+
+def test_a_remembered_note_is_a_copy_moved_to_its_place(tmp_path):
+    from samizdat import weasy
+
+    ms = load_text(tmp_path, _note_text(3))
+    document = pdf.layout(pdf.print_html(ms), ms=ms, page=pdf.A5)
+    boxes = [id(b) for page in document.pages for b in weasy.descendants(page._page_box)]
+    assert len(boxes) == len(set(boxes))  # no box is in two places
+    for page in document.pages:
+        for area in (c for c in page._page_box.children if isinstance(c, weasy.FootnoteAreaBox)):
+            tops = [note.position_y for note in area.children]
+            assert tops == sorted(tops) and tops[0] >= area.content_box_y() - 0.01
+
+
+def test_notes_not_remembered_say_so_once(caplog, monkeypatch):
+    from samizdat import weasy
+
+    monkeypatch.setattr(footnotes, "KNOWN_LEVEL_SOURCE", "another weasyprint")
+    footnotes._say_notes_not_remembered.cache_clear()
+    standard = weasy.block.block_level_layout
+    for _ in range(2):
+        with footnotes.remembered_notes() as in_force:
+            assert not in_force and weasy.block.block_level_layout is standard
+    said = [r.getMessage() for r in caplog.records if r.getMessage().startswith("W001")]
+    assert len(said) == 1 and "block_level_layout" in said[0]
+    footnotes._say_notes_not_remembered.cache_clear()
+    monkeypatch.undo()
+    with footnotes.remembered_notes() as in_force:
+        assert in_force and weasy.block.block_level_layout is not standard
+    assert weasy.block.block_level_layout is standard

@@ -12,11 +12,20 @@ Two defences, both kept:
   the one this fix was written for (a different WeasyPrint is left alone);
 - `placement()` reads every note's page and its call's page from the layout tree
   (about 1 ms), so the PDF stage can repair what is left and refuse what it cannot.
+
+And one for speed: `remembered_notes()` lays out each note in a footnote area once
+(WeasyPrint does it again for every note added to the page's area).
 """
 
+import contextlib
+import functools
+import hashlib
+import inspect
+import logging
 from dataclasses import dataclass
+from math import inf
 
-from .weasy import FootnoteAreaBox, InlineBox, SourceFix, block, layout
+from .weasy import FootnoteAreaBox, InlineBox, SourceFix, _swapping, block, layout
 
 # The overflow branch's rule, and the fix: defer only notes whose policy is auto.
 RULE = "report = not context.in_column and can_break_now and not could_break_before"
@@ -136,3 +145,100 @@ def footnote_area_rounding():
     """Within the block, a note no more than 0.01 px below its footnote area's bottom
     fits (see OVERFLOW). Yields True when the fix is in force (as gcpm_deferral_rule)."""
     return _rounding_fix().applied()
+
+
+# WeasyPrint lays out a page's footnote area again each time a note is added to it or
+# taken back (LayoutContext._update_footnote_area), every note in it afresh, and once
+# more for the page itself: quadratic in the notes of a page. On a novel given 2,000
+# notes that was 24 of 44 s of its A5 layout (profiled). A note's layout in the area
+# cannot depend on where the area is (nothing breaks in it: no bottom limit), so
+# remembered_notes keeps each note's laid-out boxes and hands out copies, moved to
+# where the note now starts. The PDFs are the same bytes (tests: the corpus, built
+# both ways). sha256 of block_level_layout in WeasyPrint 70.0, whose call it answers:
+KNOWN_LEVEL_SOURCE = "c1301dde9284e24519ee0432b508d6cd79768018d2564d4066f0fdf103982dd6"
+
+
+@contextlib.contextmanager
+def remembered_notes():
+    """Within the block a note laid out in a footnote area again, in the same place
+    among the same margins, is a copy of its first layout (see KNOWN_LEVEL_SOURCE):
+    yields True; or yields False, said once (W001), when this WeasyPrint's
+    block_level_layout is not the code this was written for."""
+    standard = getattr(block.block_level_layout, "samizdat_original", block.block_level_layout)
+    if _digest(standard) != KNOWN_LEVEL_SOURCE:
+        _say_notes_not_remembered()
+        yield False
+        return
+    memo = {}
+
+    def laid_out(context, box, *args):
+        key = _note_key(context, box, *args) if len(args) == 11 else None
+        if key is None:
+            return standard(context, box, *args)
+        if key in memo:
+            return _copy(memo[key], box)
+        absolute_boxes, fixed_boxes = args[4], args[5]
+        before = _state(context, absolute_boxes, fixed_boxes)
+        at = box.position_x, box.position_y
+        result = standard(context, box, *args)
+        if _state(context, absolute_boxes, fixed_boxes) == before and result[1] is None:
+            # the element is kept: while the memo lives, no other can take its id
+            memo[key] = (result[0].deepcopy(), *result[1:], at, box.element)
+        return result
+
+    laid_out.samizdat_original = standard
+    with _swapping:  # renders in other threads wait, as for a SourceFix
+        block.block_level_layout = laid_out
+        try:
+            yield True
+        finally:
+            block.block_level_layout = standard
+
+
+def _note_key(context, box, bottom_space, skip_stack, containing_block, page_is_empty,
+              absolute_boxes, fixed_boxes, adjoining_margins, first_letter_style,
+              first_line_style, discard, max_lines):
+    """What a note's layout in a footnote area depends on, or None for any other layout
+    (or one that floats, clears, or sits among floats: left to WeasyPrint)."""
+    if not isinstance(containing_block, FootnoteAreaBox) or box.element is None or (
+            bottom_space != -inf or skip_stack is not None or discard or max_lines is not None
+            or first_letter_style is not None or first_line_style is not None
+            or context.in_column or context.excluded_shapes):
+        return None
+    return (id(box.element), box.element_tag, type(box), containing_block.width,
+            containing_block.style["direction"], page_is_empty,
+            # a page's first box loses its top margin after an unforced break
+            page_is_empty and context.current_page > 1, page_is_empty and context.forced_break,
+            tuple(adjoining_margins or ()))
+
+
+def _state(context, absolute_boxes, fixed_boxes):
+    """What a layout may leave behind besides its boxes: a note that changes any of it
+    is laid out afresh every time."""
+    return (len(context.excluded_shapes), len(absolute_boxes or ()), len(fixed_boxes or ()),
+            len(context.broken_out_of_flow),
+            sum(len(v) for pages in context.string_set.values() for v in pages.values()),
+            sum(len(v) for pages in context.running_elements.values() for v in pages.values()))
+
+
+def _copy(remembered, box):
+    new_box, resume_at, next_page, margins, through, lines, (x, y), _ = remembered
+    copy = new_box.deepcopy()
+    copy.translate(box.position_x - x, box.position_y - y)
+    return (copy, resume_at, dict(next_page) if next_page else next_page, list(margins),
+            through, lines)
+
+
+def _digest(function):
+    try:
+        return hashlib.sha256(inspect.getsource(function).encode()).hexdigest()
+    except (OSError, TypeError):
+        return None
+
+
+@functools.cache
+def _say_notes_not_remembered():
+    logging.getLogger("samizdat").warning(
+        "W001 samizdat: a fix to WeasyPrint is not applied: layout.block.block_level_layout "
+        "is not the code it was written for (WeasyPrint 70.0); pages with many notes are "
+        "laid out more slowly")

@@ -58,7 +58,7 @@ def layout(html, *, ms, page, styles=STYLES, css=""):
     render = functools.partial(_render, html, ms=ms, page=page, styles=styles, css=css)
     forced = []
     with footnotes.gcpm_deferral_rule(), footnotes.footnote_area_rounding(), \
-            linebreak.hanging_spaces():
+            footnotes.remembered_notes(), linebreak.hanging_spaces():
         document = render(forced=forced)
         _refuse_too_tall(document, ms, page)
         for _ in range(MAX_RENDERS - 1):

@@ -17,7 +17,8 @@ from .errors import Finding, UserError
 
 # What one text may take, by default: a 500-page book with hundreds of notes takes
 # minutes; a text with 5,000 notes ~10 (WeasyPrint lays out a page's notes again for
-# each note it adds: quadratic in the notes of a page).
+# each note it adds: quadratic in the notes of a page; footnotes.remembered_notes
+# answers most of those, but not a note among floats).
 TIMEOUT = 1800
 
 
