@@ -137,3 +137,32 @@ def test_a_pydyf_fix_that_does_not_apply_says_so_once(caplog, monkeypatch):
     said = [r.getMessage() for r in caplog.records if r.getMessage().startswith("W001")]
     assert len(said) == 1 and "page_references" in said[0] and "0.13.0" in said[0]
     weasy._say_not_applied_to_pydyf.cache_clear()
+
+
+def _code_objects(code):
+    yield code
+    for const in code.co_consts:
+        if hasattr(const, "co_code"):
+            yield from _code_objects(const)
+
+
+def test_a_fix_with_more_changes_makes_them_all_or_none(monkeypatch):
+    import dataclasses
+    import dis
+
+    from samizdat import footnotes
+
+    fix = footnotes._deferral_fix()
+    rebuilt = weasy._rebuild(fix)
+    # the note lookup skips boxes without a note: `is not None` in the line's generator
+    lookups = [c for c in _code_objects(rebuilt.__code__)
+               if c.co_name == "<genexpr>" and "footnote" in c.co_names]
+    def tests_none(code):  # 3.11 compiles `is not None` in a condition to a jump
+        return any(i.opname == "IS_OP" or "NONE" in i.opname for i in dis.get_instructions(code))
+
+    assert lookups and all(tests_none(c) for c in lookups)
+    original = [c for c in _code_objects(fix.original().__code__)
+                if c.co_name == "<genexpr>" and "footnote" in c.co_names]
+    assert original and not any(tests_none(c) for c in original)
+    missing = dataclasses.replace(fix, more=(("no such line", "x"),))
+    assert weasy._rebuild(missing) is None

@@ -114,8 +114,17 @@ FIXED_OVERFLOW = "overflow = last_child_bottom > footnote_area_bottom + 0.01"
 KNOWN_AREA_SOURCE = "2e317e4b066fb80cb369a41cd6f054a127722f9961c18ef4d6e1eef93673c4c1"
 
 
+# In the same function, for speed: each box of each line is looked up in the list of
+# the notes not yet laid out, most of them with no note at all (None): on a novel given
+# 2,000 notes, 2.5 of its A5 layout's 44 s (profiled). A box without a note is not looked up.
+LOOKUP = "if descendant.footnote in context.footnotes)"
+FIXED_LOOKUP = ("if descendant.footnote is not None and descendant.footnote in "
+                "context.footnotes)")
+
+
 def _deferral_fix():
     return SourceFix(block, "_linebox_layout", KNOWN_SOURCE, RULE, FIXED_RULE,
+                     more=((LOOKUP, FIXED_LOOKUP),),
                      purpose="a note may be printed after its call's page, and refused (P001)")
 
 

@@ -199,7 +199,8 @@ class SourceFix:
     the one the change was written for (sha256 `digest`): another WeasyPrint is left
     alone. `helpers` are (name, object) pairs the new code calls; `also_in` are the
     modules that imported the function by name; `owner` is the class whose method it
-    is (the function is then rebuilt in `module`'s globals).
+    is (the function is then rebuilt in `module`'s globals); `more` holds further
+    (old, new) pairs, each of whose `old` must occur exactly once too.
 
     A fix that does not apply says so once, as a warning naming what it was for: a
     WeasyPrint upgrade must not switch it off silently."""
@@ -213,6 +214,7 @@ class SourceFix:
     also_in: tuple = ()
     owner: type | None = None
     purpose: str = ""
+    more: tuple = ()  # further (old, new) changes to the same function
 
     @property
     def home(self):
@@ -272,15 +274,18 @@ def _rebuild(fix):
 
     lines, first = inspect.getsourcelines(fix.original())
     source = textwrap.dedent("".join(lines))
-    if fix.source_digest() != fix.digest or source.count(fix.old) != 1:
+    changes = [(fix.old, fix.new), *fix.more]
+    if fix.source_digest() != fix.digest or any(source.count(old) != 1 for old, _ in changes):
         return None
+    for old, new in changes:
+        source = source.replace(old, new)
     scope = dict(fix.module.__dict__, **dict(fix.helpers))
     namespace = {}
     # WeasyPrint's own source, checked above, with one line changed: nothing else runs.
     # Compiled at its own lines of WeasyPrint's file, so that a traceback through it
     # points at WeasyPrint's code (lines after a change that adds lines are off by as
     # many).
-    code = compile("\n" * (first - 1) + source.replace(fix.old, fix.new),
+    code = compile("\n" * (first - 1) + source,
                    fix.module.__file__, "exec")
     exec(code, scope, namespace)  # noqa: S102
     rebuilt = scope[fix.name] = namespace[fix.name]  # a call to itself finds it
