@@ -181,7 +181,10 @@ def test_a_note_a_rounding_error_pushed_off_its_page_stays(tmp_path, monkeypatch
 
 
 def test_a_fix_that_does_not_apply_says_so_once(caplog, monkeypatch):
+    from samizdat import weasy
+
     monkeypatch.setattr(footnotes, "KNOWN_AREA_SOURCE", "another weasyprint")
+    weasy.say_not_applied.cache_clear()
     for _ in range(2):
         with footnotes.footnote_area_rounding() as in_force:
             assert not in_force
@@ -248,14 +251,14 @@ def test_notes_not_remembered_say_so_once(caplog, monkeypatch):
     from samizdat import weasy
 
     monkeypatch.setattr(footnotes, "KNOWN_LEVEL_SOURCE", "another weasyprint")
-    footnotes._say_notes_not_remembered.cache_clear()
+    weasy.say_not_applied.cache_clear()
     standard = weasy.block.block_level_layout
     for _ in range(2):
         with footnotes.remembered_notes() as in_force:
             assert not in_force and weasy.block.block_level_layout is standard
     said = [r.getMessage() for r in caplog.records if r.getMessage().startswith("W001")]
     assert len(said) == 1 and "block_level_layout" in said[0]
-    footnotes._say_notes_not_remembered.cache_clear()
+    weasy.say_not_applied.cache_clear()
     monkeypatch.undo()
     with footnotes.remembered_notes() as in_force:
         assert in_force and weasy.block.block_level_layout is not standard

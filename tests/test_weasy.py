@@ -129,14 +129,14 @@ def test_a_pydyf_fix_that_does_not_apply_says_so_once(caplog, monkeypatch):
     import pydyf
 
     monkeypatch.setattr(weasy, "PAGE_REFERENCES_DIGEST", "another pydyf")
-    weasy._say_not_applied_to_pydyf.cache_clear()
+    weasy.say_not_applied.cache_clear()
     standard = pydyf.PDF.__dict__["page_references"]
     for _ in range(2):
         with weasy.remembered_page_references() as in_force:
             assert not in_force and pydyf.PDF.__dict__["page_references"] is standard
     said = [r.getMessage() for r in caplog.records if r.getMessage().startswith("W001")]
     assert len(said) == 1 and "page_references" in said[0] and "0.13.0" in said[0]
-    weasy._say_not_applied_to_pydyf.cache_clear()
+    weasy.say_not_applied.cache_clear()
 
 
 def _code_objects(code):

@@ -18,14 +18,11 @@ And one for speed: `remembered_notes()` lays out each note in a footnote area on
 """
 
 import contextlib
-import functools
-import hashlib
-import inspect
-import logging
 from dataclasses import dataclass
 from math import inf
 
-from .weasy import FootnoteAreaBox, InlineBox, SourceFix, _swapping, block, layout
+from .weasy import (FootnoteAreaBox, InlineBox, SourceFix, block, digest_of, layout,
+                    say_not_applied, swapped, weasyprint_version)
 
 # The overflow branch's rule, and the fix: defer only notes whose policy is auto.
 RULE = "report = not context.in_column and can_break_now and not could_break_before"
@@ -174,16 +171,21 @@ def remembered_notes():
     yields True; or yields False, said once (W001), when this WeasyPrint's
     block_level_layout is not the code this was written for."""
     standard = getattr(block.block_level_layout, "samizdat_original", block.block_level_layout)
-    if _digest(standard) != KNOWN_LEVEL_SOURCE:
-        _say_notes_not_remembered()
+    if digest_of(standard) != KNOWN_LEVEL_SOURCE:
+        say_not_applied("WeasyPrint", "layout.block.block_level_layout",
+                        weasyprint_version(), "WeasyPrint 70.0",
+                        "pages with many notes are laid out more slowly")
         yield False
         return
-    memo = {}
+    memo, rendering = {}, []
 
     def laid_out(context, box, *args):
         key = _note_key(context, box, *args) if len(args) == 11 else None
         if key is None:
             return standard(context, box, *args)
+        if rendering[:1] != [context]:  # a new render (a repair): its own elements
+            memo.clear()
+            rendering[:] = [context]
         if key in memo:
             return _copy(memo[key], box)
         absolute_boxes, fixed_boxes = args[4], args[5]
@@ -196,12 +198,8 @@ def remembered_notes():
         return result
 
     laid_out.samizdat_original = standard
-    with _swapping:  # renders in other threads wait, as for a SourceFix
-        block.block_level_layout = laid_out
-        try:
-            yield True
-        finally:
-            block.block_level_layout = standard
+    with swapped((block,), "block_level_layout", laid_out):
+        yield True
 
 
 def _note_key(context, box, bottom_space, skip_stack, containing_block, page_is_empty,
@@ -236,18 +234,3 @@ def _copy(remembered, box):
     copy.translate(box.position_x - x, box.position_y - y)
     return (copy, resume_at, dict(next_page) if next_page else next_page, list(margins),
             through, lines)
-
-
-def _digest(function):
-    try:
-        return hashlib.sha256(inspect.getsource(function).encode()).hexdigest()
-    except (OSError, TypeError):
-        return None
-
-
-@functools.cache
-def _say_notes_not_remembered():
-    logging.getLogger("samizdat").warning(
-        "W001 samizdat: a fix to WeasyPrint is not applied: layout.block.block_level_layout "
-        "is not the code it was written for (WeasyPrint 70.0); pages with many notes are "
-        "laid out more slowly")

@@ -97,9 +97,10 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse
 import pydyf  # noqa: E402 - WeasyPrint's PDF writer, imported by it above
 
 __all__ = ["CSS", "HTML", "FontConfiguration", "FootnoteAreaBox", "InlineBox", "LineBox",
-           "MarginBox", "ReplacedBox", "SourceFix", "TextBox", "URLFetcher", "URLFetcherResponse", "block", "descendants",
-           "find_library", "import_quickly", "inline", "layout", "line_break", "preferred",
-           "write_pdf"]
+           "MarginBox", "ReplacedBox", "SourceFix", "TextBox", "URLFetcher", "URLFetcherResponse",
+           "block", "descendants", "digest_of", "find_library", "import_quickly", "inline",
+           "layout", "line_break", "preferred", "say_not_applied", "swapped",
+           "weasyprint_version", "write_pdf"]
 
 
 def descendants(box):
@@ -127,12 +128,9 @@ def write_pdf(document, target=None, *, level=DEFLATE_LEVEL, **options):
     deflate = types.SimpleNamespace(
         compress=functools.partial(zlib.compress, level=level),
         compressobj=lambda *args, **kwargs: zlib.compressobj(level))
-    with _swapping, remembered_page_references():  # pydyf is shared by every thread
-        standard, pydyf.zlib = pydyf.zlib, deflate
-        try:
-            return document.write_pdf(target, **options)
-        finally:
-            pydyf.zlib = standard
+    # pydyf is shared by every thread: one write at a time changes it
+    with remembered_page_references(), swapped((pydyf,), "zlib", deflate):
+        return document.write_pdf(target, **options)
 
 
 # pydyf 0.13's PDF.page_references builds the tuple of every page's reference each time
@@ -158,35 +156,49 @@ def _page_references(pdf):
 def remembered_page_references():
     """Within the block pydyf.PDF.page_references is _page_references (yields True), if
     pydyf's own is the code it was written for; else it is left alone, said once (W001),
-    and the block runs at pydyf's speed (yields False). Hold _swapping around it."""
-    standard = pydyf.PDF.__dict__["page_references"]
-    getter = getattr(standard, "fget", None)
-    if getter is None or _digest_of(getter) != PAGE_REFERENCES_DIGEST:
-        _say_not_applied_to_pydyf()
+    and the block runs at pydyf's speed (yields False)."""
+    getter = getattr(pydyf.PDF.__dict__["page_references"], "fget", None)
+    if getter is None or digest_of(getter) != PAGE_REFERENCES_DIGEST:
+        say_not_applied("pydyf", "PDF.page_references", getattr(pydyf, "__version__", "?"),
+                        "pydyf 0.13.0", "tagged PDFs of long texts are written more slowly")
         yield False
         return
-    pydyf.PDF.page_references = property(_page_references)
-    try:
+    with swapped((pydyf.PDF,), "page_references", property(_page_references)):
         yield True
-    finally:
-        pydyf.PDF.page_references = standard
 
 
-def _digest_of(function):
+def digest_of(function):
+    """sha256 of `function`'s source, or None when it has none to read."""
     try:
         return hashlib.sha256(inspect.getsource(function).encode()).hexdigest()
     except (OSError, TypeError):
         return None
 
 
+@contextlib.contextmanager
+def swapped(owners, name, value):
+    """Within the block attribute `name` of each of `owners` is `value`; renders and
+    writes in other threads wait meanwhile (one swap at a time)."""
+    with _swapping:
+        before = [getattr(owner, name) for owner in owners]
+        for owner in owners:
+            setattr(owner, name, value)
+        try:
+            yield
+        finally:
+            for owner, standard in zip(owners, before):
+                setattr(owner, name, standard)
+
+
 @functools.cache
-def _say_not_applied_to_pydyf():
+def say_not_applied(library, where, version, written_for, consequence):
+    """W001, once per fix: a fix to `library` is not applied, because `where` in its
+    `version` is not the code the fix was written for (`written_for`)."""
     import logging
 
     logging.getLogger("samizdat").warning(
-        "W001 samizdat: a fix to pydyf is not applied: PDF.page_references in pydyf %s is "
-        "not the code it was written for (pydyf 0.13.0); tagged PDFs of long texts are "
-        "written more slowly", getattr(pydyf, "__version__", "?"))
+        "W001 samizdat: a fix to %s is not applied: %s in %s %s is not the code it was "
+        "written for (%s); %s", library, where, library, version, written_for, consequence)
 
 
 WRITTEN_FOR = "WeasyPrint 70.0"  # the version every SourceFix's digest was taken from
@@ -226,7 +238,7 @@ class SourceFix:
 
     def source_digest(self):
         """sha256 of the function's source as this WeasyPrint has it."""
-        return hashlib.sha256(inspect.getsource(self.original()).encode()).hexdigest()
+        return digest_of(self.original())
 
     @contextlib.contextmanager
     def applied(self):
@@ -234,33 +246,17 @@ class SourceFix:
         when this WeasyPrint's code is not the code the change was written for."""
         rebuilt = _rebuild(self)
         if rebuilt is None:
-            _say_not_applied(self)
+            say_not_applied("WeasyPrint", f"{self.home.__name__}.{self.name}",
+                            weasyprint_version(), WRITTEN_FOR,
+                            self.purpose or "the layout checks still refuse what goes wrong")
             yield False
             return
-        owners = (self.home, *self.also_in)
-        with _swapping:
-            before = [getattr(owner, self.name) for owner in owners]
-            for owner in owners:
-                setattr(owner, self.name, rebuilt)
-            try:
-                yield True
-            finally:
-                for owner, function in zip(owners, before):
-                    setattr(owner, self.name, function)
+        with swapped((self.home, *self.also_in), self.name, rebuilt):
+            yield True
 
 
-@functools.cache
-def _say_not_applied(fix):
-    import logging
-
-    logging.getLogger("samizdat").warning(
-        "W001 samizdat: a fix to WeasyPrint is not applied: %s.%s in WeasyPrint %s is not the "
-        "code it was written for (%s); %s", fix.home.__name__, fix.name,
-        _weasyprint_version(), WRITTEN_FOR,
-        fix.purpose or "the layout checks still refuse what goes wrong")
-
-
-def _weasyprint_version():
+def weasyprint_version():
+    """The installed WeasyPrint's version."""
     import weasyprint
 
     return weasyprint.__version__
