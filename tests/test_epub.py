@@ -304,3 +304,41 @@ def test_a_comment_in_the_text_is_left_to_itself_in_the_kepub():
     out = etree.fromstring(kepub.kobo_spans(page))
     p = out.find(".//{http://www.w3.org/1999/xhtml}p")
     assert [s.text for s in p.iter("{http://www.w3.org/1999/xhtml}span")] == ["A", "B"]
+
+
+def test_each_chapter_is_a_file_of_its_own(tmp_path):
+    """Chapters under a single title, in divs with ids of their own (Standard Ebooks'
+    sections, Kropotkin's Mutual Aid), each make one XHTML file: they went into one."""
+    import posixpath
+
+    from samizdat import manuscript
+
+    chapters = "".join(
+        f':::: {{#chapter-{n} .chapter epub:type="chapter"}}\n::: {{}}\n'
+        f'## {roman} {{#{roman.lower()} epub:type="z3998:roman"}}\n\nTitle {n}\n:::\n\n'
+        f"Text {n}, see [the next](#chapter-{n % 3 + 1}).[^{n}]\n::::\n\n[^{n}]: Note {n}.\n\n"
+        for n, roman in ((1, "I"), (2, "II"), (3, "III")))
+    source = tmp_path / "se.md"
+    source.write_text("---\ntitle: T\nauthor: A\ndate: 1902\nlang: en\nrights: Public domain\n"
+                      f"---\n\n# Mutual Aid\n\n{chapters}", encoding="utf-8")
+    ms = manuscript.load(source)
+    assert ms.chapter_level == 2
+    out = epub.epub(ms, tmp_path / "se.epub")
+    pages = xhtml(out)
+    holding = {}
+    for name, page in pages.items():
+        for heading in page.iter(f"{{{NS['x']}}}h2"):
+            holding.setdefault(name, []).append("".join(heading.itertext()).strip())
+    assert sorted(holding.values()) == [["I"], ["II"], ["III"]]
+    sections = [s for page in pages.values() for s in page.iter(f"{{{NS['x']}}}section")
+                if s.get(f"{{{NS['epub']}}}type", "").startswith("chapter")]
+    assert len(sections) == 3
+    for name, page in pages.items():  # every link lands on an id of the file it names
+        for link in page.iter(f"{{{NS['x']}}}a"):
+            target, _, anchor = link.get("href", "").partition("#")
+            if target.endswith(".xhtml") and anchor:
+                page_of = posixpath.normpath(posixpath.join(posixpath.dirname(name), target))
+                assert pages[page_of].xpath(f"//*[@id='{anchor}']"), link.get("href")
+    assert verify.verify_epub(out, ms) == []
+    report = epubcheck(out)
+    assert "0 fatals / 0 errors / 0 warnings / 0 infos" in report, report

@@ -92,3 +92,19 @@ def test_quotation_marks_are_kept_as_in_the_source(real):
     # pandoc's smart extension would curl the straight quotes: the manuscript turns it off.
     html = real.pandoc(["-t", "html5"]).decode()
     assert '"workers councils"' in html and "“living corpses.”" in html
+
+
+def test_the_chapter_level_is_the_first_heading_level_used_twice(tmp_path):
+    from samizdat import manuscript
+
+    def level(body):
+        source = tmp_path / "c.md"
+        source.write_text("---\ntitle: T\nauthor: A\ndate: 2024\nlang: en\nrights: x\n---\n\n"
+                          + body, encoding="utf-8")
+        return manuscript.load(source).chapter_level
+
+    assert level("# A\n\n# B\n\n## b\n") == 1
+    assert level("# Book\n\n## I\n\n## II\n") == 2
+    assert level("## I\n\n## II\n") == 2
+    assert level("::: {#x}\n## I\n:::\n\n::: {#y}\n## II\n:::\n") == 2  # inside divs too
+    assert level("# Only\n\n## one\n") is None and level("Text.\n") is None

@@ -63,8 +63,11 @@ def pandoc_epub(ms):
         raw = Path(tmp) / "pandoc.epub"
         # pandoc's sandbox cannot read --css; its default stylesheet is replaced later.
         contents = [] if "toc-title" in ms.meta else ["-M", f"toc-title={ms.labels['contents']}"]
-        ms.pandoc(["-t", "epub3", "--toc", "--wrap=none", *contents, *ms.label_args,
+        # one file a chapter, at the level print makes chapters of (Manuscript.chapter_level)
+        split = ["--split-level=2"] if ms.chapter_level == 2 else []
+        ms.pandoc(["-t", "epub3", "--toc", "--wrap=none", *contents, *ms.label_args, *split,
                    "--lua-filter", str(pandoc.FILTERS / "house.lua"),
+                   "--lua-filter", str(pandoc.FILTERS / "sections.lua"),
                    "--lua-filter", str(pandoc.FILTERS / "media.lua"),
                    "--lua-filter", str(pandoc.FILTERS / "colophon.lua"),
                    "-o", str(raw)],

@@ -7,6 +7,7 @@ F-code; problems in what was read are left to `lint`.
 import functools
 import re
 import uuid
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -195,6 +196,16 @@ class Manuscript:
         recurse)."""
         return _index(self.ast, self.name)
 
+    @property
+    def chapter_level(self):
+        """The heading level that makes chapters: the first used twice or more (1, or 2
+        under a single level-1 title, as Standard Ebooks and converters have it), or
+        None. The same rule as print-blocks.lua's, which opens a page for each."""
+        count = self.index.headings
+        if count[1] >= 2:
+            return 1
+        return 2 if count[1] <= 1 and count[2] >= 2 else None
+
     @functools.cached_property
     def notes(self):
         """Plain text of each note, in the order of their calls."""
@@ -228,6 +239,7 @@ class Index:
     attributes: list  # (key, value) of every pandoc attribute
     ids: set = field(default_factory=set)  # every id, pandoc's and raw HTML's
     images: list = field(default_factory=list)  # (src, alt text) of every Image
+    headings: Counter = field(default_factory=Counter)  # {level: how many headings}
 
 
 def _index(ast, name):
@@ -255,7 +267,9 @@ def _index(ast, name):
 
 def _note_node(node, found):
     kind = node.get("t")
-    if kind in ("Link", "Image"):
+    if kind == "Header":
+        found.headings[node["c"][0]] += 1
+    elif kind in ("Link", "Image"):
         found.targets.append((kind, node["c"][2][0]))
         if kind == "Image":
             found.images.append((node["c"][2][0], pandoc.stringify(node["c"][1]).strip()))
