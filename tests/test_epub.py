@@ -342,3 +342,22 @@ def test_each_chapter_is_a_file_of_its_own(tmp_path):
     assert verify.verify_epub(out, ms) == []
     report = epubcheck(out)
     assert "0 fatals / 0 errors / 0 warnings / 0 infos" in report, report
+
+
+def test_a_heading_group_with_an_id_of_its_own_still_splits(tmp_path):
+    """A chapter whose heading sits in a div with an id (not Standard Ebooks' bare one):
+    the group gives its id to an anchor and way to its blocks, and the chapter splits."""
+    from samizdat import manuscript
+
+    chapters = "".join(f':::: {{#chapter-{n} .chapter}}\n::: {{#group-{n}}}\n## {n}\n:::\n\n'
+                       f"Text {n}, see [group II](#group-II).\n::::\n\n" for n in ("I", "II"))
+    source = tmp_path / "g.md"
+    source.write_text("---\ntitle: T\nauthor: A\ndate: 1902\nlang: en\nrights: Public domain\n"
+                      f"---\n\n# Book\n\n{chapters}", encoding="utf-8")
+    ms = manuscript.load(source)
+    pages = xhtml(epub.epub(ms, tmp_path / "g.epub"))
+    holding = [name for name, page in pages.items() for h in page.iter(f"{{{NS['x']}}}h2")]
+    assert len(holding) == 2 and len(set(holding)) == 2
+    assert any(page.xpath("//*[@id='group-II']") for page in pages.values())
+    report = epubcheck(tmp_path / "g.epub")
+    assert "0 fatals / 0 errors / 0 warnings / 0 infos" in report, report

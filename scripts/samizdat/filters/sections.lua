@@ -17,6 +17,9 @@ local function chapter(div)
   local kind, own = div.attributes['epub:type'], first.attributes['epub:type']
   if kind and own then first.attributes['epub:type'] = kind .. ' ' .. own end
   div.identifier = ''
+  -- a heading group with nothing left but its blocks gives way to them (as house.lua's
+  -- bare divs do), so that the chapter around it opens with the heading in turn
+  if #div.classes == 0 and #div.attributes == 0 then return div.content end
   return div
 end
 
