@@ -624,7 +624,14 @@ def check_content(ms):
             findings.append(_content_finding(ms, *problem, f"{key}=", seen))
         if policy.undeclared_prefixes(f"<x {key}=''>"):
             findings.append(_prefix_finding(ms, key))
-    return findings + _house_findings(ms)
+    return findings + _inline_svg_findings(ms) + _house_findings(ms)
+
+
+def _inline_svg_findings(ms):
+    """R005 for an inline <svg> that would draw without bound (policy.drawn_problem)."""
+    return [Finding("R005", ms.name, ms.line_of_nth("<svg", n) or ms.line_of_nth("<SVG", n),
+                    f"the inline SVG cannot be used: {why}")
+            for n, why in policy.inline_svg_problems(ms.raw_html)]
 
 
 def _house_findings(ms):

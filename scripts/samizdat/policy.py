@@ -148,8 +148,113 @@ def svg_problem(data):
         root = etree.fromstring(data, _strict_parser())
     except etree.XMLSyntaxError as error:
         return f"an SVG that does not parse ({error.msg})"
-    problems = element_problems(root)
-    return "; ".join(list(dict.fromkeys(why for _, why in problems))[:3])
+    problems = [why for _, why in element_problems(root)] + [drawn_problem(root)]
+    return "; ".join(list(dict.fromkeys(why for why in problems if why))[:3])
+
+
+# What one SVG may draw, counting each element once for every time a render draws it
+# (through <use>, patterns, markers, clip paths, masks, filters). Real figures (charts,
+# maps) draw thousands to tens of thousands; WeasyPrint 70 drew 100,000 shapes in
+# 7-16 s and 250-400 MB (measured), and a 2 KB SVG whose <use>s nest ten deep draws
+# 10^10, which ran for over 300 s at 1.2 GB. So: at most MAX_SVG_DRAWN per SVG.
+MAX_SVG_DRAWN = 200_000
+# Elements drawn only where something refers to them, never where they stand.
+UNDRAWN = {"defs", "symbol", "pattern", "marker", "clippath", "mask", "filter",
+           "lineargradient", "radialgradient"}
+URL_REFERENCE = re.compile(r"url\(\s*['\"]?#([^)'\"\s]+)")
+NUMBER = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
+
+
+class _Circle(Exception):
+    """An SVG element draws itself, through references."""
+
+
+def drawn_problem(root):
+    """'' if the SVG `root` draws at most MAX_SVG_DRAWN elements; else why not (also
+    for references that go round in a circle, which would draw for ever)."""
+    try:
+        drawn = _drawn(root, _ids(root))
+    except _Circle:
+        return "an SVG whose references go round in a circle"
+    if drawn > MAX_SVG_DRAWN:
+        return (f"an SVG that draws more than {MAX_SVG_DRAWN:,} elements "
+                "(counting each <use> and pattern as what it draws)")
+    return ""
+
+
+def inline_svg_problems(raws):
+    """[(n, why)] for each inline <svg> (the n-th, from 1) of the raw HTML pieces `raws`
+    that draws too much (see drawn_problem). WeasyPrint draws inline SVG as it draws
+    an image; pandoc passes inline HTML on tag by tag, so the pieces are read together,
+    by the forgiving HTML parser (which keeps `xlink:href` as it is written)."""
+    import lxml.html
+
+    joined = "".join(raws)
+    if "<svg" not in joined.lower():
+        return []
+    try:
+        document = lxml.html.document_fromstring(joined)
+    except (etree.ParserError, ValueError):
+        return []
+    found = []
+    for n, svg in enumerate(document.iter("svg"), 1):
+        why = "" if any(True for _ in svg.iterancestors("svg")) else drawn_problem(svg)
+        found += [(n, why)] if why else []
+    return found
+
+
+def _ids(root):
+    return {element.get("id"): element for element in root.iter()
+            if isinstance(element.tag, str) and element.get("id")}
+
+
+def _drawn(root, ids):
+    """How many elements drawing `root` draws: each element's count (itself, its
+    children, and what it refers to, times how often) is worked out once, children and
+    references first, without Python's recursion (a chain of references may be long).
+    A reference back to an element still being counted raises _Circle."""
+    counts, open_, stack = {}, set(), [root]
+    while stack:
+        element = stack[-1]
+        if element in counts:
+            stack.pop()
+            continue
+        parts = _parts(element, ids)
+        pending = [part for part, _ in parts if part not in counts]
+        if pending and element in open_:
+            raise _Circle
+        if pending:
+            open_.add(element)
+            stack += pending
+            continue
+        stack.pop()
+        open_.discard(element)
+        counts[element] = min(1 + sum(counts[part] * times for part, times in parts),
+                              MAX_SVG_DRAWN + 1)
+    return counts[root]
+
+
+def _parts(element, ids):
+    """[(element, times)] that drawing `element` draws: its children (those drawn
+    where they stand) and what its attributes refer to."""
+    if not isinstance(element.tag, str):
+        return []
+    parts = [(child, 1) for child in element if isinstance(child.tag, str)
+             and etree.QName(child).localname.lower() not in UNDRAWN]
+    for name, value in element.attrib.items():
+        local = name.rsplit("}", 1)[-1].rsplit(":", 1)[-1].lower()
+        targets = URL_REFERENCE.findall(value)
+        if local == "href" and value.strip().startswith("#"):
+            targets.append(value.strip()[1:])
+        times = _vertices(element) if local.startswith("marker") else 1
+        parts += [(ids[target], times) for target in targets if target in ids]
+    return parts
+
+
+def _vertices(element):
+    """At most how many vertices a shape has (a marker is drawn at each)."""
+    numbers = len(NUMBER.findall(element.get("d", "") + " " + element.get("points", "")))
+    return max(2, numbers // 2 + 1)
 
 
 def _strict_parser():
