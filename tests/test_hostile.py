@@ -82,7 +82,33 @@ def _manuscript_linked_out(book, world):
     (book / "in.md").symlink_to(private)
 
 
+def _long_comment(book, world):
+    """A manuscript of 16 MB, nearly all of it one HTML comment (pandoc took 34 s and
+    2.3 GB of it, the build 95 s: see manuscript.MAX_COMMENT_BYTES)."""
+    lines = ("x" * 99 + "\n") * (16 * 1024 * 1024 // 100 - 100)
+    with (book / "in.md").open("a", encoding="utf-8") as text:
+        text.write(f"\n<!--\n{lines}-->\n")
+
+
+def _long_value(key, value):
+    """A setup giving `key: value` (too large for git) in the YAML, for its line or last."""
+    def setup(book, world):
+        text = (book / "in.md").read_text(encoding="utf-8")
+        lines = [f"{key}: {value}" if line.startswith(f"{key}:") else line
+                 for line in text.split("\n")]
+        text = "\n".join(lines) if lines != text.split("\n") else text.replace(
+            "\n---\n", f"\n{key}: {value}\n---\n", 1)
+        (book / "in.md").write_text(text, encoding="utf-8")
+    return setup
+
+
 SETUPS = {
+    # a 5 MB description (the check took 40 s and 800 MB; the build 3 minutes, 2.8 GB)
+    "m011-huge-description": _long_value("description", ">\n" + ("  " + "word " * 20 + "\n")
+                                         * (5 * 1024 * 1024 // 103)),
+    # a title of 100,000 letters (the cover stopped with X009: a decompression bomb)
+    "m011-long-title": _long_value("title", "T" * 100_000),
+    "f006-long-comment": _long_comment,
     "f000-manuscript-links-out": _manuscript_linked_out,
     "valid-git-repository-with-a-program": _git_with_a_program,
     "r005-fifo-image": lambda book, world: os.mkfifo(book / "fifo.png"),

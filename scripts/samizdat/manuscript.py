@@ -377,8 +377,33 @@ def load(path, *, given=None):
 
         text, origin = muse.convert(text.lstrip("\ufeff"), name, folder=path.parent,
                                     given=given)
+    else:
+        _refuse_long_comments(text, name)
     meta, yaml_lines = front_matter(text, name)
     return Manuscript(path, text, meta, yaml_lines, origin)
+
+
+# HTML comments together: at most 1 MB. pandoc holds a comment as a list of characters,
+# ~140 bytes of memory a byte (measured, pandoc 3: a 1 MB comment 1.5 s and 230 MB, 4 MB
+# 7 s and 580 MB, 16 MB 34 s and 2.3 GB; plain text 16 MB 7 s and 220 MB), and its time
+# grows with the square of their number (10,000 comments of 100 bytes 2.8 s, 40,000 42 s).
+# A commented-out chapter is 50-100 KB; 1 MB of comments bounds pandoc at ~3 s and
+# ~250 MB of them per run. Over it: F006, with the line where the limit is passed.
+MAX_COMMENT_BYTES = 1024 * 1024
+COMMENT = re.compile(r"<!--.*?-->", re.S)
+
+
+def _refuse_long_comments(text, name):
+    """F006 if the HTML comments of Markdown `text` hold more than MAX_COMMENT_BYTES."""
+    total = 0
+    for match in COMMENT.finditer(text):
+        total += match.end() - match.start()
+        if total > MAX_COMMENT_BYTES:
+            line = text.count("\n", 0, match.start()) + 1
+            raise UserError(Finding(
+                "F006", name, line, "HTML comments (<!-- ... -->) of more than "
+                f"{MAX_COMMENT_BYTES // 2**20} MB in all, passed by the one here: a book "
+                "needs no such notes to itself; take the text out of the manuscript"))
 
 
 def _refuse_links_out(path, name):
@@ -429,12 +454,70 @@ def front_matter(text, name):
     end = next((i for i, line in enumerate(lines[1:], 1) if FENCE_END.match(line)), None)
     if end is None:
         raise UserError(Finding("F004", name, 1, "the YAML metadata block is never closed"))
-    meta = _parse_yaml("\n".join(lines[1:end]), name)
+    block = "\n".join(lines[1:end])
+    if len(block) > MAX_YAML_CHARS:
+        raise UserError(Finding("M011", name, _longest_entry(lines[:end]), "the YAML "
+                                f"metadata block is longer than {MAX_YAML_CHARS:,} "
+                                "characters, most of it here: shorten it"))
+    meta = _parse_yaml(block, name)
     if meta is None:
         meta = {}
     if not isinstance(meta, dict):
         raise UserError(Finding("F003", name, 2, "YAML metadata must be a mapping of keys"))
+    _refuse_absurd_values(meta, lines[:end], name)
     return meta, end + 1
+
+
+# What a metadata value may hold, in characters. Real catalogs' descriptions run to a
+# few KB (ONIX's long description, a shop's 4,000 characters); the longest real titles
+# (17th- and 18th-century ones, a summary of the book) to several hundred. Far past
+# that a value is no title or description but a load on every stage: a 5 MB
+# description took the check 40 s and 800 MB (YAML 7 s, then pandoc's AST of a million
+# words walked in 25 s), the build 3 minutes and 2.8 GB; a 100,000-letter title broke
+# the cover (measured). The whole block is bounded before it is parsed (YAML: ~1.3 s a MB).
+MAX_VALUE_CHARS = 16_384
+MAX_TITLE_CHARS = 2_000
+MAX_YAML_CHARS = 256 * 1024
+SHORT_KEYS = ("title", "subtitle", "author", "date", "lang", "identifier", "publisher")
+
+
+def _refuse_absurd_values(meta, lines, name):
+    """M011 at the key's line if a value (any text inside it) is longer than its limit."""
+    for key, value in meta.items():
+        limit = MAX_TITLE_CHARS if key in SHORT_KEYS else MAX_VALUE_CHARS
+        if max(map(len, _texts(value)), default=0) > limit:
+            line = next((number for number, text in enumerate(lines, 1)
+                         if re.match(rf"{re.escape(str(key))}\s*:", text)), 1)
+            raise UserError(Finding("M011", name, line, f"'{key}' is longer than {limit:,} "
+                                    "characters: no reader's catalog or page can show it; "
+                                    "shorten it"))
+
+
+def _longest_entry(lines):
+    """The line of the top-level key whose entry (up to the next key) is longest."""
+    sizes, key_line = Counter(), 1
+    for number, line in enumerate(lines, 1):
+        if TOP_KEY.match(line):
+            key_line = number
+        sizes[key_line] += len(line) + 1
+    return sizes.most_common(1)[0][0]
+
+
+TOP_KEY = re.compile(r"[^\s#-][^:]*:(\s|$)")
+
+
+def _texts(value):
+    """Every text inside a metadata value (lists and maps opened, without recursion)."""
+    stack, found = [value], []
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            stack += [*item.keys(), *item.values()]
+        elif isinstance(item, list):
+            stack += item
+        else:
+            found.append(str(item))
+    return found
 
 
 def _parse_yaml(block, name):
