@@ -20,9 +20,10 @@ CASES = ROOT / "tests" / "check"
 REGEN = os.environ.get("SAMIZDAT_REGEN") == "1"
 CODES = {"F000", "F001", "F002", "F003", "F004", "F005", "F006", "F007", "F008",
          "M001", "M002", "M003", "M004", "M005", "M006", "M007", "M008", "M009", "M011",
+         "M012",
          "N001", "N002", "N003", "N004", "N005", "N006", "N007", "N008",
          "R001", "R002", "R003", "R004", "R005", "R006", "R007", "R008", "R009"}
-WARNINGS = {"M004", "M006", "N006", "N008", "R007", "R008", "R009"}
+WARNINGS = {"M004", "M006", "M012", "N006", "N008", "R007", "R008", "R009"}
 
 
 def run_check(capsys, monkeypatch, path):
@@ -283,10 +284,6 @@ def test_metadata_lines_count_line_feeds_only(tmp_path):
     with pytest.raises(UserError) as error:  # YAML itself breaks a plain value there
         findings(tmp_path, "Text.\n", HEAD.replace("author: A", "author: A\u2028B"))
     assert [(f.code, f.line) for f in error.value.findings] == [("F003", 3)]
-
-
-HEAD = ("---\ntitle: T\nauthor: A\ndate: \"2024\"\nlang: en\nrights: Anti-Copyright\n"
-        "identifier: urn:uuid:5b0f3c2e-0000-4000-8000-000000000001\n---\n\n")
 
 
 def test_links_are_not_searched_for_unless_they_are_findings(tmp_path, monkeypatch):

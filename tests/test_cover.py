@@ -122,3 +122,51 @@ def test_runs_of_two_fonts_sit_on_one_baseline():
     (x0, y0), (x1, y1) = (xy for xy, _, _ in calls)
     assert {anchor for *_, anchor in calls} == {"ls"} and y0 == y1
     assert x1 == x0 + cover._font("LinLibertine_R.otf", 110).getlength("Hafez ")
+
+
+class Metadata:
+    """What the cover reads of a manuscript, given directly (a title of any length)."""
+
+    direction, meta = "ltr", {}
+
+    def __init__(self, **texts):
+        self.texts = texts
+
+    def plain(self, key):
+        return self.texts.get(key, "")
+
+
+CRUSOE = ("The Life and Strange Surprizing Adventures of Robinson Crusoe, of York, Mariner: "
+          "Who lived Eight and Twenty Years, all alone in an un-inhabited Island on the Coast "
+          "of America, near the Mouth of the Great River of Oroonoque; Having been cast on "
+          "Shore by Shipwreck, wherein all the Men perished but himself. With An Account how "
+          "he was at last as strangely deliver'd by Pyrates. Written by Himself.")
+
+
+def test_a_long_title_is_set_smaller_to_fit_the_band(monkeypatch):
+    """Crusoe's title (390 letters) ran at 150 pixels over the band and the author's
+    name; it is set smaller, whole, above the band's foot."""
+    drawn, original = [], cover._block
+
+    def block(draw, text, *args, **options):
+        drawn.append((text, original(draw, text, *args, **options)))
+        return drawn[-1][1]
+
+    monkeypatch.setattr(cover, "_block", block)
+    ms = Metadata(title=CRUSOE, author="Daniel Defoe")
+    cover.cover_png(ms)
+    title, below = drawn[0]
+    assert title == CRUSOE and below <= cover.band_rows(cover.SIZE[1])[1]
+    assert cover.cut_short(ms) == []
+
+
+def test_a_title_of_any_length_is_cut_short_on_the_cover_and_said_to_be():
+    """A title of 100,000 letters made Pillow refuse the cover (a decompression bomb,
+    X009); now the cover measures 1,000 characters at most and cuts the rest (0.2 s)."""
+    for title in ("T" * 100_000, "Title " * 20_000):
+        ms = Metadata(title=title, author="A")
+        assert cover.cover_png(ms).startswith(b"\x89PNG")
+        assert cover.cut_short(ms) == ["title"]
+    lines, _, cut = cover._fit("T" * 100_000, "R", 150, 1.12, width=1320, base="ltr",
+                               room=1000)
+    assert cut and lines[-1].endswith("…") and len(lines) == 1

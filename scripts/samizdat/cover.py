@@ -68,18 +68,43 @@ def band_rows(height):
 
 
 def draw_text(draw, ms, size, *, fill):
-    """Draw the cover's text (title, subtitle, author, library) on `draw` in `fill`."""
+    """Draw the cover's text (title, subtitle, author, library) on `draw` in `fill`, each
+    in its own room; return the keys of those cut short to fit it (see _fit)."""
     width, height = size
     text_width = width - 2 * MARGIN
+    cut = {}
     block = functools.partial(_block, draw, width=text_width, fill=fill, base=ms.direction)
     title, subtitle, author = ms.plain("title"), ms.plain("subtitle"), ms.plain("author")
-    y = block(title, "R", 150, int(height * 0.14), 1.12)
-    block(subtitle, "RI", 70, y + 60, 1.25)
-    block(author, "R", 110, int(height * 0.68), 1.15)
+    band_bottom = band_rows(height)[1] - MARGIN // 4
+    title_room = band_bottom - (SUBTITLE_ROOM if subtitle else 0)
+    y = block(title, "R", 150, int(height * 0.14), 1.12, bottom=title_room,
+              cut=cut.setdefault("title", []))
+    block(subtitle, "RI", 70, y + 60, 1.25, bottom=band_bottom,
+          cut=cut.setdefault("subtitle", []))
+    block(author, "R", 110, int(height * 0.68), 1.15, bottom=int(height * 0.88),
+          cut=cut.setdefault("author", []))
     library = (ms.meta.get("library") or {}).get("name") if isinstance(
         ms.meta.get("library"), dict) else None
     library = library or ms.plain("publisher")
-    block(library.upper(), "R", 48, int(height * 0.90), 1.2)
+    block(library.upper(), "R", 48, int(height * 0.90), 1.2, bottom=height - MARGIN // 4,
+          cut=cut.setdefault("publisher", []))
+    return [key for key, was_cut in cut.items() if was_cut]
+
+
+# What the title leaves the subtitle in the band: its gap and two lines.
+SUBTITLE_ROOM = 60 + 2 * int(70 * 1.25)
+
+
+def cut_short(ms, *, size=SIZE):
+    """The metadata keys whose text the cover cuts short (nothing is drawn)."""
+    return draw_text(_Nowhere(), ms, size, fill=0)
+
+
+class _Nowhere:
+    """A drawing surface that draws nothing (for measuring the layout alone)."""
+
+    def text(self, *args, **options):
+        pass
 
 
 @functools.cache
@@ -179,15 +204,20 @@ def _length(line, style, size, base):
                for run in runs(line, style, base=base))
 
 
-def _block(draw, text, style, size, top, leading, *, width, fill, base):
-    """Draw `text` centred, wrapped to `width`, from `top`; return the y below it.
+def _block(draw, text, style, size, top, leading, *, width, fill, base, bottom=None,
+           cut=None):
+    """Draw `text` centred, wrapped to `width`, from `top` (above `bottom`, smaller or
+    cut short if it must be: see _fit, and `cut` gets True); return the y below it.
     Every run sits on the line's baseline, set by the stack's first font."""
     if not text:
         return top
+    lines, size, was_cut = _fit(text, style, size, leading, width=width, base=base,
+                                room=(bottom - top) if bottom else None)
+    if was_cut and cut is not None:
+        cut.append(True)
     line_height = int(size * leading)
     ascent = _font(STACK[style][0], size).getmetrics()[0]
     measure = functools.partial(_length, style=style, size=size, base=base)
-    lines = wrap(text, measure, width)
     for number, line in enumerate(lines):
         x = MARGIN + (width - measure(line)) / 2
         for run in runs(line, style, base=base):
@@ -196,6 +226,49 @@ def _block(draw, text, style, size, top, leading, *, width, fill, base):
                       fill=fill, direction=run.direction, anchor="ls")
             x += font.getlength(run.text, direction=run.direction)
     return top + line_height * len(lines)
+
+
+# A text that does not fit its room at its size is set smaller, down to 40% (the
+# title at 60 pixels: ~18 lines of ~45 letters in the band); past that its last line
+# and any line wider than the cover end in an ellipsis. Only the first MAX_COVER_CHARS
+# characters are ever measured, so a text of any length costs the same (a title of
+# 100,000 letters on one line made Pillow refuse a 16-million-pixel text image: X009).
+SCALES = (1.0, 0.85, 0.7, 0.55, 0.4)
+MAX_COVER_CHARS = 1000
+ELLIPSIS = "…"
+
+
+def _fit(text, style, size, leading, *, width, base, room):
+    """(lines, type size, whether cut) of `text` set in `room` pixels of height (None:
+    any) and `width`: the largest of SCALES at which it fits, else cut short."""
+    short, text = len(text) > MAX_COVER_CHARS, text[:MAX_COVER_CHARS]
+    for scale in SCALES:
+        scaled = round(size * scale)
+        measure = functools.partial(_length, style=style, size=scaled, base=base)
+        lines = _greedy(text, measure, width)
+        fits = room is None or len(lines) * int(scaled * leading) <= room
+        if fits and not short and all(measure(line) <= width for line in lines):
+            return wrap(text, measure, width), scaled, False
+    keep = max(1, room // int(scaled * leading)) if room else len(lines)
+    cut = [_cut(line, measure, width) for line in lines[:keep]]
+    if len(lines) > keep or short:
+        cut[-1] = _cut(cut[-1].removesuffix(ELLIPSIS), measure, width, always=True)
+    return cut, scaled, True
+
+
+def _cut(line, measure, width, *, always=False):
+    """`line`, or its longest start that fits `width` with an ellipsis after it (with
+    `always`, ended by an ellipsis however short it is)."""
+    if measure(line) <= width and not always:
+        return line
+    low, high = 0, len(line)
+    while low < high:  # the most characters that fit with the ellipsis
+        middle = (low + high + 1) // 2
+        if measure(line[:middle].rstrip() + ELLIPSIS) <= width:
+            low = middle
+        else:
+            high = middle - 1
+    return line[:low].rstrip() + ELLIPSIS
 
 
 def wrap(text, measure, width):

@@ -403,7 +403,18 @@ def check_metadata(ms):
         findings.append(Finding("M005", name, key_line(ms, "date"),
                                 f"date '{date}' is not a date written YYYY, YYYY-MM "
                                 "or YYYY-MM-DD"))
-    return findings + _shape_findings(ms) + _reserved_findings(ms)
+    return findings + _shape_findings(ms) + _reserved_findings(ms) + _cover_findings(ms)
+
+
+def _cover_findings(ms):
+    """M012 (warning): a text too long for its room on the cover even in its smallest
+    type is cut short there with an ellipsis (see cover._fit); the book keeps it whole."""
+    from . import cover
+
+    return [Finding("M012", ms.name, key_line(ms, key),
+                    f"'{key}' is too long for the cover: cut short there with '…' (the "
+                    "book and its catalog entry keep it whole)", "warning")
+            for key in cover.cut_short(ms)]
 
 
 def _shape_findings(ms):
