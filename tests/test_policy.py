@@ -78,3 +78,7 @@ def test_inline_svg_is_bounded_too():
     small = nested_uses(2).decode()
     found = policy.inline_svg_problems([small, "<p>", *pieces])
     assert [(n, "draws more" in why) for n, why in found] == [(2, True)]
+
+
+def test_a_link_to_its_own_group_is_no_circle():
+    assert policy.svg_problem(svg('<g id="top"><a href="#top"><rect/></a></g>')) == ""

@@ -161,6 +161,8 @@ MAX_SVG_DRAWN = 200_000
 # Elements drawn only where something refers to them, never where they stand.
 UNDRAWN = {"defs", "symbol", "pattern", "marker", "clippath", "mask", "filter",
            "lineargradient", "radialgradient"}
+# Elements that draw what their href names (an <a href="#x"> only links to it).
+DRAWS_HREF = {"use", "pattern", "feimage"}
 URL_REFERENCE = re.compile(r"url\(\s*['\"]?#([^)'\"\s]+)")
 NUMBER = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
 
@@ -239,14 +241,16 @@ def _parts(element, ids):
     where they stand) and what its attributes refer to."""
     if not isinstance(element.tag, str):
         return []
+    tag = etree.QName(element).localname.lower()
     parts = [(child, 1) for child in element if isinstance(child.tag, str)
              and etree.QName(child).localname.lower() not in UNDRAWN]
     for name, value in element.attrib.items():
         local = name.rsplit("}", 1)[-1].rsplit(":", 1)[-1].lower()
         targets = URL_REFERENCE.findall(value)
-        if local == "href" and value.strip().startswith("#"):
+        if local == "href" and tag in DRAWS_HREF and value.strip().startswith("#"):
             targets.append(value.strip()[1:])
-        times = _vertices(element) if local.startswith("marker") else 1
+        markers = local.startswith("marker") or (local == "style" and "marker" in value)
+        times = _vertices(element) if markers else 1
         parts += [(ids[target], times) for target in targets if target in ids]
     return parts
 
