@@ -301,3 +301,21 @@ def test_links_are_not_searched_for_unless_they_are_findings(tmp_path, monkeypat
     assert [f.code for f in findings] == ["R001"] * 100 + ["R007"] * 100
     assert [f.line for f in findings[:2]] == [10, 12]
     assert len(searches) == 200
+
+
+def test_html_comments_are_bounded_before_pandoc_reads_them(tmp_path):
+    """F006 at the comment passing MAX_COMMENT_BYTES or MAX_COMMENTS (pandoc took 29 s
+    over 110,000 empty ones); a commented-out chapter and its notes are fine."""
+    head = "---\ntitle: T\n---\n\n"
+    chapter = "<!--\n" + "A sentence of a chapter set aside for now.\n" * 2000 + "-->\n\n"
+    for body, line in ((chapter + "<!-- -->\n\n" * 9000, None),
+                       ("<!---->\n\n" * 10_001, 5 + 2 * 10_000),
+                       ("x\n\n" + chapter * 13, 7 + 12 * 2003)):
+        (tmp_path / "in.md").write_text(head + body, encoding="utf-8")
+        try:
+            manuscript.load(tmp_path / "in.md")
+            refused = None
+        except UserError as error:
+            refused = error.findings[0]
+        assert (refused and (refused.code, refused.line)) == ((line and ("F006", line))
+                                                              or None)

@@ -383,27 +383,30 @@ def load(path, *, given=None):
     return Manuscript(path, text, meta, yaml_lines, origin)
 
 
-# HTML comments together: at most 1 MB. pandoc holds a comment as a list of characters,
+# HTML comments: at most 1 MB and 10,000 in all. pandoc holds a comment as a list of characters,
 # ~140 bytes of memory a byte (measured, pandoc 3: a 1 MB comment 1.5 s and 230 MB, 4 MB
 # 7 s and 580 MB, 16 MB 34 s and 2.3 GB; plain text 16 MB 7 s and 220 MB), and its time
-# grows with the square of their number (10,000 comments of 100 bytes 2.8 s, 40,000 42 s).
-# A commented-out chapter is 50-100 KB; 1 MB of comments bounds pandoc at ~3 s and
-# ~250 MB of them per run. Over it: F006, with the line where the limit is passed.
+# grows with the square of their number (10,000 comments of 100 bytes 2.8 s, 40,000 42 s;
+# 110,000 empty ones, 1 MB, 29 s). A commented-out chapter is 50-100 KB, a book's
+# comments a few dozen: at most 1 MB and 10,000 of them bound pandoc at ~3 s and ~250 MB
+# of them per run. Over it: F006, with the line where a limit is passed.
 MAX_COMMENT_BYTES = 1024 * 1024
+MAX_COMMENTS = 10_000
 COMMENT = re.compile(r"<!--.*?-->", re.S)
 
 
 def _refuse_long_comments(text, name):
-    """F006 if the HTML comments of Markdown `text` hold more than MAX_COMMENT_BYTES."""
+    """F006 if the HTML comments of Markdown `text` hold more than MAX_COMMENT_BYTES,
+    or are more than MAX_COMMENTS."""
     total = 0
-    for match in COMMENT.finditer(text):
+    for number, match in enumerate(COMMENT.finditer(text), 1):
         total += match.end() - match.start()
-        if total > MAX_COMMENT_BYTES:
+        if total > MAX_COMMENT_BYTES or number > MAX_COMMENTS:
             line = text.count("\n", 0, match.start()) + 1
             raise UserError(Finding(
                 "F006", name, line, "HTML comments (<!-- ... -->) of more than "
-                f"{MAX_COMMENT_BYTES // 2**20} MB in all, passed by the one here: a book "
-                "needs no such notes to itself; take the text out of the manuscript"))
+                f"{MAX_COMMENT_BYTES // 2**20} MB or {MAX_COMMENTS:,} in all, passed by the "
+                "one here: a book needs no such notes to itself; take them out"))
 
 
 def _refuse_links_out(path, name):
