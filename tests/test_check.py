@@ -319,3 +319,16 @@ def test_html_comments_are_bounded_before_pandoc_reads_them(tmp_path):
             refused = error.findings[0]
         assert (refused and (refused.code, refused.line)) == ((line and ("F006", line))
                                                               or None)
+
+
+def test_an_absurd_value_is_refused_at_its_line_in_yaml_and_in_muse(tmp_path):
+    """M011 names the key's line: the YAML's, or the Muse header directive's."""
+    long = "S" * (manuscript.MAX_TITLE_CHARS + 1)
+    (tmp_path / "in.md").write_text(HEAD.replace("title: T", f"title: {long}") + "Text.\n",
+                                    encoding="utf-8")
+    (tmp_path / "in.muse").write_text(f"#title Short\n\n#author A\n\n#subtitle {long}\n\n"
+                                      "Text.\n", encoding="utf-8")
+    for name, line in (("in.md", 2), ("in.muse", 5)):
+        with pytest.raises(UserError) as error:
+            manuscript.load(tmp_path / name)
+        assert (error.value.findings[0].code, error.value.findings[0].line) == ("M011", line)

@@ -379,7 +379,7 @@ def load(path, *, given=None):
                                     given=given)
     else:
         _refuse_long_comments(text, name)
-    meta, yaml_lines = front_matter(text, name)
+    meta, yaml_lines = front_matter(text, name, key_line=origin and origin.key_line)
     return Manuscript(path, text, meta, yaml_lines, origin)
 
 
@@ -448,8 +448,10 @@ def decode(data, name):
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
-def front_matter(text, name):
-    """(metadata dict, number of lines of the block) from the leading YAML block."""
+def front_matter(text, name, *, key_line=None):
+    """(metadata dict, number of lines of the block) from the leading YAML block.
+    `key_line(key)`: the line a finding about a key names (a Muse header's), if not
+    the key's line in the block."""
     lines = split_lines(text.lstrip("\ufeff"))
     if not lines or lines[0].rstrip() != "---":
         raise UserError(Finding("F004", name, 1,
@@ -467,7 +469,7 @@ def front_matter(text, name):
         meta = {}
     if not isinstance(meta, dict):
         raise UserError(Finding("F003", name, 2, "YAML metadata must be a mapping of keys"))
-    _refuse_absurd_values(meta, lines[:end], name)
+    _refuse_absurd_values(meta, lines[:end], name, key_line)
     return meta, end + 1
 
 
@@ -484,13 +486,14 @@ MAX_YAML_CHARS = 256 * 1024
 SHORT_KEYS = ("title", "subtitle", "author", "date", "lang", "identifier", "publisher")
 
 
-def _refuse_absurd_values(meta, lines, name):
+def _refuse_absurd_values(meta, lines, name, key_line=None):
     """M011 at the key's line if a value (any text inside it) is longer than its limit."""
     for key, value in meta.items():
         limit = MAX_TITLE_CHARS if key in SHORT_KEYS else MAX_VALUE_CHARS
         if max(map(len, _texts(value)), default=0) > limit:
-            line = next((number for number, text in enumerate(lines, 1)
-                         if re.match(rf"{re.escape(str(key))}\s*:", text)), 1)
+            line = key_line(key) if key_line else next(
+                (number for number, text in enumerate(lines, 1)
+                 if re.match(rf"{re.escape(str(key))}\s*:", text)), 1)
             raise UserError(Finding("M011", name, line, f"'{key}' is longer than {limit:,} "
                                     "characters: no reader's catalog or page can show it; "
                                     "shorten it"))
