@@ -383,8 +383,8 @@ def load(path, *, given=None):
     return Manuscript(path, text, meta, yaml_lines, origin)
 
 
-# HTML comments: at most 1 MB and 10,000 in all. pandoc holds a comment as a list of characters,
-# ~140 bytes of memory a byte (measured, pandoc 3: a 1 MB comment 1.5 s and 230 MB, 4 MB
+# HTML comments: at most 1 MB and 10,000 in all. pandoc holds a comment as a list of
+# characters, ~140 bytes of memory a byte (measured, pandoc 3: a 1 MB comment 1.5 s and 230 MB, 4 MB
 # 7 s and 580 MB, 16 MB 34 s and 2.3 GB; plain text 16 MB 7 s and 220 MB), and its time
 # grows with the square of their number (10,000 comments of 100 bytes 2.8 s, 40,000 42 s;
 # 110,000 empty ones, 1 MB, 29 s). A commented-out chapter is 50-100 KB, a book's
@@ -477,9 +477,10 @@ def front_matter(text, name, *, key_line=None):
 # few KB (ONIX's long description, a shop's 4,000 characters); the longest real titles
 # (17th- and 18th-century ones, a summary of the book) to several hundred. Far past
 # that a value is no title or description but a load on every stage: a 5 MB
-# description took the check 40 s and 800 MB (YAML 7 s, then pandoc's AST of a million
-# words walked in 25 s), the build 3 minutes and 2.8 GB; a 100,000-letter title broke
-# the cover (measured). The whole block is bounded before it is parsed (YAML: ~1.3 s a MB).
+# description took the check 40 s and 800 MB (measured: YAML 7 s, then pandoc's AST of
+# a million words walked in 25 s; the build was reported at 3 minutes and 2.8 GB); a
+# 100,000-letter title broke the cover. The block is bounded before it is parsed (YAML
+# takes ~1.3 s a MB): refused, these take 0.4 s and 55 MB.
 MAX_VALUE_CHARS = 16_384
 MAX_TITLE_CHARS = 2_000
 MAX_YAML_CHARS = 256 * 1024
