@@ -154,9 +154,10 @@ def svg_problem(data):
 
 # What one SVG may draw, counting each element once for every time a render draws it
 # (through <use>, patterns, markers, clip paths, masks, filters). Real figures (charts,
-# maps) draw thousands to tens of thousands; WeasyPrint 70 drew 100,000 shapes in
-# 7-16 s and 250-400 MB (measured), and a 2 KB SVG whose <use>s nest ten deep draws
-# 10^10, which ran for over 300 s at 1.2 GB. So: at most MAX_SVG_DRAWN per SVG.
+# maps) draw thousands to tens of thousands. WeasyPrint 70, measured: 100,000 rectangles
+# written out (counted 100,001) 7 s and 410 MB; 100,000 through five levels of <use>
+# (counted just past 200,000) 16 s and 250 MB; a 2 KB SVG whose <use>s nest ten deep draws 10^10,
+# and ran for over 300 s at 1.2 GB. So: at most MAX_SVG_DRAWN per SVG, ~15 s a render.
 MAX_SVG_DRAWN = 200_000
 # Elements drawn only where something refers to them, never where they stand.
 UNDRAWN = {"defs", "symbol", "pattern", "marker", "clippath", "mask", "filter",
