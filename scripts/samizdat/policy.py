@@ -156,8 +156,9 @@ def svg_problem(data):
 # (through <use>, patterns, markers, clip paths, masks, filters). Real figures (charts,
 # maps) draw thousands to tens of thousands. WeasyPrint 70, measured: 100,000 rectangles
 # written out (counted 100,001) 7 s and 410 MB; 100,000 through five levels of <use>
-# (counted just past 200,000) 16 s and 250 MB; a 2 KB SVG whose <use>s nest ten deep draws 10^10,
-# and ran for over 300 s at 1.2 GB. So: at most MAX_SVG_DRAWN per SVG, ~15 s a render.
+# (counted just past 200,000) 16 s and 250 MB; a 2 KB SVG whose <use>s nest ten deep
+# draws 10^10, and ran for over 300 s at 1.2 GB. So: at most MAX_SVG_DRAWN per SVG,
+# ~16 s and ~400 MB a render at worst.
 MAX_SVG_DRAWN = 200_000
 # Elements drawn only where something refers to them, never where they stand.
 UNDRAWN = {"defs", "symbol", "pattern", "marker", "clippath", "mask", "filter",
