@@ -19,11 +19,11 @@ from samizdat.errors import UserError
 CASES = ROOT / "tests" / "check"
 REGEN = os.environ.get("SAMIZDAT_REGEN") == "1"
 CODES = {"F000", "F001", "F002", "F003", "F004", "F005", "F006", "F007", "F008",
-         "M001", "M002", "M003", "M004", "M005", "M006", "M007", "M008", "M009", "M011",
-         "M012",
+         "M001", "M002", "M003", "M004", "M005", "M006", "M007", "M008", "M009", "M013",
+         "M014",
          "N001", "N002", "N003", "N004", "N005", "N006", "N007", "N008",
          "R001", "R002", "R003", "R004", "R005", "R006", "R007", "R008", "R009"}
-WARNINGS = {"M004", "M006", "M012", "N006", "N008", "R007", "R008", "R009"}
+WARNINGS = {"M004", "M006", "M014", "N006", "N008", "R007", "R008", "R009"}
 
 
 def run_check(capsys, monkeypatch, path):
@@ -322,7 +322,7 @@ def test_html_comments_are_bounded_before_pandoc_reads_them(tmp_path):
 
 
 def test_an_absurd_value_is_refused_at_its_line_in_yaml_and_in_muse(tmp_path):
-    """M011 names the key's line: the YAML's, or the Muse header directive's."""
+    """M013 names the key's line: the YAML's, or the Muse header directive's."""
     long = "S" * (manuscript.MAX_TITLE_CHARS + 1)
     (tmp_path / "in.md").write_text(HEAD.replace("title: T", f"title: {long}") + "Text.\n",
                                     encoding="utf-8")
@@ -331,4 +331,4 @@ def test_an_absurd_value_is_refused_at_its_line_in_yaml_and_in_muse(tmp_path):
     for name, line in (("in.md", 2), ("in.muse", 5)):
         with pytest.raises(UserError) as error:
             manuscript.load(tmp_path / name)
-        assert (error.value.findings[0].code, error.value.findings[0].line) == ("M011", line)
+        assert (error.value.findings[0].code, error.value.findings[0].line) == ("M013", line)

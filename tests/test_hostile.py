@@ -104,10 +104,10 @@ def _long_value(key, value):
 
 SETUPS = {
     # a 5 MB description (the check took 40 s and 800 MB; the build 3 minutes, 2.8 GB)
-    "m011-huge-description": _long_value("description", ">\n" + ("  " + "word " * 20 + "\n")
+    "m013-huge-description": _long_value("description", ">\n" + ("  " + "word " * 20 + "\n")
                                          * (5 * 1024 * 1024 // 103)),
     # a title of 100,000 letters (the cover stopped with X009: a decompression bomb)
-    "m011-long-title": _long_value("title", "T" * 100_000),
+    "m013-long-title": _long_value("title", "T" * 100_000),
     "f006-long-comment": _long_comment,
     "f000-manuscript-links-out": _manuscript_linked_out,
     "valid-git-repository-with-a-program": _git_with_a_program,

@@ -407,11 +407,11 @@ def check_metadata(ms):
 
 
 def _cover_findings(ms):
-    """M012 (warning): a text too long for its room on the cover even in its smallest
+    """M014 (warning): a text too long for its room on the cover even in its smallest
     type is cut short there with an ellipsis (see cover._fit); the book keeps it whole."""
     from . import cover
 
-    return [Finding("M012", ms.name, key_line(ms, key),
+    return [Finding("M014", ms.name, key_line(ms, key),
                     f"'{key}' is too long for the cover: cut short there with '…' (the "
                     "book and its catalog entry keep it whole)", "warning")
             for key in cover.cut_short(ms)]

@@ -461,7 +461,7 @@ def front_matter(text, name, *, key_line=None):
         raise UserError(Finding("F004", name, 1, "the YAML metadata block is never closed"))
     block = "\n".join(lines[1:end])
     if len(block) > MAX_YAML_CHARS:
-        raise UserError(Finding("M011", name, _longest_entry(lines[:end]), "the YAML "
+        raise UserError(Finding("M013", name, _longest_entry(lines[:end]), "the YAML "
                                 f"metadata block is longer than {MAX_YAML_CHARS:,} "
                                 "characters, most of it here: shorten it"))
     meta = _parse_yaml(block, name)
@@ -488,14 +488,14 @@ SHORT_KEYS = ("title", "subtitle", "author", "date", "lang", "identifier", "publ
 
 
 def _refuse_absurd_values(meta, lines, name, key_line=None):
-    """M011 at the key's line if a value (any text inside it) is longer than its limit."""
+    """M013 at the key's line if a value (any text inside it) is longer than its limit."""
     for key, value in meta.items():
         limit = MAX_TITLE_CHARS if key in SHORT_KEYS else MAX_VALUE_CHARS
         if max(map(len, _texts(value)), default=0) > limit:
             line = key_line(key) if key_line else next(
                 (number for number, text in enumerate(lines, 1)
                  if re.match(rf"{re.escape(str(key))}\s*:", text)), 1)
-            raise UserError(Finding("M011", name, line, f"'{key}' is longer than {limit:,} "
+            raise UserError(Finding("M013", name, line, f"'{key}' is longer than {limit:,} "
                                     "characters: no reader's catalog or page can show it; "
                                     "shorten it"))
 
