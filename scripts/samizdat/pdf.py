@@ -208,6 +208,15 @@ def _page_css(page, forced):
     return "\n".join(rules)
 
 
+class _Bytes(URLFetcherResponse):
+    """A fetched file's bytes, and no path: WeasyPrint keeps a raster image's file path
+    and reads the file again when it writes the PDF (images.RasterImage, LazyLocalImage),
+    so a file swapped after the checks, or a raw `x.png#/../..` path opened through a
+    folder named `x.png#`, would reach the PDF. Without a path it writes these bytes."""
+
+    path = None
+
+
 class LocalFetcher(URLFetcher):
     """WeasyPrint URL fetcher that serves only `approved` files ({resolved path: bytes},
     as resources.survey read them) and regular files inside `roots` (the styles);
@@ -228,7 +237,7 @@ class LocalFetcher(URLFetcher):
             self.refused.append(url)
             raise ValueError(f"refused: {url}")
         data, headers = found
-        return URLFetcherResponse(url, data, headers)
+        return _Bytes(url, data, headers)
 
     def _read(self, parsed):
         """(bytes, headers) of the file a file: URL names, or None if it is refused."""
