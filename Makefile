@@ -8,6 +8,9 @@ VENV    := .venv
 BIN     := $(VENV)/bin
 STEM    := workers-power
 SOURCES := $(sort $(wildcard manuscript/*.md))
+# Everything a text may read beside it (images, samizdat.yaml): any change rebuilds (the
+# build's own input key then skips each text whose files did not change).
+INPUTS  := $(shell find manuscript -type f ! -name '* *' 2>/dev/null)
 OUT     := build
 OUTPUTS := $(OUT)/$(STEM).epub $(OUT)/$(STEM).pdf \
            $(OUT)/$(STEM)-pamphlet-a4.pdf $(OUT)/$(STEM)-pamphlet-letter.pdf \
@@ -34,7 +37,7 @@ pamphlet: $(OUT)/$(STEM)-pamphlet-a4.pdf $(OUT)/$(STEM)-pamphlet-letter.pdf
 # One command builds the whole shelf: one WeasyPrint import per text, texts in parallel.
 # Other texts' file names depend on their own choices (trim, outputs): the first text's
 # files and the library's stand for them, and any manuscript's change remakes them.
-$(OUTPUTS) &: $(SOURCES) $(STYLES) $(CODE) $(INSTALLED)
+$(OUTPUTS) &: $(SOURCES) $(INPUTS) $(STYLES) $(CODE) $(INSTALLED)
 	$(BIN)/samizdat build $(SOURCES) --out $(OUT)
 
 $(INSTALLED): pyproject.toml $(SYSTEM)

@@ -29,17 +29,9 @@ CONNECT_TIMEOUT = 30  # seconds to reach the scheduler
 
 
 def inputs(ms):
-    """{path relative to the manuscript's folder: bytes} of what a build of `ms` reads:
-    the manuscript as written, its usable images, and for a Muse text its shelf's
-    samizdat.yaml."""
-    from . import muse, resources
-
-    files = {ms.path.name: resources.read_regular(ms.path, resources.MAX_MANUSCRIPT_BYTES)}
-    for media in resources.usable(ms):
-        files[media.path.relative_to(ms.folder).as_posix()] = media.data
-    if ms.origin is not None and ms.origin.shelf is not None:
-        files[muse.SHELF_FILE] = ms.origin.shelf.read_bytes()
-    return files
+    """{path relative to the manuscript's folder: bytes} of what a build of `ms` reads
+    (Manuscript.inputs: the bytes the checks read, never read again)."""
+    return ms.inputs
 
 
 def build_task(name, files, printing, timeout, shown, modified):

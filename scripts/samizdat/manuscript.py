@@ -66,6 +66,7 @@ class Manuscript:
     meta: dict
     yaml_lines: int  # lines taken by the YAML block, fences included
     origin: object = None  # muse.Origin when the text was converted from Muse
+    data: bytes = b""  # the file's bytes as read (the text decoded from them)
 
     @property
     def name(self):
@@ -148,6 +149,19 @@ class Manuscript:
     def media(self):
         """{target: resources.Media} of the local images it names, each read once."""
         return resources.survey(self)
+
+    @functools.cached_property
+    def inputs(self):
+        """{path relative to the manuscript's folder: bytes} of every file a build of it
+        reads, as read once: the manuscript as written, its usable images, and for a Muse
+        text its folder's samizdat.yaml. The input key hashes these; a cluster's worker
+        builds from them alone."""
+        files = {self.path.name: self.data}
+        for media in resources.usable(self):
+            files[media.path.relative_to(self.folder).as_posix()] = media.data
+        if self.origin is not None and self.origin.shelf is not None:
+            files[self.origin.shelf.name] = self.origin.shelf_data
+        return files
 
     def plain(self, key):
         """Metadata value `key` as plain text (markup removed), '' if absent."""
@@ -378,7 +392,7 @@ def load(path, *, given=None):
         text, origin = muse.convert(text.lstrip("\ufeff"), name, folder=path.parent,
                                     given=given)
     meta, yaml_lines = front_matter(text, name)
-    return Manuscript(path, text, meta, yaml_lines, origin)
+    return Manuscript(path, text, meta, yaml_lines, origin, data)
 
 
 def _refuse_links_out(path, name):

@@ -78,6 +78,7 @@ class Origin:
     header: dict  # Muse key -> (value, line)
     body_line: int  # the first line after the header
     shelf: Path | None = None  # the samizdat.yaml that was read (a cluster sends it)
+    shelf_data: bytes = b""  # its bytes as read
 
     def key_line(self, key):
         """The Muse line of metadata key `key`'s directive, or 1."""
@@ -168,12 +169,19 @@ def metadata(header, shelf=None, given=None):
 
 
 def read_shelf(folder):
-    """(path, {key: value}) of the samizdat.yaml in `folder`, or (None, {}). F000 when it
-    cannot be read or links out of the folder; F003 when it does not parse or is no
-    mapping; M009 for a key a shelf cannot set."""
+    """(path, {key: value}) of the samizdat.yaml in `folder`, or (None, {}) (see
+    read_shelf_as_read)."""
+    path, values, _ = read_shelf_as_read(folder)
+    return path, values
+
+
+def read_shelf_as_read(folder):
+    """(path, {key: value}, bytes as read) of the samizdat.yaml in `folder`, or (None,
+    {}, b""). F000 when it cannot be read or links out of the folder; F003 when it does
+    not parse or is no mapping; M009 for a key a shelf cannot set."""
     path = Path(folder) / SHELF_FILE
     if not path.is_file():
-        return None, {}
+        return None, {}, b""
     if path.is_symlink() and not path.resolve().is_relative_to(Path(folder).resolve()):
         raise UserError(Finding("F000", str(path), None, "a link to a file outside its "
                                 "folder: refused"))
@@ -193,7 +201,7 @@ def read_shelf(folder):
     if unknown:
         raise UserError(Finding("M009", str(path), None, f"a shelf's file may set "
                                 f"{', '.join(SHELF_KEYS)}, not {', '.join(unknown)}"))
-    return path, values
+    return path, values, data
 
 
 # --- notes ----------------------------------------------------------------------
@@ -339,7 +347,7 @@ def convert(text, name, *, folder, given=None):
     samizdat.yaml is looked for; `given` the command line's metadata."""
     header, body_line = parse_header(text)
     header = _header_as_markdown(header, name)
-    shelf_path, shelf = read_shelf(folder)
+    shelf_path, shelf, shelf_data = read_shelf_as_read(folder)
     meta = metadata(header, shelf, given)
     # written out, so that an imported manuscript keeps it when its title is mended
     meta.setdefault("identifier", derived_identifier(meta))
@@ -352,7 +360,7 @@ def convert(text, name, *, folder, given=None):
     markdown = pandoc.run(["-t", "markdown-smart", "--wrap=none"], text=json.dumps(ast),
                           source=name, reader="json").decode("utf-8")
     head = yaml.safe_dump(meta, allow_unicode=True, sort_keys=False, width=10 ** 6)
-    origin = Origin(text, header, body_line, shelf_path)
+    origin = Origin(text, header, body_line, shelf_path, shelf_data)
     return f"---\n{head}---\n\n{markdown}", origin
 
 

@@ -258,19 +258,23 @@ def shelved_books(out_dir):
 
 
 def input_key(ms, printing):
-    """sha256 over everything a build of manuscript `ms` reads: its text, the styles,
-    Samizdat's code, the print options (build.PrintOptions) and the versions of the
-    tools it drives."""
+    """sha256 over everything a build of manuscript `ms` reads: its files as read
+    (Manuscript.inputs: the manuscript, every image it names, a Muse text's
+    samizdat.yaml), the styles and fonts, Samizdat's code, the print options
+    (build.PrintOptions) and the versions of the tools it drives. The one key of a
+    single build, a library's and a cluster's client."""
     from importlib.metadata import version
 
     from . import STYLES, pandoc
 
-    digest = hashlib.sha256(ms.text.encode("utf-8"))
+    digest = hashlib.sha256()
+    for name, data in sorted(ms.inputs.items()):
+        digest.update(f"{len(name)}:{name}{len(data)}:".encode() + data)
     roots = [Path(__file__).parent, STYLES]
     for root in roots:
         for path in sorted(p for p in root.rglob("*") if p.is_file() and
                            "__pycache__" not in p.parts):
-            digest.update(path.name.encode() + path.read_bytes())
+            digest.update(path.relative_to(root).as_posix().encode() + path.read_bytes())
     # Versions from the installed metadata: importing WeasyPrint here would cost 0.4 s.
     tools = " ".join(version(n) for n in ("weasyprint", "pikepdf", "pypandoc_binary", "pydyf"))
     digest.update(f"{tools} {pandoc.executable()} {printing}".encode())
