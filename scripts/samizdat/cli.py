@@ -201,8 +201,11 @@ def setup_logging(quiet=False):
 
 def main(argv=None):
     """Entry point: returns the exit status."""
+    from . import scratch
+
     args = parser().parse_args(argv)
     setup_logging(quiet=getattr(args, "quiet", False))
+    scratch.own()
     try:
         return run(args)
     except UserError as error:
@@ -218,6 +221,8 @@ def main(argv=None):
         import traceback
 
         return _internal(error, traceback.format_exc())
+    finally:
+        scratch.release()  # every temporary file of this run and its children
 
 
 def _internal(error, details):

@@ -10,7 +10,7 @@ import logging
 import os
 from pathlib import Path
 
-from . import manuscript, process, shelf
+from . import manuscript, process, scratch, shelf
 from .build import PrintOptions, build, quiet_libraries
 from .errors import Finding, UserError
 
@@ -26,6 +26,7 @@ def build_library(sources, out_dir, *, jobs=None, printing=PrintOptions(),
     Returns ({stem: Book}, [findings of the manuscripts that failed]); a failure does
     not stop or damage the others.
     """
+    scratch.own()  # the workers' temporary files too, removed when this process ends
     out_dir = Path(out_dir)
     sources = [Path(s) for s in sources]
     _refuse_duplicate_stems(sources)

@@ -1,0 +1,84 @@
+"""The build's own temporary folder.
+
+Every temporary file of a build (Samizdat's, WeasyPrint's fonts, pandoc's,
+multiprocessing's) goes into one folder that the process owns, named
+`samizdat-run-<pid>-…` in the system's temporary folder; the processes it starts make
+theirs inside it (TMPDIR). WeasyPrint keeps its fonts' folder until its
+FontConfiguration is collected, which a process ending by `os._exit` (the CLI, every
+lane and worker) never does: a build left ~7 MB behind each time. Here the owner
+removes the whole folder on every way out (`release()`, run at exit too); a process
+killed outright leaves its folder behind, and the next build removes it: each folder
+holds a lock (flock) for as long as its owner or any child it forked lives.
+"""
+
+import contextlib
+import fcntl
+import multiprocessing.util
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+PREFIX = "samizdat-run-"
+_LOCK = ".lock"
+_owned = {}  # pid -> (folder, open lock file): a forked child owns nothing of its parent's
+
+
+def own():
+    """This process's temporary folder, made (and made the temporary folder of this
+    process and its children) on first call; folders of dead builds beside it removed."""
+    pid = os.getpid()
+    if pid in _owned:
+        return _owned[pid][0]
+    tempfile.tempdir = None  # the TMPDIR of now (a fork server's child has its parent's)
+    base = Path(tempfile.gettempdir())
+    sweep(base)
+    # Made under another name and locked before it is named: a sweep never sees it
+    # unlocked.
+    making = Path(tempfile.mkdtemp(prefix=f".samizdat-making-{pid}-", dir=base))
+    lock = open(making / _LOCK, "wb")  # noqa: SIM115 - held until release()
+    fcntl.flock(lock, fcntl.LOCK_EX)
+    folder = base / f"{PREFIX}{pid}-{making.name.rsplit('-', 1)[1]}"
+    os.rename(making, folder)
+    _owned[pid] = folder, lock
+    os.environ["TMPDIR"] = tempfile.tempdir = str(folder)
+    # At exit, after multiprocessing has removed its own folder in it (its finalizer has
+    # priority -100; an atexit handler of ours would run first, and it would fail).
+    multiprocessing.util.Finalize(None, release, exitpriority=-200)
+    return folder
+
+
+def release():
+    """Remove this process's temporary folder and everything in it (its children's
+    too); the temporary folder is the one it had before own(). Idempotent."""
+    owned = _owned.pop(os.getpid(), None)
+    if owned is None:
+        return
+    folder, lock = owned
+    os.environ["TMPDIR"] = tempfile.tempdir = str(folder.parent)
+    shutil.rmtree(folder, ignore_errors=True)
+    lock.close()
+
+
+def sweep(base):
+    """Remove the folders in `base` of builds no longer running (their lock is free)."""
+    for folder in Path(base).glob(f"{PREFIX}*"):
+        with contextlib.suppress(OSError):
+            if not folder.is_symlink() and folder.is_dir() and _abandoned(folder):
+                shutil.rmtree(folder, ignore_errors=True)
+
+
+def _abandoned(folder):
+    """Whether no living process holds `folder`'s lock (a folder without one is being
+    made right now, or was never a build's: left alone)."""
+    try:
+        fd = os.open(folder / _LOCK, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return True
+    except OSError:
+        return False
+    finally:
+        os.close(fd)
