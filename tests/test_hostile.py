@@ -12,6 +12,7 @@ What git cannot hold (a FIFO, a symbolic link out, a repository with its own
 config) is made by SETUPS before the run.
 """
 
+import mimetypes
 import os
 import re
 import shutil
@@ -20,6 +21,7 @@ import subprocess
 import sys
 import zipfile
 import zlib
+from pathlib import Path
 
 import pikepdf
 import pytest
@@ -105,13 +107,53 @@ def plant(tmp_path, case):
     return book
 
 
-def build(book):
-    """(exit status, stderr) of `samizdat build in.md --out ../out -q` run in `book`."""
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "scripts"), "SOURCE_DATE_EPOCH": "0"}
-    proc = subprocess.run([sys.executable, "-m", "samizdat", "build", "in.md", "--out",
-                           "../out", "-q"], cwd=book, capture_output=True, text=True,
-                          timeout=TIMEOUT, env=env)
+def build(book, **env):
+    """(exit status, stderr) of `samizdat build in.md --out ../out -q` run in `book`,
+    audited (tests/audited.py): every file it opened must be one it may open, and its
+    temporary folder (WORLD/tmp) is left empty."""
+    world = book.parent
+    (world / "tmp").mkdir(exist_ok=True)
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "scripts"), "SOURCE_DATE_EPOCH": "0",
+           "TMPDIR": str(world / "tmp"), **env}
+    proc = subprocess.run([sys.executable, str(ROOT / "tests" / "audited.py"),
+                           str(world / "opened"), "build", "in.md", "--out", "../out", "-q"],
+                          cwd=book, capture_output=True, text=True, timeout=TIMEOUT, env=env)
+    assert not_to_be_opened(world) == []
+    assert list((world / "tmp").iterdir()) == []
     return proc.returncode, proc.stderr
+
+
+def may_open(world):
+    """The folders a build of WORLD/book may open files in: the text's, the output
+    folder, its temporary folder, Samizdat's own files, Python's and the installed
+    packages', and Samizdat's cache (glyphs)."""
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "samizdat"
+    return [world / "book", world / "out", world / "tmp", ROOT / "scripts", ROOT / "styles",
+            *{Path(p).resolve() for p in (sys.prefix, sys.base_prefix, sys.exec_prefix)},
+            cache.resolve()]
+
+
+# What the standard library reads of the system (mimetypes' table) and the null device.
+SYSTEM_FILES = {"/dev/null", *mimetypes.knownfiles}
+
+
+# multiprocessing's folder, moved to /tmp where a deep TMPDIR leaves its socket's path
+# no room (scratch._socket_folder).
+SOCKETS = re.compile(r"/tmp/pymp-[^/]+(/|$)")
+
+
+def not_to_be_opened(world):
+    """The files the audited build in WORLD opened that it had no business opening."""
+    opened = (world / "opened").read_bytes().split(b"\0") if (world / "opened").exists() \
+        else []
+    roots = may_open(world)
+    found = []
+    for name in dict.fromkeys(os.fsdecode(n) for n in opened if n):
+        if name in SYSTEM_FILES or SOCKETS.match(name):
+            continue
+        if not any(Path(name).is_relative_to(root) for root in roots):
+            found.append(name)
+    return found
 
 
 def leaks(folder):
@@ -197,3 +239,29 @@ def test_odd_image_names_reach_every_output(tmp_path):
         images = [obj for obj in pdf.objects if isinstance(obj, pikepdf.Stream)
                   and obj.get("/Subtype") == "/Image"]
     assert len(images) == 2
+
+
+@pytest.mark.parametrize("attempt", range(3))
+def test_an_image_swapped_for_a_link_out_during_the_build(tmp_path, attempt):
+    """While the build runs, `my pic.png` is swapped with a link to the secret and back,
+    every 2 ms (tests/audited.py): whichever state the check read, the outputs hold the
+    image it approved or nothing, and no file outside is ever opened (build() asserts
+    it)."""
+    book = plant(tmp_path, "valid-odd-image-names")
+    status, stderr = build(book, SAMIZDAT_AUDIT_SWAP="my pic.png:../secret.png")
+    assert "Traceback" not in stderr and "X009" not in stderr, stderr
+    out = tmp_path / "world" / "out"
+    assert leaks(out) == [] if out.exists() else True
+    assert status == 0 or re.search(r"^R\d{3} in\.md:\d+: ", stderr, re.M), stderr
+
+
+def test_the_audit_sees_a_file_opened_outside(tmp_path):
+    """The audit can fail: a manuscript named outside WORLD/book is opened, and seen."""
+    book = plant(tmp_path, "valid-odd-image-names")
+    shutil.copy(book / "in.md", book.parent / "private.md")
+    (book.parent / "tmp").mkdir()
+    subprocess.run([sys.executable, str(ROOT / "tests" / "audited.py"),
+                    str(book.parent / "opened"), "check", "../private.md"], cwd=book,
+                   env={**os.environ, "PYTHONPATH": str(ROOT / "scripts"),
+                        "TMPDIR": str(book.parent / "tmp")}, timeout=TIMEOUT, capture_output=True)
+    assert str(book.parent / "private.md") in not_to_be_opened(book.parent)

@@ -205,7 +205,7 @@ def main(argv=None):
 
     args = parser().parse_args(argv)
     setup_logging(quiet=getattr(args, "quiet", False))
-    scratch.own()
+    scratch.own()  # removed when the process ends (at entry()'s exit, or at Python's)
     try:
         return run(args)
     except UserError as error:
@@ -221,8 +221,6 @@ def main(argv=None):
         import traceback
 
         return _internal(error, traceback.format_exc())
-    finally:
-        scratch.release()  # every temporary file of this run and its children
 
 
 def _internal(error, details):
@@ -251,7 +249,10 @@ def entry():
     import logging
     import os
 
+    from . import scratch
+
     status = main()
+    scratch.release()  # every temporary file of this run and its children
     logging.shutdown()
     for stream in (sys.stdout, sys.stderr):
         with contextlib.suppress(OSError):  # a reader that went away is not our failure

@@ -378,7 +378,8 @@ def load(path, *, given=None):
     _refuse_links_out(path, name)
     _refuse_unusable_name(path, name)
     try:
-        data = resources.read_regular(path, resources.MAX_MANUSCRIPT_BYTES)
+        data = resources.read_beneath(path.absolute().parent.resolve(), path.resolve(),
+                                      resources.MAX_MANUSCRIPT_BYTES)
     except resources.TooLarge as error:
         raise UserError(Finding("F006", name, None, f"the manuscript is {error.strerror}: "
                                 "split it into several texts")) from None

@@ -186,7 +186,7 @@ def read_shelf_as_read(folder):
         raise UserError(Finding("F000", str(path), None, "a link to a file outside its "
                                 "folder: refused"))
     try:
-        data = resources.read_regular(path, MAX_SHELF_BYTES)
+        data = resources.read_beneath(Path(folder).resolve(), path.resolve(), MAX_SHELF_BYTES)
     except (OSError, resources.TooLarge) as error:
         raise UserError(Finding("F000", str(path), None,
                                 f"cannot read: {getattr(error, 'strerror', error)}")) from None

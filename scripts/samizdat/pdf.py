@@ -6,6 +6,7 @@ sit on its call's page or the build is refused.
 
 import functools
 import logging
+import os
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
@@ -175,13 +176,21 @@ def font_configuration():
 
 def _render(html, *, ms, page, styles, forced, css=""):
     fonts, house, refused = _house_style(styles / "print.css", _stamp(styles / "print.css"))
-    fetcher = LocalFetcher([styles], {m.path: m.data for m in resources.usable(ms)})
+    fetcher = LocalFetcher([styles], {_as_named(ms.folder, m.target): m.data
+                                      for m in resources.usable(ms)})
     fetcher.refused += refused
     sheets = [house, CSS(string=_page_css(page, forced) + css, font_config=fonts)]
     document = HTML(string=html, base_url=str(ms.folder) + "/", url_fetcher=fetcher).render(
         stylesheets=sheets, font_config=fonts)
     fetcher.raise_refused(ms)
     return document
+
+
+def _as_named(folder, target):
+    """The path WeasyPrint asks for when a page in `folder` names `target`: joined, `..`
+    folded, links not followed (the bytes served for it were read when it was checked;
+    a link swapped in since is never looked at)."""
+    return Path(os.path.normpath(Path(folder) / resources.file_name(target)))
 
 
 @functools.lru_cache(maxsize=4)
@@ -241,13 +250,14 @@ class LocalFetcher(URLFetcher):
 
     def _read(self, parsed):
         """(bytes, headers) of the file a file: URL names, or None if it is refused."""
+        named = Path(os.path.normpath(unquote(parsed.path)))
+        if named in self.approved:  # as checked, before any link is followed
+            data = self.approved[named]
+            return data, {"Content-Type": resources.media_type(data)}
         try:
-            path = Path(unquote(parsed.path)).resolve()
+            path = named.resolve()
         except (OSError, ValueError, RuntimeError):
             return None
-        if path in self.approved:
-            data = self.approved[path]
-            return data, {"Content-Type": resources.media_type(data)}
         if not any(path.is_relative_to(root) for root in self.roots):
             return None
         try:

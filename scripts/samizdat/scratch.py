@@ -13,6 +13,7 @@ holds a lock (flock) for as long as its owner or any child it forked lives.
 
 import contextlib
 import fcntl
+import multiprocessing.process
 import multiprocessing.util
 import os
 import shutil
@@ -21,7 +22,11 @@ from pathlib import Path
 
 PREFIX = "samizdat-run-"
 _LOCK = ".lock"
-_owned = {}  # pid -> (folder, open lock file): a forked child owns nothing of its parent's
+_owned = {}  # pid -> (folder, open lock file, socket folder or None)
+# A Unix socket's path holds at most 107 bytes (sun_path); multiprocessing's fork server
+# listens on <its folder>/pymp-XXXXXXXX/listener-XXXXXXXX.
+SUN_PATH_MAX = 107
+SOCKET_TAIL = len("/pymp-XXXXXXXX/listener-XXXXXXXX")
 
 
 def own():
@@ -40,7 +45,7 @@ def own():
     fcntl.flock(lock, fcntl.LOCK_EX)
     folder = base / f"{PREFIX}{pid}-{making.name.rsplit('-', 1)[1]}"
     os.rename(making, folder)
-    _owned[pid] = folder, lock
+    _owned[pid] = folder, lock, _socket_folder(folder)
     os.environ["TMPDIR"] = tempfile.tempdir = str(folder)
     # At exit, after multiprocessing has removed its own folder in it (its finalizer has
     # priority -100; an atexit handler of ours would run first, and it would fail).
@@ -54,10 +59,31 @@ def release():
     owned = _owned.pop(os.getpid(), None)
     if owned is None:
         return
-    folder, lock = owned
+    folder, lock, sockets = owned
     os.environ["TMPDIR"] = tempfile.tempdir = str(folder.parent)
     shutil.rmtree(folder, ignore_errors=True)
+    if sockets:
+        shutil.rmtree(sockets, ignore_errors=True)
+        multiprocessing.process.current_process()._config["tempdir"] = None
     lock.close()
+
+
+def _socket_folder(folder):
+    """multiprocessing makes its folder (the fork server's socket) in ours; in a deep
+    TMPDIR (pytest's, say) the socket's path would pass SUN_PATH_MAX ("AF_UNIX path too
+    long"). Then multiprocessing is given a folder in /tmp instead, as CPython 3.13 does
+    itself; release() removes it. Returns that folder, or None (not needed, or this
+    Python keeps its configuration elsewhere: then as before, and said at debug level)."""
+    if len(os.fsencode(folder)) + SOCKET_TAIL <= SUN_PATH_MAX:
+        return None
+    config = getattr(multiprocessing.process.current_process(), "_config", None)
+    if not isinstance(config, dict) or config.get("tempdir") or not os.path.isdir("/tmp"):
+        import logging
+
+        logging.getLogger("samizdat").debug("the fork server's socket stays in %s", folder)
+        return None
+    config["tempdir"] = tempfile.mkdtemp(prefix="pymp-", dir="/tmp")
+    return config["tempdir"]
 
 
 def sweep(base):
