@@ -139,7 +139,7 @@ SYSTEM_FILES = {"/dev/null", *mimetypes.knownfiles}
 
 # multiprocessing's folder, moved to /tmp where a deep TMPDIR leaves its socket's path
 # no room (scratch._socket_folder).
-SOCKETS = re.compile(r"/tmp/pymp-[^/]+(/|$)")
+SOCKETS = re.compile(r"/tmp/(samizdat-run-|\.samizdat-making-)[^/]+(/|$)")
 
 
 def not_to_be_opened(world):

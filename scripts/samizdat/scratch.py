@@ -22,7 +22,7 @@ from pathlib import Path
 
 PREFIX = "samizdat-run-"
 _LOCK = ".lock"
-_owned = {}  # pid -> (folder, open lock file, socket folder or None)
+_owned = {}  # pid -> [(folder, its held lock)]: its own, and the socket folder if any
 # A Unix socket's path holds at most 107 bytes (sun_path); multiprocessing's fork server
 # listens on <its folder>/pymp-XXXXXXXX/listener-XXXXXXXX.
 SUN_PATH_MAX = 107
@@ -34,56 +34,67 @@ def own():
     process and its children) on first call; folders of dead builds beside it removed."""
     pid = os.getpid()
     if pid in _owned:
-        return _owned[pid][0]
+        return _owned[pid][0][0]
     tempfile.tempdir = None  # the TMPDIR of now (a fork server's child has its parent's)
     base = Path(tempfile.gettempdir())
+    made = [_make(base, pid)]
+    # A worker's folder is inside its parent's, which removes both: no socket room needed
+    # there (a worker starts no fork server), and none left in /tmp by a killed worker.
+    if not base.name.startswith(PREFIX):
+        made += _socket_folder(made[0][0], pid)
+    _owned[pid] = made
+    os.environ["TMPDIR"] = tempfile.tempdir = str(made[0][0])
+    # At exit, after multiprocessing has removed its own folder in it (its finalizer has
+    # priority -100; an atexit handler of ours would run first, and it would fail).
+    multiprocessing.util.Finalize(None, release, exitpriority=-200)
+    return made[0][0]
+
+
+def _make(base, pid):
+    """(folder, its held lock) made in `base`, after the folders of dead builds there are
+    removed. Made under another name and locked before it is named: a sweep never sees
+    it unlocked."""
     sweep(base)
-    # Made under another name and locked before it is named: a sweep never sees it
-    # unlocked.
     making = Path(tempfile.mkdtemp(prefix=f".samizdat-making-{pid}-", dir=base))
     lock = open(making / _LOCK, "wb")  # noqa: SIM115 - held until release()
     fcntl.flock(lock, fcntl.LOCK_EX)
     folder = base / f"{PREFIX}{pid}-{making.name.rsplit('-', 1)[1]}"
     os.rename(making, folder)
-    _owned[pid] = folder, lock, _socket_folder(folder)
-    os.environ["TMPDIR"] = tempfile.tempdir = str(folder)
-    # At exit, after multiprocessing has removed its own folder in it (its finalizer has
-    # priority -100; an atexit handler of ours would run first, and it would fail).
-    multiprocessing.util.Finalize(None, release, exitpriority=-200)
-    return folder
+    return folder, lock
 
 
 def release():
     """Remove this process's temporary folder and everything in it (its children's
     too); the temporary folder is the one it had before own(). Idempotent."""
-    owned = _owned.pop(os.getpid(), None)
-    if owned is None:
+    made = _owned.pop(os.getpid(), None)
+    if made is None:
         return
-    folder, lock, sockets = owned
-    os.environ["TMPDIR"] = tempfile.tempdir = str(folder.parent)
-    shutil.rmtree(folder, ignore_errors=True)
-    if sockets:
-        shutil.rmtree(sockets, ignore_errors=True)
+    os.environ["TMPDIR"] = tempfile.tempdir = str(made[0][0].parent)
+    if len(made) > 1:
         multiprocessing.process.current_process()._config["tempdir"] = None
-    lock.close()
+    for folder, lock in made:
+        shutil.rmtree(folder, ignore_errors=True)
+        lock.close()
 
 
-def _socket_folder(folder):
+def _socket_folder(folder, pid):
     """multiprocessing makes its folder (the fork server's socket) in ours; in a deep
     TMPDIR (pytest's, say) the socket's path would pass SUN_PATH_MAX ("AF_UNIX path too
-    long"). Then multiprocessing is given a folder in /tmp instead, as CPython 3.13 does
-    itself; release() removes it. Returns that folder, or None (not needed, or this
-    Python keeps its configuration elsewhere: then as before, and said at debug level)."""
+    long"). Then multiprocessing is given a folder of ours in /tmp instead (CPython 3.13
+    moves its own there too); release() removes it, a sweep there if the build is
+    killed. Returns [(folder, lock)], or [] (not needed, or this Python keeps its
+    configuration elsewhere: then as before, said at debug level)."""
     if len(os.fsencode(folder)) + SOCKET_TAIL <= SUN_PATH_MAX:
-        return None
+        return []
     config = getattr(multiprocessing.process.current_process(), "_config", None)
     if not isinstance(config, dict) or config.get("tempdir") or not os.path.isdir("/tmp"):
         import logging
 
         logging.getLogger("samizdat").debug("the fork server's socket stays in %s", folder)
-        return None
-    config["tempdir"] = tempfile.mkdtemp(prefix="pymp-", dir="/tmp")
-    return config["tempdir"]
+        return []
+    sockets = _make(Path("/tmp"), pid)
+    config["tempdir"] = str(sockets[0])
+    return [sockets]
 
 
 def sweep(base):
