@@ -402,3 +402,27 @@ def test_a_hostile_title_stays_text_on_the_page_in_the_search_and_the_feeds(tmp_
     feed = etree.parse(str(tmp_path / "catalog.xml")).getroot()
     assert feed.findtext("a:title", namespaces=NS) == "<b>Shelf</b> & co"
     assert evil in [e.findtext("a:title", namespaces=NS) for e in feed.findall("a:entry", NS)]
+
+
+@pytest.mark.parametrize("title", ["a\x07b", "a\ud800b", "a\u2028b", "a\x85b"])
+def test_a_catalog_title_no_xml_can_carry_is_refused_naming_where_it_came_from(tmp_path,
+                                                                               title):
+    """A control character or a lone surrogate (from a name that is not UTF-8) in the
+    catalog's title or id, from samizdat.yaml or an option: M010 naming it, not X009."""
+    from samizdat.errors import UserError
+
+    (tmp_path / "a.md").write_text("x")
+    escaped = title.encode("unicode_escape", "backslashreplace").decode("ascii")
+    (tmp_path / "samizdat.yaml").write_text(f'catalog:\n  title: "{escaped}"\n')
+    for given, where in (({}, str(tmp_path / "samizdat.yaml")),
+                         ({"title": title}, "--catalog-title/--catalog-id"),
+                         ({"title": "T", "id_": f"urn:x:{title}"},
+                          "--catalog-title/--catalog-id")):
+        if not given:
+            with pytest.raises(UserError) as refused:
+                shelving.catalog_for([tmp_path / "a.md"])
+        else:
+            (tmp_path / "samizdat.yaml").unlink(missing_ok=True)
+            with pytest.raises(UserError) as refused:
+                shelving.catalog_for([tmp_path / "a.md"], **given)
+        assert [(f.code, f.path) for f in refused.value.findings] == [("M010", where)]

@@ -94,6 +94,9 @@ def book_of(ms, files, *, updated, about=None, framed=()):
 
 URI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:[^\s<>\"{}|\\^`]+")
 MAX_TITLE = 200
+# What no XML file can carry, or a line of text should not: control characters, line
+# separators, lone surrogates (from a name that is not UTF-8), the two non-characters.
+UNFIT = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufffe\uffff]")
 
 
 @dataclass(frozen=True)
@@ -120,10 +123,11 @@ def catalog_of(values, where):
         raise UserError(Finding("M010", where, None, "catalog: a mapping of title and id"))
     title, id_ = values.get("title"), values.get("id")
     if title is not None and (not isinstance(title, str) or not title.strip()
-                              or len(title) > MAX_TITLE or "\n" in title):
+                              or len(title) > MAX_TITLE or UNFIT.search(title)):
         raise UserError(Finding("M010", where, None, f"catalog title: one line of text, at "
-                                f"most {MAX_TITLE} characters"))
-    if id_ is not None and not (isinstance(id_, str) and URI.fullmatch(id_)):
+                                f"most {MAX_TITLE} characters, no control characters"))
+    if id_ is not None and not (isinstance(id_, str) and URI.fullmatch(id_)
+                                and not UNFIT.search(id_)):
         raise UserError(Finding("M010", where, None, "catalog id: a URI, such as "
                                 "urn:uuid:… or https://library.example/catalog"))
     return Catalog(title=(title or Catalog.title).strip(), id=id_ or "")
