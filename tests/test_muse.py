@@ -213,3 +213,23 @@ def test_a_note_number_thousands_of_digits_long_is_refused_with_its_line(tmp_pat
     (tmp_path / "digits.muse").write_text(f"{head}Text.[\u0661] and [1].\n\n[1] The note.\n")
     ms, _ = build.check(tmp_path / "digits.muse")
     assert "[\u0661]" in ms.body.replace("\\[", "[").replace("\\]", "]")
+
+
+@pytest.mark.parametrize("url", ["javascript:alert(1)", "file:///etc/passwd", "ftp://x.org/",
+                                 "http:/no-host", "//x.org"])
+def test_a_shelf_s_library_address_is_a_web_page_or_refused_there(tmp_path, url):
+    """samizdat.yaml's `library: {url}` becomes a link in every book's colophon (EPUB
+    and a PDF link annotation): M011 on the shelf file's line unless it is http(s) or
+    mailto:; one that is builds as before."""
+    shutil.copy(MUSE / "shelf" / "verse.muse", tmp_path)
+    rights = (MUSE / "shelf" / "samizdat.yaml").read_text(encoding="utf-8")
+    shelf = tmp_path / "samizdat.yaml"
+    shelf.write_text(f"{rights}library:\n  name: L\n  url: '{url}'\n", encoding="utf-8")
+    with pytest.raises(UserError) as refused:
+        build.check(tmp_path / "verse.muse")
+    line = len(rights.splitlines()) + 3
+    assert [(f.code, f.path, f.line) for f in refused.value.findings] == [
+        ("M011", str(shelf), line)]
+    for good in ("https://library.example/", "mailto:books@library.example"):
+        shelf.write_text(f"{rights}library: {{name: L, url: '{good}'}}\n", encoding="utf-8")
+        build.check(tmp_path / "verse.muse")
