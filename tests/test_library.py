@@ -426,3 +426,41 @@ def test_a_catalog_title_no_xml_can_carry_is_refused_naming_where_it_came_from(t
             with pytest.raises(UserError) as refused:
                 shelving.catalog_for([tmp_path / "a.md"], **given)
         assert [(f.code, f.path) for f in refused.value.findings] == [("M010", where)]
+
+
+def test_every_link_of_the_feeds_and_pages_names_its_file_whatever_the_text_is_named(
+        tmp_path):
+    """A text named "javascript:alert(1)" or "50% #2?" is linked as the file it is: each
+    href of every feed and download page, resolved as a reader's app or browser does,
+    is a file of the folder (and its fragment a book's place on the page)."""
+    from urllib.parse import unquote, urljoin, urlsplit
+
+    from lxml import html
+
+    from samizdat import build
+
+    texts = tmp_path / "texts"
+    texts.mkdir()
+    names = ["javascript:alert(1)", "50% #2?", "plain"]
+    for name in names:
+        shutil.copy(TEXTS / "a-short-letter.md", texts / f"{name}.md")
+    out = tmp_path / "out"
+    books, failures = shelving.build_library(
+        [texts / f"{name}.md" for name in names], out, jobs=1,
+        printing=build.PrintOptions(given=(("outputs", "epub"),)))
+    assert failures == [] and sorted(books) == sorted(names)
+    links = [(feed.name, link.get("href")) for feed in out.glob("catalog*.xml")
+             for link in etree.parse(str(feed)).iter(f"{{{library.ATOM}}}link")]
+    links += [(page.name, element.get(attribute)) for page in out.glob("index*.html")
+              for element, attribute, _, _ in html.parse(str(page)).getroot().iterlinks()
+              if element.tag in ("a", "img")]
+    assert len(links) > 20
+    for page, link in links:
+        parts = urlsplit(urljoin("file:///library/", link))
+        target = out / unquote(parts.path).removeprefix("/library/")
+        assert (parts.scheme, parts.netloc, target.is_file()) == ("file", "", True), link
+        if parts.fragment:
+            ids = html.parse(str(target)).getroot().xpath("//article/@id")
+            assert unquote(parts.fragment) in ids, link
+    assert {unquote(urlsplit(link).path) for _, link in links} >= {
+        f"{name}.epub" for name in names}

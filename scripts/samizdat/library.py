@@ -14,6 +14,7 @@ import re
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import quote
 
 from lxml import etree
 
@@ -245,15 +246,23 @@ def _entry(book, page):
         _text(entry, "summary", book.description)
     for subject in book.subjects:
         etree.SubElement(entry, f"{{{ATOM}}}category", term=subject, label=subject)
-    _link(entry, "alternate", f"{page}#{book.stem}", "text/html")
+    _link(entry, "alternate", href(page, book.stem), "text/html")
     for rel, kind in (("http://opds-spec.org/image", "cover"),
                       ("http://opds-spec.org/image/thumbnail", "thumbnail")):
         if kind in book.files:
-            _link(entry, rel, book.files[kind], "image/png")
+            _link(entry, rel, href(book.files[kind]), "image/png")
     for kind, (media_type, purpose) in FILES.items():
         if kind in book.files:
-            _link(entry, OPEN_ACCESS, book.files[kind], media_type, title=purpose)
+            _link(entry, OPEN_ACCESS, href(book.files[kind]), media_type, title=purpose)
     return entry
+
+
+def href(name, fragment=None):
+    """The relative link to file `name` of the output folder (to the element of id
+    `fragment` in it): percent-escaped, so that a text named "javascript:x" or
+    "50% #2" is linked as the file it is, never as a scheme or a fragment."""
+    link = quote(name, safe="")
+    return link if fragment is None else f"{link}#{quote(fragment, safe='')}"
 
 
 def _text(parent, tag, value):
@@ -330,7 +339,8 @@ the short edge</strong>, at <strong>actual size</strong> (100&nbsp;%, not “fit
       return words.every(function (w) {{ return text.indexOf(w) >= 0; }});
     }}).forEach(function (b) {{
       var item = document.createElement("li"), link = document.createElement("a");
-      link.href = b.page + "#" + b.stem; link.textContent = b.title;
+      link.href = encodeURIComponent(b.page) + "#" + encodeURIComponent(b.stem);
+      link.textContent = b.title;
       item.append(link, " – " + b.author); list.append(item);
     }});
     var heading = document.createElement("h2");
@@ -398,11 +408,11 @@ def download_pages(books, *, folder, catalog=Catalog(), proof=None, per_page=PER
 def _article(book, folder):
     e = html.escape
     files = "\n".join(
-        f'<li><a href="{e(book.files[kind])}" type="{media}">{e(book.files[kind])}</a> '
+        f'<li><a href="{e(href(book.files[kind]))}" type="{media}">{e(book.files[kind])}</a> '
         f'<span class="size">({_size(Path(folder) / book.files[kind])})</span> – '
         f"{e(purpose)}</li>"
         for kind, media, purpose in book.downloads(printer_tests=True))
-    cover = (f'<img class="cover" src="{e(book.files["cover"])}" '
+    cover = (f'<img class="cover" src="{e(href(book.files["cover"]))}" '
              f'alt="Cover of {e(book.title)}" width="400" height="600" loading="lazy">\n'
              if "cover" in book.files else "")
     return BOOK.format(stem=e(book.stem), cover=cover, title=e(book.title),
@@ -424,7 +434,7 @@ def _page_nav(names, number):
 
 
 def _proof_figure(proof):
-    return (f'<figure><img src="{html.escape(proof)}" alt="The first sheet of the pamphlet, '
+    return (f'<figure><img src="{html.escape(href(proof))}" alt="The first sheet of the pamphlet, '
             "front and back: the back cover and the title page side by side, then the "
             'inside"><figcaption>The first sheet: front above, back below.</figcaption>'
             "</figure>" if proof else "")
