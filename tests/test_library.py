@@ -402,3 +402,65 @@ def test_a_hostile_title_stays_text_on_the_page_in_the_search_and_the_feeds(tmp_
     feed = etree.parse(str(tmp_path / "catalog.xml")).getroot()
     assert feed.findtext("a:title", namespaces=NS) == "<b>Shelf</b> & co"
     assert evil in [e.findtext("a:title", namespaces=NS) for e in feed.findall("a:entry", NS)]
+
+
+@pytest.mark.parametrize("title", ["a\x07b", "a\ud800b", "a\u2028b", "a\x85b"])
+def test_a_catalog_title_no_xml_can_carry_is_refused_naming_where_it_came_from(tmp_path,
+                                                                               title):
+    """A control character or a lone surrogate (from a name that is not UTF-8) in the
+    catalog's title or id, from samizdat.yaml or an option: M010 naming it, not X009."""
+    from samizdat.errors import UserError
+
+    (tmp_path / "a.md").write_text("x")
+    escaped = title.encode("unicode_escape", "backslashreplace").decode("ascii")
+    (tmp_path / "samizdat.yaml").write_text(f'catalog:\n  title: "{escaped}"\n')
+    for given, where in (({}, str(tmp_path / "samizdat.yaml")),
+                         ({"title": title}, "--catalog-title/--catalog-id"),
+                         ({"title": "T", "id_": f"urn:x:{title}"},
+                          "--catalog-title/--catalog-id")):
+        if not given:
+            with pytest.raises(UserError) as refused:
+                shelving.catalog_for([tmp_path / "a.md"])
+        else:
+            (tmp_path / "samizdat.yaml").unlink(missing_ok=True)
+            with pytest.raises(UserError) as refused:
+                shelving.catalog_for([tmp_path / "a.md"], **given)
+        assert [(f.code, f.path) for f in refused.value.findings] == [("M010", where)]
+
+
+def test_every_link_of_the_feeds_and_pages_names_its_file_whatever_the_text_is_named(
+        tmp_path):
+    """A text named "javascript:alert(1)" or "50% #2?" is linked as the file it is: each
+    href of every feed and download page, resolved as a reader's app or browser does,
+    is a file of the folder (and its fragment a book's place on the page)."""
+    from urllib.parse import unquote, urljoin, urlsplit
+
+    from lxml import html
+
+    from samizdat import build
+
+    texts = tmp_path / "texts"
+    texts.mkdir()
+    names = ["javascript:alert(1)", "50% #2?", "plain"]
+    for name in names:
+        shutil.copy(TEXTS / "a-short-letter.md", texts / f"{name}.md")
+    out = tmp_path / "out"
+    books, failures = shelving.build_library(
+        [texts / f"{name}.md" for name in names], out, jobs=1,
+        printing=build.PrintOptions(given=(("outputs", "epub"),)))
+    assert failures == [] and sorted(books) == sorted(names)
+    links = [(feed.name, link.get("href")) for feed in out.glob("catalog*.xml")
+             for link in etree.parse(str(feed)).iter(f"{{{library.ATOM}}}link")]
+    links += [(page.name, element.get(attribute)) for page in out.glob("index*.html")
+              for element, attribute, _, _ in html.parse(str(page)).getroot().iterlinks()
+              if element.tag in ("a", "img")]
+    assert len(links) > 20
+    for page, link in links:
+        parts = urlsplit(urljoin("file:///library/", link))
+        target = out / unquote(parts.path).removeprefix("/library/")
+        assert (parts.scheme, parts.netloc, target.is_file()) == ("file", "", True), link
+        if parts.fragment:
+            ids = html.parse(str(target)).getroot().xpath("//article/@id")
+            assert unquote(parts.fragment) in ids, link
+    assert {unquote(urlsplit(link).path) for _, link in links} >= {
+        f"{name}.epub" for name in names}

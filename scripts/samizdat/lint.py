@@ -403,7 +403,38 @@ def check_metadata(ms):
         findings.append(Finding("M005", name, key_line(ms, "date"),
                                 f"date '{date}' is not a date written YYYY, YYYY-MM "
                                 "or YYYY-MM-DD"))
-    return findings + _shape_findings(ms) + _reserved_findings(ms)
+    return findings + _shape_findings(ms) + _reserved_findings(ms) + _library_findings(ms)
+
+
+def _library_findings(ms):
+    """M011: the library's address (`library: {url: ...}`, in the YAML or a shelf's
+    samizdat.yaml) becomes a link in every book: a web address or mailto: only."""
+    library = ms.meta.get("library")
+    url = library.get("url") if isinstance(library, dict) else None
+    if url is None or policy.web_address(str(url)):
+        return []
+    where, lines = ms.name, split_lines(ms.text)[:ms.yaml_lines]
+    if ms.origin is not None:  # a Muse text's library is its shelf's
+        shelf = ms.origin.shelf
+        where, lines = (str(shelf), split_lines(shelf.read_text(encoding="utf-8"))) \
+            if shelf else (ms.name, [])
+    return [Finding("M011", where, _nested_line(lines, "library", "url"),
+                    f"library url '{_shown(str(url))}' is not a web address: the colophon "
+                    "of every book links it, so it must start http://, https:// or mailto:")]
+
+
+def _nested_line(lines, key, inner):
+    """The line of `inner:` under top-level `key:` in YAML `lines` (that of `key:` if
+    it is written in one line, 1 if neither is found)."""
+    found = 1
+    for number, line in enumerate(lines, 1):
+        if re.match(rf"{re.escape(key)}\s*:", line):
+            found = number
+        elif found > 1 and line[:1] not in (" ", "\t", "#", ""):
+            break
+        elif found > 1 and re.match(rf"[ \t]+{re.escape(inner)}\s*:", line):
+            return number
+    return found
 
 
 def _shape_findings(ms):

@@ -118,8 +118,8 @@ class Manuscript:
         author, date and language (a name-based UUID: the same text gets the same one
         in every build, and a corrected typo in its body does not make it a new book)."""
         written = self.meta.get("identifier")
-        if given(written):
-            return " ".join(str(written).split())
+        if given(written):  # as the EPUB carries it: pandoc reads it as Markdown
+            return " ".join((self.plain("identifier") or str(written)).split())
         return derived_identifier(self.meta)
 
     def pandoc(self, args, **options):

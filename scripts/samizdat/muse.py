@@ -48,11 +48,14 @@ VERBATIM = re.compile(r"<verbatim>.*?</verbatim>|<code>.*?</code>|=[^=\s][^=]*="
 BLOCK_OPEN = re.compile(r"^\s*(\{\{\{|<example>|<src\b[^>]*>|<verbatim>|<literal\b[^>]*>)\s*$")
 BLOCK_CLOSE = {"{{{": "}}}", "<example>": "</example>", "<src": "</src>",
                "<verbatim>": "</verbatim>", "<literal": "</literal>"}
-CALL = re.compile(r"\[(\d+)\]|\{(\d+)\}")
+# ASCII digits, as pandoc's Muse reader takes them ("[١]" is text to it)
+CALL = re.compile(r"\[([0-9]+)\]|\{([0-9]+)\}")
+# Python reads no number of over 4,300 digits; no book numbers its notes with 100.
+MAX_NOTE_DIGITS = 100
 # <center> and <right> blocks, which pandoc's Muse reader reads as plain paragraphs
 ALIGNED = re.compile(r"<(/?)(center|right)>")
 _ALIGN = "SAMIZDATALIGN"
-DEFINITION = re.compile(r"(\[(\d+)\]|\{(\d+)\})(?=[ \t]|$)")
+DEFINITION = re.compile(r"(\[([0-9]+)\]|\{([0-9]+)\})(?=[ \t]|$)")
 
 
 @dataclass(frozen=True)
@@ -246,8 +249,8 @@ def scan(text, body_line, *, offset=None, defined=frozenset()):
         segments = _segments(line)
         label = DEFINITION.match(segments[0][0]) if segments[0][1] else None
         if label:
-            open_note = Note(int(label[3] or label[2]), label[3] is not None, number,
-                             _words_of(segments, label.end()))
+            open_note = Note(_number(label[3] or label[2], number), label[3] is not None,
+                             number, _words_of(segments, label.end()))
             reading.definitions.append(open_note)
             column = len(line) - len(line[label.end():].lstrip())
         elif open_note and line.strip() and (
@@ -261,6 +264,17 @@ def scan(text, body_line, *, offset=None, defined=frozenset()):
                                       offset, defined))
         previous_blank = not line.strip()
     return reading
+
+
+class TooLong(ValueError):
+    """A note number of more than MAX_NOTE_DIGITS digits, on line `args[0]`."""
+
+
+def _number(digits, line):
+    """The note number written `digits` on `line`; TooLong past MAX_NOTE_DIGITS."""
+    if len(digits) > MAX_NOTE_DIGITS:
+        raise TooLong(line)
+    return int(digits)
 
 
 def _segments(line):
@@ -280,7 +294,7 @@ def _rewrite(segments, label, open_note, number, reading, offset, defined):
     """The line of `segments` with its calls recorded in `reading` and, with `offset`,
     rewritten (see scan)."""
     def call(match):
-        note = Note(int(match[1] or match[2]), match[2] is not None, number)
+        note = Note(_number(match[1] or match[2], number), match[2] is not None, number)
         if open_note is not None and (open_note.secondary or not note.secondary) \
                 and not (label and match.start() == 0):
             reading.as_text.append((note, open_note))
@@ -351,7 +365,11 @@ def convert(text, name, *, folder, given=None):
     meta = metadata(header, shelf, given)
     # written out, so that an imported manuscript keeps it when its title is mended
     meta.setdefault("identifier", derived_identifier(meta))
-    first = scan(text, body_line)
+    try:
+        first = scan(text, body_line)
+    except TooLong as error:
+        raise UserError(Finding("F006", name, error.args[0], "a note number of more than "
+                                f"{MAX_NOTE_DIGITS} digits: no book has so many notes")) from None
     defined = frozenset((n.number, n.secondary) for n in first.definitions if n.secondary)
     offset = _offset("\n".join(first.lines))
     renamed = "\n".join(scan(text, body_line, offset=offset, defined=defined).lines)
@@ -387,7 +405,8 @@ def _header_as_markdown(header, name):
 
 def _offset(body):
     """A number past every note number in `body`: renamed secondary notes start there."""
-    numbers = [int(n) for n in re.findall(r"[\[{](\d+)[\]}]", body)] or [0]
+    numbers = [int(n) for n in re.findall(rf"[\[{{]([0-9]{{1,{MAX_NOTE_DIGITS}}})[\]}}]",
+                                          body)] or [0]
     return 10 ** len(str(max(numbers) + 1))
 
 

@@ -12,7 +12,7 @@ The same rules judge raw HTML in the manuscript, attributes given with pandoc's
 """
 
 import re
-from urllib.parse import urlparse
+from urllib.parse import urlparse, urlsplit
 
 from lxml import etree
 
@@ -29,9 +29,26 @@ LOADING = {"src", "poster", "data", "background", "srcset", "dynsrc", "lowsrc", 
 DANGEROUS_SCHEMES = {"javascript", "vbscript", "livescript", "data", "blob", "filesystem"}
 NETWORK_SCHEMES = {"http", "https", "ftp", "ftps", "ws", "wss", "gopher"}
 SAFE_DATA = re.compile(r"data:image/(png|jpeg|gif|webp)[;,]", re.IGNORECASE)
+# What an address Samizdat writes into a book itself (the library's) may be.
+WEB = {"http", "https"}
+UNFIT = re.compile(r"[\x00-\x20\x7f-\x9f\u2028\u2029\ud800-\udfff]")
 # CSS that loads something or runs something (old IE's expression()).
 CSS_LOADS = re.compile(r"url\s*\((?!\s*['\"]?#)|@import|expression\s*\(|behavior\s*:|"
                        r"-moz-binding", re.IGNORECASE)
+
+
+def web_address(url):
+    """Whether `url` is a web page's address (http or https, with a host) or a mailto:
+    one: the only addresses written into a book from its metadata. A file: address
+    would show the reader's own files, a javascript: one run a script."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # a host such as "[x" that is no address
+        return False
+    scheme = parts.scheme.lower()
+    if UNFIT.search(url) or not (scheme in WEB and parts.netloc or scheme == "mailto"):
+        return False
+    return bool(parts.path) if scheme == "mailto" else True
 
 
 def url_problem(value, attribute="href", *, element=""):
