@@ -379,9 +379,9 @@ def _unusable(path, why, data=b""):
     Samizdat writes there; None: it is read as absent."""
     if (str(path), why, data) not in _said:
         _said.add((str(path), why, data))
-        log.warning("%s", Finding("X015", str(path), None, f"{why}, not what Samizdat "
-                                  "writes there: read as absent, written anew by the next "
-                                  "build that writes it", severity="warning"))
+        log.warning("%s", Finding("X015", str(path), None, f"{why}: not what Samizdat "
+                                  "writes there, so read as if absent (and replaced when "
+                                  "next written)", severity="warning"))
     return None
 
 
