@@ -104,7 +104,7 @@ def records_folder(out_dir, *, make=False):
             folder.mkdir()
     try:
         info = os.lstat(folder)
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):  # no folder yet (or a file: said later)
         return None
     if not stat.S_ISDIR(info.st_mode):
         raise UserError(Finding("X002", str(folder), None, "the output folder cannot be "
@@ -485,7 +485,9 @@ def undone_on_failure(out_dir, names):
     keep = out_dir / f"{TEMP}{os.getpid()}-kept"
     kept = {name: None for name in names}
     if out_dir.is_dir():
-        with locked(out_dir):
+        # No lock yet: no build has installed here, and a failed run must not leave one.
+        with locked(out_dir) if os.path.lexists(out_dir / RECORDS) else \
+                contextlib.nullcontext():
             kept = _keep(out_dir, [*names, *_shelf_files(out_dir)], keep)
     try:
         yield
