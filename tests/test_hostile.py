@@ -9,7 +9,9 @@ mention of the remote marker host in any output, and run no program of the folde
 A case name starts with the code it shows; `valid-` cases must build.
 
 What git cannot hold (a FIFO, a symbolic link out, a repository with its own
-config) is made by SETUPS before the run.
+config) is made by SETUPS before the run; so is what a case plants in the output
+folder WORLD/out (cases `x…`: the folder, not the manuscript, is hostile; `check`,
+which has no folder, cannot find those).
 """
 
 import mimetypes
@@ -84,7 +86,31 @@ def _manuscript_linked_out(book, world):
     (book / "in.md").symlink_to(private)
 
 
+def _another_texts_file(book, world):
+    """WORLD/out holds a text `in.kepub`, whose EPUB in.kepub.epub is in.md's Kobo EPUB."""
+    import hashlib
+    import json
+
+    out = world / "out"
+    (out / ".samizdat").mkdir(parents=True)
+    (out / "in.kepub.epub").write_bytes(b"another text's")
+    book_of = {"stem": "in.kepub", "title": "Another", "author": "A", "identifier": "urn:x:1",
+               "updated": "2024-01-01T00:00:00Z", "files": {"epub": "in.kepub.epub"}}
+    digest = hashlib.sha256(b"another text's").hexdigest()
+    (out / ".samizdat" / "in.kepub.json").write_text(json.dumps(
+        {"key": "k", "book": book_of, "files": {"in.kepub.epub": digest}}))
+
+
+def _pipes_in_the_folder(book, world):
+    """WORLD/out's SHA256SUMS, in.md's record and the catalog's state are FIFOs."""
+    (world / "out" / ".samizdat").mkdir(parents=True)
+    for name in ("SHA256SUMS", ".samizdat/in.json", ".samizdat/.catalog.json"):
+        os.mkfifo(world / "out" / name)
+
+
 SETUPS = {
+    "x014-output-of-another-text": _another_texts_file,
+    "x015-pipes-in-the-folder": _pipes_in_the_folder,
     "f000-manuscript-links-out": _manuscript_linked_out,
     "valid-git-repository-with-a-program": _git_with_a_program,
     "r005-fifo-image": lambda book, world: os.mkfifo(book / "fifo.png"),
@@ -206,7 +232,7 @@ def test_hostile_case(case, tmp_path):
 def test_refused_cases_are_refused_by_check_alone(case, tmp_path):
     """`samizdat check` finds what `build` refuses, before anything is built."""
     *lines, status = (CASES / case / "golden.txt").read_text(encoding="utf-8").splitlines()
-    if status == "exit: 0":
+    if status == "exit: 0" or case.startswith("x"):
         return
     book = plant(tmp_path, case)
     env = {**os.environ, "PYTHONPATH": str(ROOT / "scripts")}
@@ -217,11 +243,13 @@ def test_refused_cases_are_refused_by_check_alone(case, tmp_path):
 
 
 def test_every_line_is_coded_and_placed():
-    """Each golden line is `CODE in.md:LINE: message` (F000, F006 and X-codes need no line)."""
+    """Each golden line is `CODE in.md:LINE: message` (F000, F006 and X-codes need no line;
+    X015 names the output folder's own file)."""
     for case in case_names():
         *lines, _ = (CASES / case / "golden.txt").read_text(encoding="utf-8").splitlines()
         for line in lines:
-            assert re.match(r"[A-Z]\d{3} in\.md(:\d+)?: \S", line), (case, line)
+            assert re.match(r"[A-Z]\d{3} in\.md(:\d+)?: \S|X015 \.\./out/\S+: \S", line), \
+                (case, line)
             if not line.startswith(("F000", "F006", "X")):
                 assert re.match(r"[A-Z]\d{3} in\.md:\d+: ", line), (case, line)
 

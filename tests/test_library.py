@@ -362,9 +362,9 @@ def test_a_library_build_writes_its_pages_once_not_once_per_text(tmp_path, monke
     from samizdat import build, shelf
 
     written = []
-    real = shelf.write_library_pages
-    monkeypatch.setattr(shelf, "write_library_pages",
-                        lambda books, out: written.append(len(list(books))) or real(books, out))
+    real = shelf.library_pages
+    monkeypatch.setattr(shelf, "library_pages", lambda books, *rest: written.append(
+        len(list(books))) or real(books, *rest))
     sources = [TEXTS / "mutual-aid-note.md", TEXTS / "a-short-letter.md"]
     books, failures = shelving.build_library(
         sources, tmp_path, jobs=1, printing=build.PrintOptions(given=(("outputs", "epub"),)))
@@ -464,3 +464,113 @@ def test_every_link_of_the_feeds_and_pages_names_its_file_whatever_the_text_is_n
             assert unquote(parts.fragment) in ids, link
     assert {unquote(urlsplit(link).path) for _, link in links} >= {
         f"{name}.epub" for name in names}
+
+
+def folder_bytes(out):
+    """{path inside `out`: its bytes (a link: where it points)} of every file there."""
+    found = {}
+    for path in sorted(out.rglob("*")):
+        if path.is_symlink():
+            found[str(path.relative_to(out))] = f"-> {path.readlink()}"
+        elif path.is_file():
+            found[str(path.relative_to(out))] = path.read_bytes()
+    return found
+
+
+@pytest.mark.parametrize("name", ["zine-pamphlet-a4", "zine.kepub", "zine-printer-test"])
+def test_texts_whose_outputs_would_meet_are_refused_before_anything_is_built(tmp_path, name):
+    """`zine.md` writes zine-pamphlet-a4.pdf, zine.kepub.epub and zine-printer-test.pdf:
+    beside `zine-pamphlet-a4.md` (or `zine.kepub.md`, …) one would overwrite the other's.
+    The library is refused (X014, one line naming both) before anything is built."""
+    from samizdat.errors import UserError
+
+    shutil.copy(TEXTS / "a-short-letter.md", tmp_path / "zine.md")
+    shutil.copy(TEXTS / "mutual-aid-note.md", tmp_path / f"{name}.md")
+    with pytest.raises(UserError) as error:
+        shelving.build_library([tmp_path / "zine.md", tmp_path / f"{name}.md"],
+                               tmp_path / "out", jobs=1)
+    [finding] = error.value.findings
+    assert finding.code == "X014" and "zine.md" in str(finding) and f"{name}.md" in str(finding)
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_text_built_alone_does_not_take_a_file_another_text_owns(tmp_path):
+    """zine-pamphlet-a4.md built into a folder where zine's record owns
+    zine-pamphlet-a4.pdf fails (X014) and leaves the folder as it was; either order."""
+    shutil.copy(TEXTS / "a-short-letter.md", tmp_path / "zine.md")
+    shutil.copy(TEXTS / "mutual-aid-note.md", tmp_path / "zine-pamphlet-a4.md")
+    for first, second in (("zine", "zine-pamphlet-a4"), ("zine-pamphlet-a4", "zine")):
+        out = tmp_path / f"out-{first}"
+        shelving.build_library([tmp_path / f"{first}.md"], out, jobs=1)
+        before = folder_bytes(out)
+        books, failures = shelving.build_library([tmp_path / f"{second}.md"], out, jobs=1)
+        assert [f.code for f in failures] == ["X014"] and books == {}
+        assert first in failures[0].message and "zine-pamphlet-a4.pdf" in failures[0].message
+        assert folder_bytes(out) == before
+
+
+def test_a_refusal_in_the_last_step_leaves_the_folder_as_it_was(tmp_path, monkeypatch):
+    """A library whose catalog cannot be written (its last step, shelving.finish) leaves
+    every file of the folder as it was: outputs, records, manifests, catalog state, and
+    no temporary file."""
+    from samizdat.errors import Finding, UserError
+
+    text = tmp_path / "a-short-letter.md"
+    shutil.copy(TEXTS / text.name, text)
+    out = tmp_path / "out"
+    shelving.build_library([text], out, jobs=1,
+                           catalog=library.Catalog("The Shelf", "urn:x:1"))
+    before = folder_bytes(out)
+    text.write_text(text.read_text(encoding="utf-8") + "\nOne more.\n", encoding="utf-8")
+
+    def refuse(*args, **kwargs):
+        raise UserError(Finding("M010", "samizdat.yaml", None, "refused"))
+
+    monkeypatch.setattr(library, "download_pages", refuse)
+    with pytest.raises(UserError):
+        shelving.build_library([text, TEXTS / "mutual-aid-note.md"], out, jobs=1,
+                               catalog=library.Catalog("Another", "urn:x:2"))
+    assert folder_bytes(out) == before
+
+
+def test_a_catalog_title_the_feed_cannot_hold_changes_nothing(tmp_path):
+    """--catalog-title with a control character: refused (whether at entry or in the last
+    step), the folder as it was, and the next build of the folder works (the title was
+    kept with the folder: every later build failed, X009)."""
+    import os
+    import subprocess
+    import sys
+
+    text = tmp_path / "a-short-letter.md"
+    shutil.copy(TEXTS / text.name, text)
+    out = tmp_path / "out"
+    shelving.build_library([text], out, jobs=1)
+    before = folder_bytes(out)
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "scripts")}
+    run = [sys.executable, "-m", "samizdat", "build", str(text), str(TEXTS / "mutual-aid-note.md"),
+           "--out", str(out), "-q", "-j", "1"]
+    proc = subprocess.run(run + ["--catalog-title", "bad\x01title"], env=env,
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode != 0 and re.match(r"[A-Z]\d{3} ", proc.stderr), proc.stderr
+    assert folder_bytes(out) == before
+    proc = subprocess.run(run, env=env, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+
+
+def test_a_poisoned_catalog_state_is_ignored_with_a_warning(tmp_path, caplog):
+    """A catalog state the feed cannot hold (a control character, a number for a title,
+    not JSON) is treated as absent, with a warning (X015): later builds still work."""
+    from samizdat import shelf
+
+    out = tmp_path / "out"
+    (out / shelf.RECORDS).mkdir(parents=True)
+    state = out / shelf.RECORDS / shelf.CATALOG
+    for poison in ('{"title": "bad\\u0001", "id": ""}', '{"title": 7, "id": ""}',
+                   '{"title": "A", "id": "not a uri"}', "[1", '{"title": "\\ud800"}'):
+        state.write_text(poison)
+        caplog.clear()
+        assert shelf.catalog_of(out) == library.Catalog()
+        assert "X015" in caplog.text
+    state.write_text(poison)
+    books, failures = shelving.build_library([TEXTS / "a-short-letter.md"], out, jobs=1)
+    assert failures == [] and catalog_titles(out) == ["A Short Letter"]
