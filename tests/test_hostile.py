@@ -288,8 +288,9 @@ def test_the_audit_sees_a_file_opened_outside(tmp_path):
     book = plant(tmp_path, "valid-odd-image-names")
     shutil.copy(book / "in.md", book.parent / "private.md")
     (book.parent / "tmp").mkdir()
-    subprocess.run([sys.executable, str(ROOT / "tests" / "audited.py"),
-                    str(book.parent / "opened"), "check", "../private.md"], cwd=book,
-                   env={**os.environ, "PYTHONPATH": str(ROOT / "scripts"),
-                        "TMPDIR": str(book.parent / "tmp")}, timeout=TIMEOUT, capture_output=True)
-    assert str(book.parent / "private.md") in not_to_be_opened(book.parent)
+    proc = subprocess.run([sys.executable, str(ROOT / "tests" / "audited.py"),
+                           str(book.parent / "opened"), "check", "../private.md"], cwd=book,
+                          env={**os.environ, "PYTHONPATH": str(ROOT / "scripts"),
+                               "TMPDIR": str(book.parent / "tmp")},
+                          timeout=TIMEOUT, capture_output=True, text=True)
+    assert str(book.parent / "private.md") in not_to_be_opened(book.parent), proc.stderr

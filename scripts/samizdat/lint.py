@@ -609,7 +609,9 @@ def _check_local(ms, kind, target, line):
     """R002 if the relative path `target` leaves the manuscript's folder, R001 if it is
     missing, R005 if it cannot be used (not a regular file, too large, unsafe)."""
     what = f"{kind.lower()} {_shown(target)}"
-    path = resources.resolve(ms.folder, target)
+    # An image: where the one read of it found it (resolved again, a link swapped since
+    # could pass here an image the build will not have)
+    path = ms.media[target].path if kind == "Image" else resources.resolve(ms.folder, target)
     if "\x00" in resources.file_name(target):  # (%00) no file can have that name
         return Finding("R001", ms.name, line, f"{what} does not exist")
     if path is None:

@@ -485,19 +485,23 @@ def undone_on_failure(out_dir, names):
     keep = out_dir / f"{TEMP}{os.getpid()}-kept"
     kept = {name: None for name in names}
     if out_dir.is_dir():
-        # No lock yet: no build has installed here, and a failed run must not leave one.
-        with locked(out_dir) if os.path.lexists(out_dir / RECORDS) else \
-                contextlib.nullcontext():
+        with _locked_if_used(out_dir):
             kept = _keep(out_dir, [*names, *_shelf_files(out_dir)], keep)
     try:
         yield
     except BaseException:
         if out_dir.is_dir():
-            with locked(out_dir):
+            with _locked_if_used(out_dir):
                 _put_back(out_dir, kept)
         raise
     finally:
         shutil.rmtree(keep, ignore_errors=True)
+
+
+def _locked_if_used(out_dir):
+    """The folder's lock, if a build has installed there; else none (nothing installed
+    yet, and a failed run must not leave a lock behind)."""
+    return locked(out_dir) if os.path.lexists(out_dir / RECORDS) else contextlib.nullcontext()
 
 
 def _shelf_files(out_dir):

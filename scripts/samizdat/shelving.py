@@ -35,7 +35,7 @@ def build_library(sources, out_dir, *, jobs=None, printing=PrintOptions(),
     out_dir = Path(out_dir)
     sources = [Path(s) for s in sources]
     _refuse_duplicate_stems(sources)
-    names = _refuse_meeting_outputs(sources, printing)
+    names = refuse_meeting_outputs(sources, printing)
     shelf.records_folder(out_dir)  # a link there: refused before anything is built
     with shelf.undone_on_failure(out_dir, names):
         return _build_all(sources, out_dir, jobs, printing, timeout, catalog)
@@ -115,7 +115,7 @@ def _refuse_duplicate_stems(sources):
         seen[source.stem] = source
 
 
-def _refuse_meeting_outputs(sources, printing):
+def refuse_meeting_outputs(sources, printing):
     """UserError X014, one line a pair, if one text's output would have another's file
     name (`zine.md` writes zine-pamphlet-a4.pdf, as `zine-pamphlet-a4.md` does); else
     the names of every file the texts would write (records too, `.samizdat/STEM.json`).
