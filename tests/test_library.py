@@ -477,7 +477,8 @@ def folder_bytes(out):
     return found
 
 
-@pytest.mark.parametrize("name", ["zine-pamphlet-a4", "zine.kepub", "zine-printer-test"])
+@pytest.mark.parametrize("name", ["zine-pamphlet-a4", "zine.kepub", "zine-printer-test",
+                                  "ZINE-pamphlet-a4", "Zine.Kepub"])
 def test_texts_whose_outputs_would_meet_are_refused_before_anything_is_built(tmp_path, name):
     """`zine.md` writes zine-pamphlet-a4.pdf, zine.kepub.epub and zine-printer-test.pdf:
     beside `zine-pamphlet-a4.md` (or `zine.kepub.md`, …) one would overwrite the other's.
@@ -492,6 +493,20 @@ def test_texts_whose_outputs_would_meet_are_refused_before_anything_is_built(tmp
     [finding] = error.value.findings
     assert finding.code == "X014" and "zine.md" in str(finding) and f"{name}.md" in str(finding)
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("other", ["CAFÉ", "cafe\u0301"])
+def test_texts_named_alike_on_a_usb_stick_or_a_mac_are_refused(tmp_path, other):
+    """`café.md` beside `CAFÉ.md` or a café spelt e + U+0301: distinct files here, one
+    file on FAT/exFAT (a library copied to a USB stick), Windows or macOS: X003."""
+    from samizdat.errors import UserError
+
+    shutil.copy(TEXTS / "a-short-letter.md", tmp_path / "café.md")
+    shutil.copy(TEXTS / "mutual-aid-note.md", tmp_path / f"{other}.md")
+    with pytest.raises(UserError) as error:
+        shelving.build_library([tmp_path / "café.md", tmp_path / f"{other}.md"],
+                               tmp_path / "out", jobs=1)
+    assert [f.code for f in error.value.findings] == ["X003"]
 
 
 def test_a_text_built_alone_does_not_take_a_file_another_text_owns(tmp_path):

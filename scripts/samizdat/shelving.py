@@ -13,6 +13,7 @@ back every file it replaced (shelf.undone_on_failure).
 
 import logging
 import os
+import unicodedata
 from pathlib import Path
 
 from . import manuscript, process, scratch, shelf
@@ -109,10 +110,17 @@ def _stuck(source, seconds):
 def _refuse_duplicate_stems(sources):
     seen = {}
     for source in sources:
-        if source.stem in seen:
-            raise UserError(Finding("X003", str(source), None,
-                                    f"same name as {seen[source.stem]}: outputs would collide"))
-        seen[source.stem] = source
+        if same_name(source.stem) in seen:
+            raise UserError(Finding("X003", str(source), None, f"same name as "
+                                    f"{seen[same_name(source.stem)]}: outputs would collide"))
+        seen[same_name(source.stem)] = source
+
+
+def same_name(name):
+    """What a file name is to every file system a library may be copied to: Unicode
+    normalized (macOS) and case folded (FAT and exFAT on a USB stick, Windows, macOS):
+    `Zine.epub` and `zine.epub`, `café` in one or two code points, are one file there."""
+    return unicodedata.normalize("NFC", name).casefold()
 
 
 def refuse_meeting_outputs(sources, printing):
@@ -126,7 +134,7 @@ def refuse_meeting_outputs(sources, printing):
         stem, outputs = _outputs_of(source, printing)
         names.update([*outputs, f"{shelf.RECORDS}/{stem}.json"] if outputs else [])
         for name in sorted(outputs):
-            first = owner.setdefault(name, source)
+            first = owner.setdefault(same_name(name), source)
             if first != source:
                 meetings.setdefault((first, source), name)
     if meetings:
