@@ -5,6 +5,7 @@ for the single build, the library and the cluster's client."""
 import logging
 import shutil
 import zipfile
+from pathlib import Path
 
 import pytest
 
@@ -80,4 +81,25 @@ def test_the_key_changes_with_the_styles_and_fonts(text, tmp_path, monkeypatch):
     before = _key(text)
     font = next((styles / "fonts").iterdir())
     font.write_bytes(font.read_bytes() + b"\0")
+    assert _key(text) != before
+
+
+def test_the_key_changes_with_samizdats_code(text, tmp_path, monkeypatch):
+    code = tmp_path / "samizdat"
+    shutil.copytree(Path(shelf.__file__).parent, code,
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(shelf, "__file__", str(code / "shelf.py"))
+    before = _key(text)
+    lua = next((code / "filters").glob("*.lua"))
+    lua.write_text(lua.read_text() + "\n-- changed\n")
+    assert _key(text) != before
+
+
+def test_the_key_changes_with_the_tools_versions(text, monkeypatch):
+    import importlib.metadata
+
+    before = _key(text)
+    real = importlib.metadata.version
+    monkeypatch.setattr(importlib.metadata, "version",
+                        lambda name: "71.0" if name == "weasyprint" else real(name))
     assert _key(text) != before
