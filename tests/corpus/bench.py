@@ -89,24 +89,35 @@ def build(slug, source, out):
     said = log.read_text(encoding="utf-8", errors="replace")
     code = os.waitstatus_to_exitcode(status)
     codes = CODE.findall(said)
-    return {"seconds": round(seconds, 1), "rss_mb": usage.ru_maxrss // 1024, "exit": code,
+    return {"codes": list(dict.fromkeys(codes)), "seconds": round(seconds, 1), "rss_mb": usage.ru_maxrss // 1024, "exit": code,
             "first": codes[0] if codes else ("" if code == 0 else "(none)"),
             "findings": len(codes), "pages": pages(out) if code == 0 else "",
             "notes": notes(source)}
 
 
+WARNINGS = set()  # codes seen in a build that succeeded: warnings, not refusals
+
+
+def refusal(r):
+    """The first code of a failed build's that is not a warning: what refused it."""
+    return next((c for c in r.get("codes", []) if c not in WARNINGS), r["first"])
+
+
 def result(r):
     if r["exit"] == 0:
-        return "ok" + (f" (warns {r['first']}…)" if r["findings"] else "")
-    return f"exit {r['exit']}: {r['first']}"
+        return "ok" + (f" (warns {', '.join(r.get('codes', [])) or r['first']})"
+                       if r["findings"] else "")
+    return f"exit {r['exit']}: {refusal(r)}"
 
 
 def failure_class(r):
     return "clean" if r["exit"] == 0 and not r["findings"] else \
-        ("built, with warnings" if r["exit"] == 0 else r["first"])
+        ("built, with warnings" if r["exit"] == 0 else refusal(r))
 
 
-def run(slugs, rows, work, jobs):
+def run(slugs, rows, work, jobs, report=None):
+    """Build `slugs`, `jobs` at a time; `report(results)` after each (a long run's
+    table is there to read while it runs, and if it is stopped)."""
     results = {}
     sources = {s: unpack(s, work / "src") for s in slugs}
     with concurrent.futures.ThreadPoolExecutor(jobs) as pool:
@@ -117,7 +128,16 @@ def run(slugs, rows, work, jobs):
             r = results[slug]
             print(f"{len(results):4}/{len(slugs)} {slug}: {result(r)} "
                   f"{r['seconds']}s {r['rss_mb']}MB", flush=True)
+            if report:
+                report(results)
     return results
+
+
+def size(slug):
+    """The text's stored size: the bench runs the short ones first."""
+    folder = CORPUS / slug / f"{slug}.md"
+    return folder.stat().st_size // 4 if folder.is_file() else \
+        (BENCH / f"{slug}.tar.xz").stat().st_size
 
 
 def table(results, rows):
@@ -149,11 +169,34 @@ def main(argv=None):
     ap.add_argument("--only", nargs="*", help="these texts only")
     ap.add_argument("--limit", type=int, default=None, help="the first N texts only")
     ap.add_argument("--out", type=Path, default=ROOT / "build" / "corpus")
+    ap.add_argument("--report", action="store_true",
+                    help="build nothing: the report again from the last run's corpus.tsv and logs")
     args = ap.parse_args(argv)
     rows = manifest()
-    slugs = args.only or sorted(rows)
+    if args.report:
+        print("\n".join(write(reread(args.out), rows, args.out)))
+        return
+    slugs = sorted(args.only or rows, key=size)
     slugs = slugs[:args.limit] if args.limit else slugs
-    results = run(slugs, rows, args.out, args.jobs)
+    results = run(slugs, rows, args.out, args.jobs, lambda done: write(done, rows, args.out))
+    print("\n".join(write(results, rows, args.out)))
+
+
+def reread(out):
+    """The results of the last run (corpus.tsv), each text's codes from its log."""
+    results = {}
+    with (out.parent / "corpus.tsv").open(encoding="utf-8") as f:
+        for row in csv.DictReader(f, delimiter="\t"):
+            log = (out / "out" / f"{row['slug']}.log").read_text(encoding="utf-8", errors="replace")
+            results[row["slug"]] = {**row, "exit": int(row["exit"]),
+                                    "findings": int(row["findings"]),
+                                    "codes": list(dict.fromkeys(CODE.findall(log)))}
+    return results
+
+
+def write(results, rows, out):
+    """build/corpus.md and build/corpus.tsv of `results`; the report's lines."""
+    WARNINGS.update(c for r in results.values() if r["exit"] == 0 for c in r.get("codes", []))
     langs = Counter(rows[s]["lang"].split("-")[0] for s in results)
     scripts = Counter(rows[s].get("script", "?") for s in results)
     report = ["# The corpus bench", "",
@@ -161,14 +204,14 @@ def main(argv=None):
               + ", ".join(f"{k} {v}" for k, v in scripts.most_common()), "",
               "## Summary by failure class", "", *summary(results), "",
               "## Texts", "", *table(results, rows), ""]
-    (args.out.parent / "corpus.md").write_text("\n".join(report), encoding="utf-8")
-    with (args.out.parent / "corpus.tsv").open("w", encoding="utf-8") as f:
+    (out.parent / "corpus.md").write_text("\n".join(report), encoding="utf-8")
+    with (out.parent / "corpus.tsv").open("w", encoding="utf-8") as f:
         f.write("slug\tlang\tkind\tpages\tnotes\tseconds\trss_mb\texit\tfirst\tfindings\n")
         for s in sorted(results):
             r = results[s]
             f.write(f"{s}\t{rows[s]['lang']}\t{rows[s]['kind']}\t{r['pages']}\t{r['notes']}\t"
                     f"{r['seconds']}\t{r['rss_mb']}\t{r['exit']}\t{r['first']}\t{r['findings']}\n")
-    print("\n".join(report))
+    return report
 
 
 if __name__ == "__main__":
