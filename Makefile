@@ -66,9 +66,13 @@ $(CHECKERS): $(INSTALLED)
 bench: $(OUTPUTS)
 	$(BIN)/python scripts/bench.py
 
-# Every real text of tests/corpus, the long ones too (make test builds the short ones).
+# Every real text of tests/corpus, the long ones too (make test builds the short ones
+# and a sample of the bench); then the bench: every text, folders and bench/*.tar.xz
+# (tests/corpus/gather.py), built two at a time, its table in build/corpus.md.
+CORPUS_JOBS ?= 2
 corpus: $(INSTALLED) $(CHECKERS)
 	SAMIZDAT_CORPUS=all $(BIN)/python -m pytest -q tests/test_corpus.py
+	$(BIN)/python tests/corpus/bench.py -j $(CORPUS_JOBS)
 
 # The README's pictures, rendered from the pamphlets (tests compare them): the first
 # sheet, and the spines of the first text printed in one-sheet signatures.
