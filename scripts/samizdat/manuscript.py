@@ -314,9 +314,12 @@ RAW_HTML = {"html", "html4", "html5", "xhtml", "epub", "epub2", "epub3", "s5", "
             "slideous", "dzslides", "revealjs"}
 
 
-# Languages written right to left (primary subtags).
+# Languages written right to left (primary subtags), two letters or three: texts
+# converted from TEI say `heb` or `ara` (ISO 639-2/3), and a Hebrew text read as left
+# to right had its notes' short lines at the left margin.
 RIGHT_TO_LEFT = {"ar", "fa", "he", "iw", "ur", "yi", "ps", "sd", "ug", "dv", "ckb", "syr",
-                 "arc", "ku-arab"}
+                 "arc", "ku-arab", "ara", "arb", "fas", "per", "pes", "heb", "urd", "yid",
+                 "pus", "snd", "uig", "div"}
 # The namespace of identifiers Samizdat derives (uuid5 of this URL).
 IDENTIFIERS = uuid.uuid5(uuid.NAMESPACE_URL, "https://samizdat.invalid/identifier")
 
