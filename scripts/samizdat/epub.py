@@ -104,7 +104,7 @@ def _fix(name, data, ms, modified, changes):
             data = make_valid(data, name, changes)
             data = notes_without_rule(data)
             if ms.direction == "rtl":
-                data = right_to_left(data, str(ms.meta.get("lang", "")))
+                data = right_to_left(data, ms.lang)
             return name_chapters(data)
         except etree.XMLSyntaxError as error:
             raise UserError(Finding("E005", ms.name, None,
@@ -447,7 +447,7 @@ def add_cover(entries, png, ms):
                  quote=True)
     entries["EPUB/media/cover.png"] = png
     entries["EPUB/text/cover.xhtml"] = COVER_PAGE.format(
-        lang=escape(str(ms.meta.get("lang", "en"))), dir=ms.direction, alt=alt,
+        lang=escape(ms.lang or "en"), dir=ms.direction, alt=alt,
         cover=escape(words["cover"])).encode("utf-8")
     opf_name = next(n for n in entries if n.endswith(".opf"))
     entries[opf_name] = _cover_in_opf(entries[opf_name])

@@ -99,7 +99,23 @@ class Manuscript:
         if not given(meta.get("identifier")):
             meta["identifier"] = self.identifier
         meta["dir"] = self.direction
+        if "lang" in meta:
+            meta["lang"] = self.lang
         return meta
+
+    @property
+    def lang(self):
+        """The YAML's `lang` in BCP 47's shortest form (`ara` -> `ar`, `heb` -> `he`,
+        `eng` -> `en`; TEI conversions write ISO 639-2): what the outputs carry, so
+        that the house style's `:lang(ar)` rules, hyphenation and fonts follow it. A tag
+        langcodes cannot read is kept as written (lint's M002 says why)."""
+        written = str(self.meta.get("lang", ""))
+        try:
+            import langcodes
+
+            return langcodes.standardize_tag(written) if written else ""
+        except (ValueError, LookupError):
+            return written
 
     @property
     def direction(self):
@@ -109,7 +125,7 @@ class Manuscript:
         written = str(self.meta.get("dir", "")).strip().lower()
         if written in ("rtl", "ltr"):
             return written
-        primary = str(self.meta.get("lang", "")).split("-")[0].lower()
+        primary = self.lang.split("-")[0].lower()
         return "rtl" if primary in RIGHT_TO_LEFT else "ltr"
 
     @property
@@ -133,7 +149,7 @@ class Manuscript:
         """The words Samizdat adds to the book, in its language (see labels)."""
         from . import labels
 
-        return labels.labels(self.meta.get("lang"))
+        return labels.labels(self.lang or None)
 
     @property
     def label_args(self):

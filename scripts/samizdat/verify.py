@@ -334,10 +334,10 @@ def _pdf_info(name, pdf, ms):
                                     f"document info {field[1:]} is '{got}', "
                                     f"the manuscript says '{value}'"))
     lang = str(pdf.Root.get("/Lang", ""))
-    if lang != str(ms.meta.get("lang", "")):
+    if lang != ms.lang:
         findings.append(Finding("P003", name, None,
                                 f"document language is '{lang}', the manuscript says "
-                                f"'{ms.meta.get('lang')}'"))
+                                f"'{ms.lang}'"))
     return findings
 
 
