@@ -21,8 +21,8 @@ REGEN = os.environ.get("SAMIZDAT_REGEN") == "1"
 CODES = {"F000", "F001", "F002", "F003", "F004", "F005", "F006", "F007", "F008",
          "M001", "M002", "M003", "M004", "M005", "M006", "M007", "M008", "M009", "M011",
          "N001", "N002", "N003", "N004", "N005", "N006", "N007", "N008",
-         "R001", "R002", "R003", "R004", "R005", "R006", "R007", "R008", "R009"}
-WARNINGS = {"M004", "M006", "N006", "N008", "R007", "R008", "R009"}
+         "R001", "R002", "R003", "R004", "R005", "R006", "R007", "R008", "R009", "R010"}
+WARNINGS = {"M004", "M006", "N006", "N008", "R007", "R008", "R009", "R010"}
 
 
 def run_check(capsys, monkeypatch, path):
@@ -230,7 +230,8 @@ def findings(tmp_path, body, head=HEAD, files=()):
     "/etc/passwd", "file:///etc/passwd", "../x.png", "a/../../x.png", "%2e%2e/x.png", "C:/x.png",
 ])
 def test_paths_leaving_the_folder_are_refused(tmp_path, target):
-    assert findings(tmp_path, f"![a]({target})\n\n[b]({target})\n") == [("R002", 10), ("R002", 12)]
+    # an image would be read from there: refused; a link is printed as its words
+    assert findings(tmp_path, f"![a]({target})\n\n[b]({target})\n") == [("R002", 10), ("R010", 12)]
 
 
 def test_web_links_are_fine_but_web_images_not(tmp_path):
@@ -239,13 +240,19 @@ def test_web_links_are_fine_but_web_images_not(tmp_path):
 
 
 def test_local_files_are_found_with_their_lines(tmp_path):
-    body = "[a](ok.md)\n\n![b](sub/missing.png)\n\n![b](sub/missing.png)\n\n[c](my%20file.md)\n"
-    assert findings(tmp_path, body, files=["ok.md"]) == [("R001", 12), ("R001", 14),
-                                                         ("R001", 16)]
+    body = "![b](sub/missing.png)\n\n![b](sub/missing.png)\n\n![c](my%20file.png)\n"
+    assert findings(tmp_path, body) == [("R001", 10), ("R001", 12), ("R001", 14)]
+
+
+def test_a_link_to_a_file_is_printed_as_its_words_whether_or_not_it_exists(tmp_path):
+    # the book carries no file but its images: in the EPUB such a link is RSC-007
+    body = "[a](ok.md)\n\n[c](my%20file.md)\n\n[d](x%00.md)\n"
+    assert findings(tmp_path, body, files=["ok.md"]) == [("R010", 10), ("R010", 12),
+                                                         ("R010", 14)]
 
 
 def test_nul_in_a_path_is_a_missing_file(tmp_path):
-    assert findings(tmp_path, "[a](x%00.md)\n") == [("R001", 10)]
+    assert findings(tmp_path, "![a](x%00.png)\n") == [("R001", 10)]
 
 
 @pytest.mark.parametrize("field, value, code", [

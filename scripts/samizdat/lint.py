@@ -588,50 +588,62 @@ def _check_target(ms, kind, target, line):
     url = urlparse(target)
     scheme = url.scheme.lower()
     what = f"{kind.lower()} {_shown(target)}"
-    if target.startswith("#") or not target or scheme == "mailto":
+    if target.startswith("#") or not target:  # a place in the text: see R007
+        return None
+    if kind == "Link":
+        return _check_link(ms, target, line)
+    if scheme == "mailto":
         return None
     if scheme == "file" or target.startswith(("/", "\\")) or len(scheme) == 1:
         return Finding("R002", ms.name, line, f"{what} leaves the manuscript's folder: "
                        "refused (use files in that folder or below it)")
     if scheme:
-        problem = policy.url_problem(target, "src" if kind == "Image" else "href")
+        problem = policy.url_problem(target, "src")
         if problem and problem[0] == "R003":
             return Finding("R003", ms.name, line, f"{what} is on the network: builds are "
                            "offline, put the file beside the manuscript")
         if problem:
             return Finding(problem[0], ms.name, line, f"{what} is not allowed in a book: "
                            f"{problem[1]}")
-        return None  # a link to the web (or ftp:, tel:, ...): the reader follows it, we never do
+        return None
     return _check_local(ms, kind, target, line)
 
 
+def _check_link(ms, target, line):
+    """R004 for a link that would run code; R010 (warning) for one no reader of the book
+    can follow, which the build prints as its words (house.lua). A link is never read:
+    where it points is no risk to the build, only a dead end for the reader."""
+    problem = policy.url_problem(target, "href")
+    if problem:
+        return Finding(problem[0], ms.name, line, f"link {_shown(target)} is not allowed "
+                       f"in a book: {problem[1]}")
+    why = policy.unfollowable(target)
+    if why:
+        return Finding("R010", ms.name, line, f"link {_shown(target)} {why}: printed as "
+                       "its words", "warning")
+    return None
+
+
 def _check_local(ms, kind, target, line):
-    """R002 if the relative path `target` leaves the manuscript's folder, R001 if it is
-    missing, R005 if it cannot be used (not a regular file, too large, unsafe)."""
+    """R002 if the relative path `target` of an image leaves the manuscript's folder,
+    R001 if it is missing, R005 if it cannot be used (not a regular file, too large,
+    unsafe)."""
     what = f"{kind.lower()} {_shown(target)}"
-    # An image: where the one read of it found it (resolved again, a link swapped since
-    # could pass here an image the build will not have)
-    path = ms.media[target].path if kind == "Image" else resources.resolve(ms.folder, target)
+    # Where the one read of it found it (resolved again, a link swapped since could
+    # pass here an image the build will not have)
+    path = ms.media[target].path
     if "\x00" in resources.file_name(target):  # (%00) no file can have that name
         return Finding("R001", ms.name, line, f"{what} does not exist")
     if path is None:
         return Finding("R002", ms.name, line, f"{what} leaves the manuscript's folder: "
                        "refused (use files in that folder or below it)")
-    problem = ms.media[target].problem if kind == "Image" else (
-        "" if _exists(path) else "missing")
+    problem = ms.media[target].problem
     if problem == "missing":
         return Finding("R001", ms.name, line, f"{what} does not exist (paths are relative "
                        "to the manuscript's folder)")
     if problem:
         return Finding("R005", ms.name, line, f"{what} cannot be used: {problem}")
     return None
-
-
-def _exists(path):
-    try:
-        return path.exists()
-    except (OSError, ValueError):
-        return False
 
 
 def _shown(target, length=80):
