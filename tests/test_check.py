@@ -19,10 +19,10 @@ from samizdat.errors import UserError
 CASES = ROOT / "tests" / "check"
 REGEN = os.environ.get("SAMIZDAT_REGEN") == "1"
 CODES = {"F000", "F001", "F002", "F003", "F004", "F005", "F006", "F007", "F008",
-         "M001", "M002", "M003", "M004", "M005", "M006", "M007", "M008", "M009", "M011",
+         "M001", "M002", "M003", "M004", "M005", "M006", "M007", "M008", "M009", "M011", "M012",
          "N001", "N002", "N003", "N004", "N005", "N006", "N007", "N008",
          "R001", "R002", "R003", "R004", "R005", "R006", "R007", "R008", "R009", "R010"}
-WARNINGS = {"M004", "M006", "N006", "N008", "R007", "R008", "R009", "R010"}
+WARNINGS = {"M004", "M006", "M012", "N006", "N008", "R007", "R008", "R009", "R010"}
 
 
 def run_check(capsys, monkeypatch, path):
@@ -260,6 +260,12 @@ def test_nul_in_a_path_is_a_missing_file(tmp_path):
     ("date", "2005-13-45", "M005"), ("date", "2005-02-30", "M005"), ("date", "2005-02", None),
     ("date", "2005-02-28", None), ("title", "''", "M001"), ("title", "{}", "M001"),
     ("rights", "CC BY-SA 4.0", None), ("rights", "Public domain", None),
+    ("rights", "Public domain in the USA", None), ("rights", "No Copyright - United States", None),
+    ("rights", "no licence is stated", "M012"), ("rights", "No copyright notice", "M012"),
+    ("rights", "Rights unknown", "M012"), ("rights", "No known copyright restrictions", "M012"),
+    ("rights", "Copyright status not determined", "M012"),
+    ("rights", "All rights reserved", "M003"), ("rights", "Rights unknown. All rights reserved", "M003"),
+    ("rights", "No license is granted to copy this text", "M003"), ("rights", "Tom Wetzel", "M003"),
 ])
 def test_metadata_values(tmp_path, field, value, code):
     head = re.sub(rf"(?m)^{field}:.*$", f"{field}: {value}", HEAD)

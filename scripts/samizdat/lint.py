@@ -7,6 +7,7 @@ Codes:
   N004 empty note                  N008 note called twice: printed twice (warning)
   M001 title/author/date/lang/rights missing   M004 no identifier (warning)
   M002 lang not BCP 47   M003 rights not a licence   M005 date not YYYY[-MM[-DD]]
+  M012 rights say no licence is known (warning)
   M008 a print choice (trim, sheet, type-size, font, outputs) Samizdat cannot make
   R001 local file missing   R002 path outside the manuscript's folder
   R003 image from the network
@@ -30,12 +31,20 @@ LANG_SHAPE = re.compile(r"[A-Za-z0-9]{1,8}(-[A-Za-z0-9]{1,8})*")
 LICENCE = re.compile(
     r"anti-?copyright|copyleft|public domain|\bCC0\b|creative commons|\bCC[ -]BY|"
     r"licen[cs]e|\bGPL\b|no rights reserved|free(ly)? to (copy|reproduce|distribute)|"
-    r"may be freely (copied|reproduced|distributed)", re.IGNORECASE)
+    r"may be freely (copied|reproduced|distributed)|\bno copyright\b(?! (notice|statement))|"
+    r"\bnot in copyright", re.IGNORECASE)
 RESERVES = re.compile(
     r"(?<!no )(?<!some )\brights reserved|\bnot (an? )?(anti-?copyright|licen[cs]e|"
-    r"public domain|free)|\bno licen[cs]e|may not be (copied|reproduced|distributed|"
-    r"reprinted)|without (the )?(prior )?(written )?permission|\bproprietary\b",
-    re.IGNORECASE)
+    r"public domain|free)|\bno licen[cs]e (is )?(granted|to)\b|may not be (copied|"
+    r"reproduced|distributed|reprinted)|without (the )?(prior )?(written )?permission|"
+    r"\bproprietary\b", re.IGNORECASE)
+# An honest statement that no licence is known (as texts from archives and converters
+# carry): it reserves nothing, and grants nothing either.
+UNKNOWN = re.compile(
+    r"\bno (known )?(licen[cs]e|copyright (notice|statement|restrictions)|rights statement)|"
+    r"\b(licen[cs]e|copyright|rights)( status| holder)? (is |are )?(unknown|unclear|"
+    r"undetermined|not (stated|known|given|specified|determined))|"
+    r"\bunknown (licen[cs]e|copyright|rights)", re.IGNORECASE)
 # Metadata that must be one piece of text; and that may be a list of texts.
 TEXT_KEYS = ("title", "subtitle", "date", "lang", "rights", "identifier", "publisher",
              "description", "source")
@@ -382,16 +391,7 @@ def check_metadata(ms):
         findings.append(Finding("M002", name, key_line(ms, "lang"),
                                 f"lang '{lang}' is not a BCP 47 language tag "
                                 "(such as en, en-US or pt-BR)"))
-    rights = meta.get("rights")
-    if given(rights) and RESERVES.search(str(rights)):
-        findings.append(Finding("M003", name, key_line(ms, "rights"),
-                                f"rights '{_shown(str(rights))}' reserves rights: a text is "
-                                "built only under a statement that lets it be copied (such "
-                                "as Anti-Copyright or CC BY-SA 4.0)"))
-    elif given(rights) and not LICENCE.search(str(rights)):
-        findings.append(Finding("M003", name, key_line(ms, "rights"),
-                                f"rights '{_shown(str(rights))}' is not a licence statement "
-                                "(such as Anti-Copyright or CC BY-SA 4.0)"))
+    findings += _rights_findings(ms)
     if not given(meta.get("identifier")):
         findings.append(Finding("M004", name, 1,
                                 "the metadata has no 'identifier': the build derives "
@@ -404,6 +404,31 @@ def check_metadata(ms):
                                 f"date '{date}' is not a date written YYYY, YYYY-MM "
                                 "or YYYY-MM-DD"))
     return findings + _shape_findings(ms) + _reserved_findings(ms) + _library_findings(ms)
+
+
+def _rights_findings(ms):
+    """M003 for rights that reserve rights or say nothing of them; M012 (warning) for
+    an honest "no licence is known": it takes back nothing, and a library may judge
+    a text it did not write fit to give out (Samizdat cannot know; it says so)."""
+    rights, name = ms.meta.get("rights"), ms.name
+    if not given(rights):
+        return []
+    shown = _shown(str(rights))
+    if RESERVES.search(str(rights)):
+        return [Finding("M003", name, key_line(ms, "rights"),
+                        f"rights '{shown}' reserves rights: a text is built only under a "
+                        "statement that lets it be copied (such as Anti-Copyright or CC "
+                        "BY-SA 4.0)")]
+    if UNKNOWN.search(str(rights)):
+        return [Finding("M012", name, key_line(ms, "rights"),
+                        f"rights '{shown}' says no licence is known: built, and printed as "
+                        "written; whoever gives it out answers for having judged it may be "
+                        "copied", "warning")]
+    if not LICENCE.search(str(rights)):
+        return [Finding("M003", name, key_line(ms, "rights"),
+                        f"rights '{shown}' is not a licence statement (such as "
+                        "Anti-Copyright or CC BY-SA 4.0)")]
+    return []
 
 
 def _library_findings(ms):
