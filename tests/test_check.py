@@ -251,6 +251,27 @@ def test_a_link_to_a_file_is_printed_as_its_words_whether_or_not_it_exists(tmp_p
                                                          ("R010", 14)]
 
 
+def test_a_finding_names_the_line_of_its_use_not_of_a_mention(tmp_path):
+    """Issue 25: R009 named line 259 for an image on line 722, an earlier line holding
+    the file's name as text. The same image used twice, once with no text alternative;
+    a missing one named in prose and in a reference definition; a link to nothing."""
+    body = ("The scan is figure.png, and missing.png is lost; see /library/x.\n\n"
+            "![The scan](figure.png)\n\n![](figure.png)\n\n![a](missing.png) and "
+            "![b](<missing.png>)\n\n[it][ref] and [again](/library/x)\n\n"
+            "[ref]: /library/x\n")
+    assert findings(tmp_path, body, files=["figure.png"]) == [
+        ("R005", 12), ("R005", 14), ("R001", 16), ("R001", 16), ("R010", 18), ("R010", 20),
+        ("R009", 14)]
+
+
+def test_a_muse_texts_links_are_found_on_its_own_lines(tmp_path):
+    """backlinks.muse: the Markdown pandoc makes of its lines holds other words (a
+    link's words and target both), so only a search of the Muse text finds them."""
+    source = ROOT / "tests" / "muse" / "shelf" / "backlinks.muse"
+    lines = [f.line for f in lint.check(manuscript.load(source)) if f.code == "R010"]
+    assert lines == [6, 6, 6, 6, 8, 8, 8, 10, 10]
+
+
 def test_nul_in_a_path_is_a_missing_file(tmp_path):
     assert findings(tmp_path, "![a](x%00.png)\n") == [("R001", 10)]
 

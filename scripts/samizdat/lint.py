@@ -16,6 +16,7 @@ F-codes (the file itself) come from `manuscript.load`.
 
 import dataclasses
 import datetime
+import functools
 import re
 from dataclasses import dataclass, field
 from urllib.parse import unquote, urlparse
@@ -87,11 +88,11 @@ def check(ms):
     """All source findings for manuscript `ms`, in file order within each family. For a
     text converted from Muse, its notes are checked on the Muse text, and the lines of
     the other findings are the Muse file's (see muse.py)."""
-    if ms.origin is not None:
-        on_text = [*check_characters(ms), *check_resources(ms), *check_content(ms)]
+    if ms.origin is not None:  # resources are found on the Muse text itself
+        on_text = [*check_characters(ms), *check_content(ms)]
         return [*check_metadata(ms), *check_choices(ms), *muse.check_notes(ms.origin, ms.name),
                 *(dataclasses.replace(f, line=ms.origin.line_of(f.line, ms.text))
-                  for f in on_text)]
+                  for f in on_text), *check_resources(ms)]
     return [*check_characters(ms), *check_metadata(ms), *check_choices(ms), *check_notes(ms),
             *check_resources(ms), *check_content(ms)]
 
@@ -594,19 +595,62 @@ def key_line(ms, key):
 
 def check_resources(ms):
     """R-codes: local files exist, stay inside the manuscript's folder and can be used;
-    no image from the network; no link or image that runs code."""
+    no image from the network; no link or image that runs code; and what the build
+    prints otherwise than written (links to nothing, images with no alternative).
+    Lines are those of the file as written (the Muse file's for a Muse text)."""
     findings, seen = [], {}
     for kind, target in ms.targets:
         seen[target] = seen.get(target, 0) + 1
-        finding = _check_target(ms, kind, target, _target_line(ms, target, seen[target]))
+        finding = _check_target(ms, kind, target, _use_line(ms, target, seen[target]))
         if finding:
             findings.append(finding)
-    return findings
+    return findings + _house_findings(ms)
 
 
 def _target_line(ms, target, nth):
-    """The line of the `nth` use of `target`, as written (pandoc may have %-encoded it)."""
+    """The `nth` line holding `target` (pandoc may have %-encoded it): for text that is
+    not a link's or image's target (raw HTML, an attribute)."""
     return ms.line_of_nth(target, nth) or ms.line_of_nth(unquote(target), nth)
+
+
+# Where a target is written as one: after `](` (`![](` for an image with no text
+# alternative), a Muse `[[`, a reference's `[x]:`, `src=`/`href=`, or `<` of an autolink.
+OPENER = re.compile(r"(?P<bare>!\[[ \t]*\]\(\s*<?)|\]\(\s*<?|\[\[|^ {0,3}\[[^\]\n]+\]:[ \t]*<?|"
+                    r"\b(?:src|href)[ \t]*=[ \t]*[\"']?|<(?=[A-Za-z][\w+.-]*:)", re.M)
+TOKEN = re.compile(r"[^\s)>\]\"'|]*")
+
+
+def _use_line(ms, target, nth, *, bare=False):
+    """The line of the `nth` use of `target` as a link's or image's target (with `bare`,
+    as an image with no text alternative) in the file as written; where it cannot be
+    found so, the `nth` line holding it at all. A line that only names the file in its
+    prose is no use of it."""
+    import bisect
+    import html
+
+    text = ms.origin.text if ms.origin is not None else ms.text
+    starts, uses = _uses(text)
+    for form in dict.fromkeys((target, unquote(target), html.escape(target, quote=False))):
+        places = [at for at in uses[bare].get(TOKEN.match(form)[0], ())
+                  if text.startswith(form, at)]
+        if places:
+            return bisect.bisect_right(starts, places[min(nth, len(places)) - 1])
+    line = _target_line(ms, target, nth)
+    return line if ms.origin is None else ms.origin.line_of(line, ms.text)
+
+
+@functools.lru_cache(maxsize=4)
+def _uses(text):
+    """(line starts, {bare: {first token of a target: [offsets]}}) of `text`: found in one
+    pass, a book has thousands of links."""
+    starts = [0] + [match.end() for match in re.finditer("\n", text)]
+    uses = {False: {}, True: {}}
+    for match in OPENER.finditer(text):
+        token = TOKEN.match(text, match.end())[0]
+        uses[False].setdefault(token, []).append(match.end())
+        if match["bare"]:
+            uses[True].setdefault(token, []).append(match.end())
+    return starts, uses
 
 
 def _check_target(ms, kind, target, line):
@@ -694,29 +738,37 @@ def check_content(ms):
             findings.append(_content_finding(ms, *problem, f"{key}=", seen))
         if policy.undeclared_prefixes(f"<x {key}=''>"):
             findings.append(_prefix_finding(ms, key))
-    return findings + _house_findings(ms)
+    return findings + _style_findings(ms)
+
+
+def _style_findings(ms):
+    """R008 (warning), once: inline styles are left out (see house.lua)."""
+    index = ms.index
+    styled = [key for key, _ in index.attributes if key == "style"] or [
+        raw for raw in ms.raw_html if re.search(r"\sstyle\s*=", raw)]
+    if not styled:
+        return []
+    return [Finding("R008", ms.name, ms.line_of_nth("style", 1),
+                    "inline styles are left out: the house style sets the book", "warning")]
 
 
 def _house_findings(ms):
     """Warnings for what the build does not print as written (see house.lua): links to
-    no place in the text (R007), inline styles (R008, once); and images with no text
-    alternative (R009), which a reader who cannot see them is left without."""
-    findings, index = [], ms.index
+    no place in the text (R007), and images with no text alternative (R009), which a
+    reader who cannot see them is left without."""
+    findings, index, seen = [], ms.index, {}
     for kind, target in ms.targets:
         if kind == "Link" and target.startswith("#") and len(target) > 1 \
                 and unquote(target[1:]) not in index.ids:
-            findings.append(Finding("R007", ms.name, _target_line(ms, target, 1),
+            seen[target] = seen.get(target, 0) + 1
+            findings.append(Finding("R007", ms.name, _use_line(ms, target, seen[target]),
                                     f"link {_shown(target)} goes to no place in the text: "
                                     "printed as plain text", "warning"))
-    styled = [key for key, _ in index.attributes if key == "style"] or [
-        raw for raw in ms.raw_html if re.search(r"\sstyle\s*=", raw)]
-    if styled:
-        findings.append(Finding("R008", ms.name, ms.line_of_nth("style", 1),
-                                "inline styles are left out: the house style sets the book",
-                                "warning"))
     for src, alt in index.images:
         if not alt:
-            findings.append(Finding("R009", ms.name, _target_line(ms, src, 1),
+            seen[src, ""] = seen.get((src, ""), 0) + 1
+            findings.append(Finding("R009", ms.name, _use_line(ms, src, seen[src, ""],
+                                                               bare=ms.origin is None),
                                     f"image {_shown(src)} has no text alternative: write "
                                     "one in ![...] for readers who cannot see it",
                                     "warning"))
