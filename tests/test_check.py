@@ -272,6 +272,15 @@ def test_a_muse_texts_links_are_found_on_its_own_lines(tmp_path):
     assert lines == [6, 6, 6, 6, 8, 8, 8, 10, 10]
 
 
+def test_a_call_written_as_a_links_words_is_a_link_unless_its_label_is_defined(tmp_path):
+    """A web page's notes, converted by pandoc (`<a href="#fn:1"><sup>1</sup></a>`):
+    pandoc reads `[^1^](#fn:1)` as a link while no `[^1^]:` exists, so no N001; with
+    the definition it is a note (and its call is one)."""
+    assert findings(tmp_path, "A.[^1^](#fn:1)\n\n1.  [B. [↩](#fnref:1)]{#fn:1}\n") == [
+        ("R007", 12)]
+    assert findings(tmp_path, "A.[^1](#x) [^2]\n\n[^1]: One.\n") == [("N001", 10)]
+
+
 def test_nul_in_a_path_is_a_missing_file(tmp_path):
     assert findings(tmp_path, "![a](x%00.png)\n") == [("R001", 10)]
 

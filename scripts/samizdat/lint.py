@@ -82,6 +82,17 @@ class NoteScan:
 
     calls: list = field(default_factory=list)        # (label, line, inside-label or None)
     definitions: list = field(default_factory=list)  # NoteDef, in file order
+    # calls written as a link's words, `[^1^](#fn:1)`: pandoc reads a link there
+    # unless the label is defined (a web page's notes, converted)
+    linked: set = field(default_factory=set)         # (label, line)
+
+    def without_links(self):
+        """This scan with the calls pandoc reads as links (their labels never defined)
+        left out."""
+        defined = {note.label for note in self.definitions}
+        calls = [call for call in self.calls
+                 if call[0] in defined or (call[0], call[1]) not in self.linked]
+        return dataclasses.replace(self, calls=calls)
 
 
 def check(ms):
@@ -247,8 +258,11 @@ class _NoteReader:
             texts[0] = first
         visible, self.comment = _visible("\n".join(texts), self.comment)
         for row, line in zip(rows, visible.split("\n")):
-            for label in CALL.findall(line):
-                self.scan.calls.append((label, self.first + row, note.label if note else None))
+            for match in CALL.finditer(line):
+                self.scan.calls.append((match[1], self.first + row,
+                                        note.label if note else None))
+                if line.startswith("(", match.end()):
+                    self.scan.linked.add((match[1], self.first + row))
 
 
 def _dedent(line):
@@ -284,7 +298,7 @@ def _blank(text):
 
 def check_notes(ms):
     """N-codes: every call defined, every definition called once, no empty or nested note."""
-    scan, name = scan_notes(ms.text, ms.yaml_lines + 1), ms.name
+    scan, name = scan_notes(ms.text, ms.yaml_lines + 1).without_links(), ms.name
     findings, defined = _definition_findings(name, scan)
     findings += _call_findings(name, scan, defined)
     called = {label for label, _, inside in scan.calls if not inside}
