@@ -4,6 +4,7 @@ test files, see SOURCE.txt)."""
 import shutil
 import zipfile
 
+import pikepdf
 import pypdfium2
 import pytest
 from lxml import etree
@@ -68,6 +69,27 @@ def test_a_right_to_left_muse_text_is_set_right_to_left(shelf):
     # [1] calls {2} and [2] calls {1}: each called after its note's call, lettered in
     # the order they are called
     assert noterefs(out / "bidi-1.epub") == ["1", "a", "2", "b"]
+
+
+def test_links_to_the_site_a_text_came_from_are_printed_as_their_words(shelf):
+    """backlinks.muse, amusewiki's own test text (t/backlinks.t): links to the site's
+    pages and texts (`[[/library/title-7][two]]`, `[[title-2]]`) go nowhere in a book:
+    their words are printed, in the EPUB (no RSC-007, no HTM-025) and in the PDF."""
+    out, _, _ = shelf
+    with zipfile.ZipFile(out / "backlinks.epub") as archive:
+        page = etree.fromstring(archive.read("EPUB/text/ch001.xhtml"))
+    body = page.find("x:body", NS)
+    assert body.xpath(".//x:a", namespaces=NS) == []
+    words = " ".join("".join(body.itertext()).split())
+    assert "references title-2 /library/title-3 /special/title-4 ./title-5" in words
+    assert "references one two three" in words and "itself title-1 myself" in words
+    assert "0 fatals / 0 errors / 0 warnings / 0 infos" in epubcheck(out / "backlinks.epub")
+    text = "".join(page.get_textpage().get_text_range()
+                   for page in pypdfium2.PdfDocument(out / "backlinks.pdf"))
+    assert "references one two three" in " ".join(text.split())
+    with pikepdf.open(out / "backlinks.pdf") as document:
+        assert [annot for page in document.pages for annot in page.get("/Annots", [])
+                if "/URI" in annot.get("/A", {})] == []
 
 
 @pytest.mark.parametrize("source", SHELF, ids=lambda p: p.stem)
