@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 from lxml import etree
 
-from . import STYLES, labels, pandoc, resources
+from . import STYLES, labels, pandoc, policy, resources
 from .errors import Finding, UserError
 
 XHTML = "http://www.w3.org/1999/xhtml"
@@ -176,19 +176,14 @@ def _declare_prefixes(root, name, changes):
     return changed
 
 
-# URI schemes EPUBCheck knows (IANA's permanent ones that a book's link may use): a link
-# of another scheme is HTM-025, and no reader can follow it.
-SCHEMES = {"http", "https", "mailto", "ftp", "tel", "sms", "urn", "news", "nntp", "irc",
-           "ircs", "geo", "data", "file", "xmpp", "sip", "sips", "magnet", "doi", "info"}
-
-
 def _unregistered_links(root, name, changes):
-    """A link whose scheme is not a registered one (`foo:bar`, `C:\\file`) printed as
-    its words, as print does with a link no reader can follow."""
+    """A link whose scheme EPUBCheck does not know (policy.LINK_SCHEMES: `foo:bar`,
+    `C:\\file`) printed as its words, as print does with a link no reader can follow:
+    house.lua mends the manuscript's links (R010); this catches raw HTML's."""
     changed = False
     for link in list(root.iterfind(f".//{{{XHTML}}}a[@href]")):
         scheme = _scheme(link.get("href"))
-        if scheme and scheme not in SCHEMES:
+        if scheme and scheme not in policy.LINK_SCHEMES:
             changes.append(f"a link to '{link.get('href')}' in {name} has a scheme no reader "
                            "follows: printed as its words")
             _unwrap_keeping_text(link)
