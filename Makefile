@@ -8,6 +8,9 @@ VENV    := .venv
 BIN     := $(VENV)/bin
 STEM    := workers-power
 SOURCES := $(sort $(wildcard manuscript/*.md))
+# Everything a text may read beside it (images, samizdat.yaml): any change rebuilds (the
+# build's own input key then skips each text whose files did not change).
+INPUTS  := $(shell find manuscript -type f ! -name '* *' 2>/dev/null)
 OUT     := build
 OUTPUTS := $(OUT)/$(STEM).epub $(OUT)/$(STEM).pdf \
            $(OUT)/$(STEM)-pamphlet-a4.pdf $(OUT)/$(STEM)-pamphlet-letter.pdf \
@@ -34,7 +37,7 @@ pamphlet: $(OUT)/$(STEM)-pamphlet-a4.pdf $(OUT)/$(STEM)-pamphlet-letter.pdf
 # One command builds the whole shelf: one WeasyPrint import per text, texts in parallel.
 # Other texts' file names depend on their own choices (trim, outputs): the first text's
 # files and the library's stand for them, and any manuscript's change remakes them.
-$(OUTPUTS) &: $(SOURCES) $(STYLES) $(CODE) $(INSTALLED)
+$(OUTPUTS) &: $(SOURCES) $(INPUTS) $(STYLES) $(CODE) $(INSTALLED)
 	$(BIN)/samizdat build $(SOURCES) --out $(OUT)
 
 $(INSTALLED): pyproject.toml $(SYSTEM)
@@ -63,9 +66,13 @@ $(CHECKERS): $(INSTALLED)
 bench: $(OUTPUTS)
 	$(BIN)/python scripts/bench.py
 
-# Every real text of tests/corpus, the long ones too (make test builds the short ones).
+# Every real text of tests/corpus, the long ones too (make test builds the short ones
+# and a sample of the bench); then the bench: every text, folders and bench/*.tar.xz
+# (tests/corpus/gather.py), built two at a time, its table in build/corpus.md.
+CORPUS_JOBS ?= 2
 corpus: $(INSTALLED) $(CHECKERS)
 	SAMIZDAT_CORPUS=all $(BIN)/python -m pytest -q tests/test_corpus.py
+	$(BIN)/python tests/corpus/bench.py -j $(CORPUS_JOBS)
 
 # The README's pictures, rendered from the pamphlets (tests compare them): the first
 # sheet, and the spines of the first text printed in one-sheet signatures.

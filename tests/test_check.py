@@ -19,11 +19,11 @@ from samizdat.errors import UserError
 CASES = ROOT / "tests" / "check"
 REGEN = os.environ.get("SAMIZDAT_REGEN") == "1"
 CODES = {"F000", "F001", "F002", "F003", "F004", "F005", "F006", "F007", "F008",
-         "M001", "M002", "M003", "M004", "M005", "M006", "M007", "M008", "M009", "M013",
-         "M014",
+         "M001", "M002", "M003", "M004", "M005", "M006", "M007", "M008", "M009", "M011",
+         "M012", "M013", "M014",
          "N001", "N002", "N003", "N004", "N005", "N006", "N007", "N008",
-         "R001", "R002", "R003", "R004", "R005", "R006", "R007", "R008", "R009"}
-WARNINGS = {"M004", "M006", "M014", "N006", "N008", "R007", "R008", "R009"}
+         "R001", "R002", "R003", "R004", "R005", "R006", "R007", "R008", "R009", "R010"}
+WARNINGS = {"M004", "M006", "M012", "M014", "N006", "N008", "R007", "R008", "R009", "R010"}
 
 
 def run_check(capsys, monkeypatch, path):
@@ -231,7 +231,8 @@ def findings(tmp_path, body, head=HEAD, files=()):
     "/etc/passwd", "file:///etc/passwd", "../x.png", "a/../../x.png", "%2e%2e/x.png", "C:/x.png",
 ])
 def test_paths_leaving_the_folder_are_refused(tmp_path, target):
-    assert findings(tmp_path, f"![a]({target})\n\n[b]({target})\n") == [("R002", 10), ("R002", 12)]
+    # an image would be read from there: refused; a link is printed as its words
+    assert findings(tmp_path, f"![a]({target})\n\n[b]({target})\n") == [("R002", 10), ("R010", 12)]
 
 
 def test_web_links_are_fine_but_web_images_not(tmp_path):
@@ -240,13 +241,49 @@ def test_web_links_are_fine_but_web_images_not(tmp_path):
 
 
 def test_local_files_are_found_with_their_lines(tmp_path):
-    body = "[a](ok.md)\n\n![b](sub/missing.png)\n\n![b](sub/missing.png)\n\n[c](my%20file.md)\n"
-    assert findings(tmp_path, body, files=["ok.md"]) == [("R001", 12), ("R001", 14),
-                                                         ("R001", 16)]
+    body = "![b](sub/missing.png)\n\n![b](sub/missing.png)\n\n![c](my%20file.png)\n"
+    assert findings(tmp_path, body) == [("R001", 10), ("R001", 12), ("R001", 14)]
+
+
+def test_a_link_to_a_file_is_printed_as_its_words_whether_or_not_it_exists(tmp_path):
+    # the book carries no file but its images: in the EPUB such a link is RSC-007
+    body = "[a](ok.md)\n\n[c](my%20file.md)\n\n[d](x%00.md)\n"
+    assert findings(tmp_path, body, files=["ok.md"]) == [("R010", 10), ("R010", 12),
+                                                         ("R010", 14)]
+
+
+def test_a_finding_names_the_line_of_its_use_not_of_a_mention(tmp_path):
+    """Issue 25: R009 named line 259 for an image on line 722, an earlier line holding
+    the file's name as text. The same image used twice, once with no text alternative;
+    a missing one named in prose and in a reference definition; a link to nothing."""
+    body = ("The scan is figure.png, and missing.png is lost; see /library/x.\n\n"
+            "![The scan](figure.png)\n\n![](figure.png)\n\n![a](missing.png) and "
+            "![b](<missing.png>)\n\n[it][ref] and [again](/library/x)\n\n"
+            "[ref]: /library/x\n")
+    assert findings(tmp_path, body, files=["figure.png"]) == [
+        ("R005", 12), ("R005", 14), ("R001", 16), ("R001", 16), ("R010", 18), ("R010", 20),
+        ("R009", 14)]
+
+
+def test_a_muse_texts_links_are_found_on_its_own_lines(tmp_path):
+    """backlinks.muse: the Markdown pandoc makes of its lines holds other words (a
+    link's words and target both), so only a search of the Muse text finds them."""
+    source = ROOT / "tests" / "muse" / "shelf" / "backlinks.muse"
+    lines = [f.line for f in lint.check(manuscript.load(source)) if f.code == "R010"]
+    assert lines == [6, 6, 6, 6, 8, 8, 8, 10, 10]
+
+
+def test_a_call_written_as_a_links_words_is_a_link_unless_its_label_is_defined(tmp_path):
+    """A web page's notes, converted by pandoc (`<a href="#fn:1"><sup>1</sup></a>`):
+    pandoc reads `[^1^](#fn:1)` as a link while no `[^1^]:` exists, so no N001; with
+    the definition it is a note (and its call is one)."""
+    assert findings(tmp_path, "A.[^1^](#fn:1)\n\n1.  [B. [↩](#fnref:1)]{#fn:1}\n") == [
+        ("R007", 12)]
+    assert findings(tmp_path, "A.[^1](#x) [^2]\n\n[^1]: One.\n") == [("N001", 10)]
 
 
 def test_nul_in_a_path_is_a_missing_file(tmp_path):
-    assert findings(tmp_path, "[a](x%00.md)\n") == [("R001", 10)]
+    assert findings(tmp_path, "![a](x%00.png)\n") == [("R001", 10)]
 
 
 @pytest.mark.parametrize("field, value, code", [
@@ -254,6 +291,12 @@ def test_nul_in_a_path_is_a_missing_file(tmp_path):
     ("date", "2005-13-45", "M005"), ("date", "2005-02-30", "M005"), ("date", "2005-02", None),
     ("date", "2005-02-28", None), ("title", "''", "M001"), ("title", "{}", "M001"),
     ("rights", "CC BY-SA 4.0", None), ("rights", "Public domain", None),
+    ("rights", "Public domain in the USA", None), ("rights", "No Copyright - United States", None),
+    ("rights", "no licence is stated", "M012"), ("rights", "No copyright notice", "M012"),
+    ("rights", "Rights unknown", "M012"), ("rights", "No known copyright restrictions", "M012"),
+    ("rights", "Copyright status not determined", "M012"),
+    ("rights", "All rights reserved", "M003"), ("rights", "Rights unknown. All rights reserved", "M003"),
+    ("rights", "No license is granted to copy this text", "M003"), ("rights", "Tom Wetzel", "M003"),
 ])
 def test_metadata_values(tmp_path, field, value, code):
     head = re.sub(rf"(?m)^{field}:.*$", f"{field}: {value}", HEAD)

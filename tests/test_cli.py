@@ -172,3 +172,29 @@ def test_help_gives_every_options_default(command, capsys):
     with pytest.raises(SystemExit):
         cli.main([command, "--help"])
     assert "(default" in capsys.readouterr().out or command == "check"
+
+
+def test_one_finding_is_one_line_whatever_the_names_and_texts_hold(tmp_path, capsys):
+    """A folder's name and a quoted value come from strangers: a line end or a mark that
+    reorders text in them is shown escaped, so no finding reads as another's line."""
+    folder = tmp_path / "x\nE001 fake.md:1: all is well\u202e"
+    folder.mkdir()
+    text = (ROOT / N001).read_text(encoding="utf-8")
+    (folder / "in.md").write_text(text.replace("lang: en", 'lang: "en\\u2028E001 f: ok"'),
+                                  encoding="utf-8")
+    status, err = invoke(["check", str(folder / "in.md")], capsys)
+    lines = err.splitlines()
+    assert status == 1 and [line[:5] for line in lines] == ["M002 ", "N001 "]
+    assert all("\u202e" not in line and "\u2028" not in line for line in lines)
+    assert "x\\nE001 fake.md:1: all is well\\u202e/in.md:" in lines[1]
+
+
+@pytest.mark.parametrize("option", ["--rights", "--publisher"])
+@pytest.mark.parametrize("value", ["free \udced\udca0\udc80 to copy", "a\x01b", "a\u2028b"])
+def test_a_metadata_option_that_is_not_one_line_of_text_is_refused(option, value, capsys):
+    """Bytes that are not UTF-8 on the command line arrive as lone surrogates: a Muse
+    text given them ended in X009 (UnicodeEncodeError)."""
+    muse = ROOT / "tests" / "muse" / "shelf" / "verse.muse"
+    with pytest.raises(SystemExit) as exit_:
+        cli.main(["check", str(muse), option, value])
+    assert exit_.value.code == 2 and f"argument {option}" in capsys.readouterr().err

@@ -64,7 +64,12 @@ def test_the_sheet_follows_the_trim(trim, sheet):
 @pytest.mark.parametrize("key, text", [("trim", "a7"), ("trim", "10x10mm"), ("trim", "120x18"),
                                        ("sheet", "b4"), ("type-size", "40"),
                                        ("type-size", "big"), ("font", "comic"),
-                                       ("outputs", "mobi"), ("outputs", "")])
+                                       ("outputs", "mobi"), ("outputs", ""),
+                                       # digits CSS does not read (Arabic-Indic, fullwidth)
+                                       ("trim", "\u0661\u0662\u0660x\u0661\u0668\u0660mm"),
+                                       ("trim", "\uff11\uff12\uff10x\uff11\uff18\uff10mm"),
+                                       ("type-size", "\u0661\u0660"),
+                                       ("signature", "\u0663\u0662")])
 def test_a_choice_samizdat_cannot_make_is_refused_naming_what_it_takes(key, text):
     with pytest.raises(editions.ChoiceError) as refused:
         editions.Choices.of({key: text})

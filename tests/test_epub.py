@@ -211,16 +211,27 @@ def test_the_words_samizdat_adds_are_in_the_books_language(tmp_path):
 
 
 def test_a_right_to_left_text_reads_right_to_left(tmp_path):
-    """Persian: every page dir="rtl", the spine's pages turn right to left."""
+    """Persian: every page dir="rtl", the cover's too; each note carries its direction
+    and language (Readium lays out a note's pop-up from the note alone: left to right
+    without); the spine's pages turn right to left."""
+    import io
+
+    from PIL import Image
+
     from samizdat import manuscript
 
     source = tmp_path / "fa.md"
     source.write_text("---\ntitle: دیوان\nauthor: حافظ\ndate: 1389\nlang: fa\n"
-                      "rights: Public domain\n---\n\nالا یا ایها الساقی ادر کاسا و ناولها\n",
-                      encoding="utf-8")
-    out = epub.epub(manuscript.load(source), tmp_path / "fa.epub")
+                      "rights: Public domain\n---\n\nالا یا ایها الساقی ادر کاسا و ناولها[^1]\n"
+                      "\n[^1]: که عشق آسان نمود اول\n", encoding="utf-8")
+    png = io.BytesIO()
+    Image.new("RGB", (60, 90), "white").save(png, "PNG")
+    out = epub.epub(manuscript.load(source), tmp_path / "fa.epub", cover=png.getvalue())
     pages = xhtml(out)
+    assert "EPUB/text/cover.xhtml" in pages
     assert pages and all(page.get("dir") == "rtl" for page in pages.values())
+    notes = [a for page in pages.values() for a in page.xpath("//x:aside", namespaces=NS)]
+    assert len(notes) == 1 and notes[0].get("dir") == "rtl" and notes[0].get("lang") == "fa"
     assert opf(out).find("{http://www.idpf.org/2007/opf}spine").get(
         "page-progression-direction") == "rtl"
     report = epubcheck(out)
@@ -361,3 +372,44 @@ def test_a_heading_group_with_an_id_of_its_own_still_splits(tmp_path):
     assert any(page.xpath("//*[@id='group-II']") for page in pages.values())
     report = epubcheck(tmp_path / "g.epub")
     assert "0 fatals / 0 errors / 0 warnings / 0 infos" in report, report
+
+
+def test_the_notes_follow_the_text_without_a_rule(built, real):
+    """Foliate and Thorium hide the asides they pop up, and pandoc's notes section went
+    on drawing its rule (<hr/>) at the end of every chapter: no section, no rule; each
+    note still after its call in the same file."""
+    pages = xhtml(built["epub"])
+    for name, page in pages.items():
+        assert not page.xpath("//x:hr | //x:section[@epub:type='footnotes']",
+                              namespaces=NS), name
+    asides = [a for page in pages.values() for a in page.xpath("//x:aside", namespaces=NS)]
+    assert len(asides) == 9 and all(a.getparent().tag == f"{{{NS['x']}}}body"
+                                    or a.getparent().tag == f"{{{NS['x']}}}section"
+                                    for a in asides)
+    assert verify.verify_epub(built["epub"], real) == []
+
+
+def test_a_link_of_a_scheme_no_reader_follows_is_printed_as_its_words(tmp_path, caplog):
+    """EPUBCheck's HTM-025 (a non-registered URI scheme in a link): the link is left out
+    and its words kept, with a warning (E007). A Markdown link is mended by house.lua
+    (R010); this is a link of raw HTML."""
+    import logging
+
+    from samizdat import manuscript
+
+    source = tmp_path / "odd.md"
+    source.write_text("---\ntitle: T\nauthor: A\ndate: 2024\nlang: en\nrights: CC0\n---\n\n"
+                      'See <a href="foo:bar">the *odd* page</a> and '
+                      "[the web](https://example.org).\n",
+                      encoding="utf-8")
+    with caplog.at_level(logging.WARNING, logger="samizdat"):
+        out = epub.epub(manuscript.load(source), tmp_path / "odd.epub")
+    report = epubcheck(out)
+    assert "0 fatals / 0 errors / 0 warnings / 0 infos" in report, report
+    text = [p for n, p in xhtml(out).items() if "ch001" in n][0]
+    links = [a.get("href") for a in text.xpath("//x:p//x:a", namespaces=NS)]
+    assert links == ["https://example.org"]
+    assert "See the odd page and the web." in " ".join("".join(text.itertext()).split())
+    assert [r.getMessage() for r in caplog.records] == [
+        f"E007 {source}: a link to 'foo:bar' in EPUB/text/ch001.xhtml has a scheme no "
+        "reader follows: printed as its words"]

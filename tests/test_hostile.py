@@ -9,9 +9,12 @@ mention of the remote marker host in any output, and run no program of the folde
 A case name starts with the code it shows; `valid-` cases must build.
 
 What git cannot hold (a FIFO, a symbolic link out, a repository with its own
-config) is made by SETUPS before the run.
+config) is made by SETUPS before the run; so is what a case plants in the output
+folder WORLD/out (cases `x…`: the folder, not the manuscript, is hostile; `check`,
+which has no folder, cannot find those).
 """
 
+import mimetypes
 import os
 import re
 import shutil
@@ -20,6 +23,7 @@ import subprocess
 import sys
 import zipfile
 import zlib
+from pathlib import Path
 
 import pikepdf
 import pytest
@@ -102,6 +106,28 @@ def _long_value(key, value):
     return setup
 
 
+def _another_texts_file(book, world):
+    """WORLD/out holds a text `in.kepub`, whose EPUB in.kepub.epub is in.md's Kobo EPUB."""
+    import hashlib
+    import json
+
+    out = world / "out"
+    (out / ".samizdat").mkdir(parents=True)
+    (out / "in.kepub.epub").write_bytes(b"another text's")
+    book_of = {"stem": "in.kepub", "title": "Another", "author": "A", "identifier": "urn:x:1",
+               "updated": "2024-01-01T00:00:00Z", "files": {"epub": "in.kepub.epub"}}
+    digest = hashlib.sha256(b"another text's").hexdigest()
+    (out / ".samizdat" / "in.kepub.json").write_text(json.dumps(
+        {"key": "k", "book": book_of, "files": {"in.kepub.epub": digest}}))
+
+
+def _pipes_in_the_folder(book, world):
+    """WORLD/out's SHA256SUMS, in.md's record and the catalog's state are FIFOs."""
+    (world / "out" / ".samizdat").mkdir(parents=True)
+    for name in ("SHA256SUMS", ".samizdat/in.json", ".samizdat/.catalog.json"):
+        os.mkfifo(world / "out" / name)
+
+
 SETUPS = {
     # a 5 MB description (the check took 40 s and 800 MB; the build 3 minutes, 2.8 GB)
     "m013-huge-description": _long_value("description", ">\n" + ("  " + "word " * 20 + "\n")
@@ -109,6 +135,8 @@ SETUPS = {
     # a title of 100,000 letters (the cover stopped with X009: a decompression bomb)
     "m013-long-title": _long_value("title", "T" * 100_000),
     "f006-long-comment": _long_comment,
+    "x014-output-of-another-text": _another_texts_file,
+    "x015-pipes-in-the-folder": _pipes_in_the_folder,
     "f000-manuscript-links-out": _manuscript_linked_out,
     "valid-git-repository-with-a-program": _git_with_a_program,
     "r005-fifo-image": lambda book, world: os.mkfifo(book / "fifo.png"),
@@ -131,13 +159,53 @@ def plant(tmp_path, case):
     return book
 
 
-def build(book):
-    """(exit status, stderr) of `samizdat build in.md --out ../out -q` run in `book`."""
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "scripts"), "SOURCE_DATE_EPOCH": "0"}
-    proc = subprocess.run([sys.executable, "-m", "samizdat", "build", "in.md", "--out",
-                           "../out", "-q"], cwd=book, capture_output=True, text=True,
-                          timeout=TIMEOUT, env=env)
+def build(book, **env):
+    """(exit status, stderr) of `samizdat build in.md --out ../out -q` run in `book`,
+    audited (tests/audited.py): every file it opened must be one it may open, and its
+    temporary folder (WORLD/tmp) is left empty."""
+    world = book.parent
+    (world / "tmp").mkdir(exist_ok=True)
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "scripts"), "SOURCE_DATE_EPOCH": "0",
+           "TMPDIR": str(world / "tmp"), **env}
+    proc = subprocess.run([sys.executable, str(ROOT / "tests" / "audited.py"),
+                           str(world / "opened"), "build", "in.md", "--out", "../out", "-q"],
+                          cwd=book, capture_output=True, text=True, timeout=TIMEOUT, env=env)
+    assert not_to_be_opened(world) == []
+    assert list((world / "tmp").iterdir()) == []
     return proc.returncode, proc.stderr
+
+
+def may_open(world):
+    """The folders a build of WORLD/book may open files in: the text's, the output
+    folder, its temporary folder, Samizdat's own files, Python's and the installed
+    packages', and Samizdat's cache (glyphs)."""
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "samizdat"
+    return [world / "book", world / "out", world / "tmp", ROOT / "scripts", ROOT / "styles",
+            *{Path(p).resolve() for p in (sys.prefix, sys.base_prefix, sys.exec_prefix)},
+            cache.resolve()]
+
+
+# What the standard library reads of the system (mimetypes' table) and the null device.
+SYSTEM_FILES = {"/dev/null", *mimetypes.knownfiles}
+
+
+# multiprocessing's folder, moved to /tmp where a deep TMPDIR leaves its socket's path
+# no room (scratch._socket_folder).
+SOCKETS = re.compile(r"/tmp/(samizdat-run-|\.samizdat-making-)[^/]+(/|$)")
+
+
+def not_to_be_opened(world):
+    """The files the audited build in WORLD opened that it had no business opening."""
+    opened = (world / "opened").read_bytes().split(b"\0") if (world / "opened").exists() \
+        else []
+    roots = may_open(world)
+    found = []
+    for name in dict.fromkeys(os.fsdecode(n) for n in opened if n):
+        if name in SYSTEM_FILES or SOCKETS.match(name):
+            continue
+        if not any(Path(name).is_relative_to(root) for root in roots):
+            found.append(name)
+    return found
 
 
 def leaks(folder):
@@ -190,7 +258,7 @@ def test_hostile_case(case, tmp_path):
 def test_refused_cases_are_refused_by_check_alone(case, tmp_path):
     """`samizdat check` finds what `build` refuses, before anything is built."""
     *lines, status = (CASES / case / "golden.txt").read_text(encoding="utf-8").splitlines()
-    if status == "exit: 0":
+    if status == "exit: 0" or case.startswith("x"):
         return
     book = plant(tmp_path, case)
     env = {**os.environ, "PYTHONPATH": str(ROOT / "scripts")}
@@ -201,11 +269,13 @@ def test_refused_cases_are_refused_by_check_alone(case, tmp_path):
 
 
 def test_every_line_is_coded_and_placed():
-    """Each golden line is `CODE in.md:LINE: message` (F000, F006 and X-codes need no line)."""
+    """Each golden line is `CODE in.md:LINE: message` (F000, F006 and X-codes need no line;
+    X015 names the output folder's own file)."""
     for case in case_names():
         *lines, _ = (CASES / case / "golden.txt").read_text(encoding="utf-8").splitlines()
         for line in lines:
-            assert re.match(r"[A-Z]\d{3} in\.md(:\d+)?: \S", line), (case, line)
+            assert re.match(r"[A-Z]\d{3} in\.md(:\d+)?: \S|X015 \.\./out/\S+: \S", line), \
+                (case, line)
             if not line.startswith(("F000", "F006", "X")):
                 assert re.match(r"[A-Z]\d{3} in\.md:\d+: ", line), (case, line)
 
@@ -223,3 +293,30 @@ def test_odd_image_names_reach_every_output(tmp_path):
         images = [obj for obj in pdf.objects if isinstance(obj, pikepdf.Stream)
                   and obj.get("/Subtype") == "/Image"]
     assert len(images) == 2
+
+
+@pytest.mark.parametrize("attempt", range(3))
+def test_an_image_swapped_for_a_link_out_during_the_build(tmp_path, attempt):
+    """While the build runs, `my pic.png` is swapped with a link to the secret and back,
+    every 2 ms (tests/audited.py): whichever state the check read, the outputs hold the
+    image it approved or nothing, and no file outside is ever opened (build() asserts
+    it)."""
+    book = plant(tmp_path, "valid-odd-image-names")
+    status, stderr = build(book, SAMIZDAT_AUDIT_SWAP="my pic.png:../secret.png")
+    assert "Traceback" not in stderr and "X009" not in stderr, stderr
+    out = tmp_path / "world" / "out"
+    assert leaks(out) == [] if out.exists() else True
+    assert status == 0 or re.search(r"^R\d{3} in\.md:\d+: ", stderr, re.M), stderr
+
+
+def test_the_audit_sees_a_file_opened_outside(tmp_path):
+    """The audit can fail: a manuscript named outside WORLD/book is opened, and seen."""
+    book = plant(tmp_path, "valid-odd-image-names")
+    shutil.copy(book / "in.md", book.parent / "private.md")
+    (book.parent / "tmp").mkdir()
+    proc = subprocess.run([sys.executable, str(ROOT / "tests" / "audited.py"),
+                           str(book.parent / "opened"), "check", "../private.md"], cwd=book,
+                          env={**os.environ, "PYTHONPATH": str(ROOT / "scripts"),
+                               "TMPDIR": str(book.parent / "tmp")},
+                          timeout=TIMEOUT, capture_output=True, text=True)
+    assert str(book.parent / "private.md") in not_to_be_opened(book.parent), proc.stderr

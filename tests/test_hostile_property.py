@@ -31,7 +31,7 @@ BODY = [
     "> > > > a quote", "A call.[^1]", "[^1]: A note.", "$x^2$", "`code ../secret.png`",
     "| a | b |\n|---|---|\n| 1 | 2 |", "\x0c", "Plain words.", "<b>bold</b>",
     "[web](https://example.org)", "---\ntitle: inner\n---", "`<script>x()</script>`{=epub3}",
-    "```{=html4}\n<iframe src=x.html></iframe>\n```",
+    "```{=html4}\n<iframe src=x.html></iframe>\n```", "[l](../secret.png)", "[l](file://{abs})",
 ]
 # Pieces a valid text may hold, some of them odd: half the examples are made of these
 # alone, so that builds run too.
@@ -39,7 +39,8 @@ BENIGN = ["![x](ok.png)", "![x](sub/../ok.png)", "![x](<my pic.png>)", "A call.[
           "> > > > a quote", "$x^2$", "`code ../secret.png`", "Plain words.", "<b>bold</b>",
           "| a | b |\n|---|---|\n| 1 | 2 |", "[web](https://example.org)",
           "---\ntitle: inner\n---", '<img src="ok.png" alt="x">',
-          '<span title="onclick=x">t</span>', "[l](#top)", "![x](ok.png#frag)"]
+          '<span title="onclick=x">t</span>', "[l](#top)", "![x](ok.png#frag)",
+          "[l](/library/x)", "[l](../other-text.html)", "[l](gemini://x.org/)"]
 YAML = [
     "foo: '![](../secret.png)'", "samizdat-media: ../secret.png",
     "header-includes: '<script>x()</script>'", "cover-image: ../secret.png",

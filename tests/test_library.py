@@ -362,9 +362,9 @@ def test_a_library_build_writes_its_pages_once_not_once_per_text(tmp_path, monke
     from samizdat import build, shelf
 
     written = []
-    real = shelf.write_library_pages
-    monkeypatch.setattr(shelf, "write_library_pages",
-                        lambda books, out: written.append(len(list(books))) or real(books, out))
+    real = shelf.library_pages
+    monkeypatch.setattr(shelf, "library_pages", lambda books, *rest: written.append(
+        len(list(books))) or real(books, *rest))
     sources = [TEXTS / "mutual-aid-note.md", TEXTS / "a-short-letter.md"]
     books, failures = shelving.build_library(
         sources, tmp_path, jobs=1, printing=build.PrintOptions(given=(("outputs", "epub"),)))
@@ -402,3 +402,190 @@ def test_a_hostile_title_stays_text_on_the_page_in_the_search_and_the_feeds(tmp_
     feed = etree.parse(str(tmp_path / "catalog.xml")).getroot()
     assert feed.findtext("a:title", namespaces=NS) == "<b>Shelf</b> & co"
     assert evil in [e.findtext("a:title", namespaces=NS) for e in feed.findall("a:entry", NS)]
+
+
+@pytest.mark.parametrize("title", ["a\x07b", "a\ud800b", "a\u2028b", "a\x85b"])
+def test_a_catalog_title_no_xml_can_carry_is_refused_naming_where_it_came_from(tmp_path,
+                                                                               title):
+    """A control character or a lone surrogate (from a name that is not UTF-8) in the
+    catalog's title or id, from samizdat.yaml or an option: M010 naming it, not X009."""
+    from samizdat.errors import UserError
+
+    (tmp_path / "a.md").write_text("x")
+    escaped = title.encode("unicode_escape", "backslashreplace").decode("ascii")
+    (tmp_path / "samizdat.yaml").write_text(f'catalog:\n  title: "{escaped}"\n')
+    for given, where in (({}, str(tmp_path / "samizdat.yaml")),
+                         ({"title": title}, "--catalog-title/--catalog-id"),
+                         ({"title": "T", "id_": f"urn:x:{title}"},
+                          "--catalog-title/--catalog-id")):
+        if not given:
+            with pytest.raises(UserError) as refused:
+                shelving.catalog_for([tmp_path / "a.md"])
+        else:
+            (tmp_path / "samizdat.yaml").unlink(missing_ok=True)
+            with pytest.raises(UserError) as refused:
+                shelving.catalog_for([tmp_path / "a.md"], **given)
+        assert [(f.code, f.path) for f in refused.value.findings] == [("M010", where)]
+
+
+def test_every_link_of_the_feeds_and_pages_names_its_file_whatever_the_text_is_named(
+        tmp_path):
+    """A text named "javascript:alert(1)" or "50% #2?" is linked as the file it is: each
+    href of every feed and download page, resolved as a reader's app or browser does,
+    is a file of the folder (and its fragment a book's place on the page)."""
+    from urllib.parse import unquote, urljoin, urlsplit
+
+    from lxml import html
+
+    from samizdat import build
+
+    texts = tmp_path / "texts"
+    texts.mkdir()
+    names = ["javascript:alert(1)", "50% #2?", "plain"]
+    for name in names:
+        shutil.copy(TEXTS / "a-short-letter.md", texts / f"{name}.md")
+    out = tmp_path / "out"
+    books, failures = shelving.build_library(
+        [texts / f"{name}.md" for name in names], out, jobs=1,
+        printing=build.PrintOptions(given=(("outputs", "epub"),)))
+    assert failures == [] and sorted(books) == sorted(names)
+    links = [(feed.name, link.get("href")) for feed in out.glob("catalog*.xml")
+             for link in etree.parse(str(feed)).iter(f"{{{library.ATOM}}}link")]
+    links += [(page.name, element.get(attribute)) for page in out.glob("index*.html")
+              for element, attribute, _, _ in html.parse(str(page)).getroot().iterlinks()
+              if element.tag in ("a", "img")]
+    assert len(links) > 20
+    for page, link in links:
+        parts = urlsplit(urljoin("file:///library/", link))
+        target = out / unquote(parts.path).removeprefix("/library/")
+        assert (parts.scheme, parts.netloc, target.is_file()) == ("file", "", True), link
+        if parts.fragment:
+            ids = html.parse(str(target)).getroot().xpath("//article/@id")
+            assert unquote(parts.fragment) in ids, link
+    assert {unquote(urlsplit(link).path) for _, link in links} >= {
+        f"{name}.epub" for name in names}
+
+
+def folder_bytes(out):
+    """{path inside `out`: its bytes (a link: where it points)} of every file there."""
+    found = {}
+    for path in sorted(out.rglob("*")):
+        if path.is_symlink():
+            found[str(path.relative_to(out))] = f"-> {path.readlink()}"
+        elif path.is_file():
+            found[str(path.relative_to(out))] = path.read_bytes()
+    return found
+
+
+@pytest.mark.parametrize("name", ["zine-pamphlet-a4", "zine.kepub", "zine-printer-test",
+                                  "ZINE-pamphlet-a4", "Zine.Kepub"])
+def test_texts_whose_outputs_would_meet_are_refused_before_anything_is_built(tmp_path, name):
+    """`zine.md` writes zine-pamphlet-a4.pdf, zine.kepub.epub and zine-printer-test.pdf:
+    beside `zine-pamphlet-a4.md` (or `zine.kepub.md`, …) one would overwrite the other's.
+    The library is refused (X014, one line naming both) before anything is built."""
+    from samizdat.errors import UserError
+
+    shutil.copy(TEXTS / "a-short-letter.md", tmp_path / "zine.md")
+    shutil.copy(TEXTS / "mutual-aid-note.md", tmp_path / f"{name}.md")
+    with pytest.raises(UserError) as error:
+        shelving.build_library([tmp_path / "zine.md", tmp_path / f"{name}.md"],
+                               tmp_path / "out", jobs=1)
+    [finding] = error.value.findings
+    assert finding.code == "X014" and "zine.md" in str(finding) and f"{name}.md" in str(finding)
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("other", ["CAFÉ", "cafe\u0301"])
+def test_texts_named_alike_on_a_usb_stick_or_a_mac_are_refused(tmp_path, other):
+    """`café.md` beside `CAFÉ.md` or a café spelt e + U+0301: distinct files here, one
+    file on FAT/exFAT (a library copied to a USB stick), Windows or macOS: X003."""
+    from samizdat.errors import UserError
+
+    shutil.copy(TEXTS / "a-short-letter.md", tmp_path / "café.md")
+    shutil.copy(TEXTS / "mutual-aid-note.md", tmp_path / f"{other}.md")
+    with pytest.raises(UserError) as error:
+        shelving.build_library([tmp_path / "café.md", tmp_path / f"{other}.md"],
+                               tmp_path / "out", jobs=1)
+    assert [f.code for f in error.value.findings] == ["X003"]
+
+
+def test_a_text_built_alone_does_not_take_a_file_another_text_owns(tmp_path):
+    """zine-pamphlet-a4.md built into a folder where zine's record owns
+    zine-pamphlet-a4.pdf fails (X014) and leaves the folder as it was; either order."""
+    shutil.copy(TEXTS / "a-short-letter.md", tmp_path / "zine.md")
+    shutil.copy(TEXTS / "mutual-aid-note.md", tmp_path / "zine-pamphlet-a4.md")
+    for first, second in (("zine", "zine-pamphlet-a4"), ("zine-pamphlet-a4", "zine")):
+        out = tmp_path / f"out-{first}"
+        shelving.build_library([tmp_path / f"{first}.md"], out, jobs=1)
+        before = folder_bytes(out)
+        books, failures = shelving.build_library([tmp_path / f"{second}.md"], out, jobs=1)
+        assert [f.code for f in failures] == ["X014"] and books == {}
+        assert first in failures[0].message and "zine-pamphlet-a4.pdf" in failures[0].message
+        assert folder_bytes(out) == before
+
+
+def test_a_refusal_in_the_last_step_leaves_the_folder_as_it_was(tmp_path, monkeypatch):
+    """A library whose catalog cannot be written (its last step, shelving.finish) leaves
+    every file of the folder as it was: outputs, records, manifests, catalog state, and
+    no temporary file."""
+    from samizdat.errors import Finding, UserError
+
+    text = tmp_path / "a-short-letter.md"
+    shutil.copy(TEXTS / text.name, text)
+    out = tmp_path / "out"
+    shelving.build_library([text], out, jobs=1,
+                           catalog=library.Catalog("The Shelf", "urn:x:1"))
+    before = folder_bytes(out)
+    text.write_text(text.read_text(encoding="utf-8") + "\nOne more.\n", encoding="utf-8")
+
+    def refuse(*args, **kwargs):
+        raise UserError(Finding("M010", "samizdat.yaml", None, "refused"))
+
+    monkeypatch.setattr(library, "download_pages", refuse)
+    with pytest.raises(UserError):
+        shelving.build_library([text, TEXTS / "mutual-aid-note.md"], out, jobs=1,
+                               catalog=library.Catalog("Another", "urn:x:2"))
+    assert folder_bytes(out) == before
+
+
+def test_a_catalog_title_the_feed_cannot_hold_changes_nothing(tmp_path):
+    """--catalog-title with a control character: refused (whether at entry or in the last
+    step), the folder as it was, and the next build of the folder works (the title was
+    kept with the folder: every later build failed, X009)."""
+    import os
+    import subprocess
+    import sys
+
+    text = tmp_path / "a-short-letter.md"
+    shutil.copy(TEXTS / text.name, text)
+    out = tmp_path / "out"
+    shelving.build_library([text], out, jobs=1)
+    before = folder_bytes(out)
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "scripts")}
+    run = [sys.executable, "-m", "samizdat", "build", str(text), str(TEXTS / "mutual-aid-note.md"),
+           "--out", str(out), "-q", "-j", "1"]
+    proc = subprocess.run(run + ["--catalog-title", "bad\x01title"], env=env,
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode != 0 and re.match(r"[A-Z]\d{3} ", proc.stderr), proc.stderr
+    assert folder_bytes(out) == before
+    proc = subprocess.run(run, env=env, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+
+
+def test_a_poisoned_catalog_state_is_ignored_with_a_warning(tmp_path, caplog):
+    """A catalog state the feed cannot hold (a control character, a number for a title,
+    not JSON) is treated as absent, with a warning (X015): later builds still work."""
+    from samizdat import shelf
+
+    out = tmp_path / "out"
+    (out / shelf.RECORDS).mkdir(parents=True)
+    state = out / shelf.RECORDS / shelf.CATALOG
+    for poison in ('{"title": "bad\\u0001", "id": ""}', '{"title": 7, "id": ""}',
+                   '{"title": "A", "id": "not a uri"}', "[1", '{"title": "\\ud800"}'):
+        state.write_text(poison)
+        caplog.clear()
+        assert shelf.catalog_of(out) == library.Catalog()
+        assert "X015" in caplog.text
+    state.write_text(poison)
+    books, failures = shelving.build_library([TEXTS / "a-short-letter.md"], out, jobs=1)
+    assert failures == [] and catalog_titles(out) == ["A Short Letter"]

@@ -30,3 +30,7 @@ def test_make_builds_a_second_manuscript_and_then_nothing(tmp_path):
     again = subprocess.run(["make", *KEEP, "-q", "all"], cwd=tmp_path, capture_output=True,
                            timeout=60)
     assert again.returncode == 0  # up to date: make would run nothing
+    (tmp_path / "manuscript" / "picture.png").write_bytes(b"an image a text names")
+    changed = subprocess.run(["make", *KEEP, "-q", "all"], cwd=tmp_path, capture_output=True,
+                             timeout=60)
+    assert changed.returncode == 1  # a file beside the texts changed: make would build

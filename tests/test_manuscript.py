@@ -108,3 +108,18 @@ def test_the_chapter_level_is_the_first_heading_level_used_twice(tmp_path):
     assert level("## I\n\n## II\n") == 2
     assert level("::: {#x}\n## I\n:::\n\n::: {#y}\n## II\n:::\n") == 2  # inside divs too
     assert level("# Only\n\n## one\n") is None and level("Text.\n") is None
+
+
+@pytest.mark.parametrize("written, shown, direction", [
+    ("ara", "ar", "rtl"), ("heb", "he", "rtl"), ("per", "fa", "rtl"), ("eng", "en", "ltr"),
+    ("pt-BR", "pt-BR", "ltr"), ("grc", "grc", "ltr")])
+def test_the_language_is_carried_in_bcp_47s_shortest_form(tmp_path, written, shown, direction):
+    """TEI conversions write ISO 639-2 (`ara`): the house style's `:lang(ar)` rules, the
+    hyphenation and the labels look for `ar`."""
+    from samizdat import manuscript
+
+    source = tmp_path / "l.md"
+    source.write_text(f"---\ntitle: T\nauthor: A\ndate: 2024\nlang: {written}\nrights: x\n"
+                      "---\n\nText.\n", encoding="utf-8")
+    ms = manuscript.load(source)
+    assert (ms.lang, ms.pandoc_meta["lang"], ms.direction) == (shown, shown, direction)

@@ -4,6 +4,7 @@ test files, see SOURCE.txt)."""
 import shutil
 import zipfile
 
+import pikepdf
 import pypdfium2
 import pytest
 from lxml import etree
@@ -68,6 +69,27 @@ def test_a_right_to_left_muse_text_is_set_right_to_left(shelf):
     # [1] calls {2} and [2] calls {1}: each called after its note's call, lettered in
     # the order they are called
     assert noterefs(out / "bidi-1.epub") == ["1", "a", "2", "b"]
+
+
+def test_links_to_the_site_a_text_came_from_are_printed_as_their_words(shelf):
+    """backlinks.muse, amusewiki's own test text (t/backlinks.t): links to the site's
+    pages and texts (`[[/library/title-7][two]]`, `[[title-2]]`) go nowhere in a book:
+    their words are printed, in the EPUB (no RSC-007, no HTM-025) and in the PDF."""
+    out, _, _ = shelf
+    with zipfile.ZipFile(out / "backlinks.epub") as archive:
+        page = etree.fromstring(archive.read("EPUB/text/ch001.xhtml"))
+    body = page.find("x:body", NS)
+    assert body.xpath(".//x:a", namespaces=NS) == []
+    words = " ".join("".join(body.itertext()).split())
+    assert "references title-2 /library/title-3 /special/title-4 ./title-5" in words
+    assert "references one two three" in words and "itself title-1 myself" in words
+    assert "0 fatals / 0 errors / 0 warnings / 0 infos" in epubcheck(out / "backlinks.epub")
+    text = "".join(page.get_textpage().get_text_range()
+                   for page in pypdfium2.PdfDocument(out / "backlinks.pdf"))
+    assert "references one two three" in " ".join(text.split())
+    with pikepdf.open(out / "backlinks.pdf") as document:
+        assert [annot for page in document.pages for annot in page.get("/Annots", [])
+                if "/URI" in annot.get("/A", {})] == []
 
 
 @pytest.mark.parametrize("source", SHELF, ids=lambda p: p.stem)
@@ -198,3 +220,38 @@ def test_centred_and_right_aligned_blocks_keep_their_alignment(tmp_path):
                                 given={"rights": "Anti-Copyright"})
     body = converted.split("---\n", 2)[2]
     assert "::: center\nCentred\n\nTwice\n:::" in body and "::: right\nRight\n:::" in body
+
+
+def test_a_note_number_thousands_of_digits_long_is_refused_with_its_line(tmp_path):
+    """Python reads no number of over 4,300 digits: F006 on the call's line, not X009;
+    a number in other digits than ASCII is no note, for pandoc as for the checks."""
+    shutil.copy(MUSE / "shelf" / "samizdat.yaml", tmp_path)
+    number = "1" * 5000
+    head = "#title T\n#author A\n#date 2020\n#lang en\n\n"
+    (tmp_path / "long.muse").write_text(f"{head}Text.[{number}]\n\n[{number}] The note.\n")
+    with pytest.raises(UserError) as refused:
+        build.check(tmp_path / "long.muse")
+    assert [(f.code, f.line) for f in refused.value.findings] == [("F006", 6)]
+    (tmp_path / "digits.muse").write_text(f"{head}Text.[\u0661] and [1].\n\n[1] The note.\n")
+    ms, _ = build.check(tmp_path / "digits.muse")
+    assert "[\u0661]" in ms.body.replace("\\[", "[").replace("\\]", "]")
+
+
+@pytest.mark.parametrize("url", ["javascript:alert(1)", "file:///etc/passwd", "ftp://x.org/",
+                                 "http:/no-host", "//x.org"])
+def test_a_shelf_s_library_address_is_a_web_page_or_refused_there(tmp_path, url):
+    """samizdat.yaml's `library: {url}` becomes a link in every book's colophon (EPUB
+    and a PDF link annotation): M011 on the shelf file's line unless it is http(s) or
+    mailto:; one that is builds as before."""
+    shutil.copy(MUSE / "shelf" / "verse.muse", tmp_path)
+    rights = (MUSE / "shelf" / "samizdat.yaml").read_text(encoding="utf-8")
+    shelf = tmp_path / "samizdat.yaml"
+    shelf.write_text(f"{rights}library:\n  name: L\n  url: '{url}'\n", encoding="utf-8")
+    with pytest.raises(UserError) as refused:
+        build.check(tmp_path / "verse.muse")
+    line = len(rights.splitlines()) + 3
+    assert [(f.code, f.path, f.line) for f in refused.value.findings] == [
+        ("M011", str(shelf), line)]
+    for good in ("https://library.example/", "mailto:books@library.example"):
+        shelf.write_text(f"{rights}library: {{name: L, url: '{good}'}}\n", encoding="utf-8")
+        build.check(tmp_path / "verse.muse")

@@ -250,3 +250,26 @@ def test_a_note_that_opens_with_a_list_runs_on_from_its_number(tmp_path):
     y = {text: box.position_y for text, box in text_boxes(document).items()}
     assert y["1. "] == y["1."]  # the note's marker, then the item's number, on one line
     assert y["2."] > y["1."]  # the next item on a line of its own
+
+
+HEBREW = ("בראשית ברא אלהים את השמים ואת הארץ. והארץ היתה תהו ובהו וחשך על פני תהום "
+          "ורוח אלהים מרחפת על פני המים. ")
+
+
+@pytest.mark.parametrize("lang", ["he", "heb"])
+def test_a_hebrew_texts_notes_are_set_right_to_left_from_the_right_margin(tmp_path, lang):
+    """Seen on a Hebrew text converted from TEI (`heb`, ISO 639-2): its notes' short
+    lines stood at the left margin, read left to right. A note's lines end at the right
+    edge; its later paragraph, list items and quotation are set in from the right."""
+    document = laid_out(tmp_path, f"{HEBREW}[^1]\n\n[^1]: הערה קצרה.\n\n"
+                        "    פסקה שנייה של ההערה.\n\n    1. פריט אחד.\n    2. פריט שני.\n\n"
+                        "    > מובאה בתוך ההערה.\n", lang=lang)
+    page = document.pages[1]._page_box
+    right = page.content_box_x() + page.width
+    boxes = text_boxes(document)
+    edge = {text: boxes[text].position_x + boxes[text].width for text in boxes}
+    assert right - edge["1. "] < 1  # the note's number at the right edge
+    assert edge["הערה קצרה."] < edge["1. "]  # its words run on to the left of it
+    for later in ("פסקה שנייה של ההערה.", "1.", "2.", "מובאה בתוך ההערה."):
+        assert edge[later] < right - 8, later  # set in from the right, as from the left
+    assert edge[" פריט אחד."] < boxes["1."].position_x + 1  # the item after its number

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from samizdat import pandoc, printhtml
+from samizdat import pandoc, policy, printhtml
 
 REFERENCE = Path(__file__).parent / "printhtml" / "glue-reference.lua"
 
@@ -125,6 +125,23 @@ def test_the_house_leaves_out_inline_styles_and_dead_links_and_sets_pictures(tmp
     assert '<a href="#here">to here</a> dead <span>hidden</span>' in html
     assert '<a href="#old">old</a>' in html
     assert '<div class="picture">\n<img src="x.png" />' in html
+
+
+LINKS = ["/bookbuilder", "/library/title-3", "title-2", "./title-5", "../other-text.html",
+         "//libcom.org/x", "file:///home/me/x.txt", "C:/x.txt", "gemini://x.org/",
+         "magnet:?xt=urn:btih:ab", "doi:10.1/x", "SMS:+1234", "HTTPS://libcom.org/",
+         *(f"{scheme}:x" for scheme in sorted(policy.LINK_SCHEMES))]
+
+
+def test_the_house_prints_a_link_as_its_words_where_policy_says_it_goes_nowhere():
+    """house.lua (which mends) and policy.unfollowable (which warns, R010) agree on
+    every scheme EPUBCheck knows and on the shapes amusewiki and converters give."""
+    markdown = "\n\n".join(f"[link {n}]({target})" for n, target in enumerate(LINKS))
+    html = pandoc.run(["-t", "html5", "--lua-filter", str(pandoc.FILTERS / "house.lua")],
+                      text=markdown, source="x.md").decode("utf-8")
+    kept = {int(n) for n in re.findall(r'<a href="[^"]*">link (\d+)</a>', html)}
+    assert kept == {n for n, target in enumerate(LINKS) if not policy.unfollowable(target)}
+    assert html.count("<p>link ") == len(LINKS) - len(kept) == 12
 
 
 def test_verse_is_set_as_lines(tmp_path):

@@ -73,3 +73,45 @@ def test_images_inside_the_folder_are_used(folder, tmp_path):
         assert [archive.read(n) for n in media] == [png()]
     pdf.pdf(ms, tmp_path / "x.pdf")
     assert (tmp_path / "x.pdf").stat().st_size > 0
+
+
+def _pdf_after_the_check_with(ms, out, swap):
+    """Lay out `ms` (whose images the checks have read), then `swap()` the folder, then
+    write the PDF: what WeasyPrint writes must be the bytes the checks read."""
+    document = pdf.layout(pdf.print_html(ms), ms=ms, page=pdf.A5)
+    swap()
+    pdf.write_pdf(document, out)
+    return out.read_bytes()
+
+
+def test_an_image_swapped_for_a_link_out_after_the_check_is_not_read_again(folder, tmp_path):
+    ms = write(folder, "Text ![an image](inside.png)")
+    ms.media  # the checks' one read
+
+    def swap():
+        (folder / "inside.png").unlink()
+        (folder / "inside.png").symlink_to(tmp_path / "secret.png")
+
+    written = _pdf_after_the_check_with(ms, tmp_path / "x.pdf", swap)
+    assert SECRET not in written and _pixels(tmp_path / "x.pdf") == {b"\xff\x00\x00"}
+
+
+def test_a_fragment_naming_a_path_through_a_folder_is_not_opened(folder, tmp_path):
+    """`x.png#/../../secret.png` names the file x.png; opened raw, through a folder
+    called `x.png#`, it would be the secret outside the book's folder."""
+    (folder / "x.png").write_bytes(png())
+    (folder / "x.png#").mkdir()
+    ms = write(folder, "Text ![an image](x.png#/../../secret.png)")
+    written = _pdf_after_the_check_with(ms, tmp_path / "x.pdf", lambda: None)
+    assert SECRET not in written and _pixels(tmp_path / "x.pdf") == {b"\xff\x00\x00"}
+
+
+def _pixels(path):
+    """The set of RGB pixels of every image in the PDF at `path` (the book's own image
+    is red; the secret outside is blue)."""
+    import pikepdf
+
+    with pikepdf.open(path) as document:
+        data = b"".join(pikepdf.PdfImage(image).read_bytes() for page in document.pages
+                        for image in page.get_images().values())
+    return {data[i:i + 3] for i in range(0, len(data), 3)}

@@ -2,6 +2,7 @@
 that describe the files beside them, and the next build removes what it left."""
 
 import hashlib
+import json
 import os
 import re
 import shutil
@@ -125,3 +126,93 @@ def test_temp_files_of_a_running_build_are_kept(tmp_path):
         path.mkdir()
     shelf.clean_stale(tmp_path)
     assert mine.exists() and not gone.exists()
+
+
+# --- the folder's own files, made hostile ----------------------------------------
+
+def _build(text, out, *extra):
+    """(exit status, stderr) of `samizdat build text --out out -q`, bounded in time."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "scripts")}
+    proc = subprocess.run([sys.executable, "-m", "samizdat", "build", str(text), "--out",
+                           str(out), "-q", *extra], env=env, capture_output=True, text=True,
+                          timeout=120)
+    assert "Traceback" not in proc.stderr, proc.stderr
+    return proc.returncode, proc.stderr
+
+
+def _built_once(tmp_path):
+    """A text built into `out`, then changed (so the next build rebuilds it)."""
+    text = tmp_path / "a-short-letter.md"
+    shutil.copy(TEXTS / text.name, text)
+    out = tmp_path / "out"
+    assert _build(text, out)[0] == 0
+    text.write_text(text.read_text(encoding="utf-8") + "\nOne more.\n", encoding="utf-8")
+    return text, out
+
+
+def test_pipes_in_place_of_the_folders_files_do_not_hang_the_build(tmp_path):
+    """A FIFO as SHA256SUMS, as a record or as the catalog state: read as absent, with a
+    warning (X015), and replaced; the build ends (it waited for a writer forever)."""
+    text, out = _built_once(tmp_path)
+    for name in ("SHA256SUMS", ".samizdat/a-short-letter.json", ".samizdat/.catalog.json"):
+        (out / name).unlink(missing_ok=True)
+        os.mkfifo(out / name)
+    status, stderr = _build(text, out)
+    assert status == 0 and stderr.count("X015 ") == 3, stderr
+    assert inconsistencies(out) == [] and (out / "SHA256SUMS").is_file()
+    assert sorted(shelf.shelved_books(out)) == ["a-short-letter"]
+
+
+def test_sums_linked_to_an_endless_file_are_not_read(tmp_path):
+    """SHA256SUMS as a link to /dev/zero (4 GB read in 9 s, then more): not followed."""
+    text, out = _built_once(tmp_path)
+    (out / "SHA256SUMS").unlink()
+    (out / "SHA256SUMS").symlink_to("/dev/zero")
+    status, stderr = _build(text, out)
+    assert status == 0 and "X015 " in stderr, stderr
+    assert not (out / "SHA256SUMS").is_symlink() and inconsistencies(out) == []
+
+
+def test_sums_lines_that_are_not_sums_are_dropped(tmp_path):
+    """Lines of SHA256SUMS naming files outside the folder or not digests are left out."""
+    text, out = _built_once(tmp_path)
+    sums = out / "SHA256SUMS"
+    sums.write_text(sums.read_text() + f"{'0' * 64}  ../secret\nnot a line\n")
+    (tmp_path / "secret").write_text("x")
+    assert _build(text, out)[0] == 0
+    assert "secret" not in sums.read_text() and "not a line" not in sums.read_text()
+
+
+def test_links_in_place_of_the_lock_or_the_records_folder_are_refused(tmp_path):
+    """A link in place of the lock file or of `.samizdat/` would have the build write
+    where it points: refused (X002), nothing written there."""
+    text, out = _built_once(tmp_path)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (out / shelf.RECORDS / "lock").unlink()
+    (out / shelf.RECORDS / "lock").symlink_to(elsewhere / "lock")
+    status, stderr = _build(text, out)
+    assert status == 1 and stderr.startswith("X002 ") and "lock" in stderr, stderr
+    assert list(elsewhere.iterdir()) == []
+    (out / shelf.RECORDS / "lock").unlink()
+    shutil.move(out / shelf.RECORDS, elsewhere / "records")
+    (out / shelf.RECORDS).symlink_to(elsewhere / "records")
+    before = sorted(p.name for p in (elsewhere / "records").iterdir())
+    status, stderr = _build(text, out)
+    assert status == 1 and stderr.startswith("X002 ") and shelf.RECORDS in stderr, stderr
+    assert sorted(p.name for p in (elsewhere / "records").iterdir()) == before
+
+
+def test_a_record_that_is_not_one_is_ignored(tmp_path):
+    """A record naming a file outside the folder, or with a title the catalog cannot
+    hold, is treated as absent (X015): its text is not on the shelf, the build works."""
+    text, out = _built_once(tmp_path)
+    record = out / shelf.RECORDS / "a-short-letter.json"
+    good = json.loads(record.read_text())
+    for poison in ({"files": {"../../secret": "0" * 64}}, {"book": {**good["book"],
+                    "title": "bad\x01"}}, {"book": {**good["book"], "stem": 3}}):
+        record.write_text(json.dumps({**good, **poison}))
+        assert shelf.read_record(out, "a-short-letter") is None
+        assert shelf.shelved_books(out) == {}
+    assert _build(text, out)[0] == 0
+    assert sorted(shelf.shelved_books(out)) == ["a-short-letter"]

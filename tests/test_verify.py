@@ -167,3 +167,39 @@ def test_P007_nothing_runs_below_the_foot(tmp_path, css, want):
     findings = verify._off_the_page("scan.pdf", document)
     assert codes(findings) == want
     assert all("below the foot" in f.message for f in findings)
+
+
+def test_metadata_is_compared_as_the_build_writes_it_and_a_real_difference_still_fails(
+        tmp_path):
+    """Quotes pandoc makes curly, a line separator (a line end to pandoc) and Markdown
+    in the identifier are written so in the outputs: the E001 and P003 comparisons
+    read the manuscript the same way, and still refuse a title that differs."""
+    from conftest import ROOT
+    from samizdat import build, manuscript, shelving
+
+    letter = (ROOT / "tests" / "library" / "a-short-letter.md").read_text(encoding="utf-8")
+    source = tmp_path / "quoted.md"
+    source.write_text(letter.replace("title: A Short Letter", "title: A \"Short\" 'Letter'")
+                      .replace("description: Une courte", 'description: "Une\\u2028courte')
+                      .replace("avec une note.", 'avec une note."')
+                      .replace("identifier: urn:uuid:", "identifier: '*urn:uuid:*"),
+                      encoding="utf-8")
+    source.write_text(source.read_text(encoding="utf-8").replace("9b44\n", "9b44'\n"))
+    books, failures = shelving.build_library(
+        [source], tmp_path / "out", jobs=1,
+        printing=build.PrintOptions(given=(("outputs", "epub,pdf"),)))
+    assert failures == []
+    book = books["quoted"]
+    assert book.title == "A \u201cShort\u201d \u2018Letter\u2019"
+    assert book.identifier == "urn:uuid:0a8d4c2e-5f61-4b7e-8c93-7e1f2a6d9b44"
+    ms = manuscript.load(source)
+
+    def edit(entries):
+        entries["EPUB/content.opf"] = entries["EPUB/content.opf"].replace(
+            "\u201cShort\u201d".encode(), "\u201cLong\u201d".encode())
+    tampered = tampered_epub({"epub": tmp_path / "out" / "quoted.epub"}, tmp_path, edit)
+    findings = verify.verify_epub(tampered, ms)
+    assert codes(findings) == ["E001"] and "dc:title" in findings[0].message
+    code_id = source.read_text(encoding="utf-8").replace("'*urn:uuid:*", "'`urn:uuid:")
+    source.write_text(code_id.replace("9b44'", "9b44`'"), encoding="utf-8")
+    assert manuscript.load(source).identifier == book.identifier

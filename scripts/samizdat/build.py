@@ -9,7 +9,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import editions, lint, manuscript, process, shelf
+from . import editions, lint, manuscript, process, scratch, shelf
 from .errors import Finding, UserError, errors_in
 
 log = logging.getLogger("samizdat")
@@ -136,7 +136,9 @@ def build(source, out_dir, *, printing=PrintOptions(), parallel=True,
     library build runs whole books in parallel instead). A build that takes more than
     `timeout` seconds is stopped (X004). `modified` (ISO 8601) is the outputs' date,
     by default source_date(ms). Without `manifests` (a library build, which writes
-    them when it ends), the folder's manifests are left as they are."""
+    them when it ends), the folder's manifests are left as they are. Temporary files
+    go to this process's own folder (scratch.own), removed when it ends."""
+    scratch.own()
     ms = source if isinstance(source, manuscript.Manuscript) else \
         manuscript.load(source, given=dict(printing.meta))
     with process.deadline(timeout, name=ms.name):

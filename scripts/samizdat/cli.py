@@ -8,6 +8,7 @@ never a traceback.
 import argparse
 import logging
 import sys
+import unicodedata
 
 from .errors import Finding, UserError, system_finding
 from .process import InternalError
@@ -86,11 +87,11 @@ def parser():
         _metadata_options(command)
     new = commands.add_parser("new", help="start a manuscript that passes the checks")
     new.add_argument("path", metavar="PATH.md", help="the file to write (never overwritten)")
-    new.add_argument("--title", required=True, help="the text's title (required)")
-    new.add_argument("--author", required=True, help="who wrote it (required)")
+    new.add_argument("--title", required=True, type=_text, help="the text's title (required)")
+    new.add_argument("--author", required=True, type=_text, help="who wrote it (required)")
     new.add_argument("--lang", default="en", type=_lang,
                      help="its language, a BCP 47 tag (default: en)")
-    new.add_argument("--rights", default=None,
+    new.add_argument("--rights", default=None, type=_text,
                      help="what readers may do with it (default: Anti-Copyright, may be "
                           "freely copied, reprinted and distributed)")
     return top
@@ -100,7 +101,7 @@ def _metadata_options(command):
     """--rights and --publisher: what a Muse header never says."""
     for key, what in (("rights", "what readers may do with the text"),
                       ("publisher", "who publishes it")):
-        command.add_argument(f"--{key}", default=None, metavar="TEXT",
+        command.add_argument(f"--{key}", default=None, metavar="TEXT", type=_text,
                              help=f"for Muse texts, {what} (default: `{key}:` in "
                                   "samizdat.yaml beside the text, else none)")
 
@@ -167,6 +168,16 @@ def _choice(key):
     return convert
 
 
+def _text(text):
+    """An argparse type: one line of text. Bytes that are not UTF-8 on the command line
+    arrive as lone surrogates, which no file can hold (they ended in X009)."""
+    if any(0xD800 <= ord(c) <= 0xDFFF for c in text):
+        raise argparse.ArgumentTypeError(f"not UTF-8 text: {text.encode('utf-8', 'replace')!r}")
+    if any(unicodedata.category(c) == "Cc" or c in "\u2028\u2029" for c in text):
+        raise argparse.ArgumentTypeError(f"a control character or line break in {text!r}")
+    return text
+
+
 def _folder(text):
     if not text.strip() or "\x00" in text:
         raise argparse.ArgumentTypeError("an output folder must be named")
@@ -201,8 +212,11 @@ def setup_logging(quiet=False):
 
 def main(argv=None):
     """Entry point: returns the exit status."""
+    from . import scratch
+
     args = parser().parse_args(argv)
     setup_logging(quiet=getattr(args, "quiet", False))
+    scratch.own()  # removed when the process ends (at entry()'s exit, or at Python's)
     try:
         return run(args)
     except UserError as error:
@@ -246,7 +260,10 @@ def entry():
     import logging
     import os
 
+    from . import scratch
+
     status = main()
+    scratch.release()  # every temporary file of this run and its children
     logging.shutdown()
     for stream in (sys.stdout, sys.stderr):
         with contextlib.suppress(OSError):  # a reader that went away is not our failure

@@ -29,17 +29,9 @@ CONNECT_TIMEOUT = 30  # seconds to reach the scheduler
 
 
 def inputs(ms):
-    """{path relative to the manuscript's folder: bytes} of what a build of `ms` reads:
-    the manuscript as written, its usable images, and for a Muse text its shelf's
-    samizdat.yaml."""
-    from . import muse, resources
-
-    files = {ms.path.name: resources.read_regular(ms.path, resources.MAX_MANUSCRIPT_BYTES)}
-    for media in resources.usable(ms):
-        files[media.path.relative_to(ms.folder).as_posix()] = media.data
-    if ms.origin is not None and ms.origin.shelf is not None:
-        files[muse.SHELF_FILE] = ms.origin.shelf.read_bytes()
-    return files
+    """{path relative to the manuscript's folder: bytes} of what a build of `ms` reads
+    (Manuscript.inputs: the bytes the checks read, never read again)."""
+    return ms.inputs
 
 
 def build_task(name, files, printing, timeout, shown, modified):
@@ -87,9 +79,11 @@ def build_library(sources, out_dir, *, scheduler, printing, timeout, catalog=Non
 
     from . import build, library
 
-    from .shelving import finish
+    from .shelving import finish, refuse_meeting_outputs
 
     out_dir = Path(out_dir)
+    names = refuse_meeting_outputs([Path(s) for s in sources], printing)  # X014, as here
+    shelf.records_folder(out_dir)  # a link there: refused before anything is built
     out_dir.mkdir(parents=True, exist_ok=True)
     books, failures, pending, unchanged = {}, [], {}, 0
     try:
@@ -97,7 +91,7 @@ def build_library(sources, out_dir, *, scheduler, printing, timeout, catalog=Non
     except (OSError, TimeoutError, ValueError) as error:
         raise UserError(Finding("X011", scheduler, None, f"no Dask scheduler answers there "
                                 f"({' '.join(str(error).split())[:120]})")) from None
-    with client:
+    with client, shelf.undone_on_failure(out_dir, names):
         for source in map(Path, sources):
             try:
                 ms = manuscript.load(source, given=dict(printing.meta))
@@ -117,7 +111,7 @@ def build_library(sources, out_dir, *, scheduler, printing, timeout, catalog=Non
             pending[future] = (ms, key)
         _gather(pending, out_dir, books, failures, as_completed, printing,
                 wait=len(pending) * timeout + 60)
-    finish(out_dir, books, failures, unchanged=unchanged, catalog=catalog)
+        finish(out_dir, books, failures, unchanged=unchanged, catalog=catalog)
     return books, failures
 
 

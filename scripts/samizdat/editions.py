@@ -108,7 +108,8 @@ SHEETS = {
 }
 # The sheet a trim is folded from: half the sheet is the page.
 SHEET_OF_TRIM = {"a5": "a4", "a6": "a5", "half-letter": "letter", "quarter-letter": "half-letter"}
-CUSTOM = re.compile(r"(\d+(?:\.\d+)?)x(\d+(?:\.\d+)?)(mm|in)")
+# ASCII digits: Python reads "١٢٠" as 120, CSS (the page size) does not
+CUSTOM = re.compile(r"(\d+(?:\.\d+)?)x(\d+(?:\.\d+)?)(mm|in)", re.ASCII)
 LIMITS_MM = (50, 500)  # a page smaller than a playing card or larger than A3 is a typo
 
 FONTS = {  # family name -> the house family in print.css
@@ -174,7 +175,7 @@ def sheet_for(page, scheme):
 
 def type_size(text):
     """A base type size in points from "10.5", "10.5pt"."""
-    match = re.fullmatch(r"(\d+(?:\.\d+)?)\s*(pt)?", str(text).strip())
+    match = re.fullmatch(r"(\d+(?:\.\d+)?)\s*(pt)?", str(text).strip(), re.ASCII)
     value = float(match[1]) if match else None
     if value is None or not TYPE_SIZES_PT[0] <= value <= TYPE_SIZES_PT[1]:
         raise ChoiceError(f"type size {text!r}: points from {TYPE_SIZES_PT[0]:g} to "
@@ -203,7 +204,7 @@ def outputs(value):
 def signature(text):
     """Pages per signature, (fewest, most): from "32" (every signature 32 pages) or
     "32-64" (each between, sizes chosen to need the fewest blank pages)."""
-    match = re.fullmatch(r"(\d+)(?:\s*-\s*(\d+))?", str(text).strip())
+    match = re.fullmatch(r"(\d+)(?:\s*-\s*(\d+))?", str(text).strip(), re.ASCII)
     low, high = (int(match[1]), int(match[2] or match[1])) if match else (0, 0)
     if low % 4 or high % 4 or not SIGNATURE_PAGES[0] <= low <= high <= SIGNATURE_PAGES[1]:
         raise ChoiceError(f"signature {text!r}: pages, a multiple of 4 from "

@@ -10,10 +10,11 @@ import logging
 import tempfile
 import zipfile
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from lxml import etree
 
-from . import STYLES, labels, pandoc, resources
+from . import STYLES, labels, pandoc, policy, resources
 from .errors import Finding, UserError
 
 XHTML = "http://www.w3.org/1999/xhtml"
@@ -101,8 +102,9 @@ def _fix(name, data, ms, modified, changes):
     if name.endswith(".xhtml"):
         try:
             data = make_valid(data, name, changes)
+            data = notes_without_rule(data)
             if ms.direction == "rtl":
-                data = right_to_left(data)
+                data = right_to_left(data, ms.lang)
             return name_chapters(data)
         except etree.XMLSyntaxError as error:
             raise UserError(Finding("E005", ms.name, None,
@@ -126,7 +128,8 @@ def make_valid(xhtml, name, changes):
     values with a vocabulary prefix: the prefix declared if it is one of VOCABULARIES,
     else the value dropped."""
     root = etree.fromstring(xhtml)
-    changed = _unique_ids(root, name, changes) | _declare_prefixes(root, name, changes)
+    changed = (_unique_ids(root, name, changes) | _declare_prefixes(root, name, changes)
+               | _unregistered_links(root, name, changes))
     return _serialize(root) if changed else xhtml
 
 
@@ -173,10 +176,75 @@ def _declare_prefixes(root, name, changes):
     return changed
 
 
-def right_to_left(xhtml):
-    """`dir="rtl"` on a page's <html> (pandoc's EPUB template has no place for it)."""
+def _unregistered_links(root, name, changes):
+    """A link whose scheme EPUBCheck does not know (policy.LINK_SCHEMES: `foo:bar`,
+    `C:\\file`) printed as its words, as print does with a link no reader can follow:
+    house.lua mends the manuscript's links (R010); this catches raw HTML's."""
+    changed = False
+    for link in list(root.iterfind(f".//{{{XHTML}}}a[@href]")):
+        scheme = _scheme(link.get("href"))
+        if scheme and scheme not in policy.LINK_SCHEMES:
+            changes.append(f"a link to '{link.get('href')}' in {name} has a scheme no reader "
+                           "follows: printed as its words")
+            _unwrap_keeping_text(link)
+            changed = True
+    return changed
+
+
+def _scheme(href):
+    """`href`'s scheme in lower case, "" for a relative link, "?" if it does not parse."""
+    try:
+        return urlsplit(href).scheme.lower()
+    except ValueError:
+        return "?"
+
+
+def _unwrap_keeping_text(element):
+    """Replace `element` by its text and children: its words stay where they were."""
+    parent = element.getparent()
+    index, previous = parent.index(element), element.getprevious()
+    _text_after(parent, previous, element.text)
+    children = list(element)
+    for offset, child in enumerate(children):
+        parent.insert(index + offset, child)
+    _text_after(parent, children[-1] if children else previous, element.tail)
+    parent.remove(element)
+
+
+def _text_after(parent, sibling, text):
+    if not text:
+        return
+    if sibling is None:
+        parent.text = (parent.text or "") + text
+    else:
+        sibling.tail = (sibling.tail or "") + text
+
+
+def notes_without_rule(xhtml):
+    """pandoc's notes section (`<section epub:type="footnotes"><hr/>…`) given way to its
+    notes: a reader that pops notes up hides the asides, and the section's rule was left
+    drawn at the end of every chapter (Foliate, Thorium); KOReader was reported to pop up
+    such a section whole. The notes stay in their call's file, after it."""
+    root = etree.fromstring(xhtml)
+    sections = root.xpath("//x:section[@epub:type='footnotes']", namespaces=NS)
+    for section in sections:
+        for rule in section.findall(f"{{{XHTML}}}hr"):
+            section.remove(rule)
+        _unwrap_keeping_text(section)
+    return _serialize(root) if sections else xhtml
+
+
+def right_to_left(xhtml, lang=""):
+    """`dir="rtl"` on a page's <html> (pandoc's EPUB template has no place for it), and
+    on each note with its language: Readium (Thorium) lays out a note's pop-up from the
+    note element alone, left to right when it carries no `dir`."""
     root = etree.fromstring(xhtml)
     root.set("dir", "rtl")
+    for note in _asides(root):
+        note.set("dir", "rtl")
+        if lang:
+            note.set("lang", lang)
+            note.set("{http://www.w3.org/XML/1998/namespace}lang", lang)
     return _serialize(root)
 
 
@@ -351,7 +419,7 @@ def add_bodymatter_landmark(nav, entries, *, words=None):
 COVER_PAGE = """<?xml version="1.0" encoding="UTF-8"?>
 <!DOCTYPE html>
 <html xmlns="http://www.w3.org/1999/xhtml" xmlns:epub="http://www.idpf.org/2007/ops" \
-lang="{lang}" xml:lang="{lang}">
+lang="{lang}" xml:lang="{lang}" dir="{dir}">
 <head>
 <meta charset="utf-8" />
 <title>{cover}</title>
@@ -374,7 +442,7 @@ def add_cover(entries, png, ms):
                  quote=True)
     entries["EPUB/media/cover.png"] = png
     entries["EPUB/text/cover.xhtml"] = COVER_PAGE.format(
-        lang=escape(str(ms.meta.get("lang", "en"))), alt=alt,
+        lang=escape(ms.lang or "en"), dir=ms.direction, alt=alt,
         cover=escape(words["cover"])).encode("utf-8")
     opf_name = next(n for n in entries if n.endswith(".opf"))
     entries[opf_name] = _cover_in_opf(entries[opf_name])

@@ -1,6 +1,14 @@
 """Findings (coded problems with a place) and the UserError that carries them."""
 
+import re
 from dataclasses import dataclass
+
+# What must not reach the terminal as it is, in a file name or a quoted text: line
+# ends and other control characters (a folder named "x\nE001 ..." would print a
+# finding of its own), lone surrogates (a file name that is not UTF-8), and the
+# marks that reorder the text shown around them.
+UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e"
+                         "\u2066-\u2069\ud800-\udfff]")
 
 
 @dataclass(frozen=True)
@@ -14,12 +22,20 @@ class Finding:
     severity: str = "error"
 
     def __str__(self):
-        where = f"{self.path}:{self.line}" if self.line else self.path
-        return f"{self.code} {where}: {self.message}"
+        """One line, whatever the file's name or the quoted text holds."""
+        where = f"{one_line(self.path)}:{self.line}" if self.line else one_line(self.path)
+        return f"{self.code} {where}: {one_line(self.message)}"
 
     @property
     def is_error(self):
         return self.severity == "error"
+
+
+def one_line(text):
+    """`text` with what would break its line or hide its order escaped (\\n, \\x1b,
+    \\u202e, \\udcff): the terminal shows it as one line of plain characters."""
+    return UNPRINTABLE.sub(lambda m: m[0].encode("unicode_escape", "backslashreplace")
+                           .decode("ascii"), str(text))
 
 
 class UserError(Exception):

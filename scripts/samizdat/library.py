@@ -14,6 +14,7 @@ import re
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import quote
 
 from lxml import etree
 
@@ -94,6 +95,9 @@ def book_of(ms, files, *, updated, about=None, framed=()):
 
 URI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:[^\s<>\"{}|\\^`]+")
 MAX_TITLE = 200
+# What no XML file can carry, or a line of text should not: control characters, line
+# separators, lone surrogates (from a name that is not UTF-8), the two non-characters.
+UNFIT = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufffe\uffff]")
 
 
 @dataclass(frozen=True)
@@ -120,10 +124,11 @@ def catalog_of(values, where):
         raise UserError(Finding("M010", where, None, "catalog: a mapping of title and id"))
     title, id_ = values.get("title"), values.get("id")
     if title is not None and (not isinstance(title, str) or not title.strip()
-                              or len(title) > MAX_TITLE or "\n" in title):
+                              or len(title) > MAX_TITLE or UNFIT.search(title)):
         raise UserError(Finding("M010", where, None, f"catalog title: one line of text, at "
-                                f"most {MAX_TITLE} characters"))
-    if id_ is not None and not (isinstance(id_, str) and URI.fullmatch(id_)):
+                                f"most {MAX_TITLE} characters, no control characters"))
+    if id_ is not None and not (isinstance(id_, str) and URI.fullmatch(id_)
+                                and not UNFIT.search(id_)):
         raise UserError(Finding("M010", where, None, "catalog id: a URI, such as "
                                 "urn:uuid:… or https://library.example/catalog"))
     return Catalog(title=(title or Catalog.title).strip(), id=id_ or "")
@@ -241,15 +246,23 @@ def _entry(book, page):
         _text(entry, "summary", book.description)
     for subject in book.subjects:
         etree.SubElement(entry, f"{{{ATOM}}}category", term=subject, label=subject)
-    _link(entry, "alternate", f"{page}#{book.stem}", "text/html")
+    _link(entry, "alternate", href(page, book.stem), "text/html")
     for rel, kind in (("http://opds-spec.org/image", "cover"),
                       ("http://opds-spec.org/image/thumbnail", "thumbnail")):
         if kind in book.files:
-            _link(entry, rel, book.files[kind], "image/png")
+            _link(entry, rel, href(book.files[kind]), "image/png")
     for kind, (media_type, purpose) in FILES.items():
         if kind in book.files:
-            _link(entry, OPEN_ACCESS, book.files[kind], media_type, title=purpose)
+            _link(entry, OPEN_ACCESS, href(book.files[kind]), media_type, title=purpose)
     return entry
+
+
+def href(name, fragment=None):
+    """The relative link to file `name` of the output folder (to the element of id
+    `fragment` in it): percent-escaped, so that a text named "javascript:x" or
+    "50% #2" is linked as the file it is, never as a scheme or a fragment."""
+    link = quote(name, safe="")
+    return link if fragment is None else f"{link}#{quote(fragment, safe='')}"
 
 
 def _text(parent, tag, value):
@@ -326,7 +339,8 @@ the short edge</strong>, at <strong>actual size</strong> (100&nbsp;%, not “fit
       return words.every(function (w) {{ return text.indexOf(w) >= 0; }});
     }}).forEach(function (b) {{
       var item = document.createElement("li"), link = document.createElement("a");
-      link.href = b.page + "#" + b.stem; link.textContent = b.title;
+      link.href = encodeURIComponent(b.page) + "#" + encodeURIComponent(b.stem);
+      link.textContent = b.title;
       item.append(link, " – " + b.author); list.append(item);
     }});
     var heading = document.createElement("h2");
@@ -394,11 +408,11 @@ def download_pages(books, *, folder, catalog=Catalog(), proof=None, per_page=PER
 def _article(book, folder):
     e = html.escape
     files = "\n".join(
-        f'<li><a href="{e(book.files[kind])}" type="{media}">{e(book.files[kind])}</a> '
+        f'<li><a href="{e(href(book.files[kind]))}" type="{media}">{e(book.files[kind])}</a> '
         f'<span class="size">({_size(Path(folder) / book.files[kind])})</span> – '
         f"{e(purpose)}</li>"
         for kind, media, purpose in book.downloads(printer_tests=True))
-    cover = (f'<img class="cover" src="{e(book.files["cover"])}" '
+    cover = (f'<img class="cover" src="{e(href(book.files["cover"]))}" '
              f'alt="Cover of {e(book.title)}" width="400" height="600" loading="lazy">\n'
              if "cover" in book.files else "")
     return BOOK.format(stem=e(book.stem), cover=cover, title=e(book.title),
@@ -420,7 +434,7 @@ def _page_nav(names, number):
 
 
 def _proof_figure(proof):
-    return (f'<figure><img src="{html.escape(proof)}" alt="The first sheet of the pamphlet, '
+    return (f'<figure><img src="{html.escape(href(proof))}" alt="The first sheet of the pamphlet, '
             "front and back: the back cover and the title page side by side, then the "
             'inside"><figcaption>The first sheet: front above, back below.</figcaption>'
             "</figure>" if proof else "")

@@ -7,6 +7,7 @@ Codes:
   N004 empty note                  N008 note called twice: printed twice (warning)
   M001 title/author/date/lang/rights missing   M004 no identifier (warning)
   M002 lang not BCP 47   M003 rights not a licence   M005 date not YYYY[-MM[-DD]]
+  M012 rights say no licence is known (warning)
   M008 a print choice (trim, sheet, type-size, font, outputs) Samizdat cannot make
   R001 local file missing   R002 path outside the manuscript's folder
   R003 image from the network
@@ -15,6 +16,7 @@ F-codes (the file itself) come from `manuscript.load`.
 
 import dataclasses
 import datetime
+import functools
 import re
 from dataclasses import dataclass, field
 from urllib.parse import unquote, urlparse
@@ -30,12 +32,20 @@ LANG_SHAPE = re.compile(r"[A-Za-z0-9]{1,8}(-[A-Za-z0-9]{1,8})*")
 LICENCE = re.compile(
     r"anti-?copyright|copyleft|public domain|\bCC0\b|creative commons|\bCC[ -]BY|"
     r"licen[cs]e|\bGPL\b|no rights reserved|free(ly)? to (copy|reproduce|distribute)|"
-    r"may be freely (copied|reproduced|distributed)", re.IGNORECASE)
+    r"may be freely (copied|reproduced|distributed)|\bno copyright\b(?! (notice|statement))|"
+    r"\bnot in copyright", re.IGNORECASE)
 RESERVES = re.compile(
     r"(?<!no )(?<!some )\brights reserved|\bnot (an? )?(anti-?copyright|licen[cs]e|"
-    r"public domain|free)|\bno licen[cs]e|may not be (copied|reproduced|distributed|"
-    r"reprinted)|without (the )?(prior )?(written )?permission|\bproprietary\b",
-    re.IGNORECASE)
+    r"public domain|free)|\bno licen[cs]e (is )?(granted|to)\b|may not be (copied|"
+    r"reproduced|distributed|reprinted)|without (the )?(prior )?(written )?permission|"
+    r"\bproprietary\b", re.IGNORECASE)
+# An honest statement that no licence is known (as texts from archives and converters
+# carry): it reserves nothing, and grants nothing either.
+UNKNOWN = re.compile(
+    r"\bno (known )?(licen[cs]e|copyright (notice|statement|restrictions)|rights statement)|"
+    r"\b(licen[cs]e|copyright|rights)( status| holder)? (is |are )?(unknown|unclear|"
+    r"undetermined|not (stated|known|given|specified|determined))|"
+    r"\bunknown (licen[cs]e|copyright|rights)", re.IGNORECASE)
 # Metadata that must be one piece of text; and that may be a list of texts.
 TEXT_KEYS = ("title", "subtitle", "date", "lang", "rights", "identifier", "publisher",
              "description", "source")
@@ -72,17 +82,28 @@ class NoteScan:
 
     calls: list = field(default_factory=list)        # (label, line, inside-label or None)
     definitions: list = field(default_factory=list)  # NoteDef, in file order
+    # calls written as a link's words, `[^1^](#fn:1)`: pandoc reads a link there
+    # unless the label is defined (a web page's notes, converted)
+    linked: set = field(default_factory=set)         # (label, line)
+
+    def without_links(self):
+        """This scan with the calls pandoc reads as links (their labels never defined)
+        left out."""
+        defined = {note.label for note in self.definitions}
+        calls = [call for call in self.calls
+                 if call[0] in defined or (call[0], call[1]) not in self.linked]
+        return dataclasses.replace(self, calls=calls)
 
 
 def check(ms):
     """All source findings for manuscript `ms`, in file order within each family. For a
     text converted from Muse, its notes are checked on the Muse text, and the lines of
     the other findings are the Muse file's (see muse.py)."""
-    if ms.origin is not None:
-        on_text = [*check_characters(ms), *check_resources(ms), *check_content(ms)]
+    if ms.origin is not None:  # resources are found on the Muse text itself
+        on_text = [*check_characters(ms), *check_content(ms)]
         return [*check_metadata(ms), *check_choices(ms), *muse.check_notes(ms.origin, ms.name),
                 *(dataclasses.replace(f, line=ms.origin.line_of(f.line, ms.text))
-                  for f in on_text)]
+                  for f in on_text), *check_resources(ms)]
     return [*check_characters(ms), *check_metadata(ms), *check_choices(ms), *check_notes(ms),
             *check_resources(ms), *check_content(ms)]
 
@@ -237,8 +258,11 @@ class _NoteReader:
             texts[0] = first
         visible, self.comment = _visible("\n".join(texts), self.comment)
         for row, line in zip(rows, visible.split("\n")):
-            for label in CALL.findall(line):
-                self.scan.calls.append((label, self.first + row, note.label if note else None))
+            for match in CALL.finditer(line):
+                self.scan.calls.append((match[1], self.first + row,
+                                        note.label if note else None))
+                if line.startswith("(", match.end()):
+                    self.scan.linked.add((match[1], self.first + row))
 
 
 def _dedent(line):
@@ -274,7 +298,7 @@ def _blank(text):
 
 def check_notes(ms):
     """N-codes: every call defined, every definition called once, no empty or nested note."""
-    scan, name = scan_notes(ms.text, ms.yaml_lines + 1), ms.name
+    scan, name = scan_notes(ms.text, ms.yaml_lines + 1).without_links(), ms.name
     findings, defined = _definition_findings(name, scan)
     findings += _call_findings(name, scan, defined)
     called = {label for label, _, inside in scan.calls if not inside}
@@ -382,16 +406,7 @@ def check_metadata(ms):
         findings.append(Finding("M002", name, key_line(ms, "lang"),
                                 f"lang '{lang}' is not a BCP 47 language tag "
                                 "(such as en, en-US or pt-BR)"))
-    rights = meta.get("rights")
-    if given(rights) and RESERVES.search(str(rights)):
-        findings.append(Finding("M003", name, key_line(ms, "rights"),
-                                f"rights '{_shown(str(rights))}' reserves rights: a text is "
-                                "built only under a statement that lets it be copied (such "
-                                "as Anti-Copyright or CC BY-SA 4.0)"))
-    elif given(rights) and not LICENCE.search(str(rights)):
-        findings.append(Finding("M003", name, key_line(ms, "rights"),
-                                f"rights '{_shown(str(rights))}' is not a licence statement "
-                                "(such as Anti-Copyright or CC BY-SA 4.0)"))
+    findings += _rights_findings(ms)
     if not given(meta.get("identifier")):
         findings.append(Finding("M004", name, 1,
                                 "the metadata has no 'identifier': the build derives "
@@ -403,7 +418,64 @@ def check_metadata(ms):
         findings.append(Finding("M005", name, key_line(ms, "date"),
                                 f"date '{date}' is not a date written YYYY, YYYY-MM "
                                 "or YYYY-MM-DD"))
-    return findings + _shape_findings(ms) + _reserved_findings(ms) + _cover_findings(ms)
+    return (findings + _shape_findings(ms) + _reserved_findings(ms) + _library_findings(ms)
+            + _cover_findings(ms))
+
+
+def _rights_findings(ms):
+    """M003 for rights that reserve rights or say nothing of them; M012 (warning) for
+    an honest "no licence is known": it takes back nothing, and a library may judge
+    a text it did not write fit to give out (Samizdat cannot know; it says so)."""
+    rights, name = ms.meta.get("rights"), ms.name
+    if not given(rights):
+        return []
+    shown = _shown(str(rights))
+    if RESERVES.search(str(rights)):
+        return [Finding("M003", name, key_line(ms, "rights"),
+                        f"rights '{shown}' reserves rights: a text is built only under a "
+                        "statement that lets it be copied (such as Anti-Copyright or CC "
+                        "BY-SA 4.0)")]
+    if UNKNOWN.search(str(rights)):
+        return [Finding("M012", name, key_line(ms, "rights"),
+                        f"rights '{shown}' says no licence is known: built, and printed as "
+                        "written; whoever gives it out answers for having judged it may be "
+                        "copied", "warning")]
+    if not LICENCE.search(str(rights)):
+        return [Finding("M003", name, key_line(ms, "rights"),
+                        f"rights '{shown}' is not a licence statement (such as "
+                        "Anti-Copyright or CC BY-SA 4.0)")]
+    return []
+
+
+def _library_findings(ms):
+    """M011: the library's address (`library: {url: ...}`, in the YAML or a shelf's
+    samizdat.yaml) becomes a link in every book: a web address or mailto: only."""
+    library = ms.meta.get("library")
+    url = library.get("url") if isinstance(library, dict) else None
+    if url is None or policy.web_address(str(url)):
+        return []
+    where, lines = ms.name, split_lines(ms.text)[:ms.yaml_lines]
+    if ms.origin is not None:  # a Muse text's library is its shelf's
+        shelf = ms.origin.shelf
+        where, lines = (str(shelf), split_lines(ms.origin.shelf_data.decode("utf-8"))) \
+            if shelf else (ms.name, [])
+    return [Finding("M011", where, _nested_line(lines, "library", "url"),
+                    f"library url '{_shown(str(url))}' is not a web address: the colophon "
+                    "of every book links it, so it must start http://, https:// or mailto:")]
+
+
+def _nested_line(lines, key, inner):
+    """The line of `inner:` under top-level `key:` in YAML `lines` (that of `key:` if
+    it is written in one line, 1 if neither is found)."""
+    found = 1
+    for number, line in enumerate(lines, 1):
+        if re.match(rf"{re.escape(key)}\s*:", line):
+            found = number
+        elif found > 1 and line[:1] not in (" ", "\t", "#", ""):
+            break
+        elif found > 1 and re.match(rf"[ \t]+{re.escape(inner)}\s*:", line):
+            return number
+    return found
 
 
 def _cover_findings(ms):
@@ -549,17 +621,19 @@ def key_line(ms, key):
 
 def check_resources(ms):
     """R-codes: local files exist, stay inside the manuscript's folder and can be used;
-    no image from the network; no link or image that runs code."""
+    no image from the network; no link or image that runs code; and what the build
+    prints otherwise than written (links to nothing, images with no alternative).
+    Lines are those of the file as written (the Muse file's for a Muse text)."""
     findings, seen = [], {}
     for kind, target in ms.targets:
         seen[target] = seen.get(target, 0) + 1
         finding = _check_target(ms, kind, target, None)
         if finding:  # its line only now: each search reads the text (see MAX_FINDINGS)
             findings.append(dataclasses.replace(
-                finding, line=_target_line(ms, target, seen[target])))
+                finding, line=_use_line(ms, target, seen[target])))
         if len(findings) == MAX_FINDINGS:
             break
-    return findings
+    return findings + _house_findings(ms)
 
 
 # The most findings of one kind a check gives: each line is found by a search of the
@@ -569,56 +643,111 @@ MAX_FINDINGS = 100
 
 
 def _target_line(ms, target, nth):
-    """The line of the `nth` use of `target`, as written (pandoc may have %-encoded it)."""
+    """The `nth` line holding `target` (pandoc may have %-encoded it): for text that is
+    not a link's or image's target (raw HTML, an attribute)."""
     return ms.line_of_nth(target, nth) or ms.line_of_nth(unquote(target), nth)
+
+
+# Where a target is written as one: after `](` (`![](` for an image with no text
+# alternative), a Muse `[[`, a reference's `[x]:`, `src=`/`href=`, or `<` of an autolink.
+OPENER = re.compile(r"(?P<bare>!\[[ \t]*\]\(\s*<?)|\]\(\s*<?|\[\[|^ {0,3}\[[^\]\n]+\]:[ \t]*<?|"
+                    r"\b(?:src|href)[ \t]*=[ \t]*[\"']?|<(?=[A-Za-z][\w+.-]*:)", re.M)
+TOKEN = re.compile(r"[^\s)>\]\"'|]*")
+
+
+def _use_line(ms, target, nth, *, bare=False):
+    """The line of the `nth` use of `target` as a link's or image's target (with `bare`,
+    as an image with no text alternative) in the file as written; where it cannot be
+    found so, the `nth` line holding it at all. A line that only names the file in its
+    prose is no use of it."""
+    import bisect
+    import html
+
+    text = ms.origin.text if ms.origin is not None else ms.text
+    starts, uses = _uses(text)
+    for form in dict.fromkeys((target, unquote(target), html.escape(target, quote=False))):
+        places = [at for at in uses[bare].get(TOKEN.match(form)[0], ())
+                  if text.startswith(form, at)]
+        if places:
+            return bisect.bisect_right(starts, places[min(nth, len(places)) - 1])
+    line = _target_line(ms, target, nth)
+    return line if ms.origin is None else ms.origin.line_of(line, ms.text)
+
+
+@functools.lru_cache(maxsize=4)
+def _uses(text):
+    """(line starts, {bare: {first token of a target: [offsets]}}) of `text`: found in one
+    pass, a book has thousands of links."""
+    starts = [0] + [match.end() for match in re.finditer("\n", text)]
+    uses = {False: {}, True: {}}
+    for match in OPENER.finditer(text):
+        token = TOKEN.match(text, match.end())[0]
+        uses[False].setdefault(token, []).append(match.end())
+        if match["bare"]:
+            uses[True].setdefault(token, []).append(match.end())
+    return starts, uses
 
 
 def _check_target(ms, kind, target, line):
     url = urlparse(target)
     scheme = url.scheme.lower()
     what = f"{kind.lower()} {_shown(target)}"
-    if target.startswith("#") or not target or scheme == "mailto":
+    if target.startswith("#") or not target:  # a place in the text: see R007
+        return None
+    if kind == "Link":
+        return _check_link(ms, target, line)
+    if scheme == "mailto":
         return None
     if scheme == "file" or target.startswith(("/", "\\")) or len(scheme) == 1:
         return Finding("R002", ms.name, line, f"{what} leaves the manuscript's folder: "
                        "refused (use files in that folder or below it)")
     if scheme:
-        problem = policy.url_problem(target, "src" if kind == "Image" else "href")
+        problem = policy.url_problem(target, "src")
         if problem and problem[0] == "R003":
             return Finding("R003", ms.name, line, f"{what} is on the network: builds are "
                            "offline, put the file beside the manuscript")
         if problem:
             return Finding(problem[0], ms.name, line, f"{what} is not allowed in a book: "
                            f"{problem[1]}")
-        return None  # a link to the web (or ftp:, tel:, ...): the reader follows it, we never do
+        return None
     return _check_local(ms, kind, target, line)
 
 
+def _check_link(ms, target, line):
+    """R004 for a link that would run code; R010 (warning) for one no reader of the book
+    can follow, which the build prints as its words (house.lua). A link is never read:
+    where it points is no risk to the build, only a dead end for the reader."""
+    problem = policy.url_problem(target, "href")
+    if problem:
+        return Finding(problem[0], ms.name, line, f"link {_shown(target)} is not allowed "
+                       f"in a book: {problem[1]}")
+    why = policy.unfollowable(target)
+    if why:
+        return Finding("R010", ms.name, line, f"link {_shown(target)} {why}: printed as "
+                       "its words", "warning")
+    return None
+
+
 def _check_local(ms, kind, target, line):
-    """R002 if the relative path `target` leaves the manuscript's folder, R001 if it is
-    missing, R005 if it cannot be used (not a regular file, too large, unsafe)."""
+    """R002 if the relative path `target` of an image leaves the manuscript's folder,
+    R001 if it is missing, R005 if it cannot be used (not a regular file, too large,
+    unsafe)."""
     what = f"{kind.lower()} {_shown(target)}"
-    path = resources.resolve(ms.folder, target)
+    # Where the one read of it found it (resolved again, a link swapped since could
+    # pass here an image the build will not have)
+    path = ms.media[target].path
     if "\x00" in resources.file_name(target):  # (%00) no file can have that name
         return Finding("R001", ms.name, line, f"{what} does not exist")
     if path is None:
         return Finding("R002", ms.name, line, f"{what} leaves the manuscript's folder: "
                        "refused (use files in that folder or below it)")
-    problem = ms.media[target].problem if kind == "Image" else (
-        "" if _exists(path) else "missing")
+    problem = ms.media[target].problem
     if problem == "missing":
         return Finding("R001", ms.name, line, f"{what} does not exist (paths are relative "
                        "to the manuscript's folder)")
     if problem:
         return Finding("R005", ms.name, line, f"{what} cannot be used: {problem}")
     return None
-
-
-def _exists(path):
-    try:
-        return path.exists()
-    except (OSError, ValueError):
-        return False
 
 
 def _shown(target, length=80):
@@ -644,7 +773,7 @@ def check_content(ms):
             findings.append(_content_finding(ms, *problem, f"{key}=", seen))
         if policy.undeclared_prefixes(f"<x {key}=''>"):
             findings.append(_prefix_finding(ms, key))
-    return findings + _inline_svg_findings(ms) + _house_findings(ms)
+    return findings + _inline_svg_findings(ms) + _style_findings(ms)
 
 
 def _inline_svg_findings(ms):
@@ -654,28 +783,38 @@ def _inline_svg_findings(ms):
             for n, why in policy.inline_svg_problems(ms.raw_html)]
 
 
-def _house_findings(ms):
-    """Warnings for what the build does not print as written (see house.lua): links to
-    no place in the text (R007), inline styles (R008, once); and images with no text
-    alternative (R009), which a reader who cannot see them is left without."""
-    findings, index = [], ms.index
-    nowhere = [target for kind, target in ms.targets if kind == "Link"
-               and target.startswith("#") and len(target) > 1
-               and unquote(target[1:]) not in index.ids]
-    for target in nowhere[:MAX_FINDINGS]:
-        findings.append(Finding("R007", ms.name, _target_line(ms, target, 1),
-                                f"link {_shown(target)} goes to no place in the text: "
-                                "printed as plain text", "warning"))
+def _style_findings(ms):
+    """R008 (warning), once: inline styles are left out (see house.lua)."""
+    index = ms.index
     styled = [key for key, _ in index.attributes if key == "style"] or [
         raw for raw in ms.raw_html if re.search(r"\sstyle\s*=", raw)]
-    if styled:
-        findings.append(Finding("R008", ms.name, ms.line_of_nth("style", 1),
-                                "inline styles are left out: the house style sets the book",
-                                "warning"))
-    for src in [src for src, alt in index.images if not alt][:MAX_FINDINGS]:
-        findings.append(Finding("R009", ms.name, _target_line(ms, src, 1),
-                                f"image {_shown(src)} has no text alternative: write "
-                                "one in ![...] for readers who cannot see it", "warning"))
+    if not styled:
+        return []
+    return [Finding("R008", ms.name, ms.line_of_nth("style", 1),
+                    "inline styles are left out: the house style sets the book", "warning")]
+
+
+def _house_findings(ms):
+    """Warnings for what the build does not print as written (see house.lua): links to
+    no place in the text (R007), and images with no text alternative (R009), which a
+    reader who cannot see them is left without; at most MAX_FINDINGS of each."""
+    findings, index, seen = [], ms.index, {}
+    for kind, target in ms.targets:
+        if kind == "Link" and target.startswith("#") and len(target) > 1 \
+                and unquote(target[1:]) not in index.ids and len(findings) < MAX_FINDINGS:
+            seen[target] = seen.get(target, 0) + 1
+            findings.append(Finding("R007", ms.name, _use_line(ms, target, seen[target]),
+                                    f"link {_shown(target)} goes to no place in the text: "
+                                    "printed as plain text", "warning"))
+    linked = len(findings)
+    for src, alt in index.images:
+        if not alt and len(findings) - linked < MAX_FINDINGS:
+            seen[src, ""] = seen.get((src, ""), 0) + 1
+            findings.append(Finding("R009", ms.name, _use_line(ms, src, seen[src, ""],
+                                                               bare=ms.origin is None),
+                                    f"image {_shown(src)} has no text alternative: write "
+                                    "one in ![...] for readers who cannot see it",
+                                    "warning"))
     return findings
 
 

@@ -66,6 +66,7 @@ class Manuscript:
     meta: dict
     yaml_lines: int  # lines taken by the YAML block, fences included
     origin: object = None  # muse.Origin when the text was converted from Muse
+    data: bytes = b""  # the file's bytes as read (the text decoded from them)
 
     @property
     def name(self):
@@ -98,7 +99,23 @@ class Manuscript:
         if not given(meta.get("identifier")):
             meta["identifier"] = self.identifier
         meta["dir"] = self.direction
+        if "lang" in meta:
+            meta["lang"] = self.lang
         return meta
+
+    @property
+    def lang(self):
+        """The YAML's `lang` in BCP 47's shortest form (`ara` -> `ar`, `heb` -> `he`,
+        `eng` -> `en`; TEI conversions write ISO 639-2): what the outputs carry, so
+        that the house style's `:lang(ar)` rules, hyphenation and fonts follow it. A tag
+        langcodes cannot read is kept as written (lint's M002 says why)."""
+        written = str(self.meta.get("lang", ""))
+        try:
+            import langcodes
+
+            return langcodes.standardize_tag(written) if written else ""
+        except (ValueError, LookupError):
+            return written
 
     @property
     def direction(self):
@@ -108,7 +125,7 @@ class Manuscript:
         written = str(self.meta.get("dir", "")).strip().lower()
         if written in ("rtl", "ltr"):
             return written
-        primary = str(self.meta.get("lang", "")).split("-")[0].lower()
+        primary = self.lang.split("-")[0].lower()
         return "rtl" if primary in RIGHT_TO_LEFT else "ltr"
 
     @property
@@ -117,8 +134,8 @@ class Manuscript:
         author, date and language (a name-based UUID: the same text gets the same one
         in every build, and a corrected typo in its body does not make it a new book)."""
         written = self.meta.get("identifier")
-        if given(written):
-            return " ".join(str(written).split())
+        if given(written):  # as the EPUB carries it: pandoc reads it as Markdown
+            return " ".join((self.plain("identifier") or str(written)).split())
         return derived_identifier(self.meta)
 
     def pandoc(self, args, **options):
@@ -132,7 +149,7 @@ class Manuscript:
         """The words Samizdat adds to the book, in its language (see labels)."""
         from . import labels
 
-        return labels.labels(self.meta.get("lang"))
+        return labels.labels(self.lang or None)
 
     @property
     def label_args(self):
@@ -148,6 +165,19 @@ class Manuscript:
     def media(self):
         """{target: resources.Media} of the local images it names, each read once."""
         return resources.survey(self)
+
+    @functools.cached_property
+    def inputs(self):
+        """{path relative to the manuscript's folder: bytes} of every file a build of it
+        reads, as read once: the manuscript as written, its usable images, and for a Muse
+        text its folder's samizdat.yaml. The input key hashes these; a cluster's worker
+        builds from them alone."""
+        files = {self.path.name: self.data}
+        for media in resources.usable(self):
+            files[media.path.relative_to(self.folder).as_posix()] = media.data
+        if self.origin is not None and self.origin.shelf is not None:
+            files[self.origin.shelf.name] = self.origin.shelf_data
+        return files
 
     def plain(self, key):
         """Metadata value `key` as plain text (markup removed), '' if absent."""
@@ -300,9 +330,12 @@ RAW_HTML = {"html", "html4", "html5", "xhtml", "epub", "epub2", "epub3", "s5", "
             "slideous", "dzslides", "revealjs"}
 
 
-# Languages written right to left (primary subtags).
+# Languages written right to left (primary subtags), two letters or three: texts
+# converted from TEI say `heb` or `ara` (ISO 639-2/3), and a Hebrew text read as left
+# to right had its notes' short lines at the left margin.
 RIGHT_TO_LEFT = {"ar", "fa", "he", "iw", "ur", "yi", "ps", "sd", "ug", "dv", "ckb", "syr",
-                 "arc", "ku-arab"}
+                 "arc", "ku-arab", "ara", "arb", "fas", "per", "pes", "heb", "urd", "yid",
+                 "pus", "snd", "uig", "div"}
 # The namespace of identifiers Samizdat derives (uuid5 of this URL).
 IDENTIFIERS = uuid.uuid5(uuid.NAMESPACE_URL, "https://samizdat.invalid/identifier")
 
@@ -364,7 +397,8 @@ def load(path, *, given=None):
     _refuse_links_out(path, name)
     _refuse_unusable_name(path, name)
     try:
-        data = resources.read_regular(path, resources.MAX_MANUSCRIPT_BYTES)
+        data = resources.read_beneath(path.absolute().parent.resolve(), path.resolve(),
+                                      resources.MAX_MANUSCRIPT_BYTES)
     except resources.TooLarge as error:
         raise UserError(Finding("F006", name, None, f"the manuscript is {error.strerror}: "
                                 "split it into several texts")) from None
@@ -380,7 +414,7 @@ def load(path, *, given=None):
     else:
         _refuse_long_comments(text, name)
     meta, yaml_lines = front_matter(text, name, key_line=origin and origin.key_line)
-    return Manuscript(path, text, meta, yaml_lines, origin)
+    return Manuscript(path, text, meta, yaml_lines, origin, data)
 
 
 # HTML comments: at most 1 MB and 10,000 in all. pandoc holds a comment as a list of

@@ -48,11 +48,14 @@ VERBATIM = re.compile(r"<verbatim>.*?</verbatim>|<code>.*?</code>|=[^=\s][^=]*="
 BLOCK_OPEN = re.compile(r"^\s*(\{\{\{|<example>|<src\b[^>]*>|<verbatim>|<literal\b[^>]*>)\s*$")
 BLOCK_CLOSE = {"{{{": "}}}", "<example>": "</example>", "<src": "</src>",
                "<verbatim>": "</verbatim>", "<literal": "</literal>"}
-CALL = re.compile(r"\[(\d+)\]|\{(\d+)\}")
+# ASCII digits, as pandoc's Muse reader takes them ("[١]" is text to it)
+CALL = re.compile(r"\[([0-9]+)\]|\{([0-9]+)\}")
+# Python reads no number of over 4,300 digits; no book numbers its notes with 100.
+MAX_NOTE_DIGITS = 100
 # <center> and <right> blocks, which pandoc's Muse reader reads as plain paragraphs
 ALIGNED = re.compile(r"<(/?)(center|right)>")
 _ALIGN = "SAMIZDATALIGN"
-DEFINITION = re.compile(r"(\[(\d+)\]|\{(\d+)\})(?=[ \t]|$)")
+DEFINITION = re.compile(r"(\[([0-9]+)\]|\{([0-9]+)\})(?=[ \t]|$)")
 
 
 @dataclass(frozen=True)
@@ -78,6 +81,7 @@ class Origin:
     header: dict  # Muse key -> (value, line)
     body_line: int  # the first line after the header
     shelf: Path | None = None  # the samizdat.yaml that was read (a cluster sends it)
+    shelf_data: bytes = b""  # its bytes as read
 
     def key_line(self, key):
         """The Muse line of metadata key `key`'s directive, or 1."""
@@ -168,17 +172,24 @@ def metadata(header, shelf=None, given=None):
 
 
 def read_shelf(folder):
-    """(path, {key: value}) of the samizdat.yaml in `folder`, or (None, {}). F000 when it
-    cannot be read or links out of the folder; F003 when it does not parse or is no
-    mapping; M009 for a key a shelf cannot set."""
+    """(path, {key: value}) of the samizdat.yaml in `folder`, or (None, {}) (see
+    read_shelf_as_read)."""
+    path, values, _ = read_shelf_as_read(folder)
+    return path, values
+
+
+def read_shelf_as_read(folder):
+    """(path, {key: value}, bytes as read) of the samizdat.yaml in `folder`, or (None,
+    {}, b""). F000 when it cannot be read or links out of the folder; F003 when it does
+    not parse or is no mapping; M009 for a key a shelf cannot set."""
     path = Path(folder) / SHELF_FILE
     if not path.is_file():
-        return None, {}
+        return None, {}, b""
     if path.is_symlink() and not path.resolve().is_relative_to(Path(folder).resolve()):
         raise UserError(Finding("F000", str(path), None, "a link to a file outside its "
                                 "folder: refused"))
     try:
-        data = resources.read_regular(path, MAX_SHELF_BYTES)
+        data = resources.read_beneath(Path(folder).resolve(), path.resolve(), MAX_SHELF_BYTES)
     except (OSError, resources.TooLarge) as error:
         raise UserError(Finding("F000", str(path), None,
                                 f"cannot read: {getattr(error, 'strerror', error)}")) from None
@@ -193,7 +204,7 @@ def read_shelf(folder):
     if unknown:
         raise UserError(Finding("M009", str(path), None, f"a shelf's file may set "
                                 f"{', '.join(SHELF_KEYS)}, not {', '.join(unknown)}"))
-    return path, values
+    return path, values, data
 
 
 # --- notes ----------------------------------------------------------------------
@@ -238,8 +249,8 @@ def scan(text, body_line, *, offset=None, defined=frozenset()):
         segments = _segments(line)
         label = DEFINITION.match(segments[0][0]) if segments[0][1] else None
         if label:
-            open_note = Note(int(label[3] or label[2]), label[3] is not None, number,
-                             _words_of(segments, label.end()))
+            open_note = Note(_number(label[3] or label[2], number), label[3] is not None,
+                             number, _words_of(segments, label.end()))
             reading.definitions.append(open_note)
             column = len(line) - len(line[label.end():].lstrip())
         elif open_note and line.strip() and (
@@ -253,6 +264,17 @@ def scan(text, body_line, *, offset=None, defined=frozenset()):
                                       offset, defined))
         previous_blank = not line.strip()
     return reading
+
+
+class TooLong(ValueError):
+    """A note number of more than MAX_NOTE_DIGITS digits, on line `args[0]`."""
+
+
+def _number(digits, line):
+    """The note number written `digits` on `line`; TooLong past MAX_NOTE_DIGITS."""
+    if len(digits) > MAX_NOTE_DIGITS:
+        raise TooLong(line)
+    return int(digits)
 
 
 def _segments(line):
@@ -272,7 +294,7 @@ def _rewrite(segments, label, open_note, number, reading, offset, defined):
     """The line of `segments` with its calls recorded in `reading` and, with `offset`,
     rewritten (see scan)."""
     def call(match):
-        note = Note(int(match[1] or match[2]), match[2] is not None, number)
+        note = Note(_number(match[1] or match[2], number), match[2] is not None, number)
         if open_note is not None and (open_note.secondary or not note.secondary) \
                 and not (label and match.start() == 0):
             reading.as_text.append((note, open_note))
@@ -339,11 +361,15 @@ def convert(text, name, *, folder, given=None):
     samizdat.yaml is looked for; `given` the command line's metadata."""
     header, body_line = parse_header(text)
     header = _header_as_markdown(header, name)
-    shelf_path, shelf = read_shelf(folder)
+    shelf_path, shelf, shelf_data = read_shelf_as_read(folder)
     meta = metadata(header, shelf, given)
     # written out, so that an imported manuscript keeps it when its title is mended
     meta.setdefault("identifier", derived_identifier(meta))
-    first = scan(text, body_line)
+    try:
+        first = scan(text, body_line)
+    except TooLong as error:
+        raise UserError(Finding("F006", name, error.args[0], "a note number of more than "
+                                f"{MAX_NOTE_DIGITS} digits: no book has so many notes")) from None
     defined = frozenset((n.number, n.secondary) for n in first.definitions if n.secondary)
     offset = _offset("\n".join(first.lines))
     renamed = "\n".join(scan(text, body_line, offset=offset, defined=defined).lines)
@@ -352,7 +378,7 @@ def convert(text, name, *, folder, given=None):
     markdown = pandoc.run(["-t", "markdown-smart", "--wrap=none"], text=json.dumps(ast),
                           source=name, reader="json").decode("utf-8")
     head = yaml.safe_dump(meta, allow_unicode=True, sort_keys=False, width=10 ** 6)
-    origin = Origin(text, header, body_line, shelf_path)
+    origin = Origin(text, header, body_line, shelf_path, shelf_data)
     return f"---\n{head}---\n\n{markdown}", origin
 
 
@@ -379,7 +405,8 @@ def _header_as_markdown(header, name):
 
 def _offset(body):
     """A number past every note number in `body`: renamed secondary notes start there."""
-    numbers = [int(n) for n in re.findall(r"[\[{](\d+)[\]}]", body)] or [0]
+    numbers = [int(n) for n in re.findall(rf"[\[{{]([0-9]{{1,{MAX_NOTE_DIGITS}}})[\]}}]",
+                                          body)] or [0]
     return 10 ** len(str(max(numbers) + 1))
 
 

@@ -141,9 +141,9 @@ def stringify(node):
         return ""
     if kind in ("Para", "Plain"):
         return stringify(content) + "\n"
-    if kind == "Quoted":
-        mark = '"' if content[0]["t"] == "DoubleQuote" else "'"
-        return mark + stringify(content[1]) + mark
+    if kind == "Quoted":  # as pandoc's writers (and its own stringify) print them
+        marks = "\u201c\u201d" if content[0]["t"] == "DoubleQuote" else "\u2018\u2019"
+        return marks[0] + stringify(content[1]) + marks[1]
     if kind in ("Link", "Image", "Span", "Cite"):
         return stringify(content[1]) if kind != "Cite" else stringify(content[1])
     if kind == "MetaMap":

@@ -6,6 +6,7 @@ sit on its call's page or the build is refused.
 
 import functools
 import logging
+import os
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
@@ -175,13 +176,21 @@ def font_configuration():
 
 def _render(html, *, ms, page, styles, forced, css=""):
     fonts, house, refused = _house_style(styles / "print.css", _stamp(styles / "print.css"))
-    fetcher = LocalFetcher([styles], {m.path: m.data for m in resources.usable(ms)})
+    fetcher = LocalFetcher([styles], {_as_named(ms.folder, m.target): m.data
+                                      for m in resources.usable(ms)})
     fetcher.refused += refused
     sheets = [house, CSS(string=_page_css(page, forced) + css, font_config=fonts)]
     document = HTML(string=html, base_url=str(ms.folder) + "/", url_fetcher=fetcher).render(
         stylesheets=sheets, font_config=fonts)
     fetcher.raise_refused(ms)
     return document
+
+
+def _as_named(folder, target):
+    """The path WeasyPrint asks for when a page in `folder` names `target`: joined, `..`
+    folded, links not followed (the bytes served for it were read when it was checked;
+    a link swapped in since is never looked at)."""
+    return Path(os.path.normpath(Path(folder) / resources.file_name(target)))
 
 
 @functools.lru_cache(maxsize=4)
@@ -208,6 +217,15 @@ def _page_css(page, forced):
     return "\n".join(rules)
 
 
+class _Bytes(URLFetcherResponse):
+    """A fetched file's bytes, and no path: WeasyPrint keeps a raster image's file path
+    and reads the file again when it writes the PDF (images.RasterImage, LazyLocalImage),
+    so a file swapped after the checks, or a raw `x.png#/../..` path opened through a
+    folder named `x.png#`, would reach the PDF. Without a path it writes these bytes."""
+
+    path = None
+
+
 class LocalFetcher(URLFetcher):
     """WeasyPrint URL fetcher that serves only `approved` files ({resolved path: bytes},
     as resources.survey read them) and regular files inside `roots` (the styles);
@@ -228,17 +246,18 @@ class LocalFetcher(URLFetcher):
             self.refused.append(url)
             raise ValueError(f"refused: {url}")
         data, headers = found
-        return URLFetcherResponse(url, data, headers)
+        return _Bytes(url, data, headers)
 
     def _read(self, parsed):
         """(bytes, headers) of the file a file: URL names, or None if it is refused."""
+        named = Path(os.path.normpath(unquote(parsed.path)))
+        if named in self.approved:  # as checked, before any link is followed
+            data = self.approved[named]
+            return data, {"Content-Type": resources.media_type(data)}
         try:
-            path = Path(unquote(parsed.path)).resolve()
+            path = named.resolve()
         except (OSError, ValueError, RuntimeError):
             return None
-        if path in self.approved:
-            data = self.approved[path]
-            return data, {"Content-Type": resources.media_type(data)}
         if not any(path.is_relative_to(root) for root in self.roots):
             return None
         try:

@@ -12,7 +12,7 @@ The same rules judge raw HTML in the manuscript, attributes given with pandoc's
 """
 
 import re
-from urllib.parse import urlparse
+from urllib.parse import urlparse, urlsplit
 
 from lxml import etree
 
@@ -29,9 +29,57 @@ LOADING = {"src", "poster", "data", "background", "srcset", "dynsrc", "lowsrc", 
 DANGEROUS_SCHEMES = {"javascript", "vbscript", "livescript", "data", "blob", "filesystem"}
 NETWORK_SCHEMES = {"http", "https", "ftp", "ftps", "ws", "wss", "gopher"}
 SAFE_DATA = re.compile(r"data:image/(png|jpeg|gif|webp)[;,]", re.IGNORECASE)
+# What an address Samizdat writes into a book itself (the library's) may be.
+WEB = {"http", "https"}
+UNFIT = re.compile(r"[\x00-\x20\x7f-\x9f\u2028\u2029\ud800-\udfff]")
+# The URI schemes EPUBCheck 5.3 knows (com.adobe.epubcheck.util.URISchemes: IANA's
+# list of its day): a link of any other scheme is flagged (HTM-025), and e-readers
+# follow none. Less file: (the sender's own disk) and the schemes R004 refuses.
+# house.lua holds the same list: the two are compared by a test.
+LINK_SCHEMES = frozenset("""
+    aaa aaas acap afs cap cid crid dav dict dns dtn fax ftp go gopher h323 http https
+    iax icap im imap info ipp irc iris iris-beep iris-lwz iris-xpc iris-xpcs ldap mailserver
+    mailto mid modem msrp msrps mtqp mupdate news nfs nntp opaquelocktoken pack pop pres
+    prospero rtsp service shttp sip sips snews snmp soap-beep soap-beeps tag tel telnet
+    tftp thismessage tip tn3270 tv urn vemmi videotex wais xmlrpc-beep xmlrpc-beeps xmpp
+    z39-50r z39-50s""".split())
+SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*):")
 # CSS that loads something or runs something (old IE's expression()).
 CSS_LOADS = re.compile(r"url\s*\((?!\s*['\"]?#)|@import|expression\s*\(|behavior\s*:|"
                        r"-moz-binding", re.IGNORECASE)
+
+
+def web_address(url):
+    """Whether `url` is a web page's address (http or https, with a host) or a mailto:
+    one: the only addresses written into a book from its metadata. A file: address
+    would show the reader's own files, a javascript: one run a script."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # a host such as "[x" that is no address
+        return False
+    scheme = parts.scheme.lower()
+    if UNFIT.search(url) or not (scheme in WEB and parts.netloc or scheme == "mailto"):
+        return False
+    return bool(parts.path) if scheme == "mailto" else True
+
+
+def unfollowable(target):
+    """Why a reader of the book cannot follow a link to `target` ('' if they can). A
+    link goes to a place in the text (`#id`, judged by the caller) or to an address of
+    a scheme EPUBCheck knows (the web, mailto:, tel:, ...). Not to a site's own page
+    (`/library/x`: amusewiki texts carry them), nor to a file beside the text or
+    outside it (the book does not carry it), nor to file: or an unknown scheme."""
+    scheme = SCHEME.match(target.strip())
+    name = scheme[1].lower() if scheme and len(scheme[1]) > 1 else ""  # C: is a drive
+    if name in LINK_SCHEMES:
+        return ""
+    if name and name != "file":
+        return f"is a {name}: address, which e-readers do not follow"
+    if target.startswith("//"):
+        return "is a web address without its scheme (write https:)"
+    if target.startswith("/"):
+        return "is a page of the site the text came from"
+    return "names a file or page the book does not carry"
 
 
 def url_problem(value, attribute="href", *, element=""):

@@ -118,10 +118,11 @@ class Lane:
             self.close()
 
     def close(self):
-        """Kill the lane's process if it still runs; idempotent."""
+        """Kill the lane's process, and any program it started (pandoc, in its process
+        group), if it still runs; idempotent."""
         if self.process is not None:
             if self.process.is_alive():
-                self.process.kill()
+                _kill_group(self.process)
             self.process.join(5)
             self.receive.close()
             self.process = None
@@ -208,14 +209,52 @@ def _in_environment(environment, function, *args):
     started, not the parent's now: a SOURCE_DATE_EPOCH set (or unset) since would be
     lost, and the outputs' dates with it (seen in the tests: a date from an earlier
     test's build)."""
-    os.environ.clear()
-    os.environ.update(environment)
+    _take_environment(environment)
     return function(*args)
 
 
-def _lane_child(send, function, args, environment):
+def _take_environment(environment):
+    """Make `environment` this process's, TMPDIR included (tempfile caches its folder)."""
+    import tempfile
+
     os.environ.clear()
     os.environ.update(environment)
+    tempfile.tempdir = None
+
+
+def _kill_group(process):
+    """Kill `process` and its process group (a lane is the leader of its own: a pandoc it
+    started would live on, writing into the build's temporary folder as it is removed)."""
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):  # not yet the leader of its group
+        process.kill()
+
+
+def _dies_with_parent():
+    """Have the kernel kill this process when its parent dies (Linux's PR_SET_PDEATHSIG):
+    a lane leads its own process group, so a build killed outright would not take it
+    along, and it would hold the build's temporary folder (scratch) for as long as it
+    ran. Elsewhere the lane finishes its work and ends (said at debug level)."""
+    import ctypes
+    import logging
+
+    parent = os.getppid()
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        if libc.prctl(1, signal.SIGKILL, 0, 0, 0) != 0:  # 1: PR_SET_PDEATHSIG
+            raise OSError(ctypes.get_errno(), "prctl")
+    except (OSError, AttributeError) as error:
+        logging.getLogger("samizdat").debug("a lane outlives a killed build: %s", error)
+        return
+    if os.getppid() != parent:  # the parent died before prctl
+        os._exit(1)
+
+
+def _lane_child(send, function, args, environment):
+    os.setpgid(0, 0)
+    _dies_with_parent()
+    _take_environment(environment)
     try:
         send.send(("findings", function(*args)))
     except UserError as error:

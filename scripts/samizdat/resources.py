@@ -9,6 +9,7 @@ The file must be a regular file (a FIFO would block the build for ever, a device
 never end) and no larger than the limits below.
 """
 
+import errno
 import os
 import stat
 from dataclasses import dataclass
@@ -30,6 +31,10 @@ class NotRegular(OSError):
     """The path names something other than a regular file (a folder, FIFO, device)."""
 
 
+class Swapped(OSError):
+    """The path, resolved a moment ago, now holds a link (see read_beneath)."""
+
+
 class TooLarge(OSError):
     """The file is larger than the limit given."""
 
@@ -39,7 +44,40 @@ def read_regular(path, limit):
 
     Opened without blocking (a FIFO opened for reading waits for a writer), then
     checked on the open file itself, so a name swapped after a check is no help."""
-    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    return _read_open(fd, limit, path)
+
+
+def read_beneath(folder, path, limit):
+    """read_regular of `path`, a resolved path inside the resolved `folder`, opened one
+    folder at a time from `folder` without following a link: a link swapped in since
+    `path` was resolved (a folder's or the file's own) fails (Swapped), never leads
+    out of `folder`."""
+    if not Path(path).is_relative_to(folder):
+        raise Swapped(errno.EXDEV, "it is outside its folder", str(path))
+    parts = Path(path).relative_to(folder).parts
+    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    try:
+        for part in parts[:-1]:
+            inner = os.open(part, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC,
+                            dir_fd=fd)
+            os.close(fd)
+            fd = inner
+        final = os.open(parts[-1], os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW | os.O_CLOEXEC,
+                        dir_fd=fd)
+    except OSError as error:
+        if error.errno in (errno.ELOOP, errno.ENOTDIR):
+            raise Swapped(error.errno, "it became a link while the build read it",
+                          str(path)) from None
+        raise
+    finally:
+        os.close(fd)
+    return _read_open(final, limit, path)
+
+
+def _read_open(fd, limit, path):
+    """The bytes of open file `fd` (closed here) if it is a regular file of at most
+    `limit` bytes."""
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
@@ -146,7 +184,7 @@ def _survey_one(folder, target):
     if path is None:
         return Media(target, None)
     try:
-        data = read_regular(path, MAX_IMAGE_BYTES)
+        data = read_beneath(Path(folder).resolve(), path, MAX_IMAGE_BYTES)
     except FileNotFoundError:
         return Media(target, path, b"", "missing")
     except OSError as error:

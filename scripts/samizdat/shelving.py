@@ -4,13 +4,19 @@ Each text is built in a worker process (build.build), unless its record says it 
 built from the same inputs (shelf.input_key) and its files are intact; a failure is
 reported with its findings and does not stop or damage the others. Then the folder's
 manifests (shelf) list every text on the shelf.
+
+Two texts one of whose outputs would have the other's file name are refused before
+anything is built (X014); so is a text whose output another text's record in the folder
+names. A run that fails as a whole (its last step refused, an internal error) puts
+back every file it replaced (shelf.undone_on_failure).
 """
 
 import logging
 import os
+import unicodedata
 from pathlib import Path
 
-from . import manuscript, process, shelf
+from . import manuscript, process, scratch, shelf
 from .build import PrintOptions, build, quiet_libraries
 from .errors import Finding, UserError
 
@@ -26,9 +32,17 @@ def build_library(sources, out_dir, *, jobs=None, printing=PrintOptions(),
     Returns ({stem: Book}, [findings of the manuscripts that failed]); a failure does
     not stop or damage the others.
     """
+    scratch.own()  # the workers' temporary files too, removed when this process ends
     out_dir = Path(out_dir)
     sources = [Path(s) for s in sources]
     _refuse_duplicate_stems(sources)
+    names = refuse_meeting_outputs(sources, printing)
+    shelf.records_folder(out_dir)  # a link there: refused before anything is built
+    with shelf.undone_on_failure(out_dir, names):
+        return _build_all(sources, out_dir, jobs, printing, timeout, catalog)
+
+
+def _build_all(sources, out_dir, jobs, printing, timeout, catalog):
     workers = max(1, min(jobs or os.cpu_count() or 1, len(sources)))
     if workers == 1:
         results = [build_cached(s, out_dir, printing, len(sources) == 1, timeout)
@@ -78,11 +92,9 @@ def finish(out_dir, books, failures, *, unchanged, catalog=None):
     left out of them by an earlier run that was stopped."""
     if books:
         with shelf.locked(out_dir):
-            if catalog:
-                shelf.keep_catalog(out_dir, catalog)
             shelf.write_manifests(out_dir, shelf.shelved_books(out_dir), new={
                 name: shelf.sha256(out_dir / name) for book in books.values()
-                for name in book.files.values()})
+                for name in book.files.values()}, catalog=catalog)
         log.info("Wrote %s and %s", out_dir / "catalog.xml", out_dir / "index.html")
     failed = len({f.path for f in failures if f.is_error})
     if len(books) + failed > 1:  # a library, not one text
@@ -98,10 +110,63 @@ def _stuck(source, seconds):
 def _refuse_duplicate_stems(sources):
     seen = {}
     for source in sources:
-        if source.stem in seen:
-            raise UserError(Finding("X003", str(source), None,
-                                    f"same name as {seen[source.stem]}: outputs would collide"))
-        seen[source.stem] = source
+        if same_name(source.stem) in seen:
+            raise UserError(Finding("X003", str(source), None, f"same name as "
+                                    f"{seen[same_name(source.stem)]}: outputs would collide"))
+        seen[same_name(source.stem)] = source
+
+
+def same_name(name):
+    """What a file name is to every file system a library may be copied to: Unicode
+    normalized (macOS) and case folded (FAT and exFAT on a USB stick, Windows, macOS):
+    `Zine.epub` and `zine.epub`, `café` in one or two code points, are one file there."""
+    return unicodedata.normalize("NFC", name).casefold()
+
+
+def refuse_meeting_outputs(sources, printing):
+    """UserError X014, one line a pair, if one text's output would have another's file
+    name (`zine.md` writes zine-pamphlet-a4.pdf, as `zine-pamphlet-a4.md` does); else
+    the names of every file the texts would write (records too, `.samizdat/STEM.json`).
+    A text that cannot be read or whose choices are wrong writes nothing: its own
+    build says why."""
+    owner, meetings, names = {}, {}, set()
+    for source in sources:
+        stem, outputs = _outputs_of(source, printing)
+        names.update([*outputs, f"{shelf.RECORDS}/{stem}.json"] if outputs else [])
+        for name in sorted(outputs):
+            first = owner.setdefault(same_name(name), source)
+            if first != source:
+                meetings.setdefault((first, source), name)
+    if meetings:
+        raise UserError([Finding("X014", str(source), None, f"its output {name} is also "
+                                 f"{first}'s: one would overwrite the other; rename one "
+                                 "of them") for (first, source), name in meetings.items()])
+    return names
+
+
+def _outputs_of(source, printing):
+    """(stem, the names of the files a build of `source` writes); no names if it cannot
+    be read or its choices are wrong."""
+    from . import build as builds
+
+    try:
+        ms = source if isinstance(source, manuscript.Manuscript) else \
+            manuscript.load(source, given=dict(printing.meta))
+        choices = builds.choices_of(ms, printing)
+    except UserError:
+        return None, set()
+    return ms.stem, set(builds.outputs(ms.stem, choices).values())
+
+
+def _refuse_taken(ms, out_dir, printing):
+    """UserError X014 if another text's record in `out_dir` names a file `ms` writes."""
+    taken = shelf.owners(out_dir, ms.stem, _outputs_of(ms, printing)[1])
+    others = dict(zip(taken.values(), taken))
+    if others:
+        raise UserError([Finding("X014", ms.name, None, f"its output {name} is {other}'s, "
+                                 f"already in this folder: rename this text, or remove "
+                                 f"{other}'s files and its record ({shelf.RECORDS}/"
+                                 f"{other}.json)") for other, name in others.items()])
 
 
 def build_cached(source, out_dir, printing=PrintOptions(), parallel=False,
@@ -121,6 +186,7 @@ def build_cached(source, out_dir, printing=PrintOptions(), parallel=False,
                 out_dir, cached["files"]):
             log.info("%s: unchanged, not rebuilt", source)
             return library.Book(**cached["book"]), [], True
+        _refuse_taken(ms, out_dir, printing)
         # A library's manifests are written once, by finish(); one text's at install.
         build(ms, out_dir, printing=printing, parallel=parallel, timeout=timeout,
               manifests=parallel)

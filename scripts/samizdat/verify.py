@@ -33,6 +33,12 @@ def squash(text):
     return re.sub(r"[\s\-\u00ad\u2010\u2011]+", "", text)
 
 
+def as_written(text):
+    """A metadata value as the outputs carry it: every run of white space (line and
+    paragraph separators too: U+2028 is a line end to pandoc) one space."""
+    return " ".join(str(text).split())
+
+
 # --- EPUB ---------------------------------------------------------------------
 
 def verify_epub(path, ms, *, html=None, shown=None):
@@ -86,9 +92,10 @@ def _epub_metadata(name, path, ms):
     findings = []
     for element, keys in OPF_FIELDS.items():
         want = [v for v in (ms.plain(k) for k in keys) if v]
-        got = [" ".join(str(value).split()) for value, _ in book.get_metadata("DC", element)]
+        got = [as_written(value) for value, _ in book.get_metadata("DC", element)]
         if element in ("subject", "creator"):
             want = ms.plain_list(keys[0])
+        want = [as_written(v) for v in want]
         if element == "identifier":
             want = [ms.identifier]
         if element == "date":  # written in full for Calibre (see epub.full_date)
@@ -321,16 +328,16 @@ def _pdf_info(name, pdf, ms):
             "/Subject": ms.plain("description"), "/Keywords": ms.plain("subject")}
     findings = []
     for field, value in want.items():
-        got = str(pdf.docinfo.get(field, ""))
+        got, value = as_written(pdf.docinfo.get(field, "")), as_written(value)
         if value and got != value:
             findings.append(Finding("P003", name, None,
                                     f"document info {field[1:]} is '{got}', "
                                     f"the manuscript says '{value}'"))
     lang = str(pdf.Root.get("/Lang", ""))
-    if lang != str(ms.meta.get("lang", "")):
+    if lang != ms.lang:
         findings.append(Finding("P003", name, None,
                                 f"document language is '{lang}', the manuscript says "
-                                f"'{ms.meta.get('lang')}'"))
+                                f"'{ms.lang}'"))
     return findings
 
 

@@ -7,6 +7,10 @@
 --   navigation (Kropotkin's chapters I-VIII were), and such a div sets nothing.
 -- * A link to a place the text does not have (#id with no such id) becomes its text:
 --   a dead link fails EPUBCheck and goes nowhere in print (lint warns, R007).
+-- * So does a link no reader of the book can follow (lint warns, R010): to a page of
+--   the site the text came from (`/library/x`, as amusewiki writes them), to a file
+--   beside the text or outside it (the book carries none), or to an address whose
+--   scheme EPUBCheck does not know (HTM-025) or that is file:.
 
 local ids = {}
 
@@ -36,9 +40,28 @@ local function unstyled_raw(el)
   end
 end
 
+-- The schemes EPUBCheck 5.3 knows, less file: (policy.LINK_SCHEMES: a test compares them).
+local SCHEMES = {}
+for scheme in ([[
+  aaa aaas acap afs cap cid crid dav dict dns dtn fax ftp go gopher h323 http https
+  iax icap im imap info ipp irc iris iris-beep iris-lwz iris-xpc iris-xpcs ldap mailserver
+  mailto mid modem msrp msrps mtqp mupdate news nfs nntp opaquelocktoken pack pop pres
+  prospero rtsp service shttp sip sips snews snmp soap-beep soap-beeps tag tel telnet
+  tftp thismessage tip tn3270 tv urn vemmi videotex wais xmlrpc-beep xmlrpc-beeps xmpp
+  z39-50r z39-50s]]):gmatch('%S+') do
+  SCHEMES[scheme] = true
+end
+
+local function followable(target)
+  if target == '' or target == '#' then return true end
+  local place = target:match('^#(.+)$')
+  if place then return ids[place] end
+  local scheme = target:match('^%s*([%a][%w+.-]*):')
+  return scheme ~= nil and SCHEMES[scheme:lower()] ~= nil
+end
+
 local function live(link)
-  local target = link.target:match('^#(.+)$')
-  if target and not ids[target] then return link.content end
+  if not followable(link.target) then return link.content end
 end
 
 local function bare(div)

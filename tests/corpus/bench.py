@@ -1,0 +1,218 @@
+#!/usr/bin/env python3
+"""The corpus as a standing bench (`make corpus`): every text of tests/corpus (the
+folders, and the compressed texts of bench/ that gather.py made) built as received,
+each by its own `samizdat build` process, two at a time; a table of text, language,
+pages, notes, seconds, peak memory and result, and a summary by failure class, printed
+and written to build/corpus.md (build/corpus.tsv for machines).
+
+A text's result is `ok` (exit 0), or its exit code and the first finding's code; the
+failure class is that code. Peak RSS is the largest process of the build's tree
+(wait4's ru_maxrss). Usage: bench.py [-j 2] [--only SLUG ...] [--limit N] [--out DIR]
+"""
+import argparse
+import concurrent.futures
+import csv
+import os
+import re
+import subprocess
+import sys
+import tarfile
+import time
+from collections import Counter, defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+CORPUS = ROOT / "tests" / "corpus"
+BENCH = CORPUS / "bench"
+CODE = re.compile(r"^([A-Z]\d{3})\b", re.M)
+TIMEOUT = 1200  # seconds a text may take (samizdat's own --timeout, and a guard)
+
+
+def manifest():
+    """{slug: row} of bench/MANIFEST.tsv, and of the folder texts (format md)."""
+    rows = {}
+    with (BENCH / "MANIFEST.tsv").open(encoding="utf-8") as f:
+        for row in csv.DictReader(f, delimiter="\t"):
+            rows[row["slug"]] = row
+    for folder in sorted(CORPUS.iterdir()):
+        if (folder / f"{folder.name}.md").is_file():
+            lang = re.search(r"^lang:\s*(\S+)", (folder / f"{folder.name}.md")
+                             .read_text(encoding="utf-8"), re.M)
+            rows[folder.name] = {"slug": folder.name, "lang": lang.group(1) if lang else "?",
+                                 "kind": "folder", "format": "md", "source": "folder"}
+    return rows
+
+
+def unpack(slug, into):
+    """The manuscript of `slug`: its folder's, or unpacked from bench/<slug>.tar.xz."""
+    folder = CORPUS / slug
+    if (folder / f"{slug}.md").is_file():
+        return folder / f"{slug}.md"
+    with tarfile.open(BENCH / f"{slug}.tar.xz") as tar:
+        tar.extractall(into, filter="data")
+    return next(p for p in (into / slug).iterdir() if p.suffix in (".md", ".muse"))
+
+
+def notes(source):
+    """How many notes the manuscript defines (Markdown [^x]:, Muse [1] at a line's start)."""
+    text = source.read_text(encoding="utf-8", errors="replace")
+    pattern = r"^\[\d+\] " if source.suffix == ".muse" else r"^\[\^[^\]]+\]:"
+    return len(re.findall(pattern, text, re.M))
+
+
+def pages(out):
+    """Pages of the text's PDF (not the pamphlets'), or '' when none was made."""
+    import pikepdf
+
+    pdfs = [p for p in out.glob("*.pdf") if "-pamphlet" not in p.name]
+    if not pdfs:
+        return ""
+    with pikepdf.open(pdfs[0]) as pdf:
+        return len(pdf.pages)
+
+
+def build(slug, source, out):
+    """Build one text in its own process; its figures and result."""
+    out.mkdir(parents=True, exist_ok=True)
+    env = dict(os.environ, PYTHONPATH=str(ROOT / "scripts"))
+    log = out.parent / f"{slug}.log"
+    start = time.monotonic()
+    with log.open("wb") as err:
+        proc = subprocess.Popen([sys.executable, "-m", "samizdat", "build", str(source),
+                                 "--out", str(out), "--timeout", str(TIMEOUT), "-q"],
+                                stdout=err, stderr=subprocess.STDOUT, env=env)
+        try:
+            _, status, usage = os.wait4(proc.pid, 0)
+        finally:
+            proc.returncode = 0  # waited for above; Popen must not wait again
+    seconds = time.monotonic() - start
+    said = log.read_text(encoding="utf-8", errors="replace")
+    code = os.waitstatus_to_exitcode(status)
+    codes = CODE.findall(said)
+    return {"codes": list(dict.fromkeys(codes)), "seconds": round(seconds, 1), "rss_mb": usage.ru_maxrss // 1024, "exit": code,
+            "first": codes[0] if codes else ("" if code == 0 else "(none)"),
+            "findings": len(codes), "pages": pages(out) if code == 0 else "",
+            "notes": notes(source)}
+
+
+WARNINGS = set()  # codes seen in a build that succeeded: warnings, not refusals
+
+
+def refusal(r):
+    """The first code of a failed build's that is not a warning: what refused it."""
+    return next((c for c in r.get("codes", []) if c not in WARNINGS), r["first"])
+
+
+def result(r):
+    if r["exit"] == 0:
+        return "ok" + (f" (warns {', '.join(r.get('codes', [])) or r['first']})"
+                       if r["findings"] else "")
+    return f"exit {r['exit']}: {refusal(r)}"
+
+
+def failure_class(r):
+    return "clean" if r["exit"] == 0 and not r["findings"] else \
+        ("built, with warnings" if r["exit"] == 0 else refusal(r))
+
+
+def run(slugs, rows, work, jobs, report=None):
+    """Build `slugs`, `jobs` at a time; `report(results)` after each (a long run's
+    table is there to read while it runs, and if it is stopped)."""
+    results = {}
+    sources = {s: unpack(s, work / "src") for s in slugs}
+    with concurrent.futures.ThreadPoolExecutor(jobs) as pool:
+        futures = {pool.submit(build, s, sources[s], work / "out" / s): s for s in slugs}
+        for future in concurrent.futures.as_completed(futures):
+            slug = futures[future]
+            results[slug] = future.result()
+            r = results[slug]
+            print(f"{len(results):4}/{len(slugs)} {slug}: {result(r)} "
+                  f"{r['seconds']}s {r['rss_mb']}MB", flush=True)
+            if report:
+                report(results)
+    return results
+
+
+def size(slug):
+    """The text's stored size: the bench runs the short ones first."""
+    folder = CORPUS / slug / f"{slug}.md"
+    return folder.stat().st_size // 4 if folder.is_file() else \
+        (BENCH / f"{slug}.tar.xz").stat().st_size
+
+
+def table(results, rows):
+    lines = ["| text | lang | kind | pages | notes | seconds | peak RSS MB | result |",
+             "| --- | --- | --- | ---: | ---: | ---: | ---: | --- |"]
+    for slug in sorted(results):
+        r, m = results[slug], rows[slug]
+        lines.append(f"| {slug} | {m['lang']} | {m['kind']} | {r['pages']} | {r['notes']} "
+                     f"| {r['seconds']} | {r['rss_mb']} | {result(r)} |")
+    return lines
+
+
+def summary(results):
+    classes = defaultdict(list)
+    for slug in sorted(results):
+        classes[failure_class(results[slug])].append(slug)
+    lines = ["| class | texts | examples |", "| --- | ---: | --- |"]
+    for name, slugs in sorted(classes.items(), key=lambda kv: -len(kv[1])):
+        lines.append(f"| {name} | {len(slugs)} | {', '.join(slugs[:3])} |")
+    ok = sum(r["exit"] == 0 for r in results.values())
+    lines.append(f"\n{ok} of {len(results)} built (exit 0); "
+                 f"{len(classes.get('clean', []))} clean.")
+    return lines
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("-j", "--jobs", type=int, default=2)
+    ap.add_argument("--only", nargs="*", help="these texts only")
+    ap.add_argument("--limit", type=int, default=None, help="the first N texts only")
+    ap.add_argument("--out", type=Path, default=ROOT / "build" / "corpus")
+    ap.add_argument("--report", action="store_true",
+                    help="build nothing: the report again from the last run's corpus.tsv and logs")
+    args = ap.parse_args(argv)
+    rows = manifest()
+    if args.report:
+        print("\n".join(write(reread(args.out), rows, args.out)))
+        return
+    slugs = sorted(args.only or rows, key=size)
+    slugs = slugs[:args.limit] if args.limit else slugs
+    results = run(slugs, rows, args.out, args.jobs, lambda done: write(done, rows, args.out))
+    print("\n".join(write(results, rows, args.out)))
+
+
+def reread(out):
+    """The results of the last run (corpus.tsv), each text's codes from its log."""
+    results = {}
+    with (out.parent / "corpus.tsv").open(encoding="utf-8") as f:
+        for row in csv.DictReader(f, delimiter="\t"):
+            log = (out / "out" / f"{row['slug']}.log").read_text(encoding="utf-8", errors="replace")
+            results[row["slug"]] = {**row, "exit": int(row["exit"]),
+                                    "findings": int(row["findings"]),
+                                    "codes": list(dict.fromkeys(CODE.findall(log)))}
+    return results
+
+
+def write(results, rows, out):
+    """build/corpus.md and build/corpus.tsv of `results`; the report's lines."""
+    WARNINGS.update(c for r in results.values() if r["exit"] == 0 for c in r.get("codes", []))
+    langs = Counter(rows[s]["lang"].split("-")[0] for s in results)
+    scripts = Counter(rows[s].get("script", "?") for s in results)
+    report = ["# The corpus bench", "",
+              f"{len(results)} texts, {len(langs)} languages, scripts: "
+              + ", ".join(f"{k} {v}" for k, v in scripts.most_common()), "",
+              "## Summary by failure class", "", *summary(results), "",
+              "## Texts", "", *table(results, rows), ""]
+    (out.parent / "corpus.md").write_text("\n".join(report), encoding="utf-8")
+    with (out.parent / "corpus.tsv").open("w", encoding="utf-8") as f:
+        f.write("slug\tlang\tkind\tpages\tnotes\tseconds\trss_mb\texit\tfirst\tfindings\n")
+        for s in sorted(results):
+            r = results[s]
+            f.write(f"{s}\t{rows[s]['lang']}\t{rows[s]['kind']}\t{r['pages']}\t{r['notes']}\t"
+                    f"{r['seconds']}\t{r['rss_mb']}\t{r['exit']}\t{r['first']}\t{r['findings']}\n")
+    return report
+
+
+if __name__ == "__main__":
+    main()
