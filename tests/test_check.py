@@ -333,13 +333,13 @@ def test_links_are_not_searched_for_unless_they_are_findings(tmp_path, monkeypat
     """Each line search reads the text: one per link was quadratic (100,000 links in
     5 MB: 155 s of a 238 s check). Only findings are searched for, at most
     lint.MAX_FINDINGS of a kind, in order."""
-    links = "".join(f"[a](https://example.org/{i}) [b](missing{i}.md) [c](#nowhere{i})\n\n"
+    links = "".join(f"[a](https://example.org/{i}) ![b](missing{i}.png) [c](#nowhere{i})\n\n"
                     for i in range(300))
     (tmp_path / "in.md").write_text(HEAD + links, encoding="utf-8")
     ms = manuscript.load(tmp_path / "in.md")
     searches = []
-    search = ms.line_of_nth
-    monkeypatch.setattr(ms, "line_of_nth", lambda *a: searches.append(a) or search(*a))
+    search = lint._use_line
+    monkeypatch.setattr(lint, "_use_line", lambda *a, **k: searches.append(a) or search(*a, **k))
     findings = lint.check_resources(ms) + lint.check_content(ms)
     assert [f.code for f in findings] == ["R001"] * 100 + ["R007"] * 100
     assert [f.line for f in findings[:2]] == [10, 12]
