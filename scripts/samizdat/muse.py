@@ -45,17 +45,27 @@ _MARK = "SAMIZDATSECONDARYNOTE"  # a word no text has: marks a renamed {N} for t
 DIRECTIVE = re.compile(r"#([A-Za-z0-9_-]+)(?:[ \t]+(.*))?$")
 # Where Muse takes text as it is: no note is called there.
 VERBATIM = re.compile(r"<verbatim>.*?</verbatim>|<code>.*?</code>|=[^=\s][^=]*=", re.S)
-BLOCK_OPEN = re.compile(r"^\s*(\{\{\{|<example>|<src\b[^>]*>|<verbatim>|<literal\b[^>]*>)\s*$")
+# Where Muse takes lines as they are, or drops them (<comment>): no note is called there.
+BLOCK_OPEN = re.compile(r"^\s*(\{\{\{|<example>|<src\b[^>]*>|<verbatim>|<literal\b[^>]*>"
+                        r"|<comment>)\s*$")
 BLOCK_CLOSE = {"{{{": "}}}", "<example>": "</example>", "<src": "</src>",
-               "<verbatim>": "</verbatim>", "<literal": "</literal>"}
-# ASCII digits, as pandoc's Muse reader takes them ("[١]" is text to it)
-CALL = re.compile(r"\[([0-9]+)\]|\{([0-9]+)\}")
+               "<verbatim>": "</verbatim>", "<literal": "</literal>", "<comment>": "</comment>"}
+# <verse> calls notes but defines none (Text::Amuse reads its lines as verse)
+VERSE = re.compile(r"<(/?)verse>")
+# A note's number as Text::Amuse reads it: ASCII digits, not starting with 0 ("[0]",
+# "[01]" and "[١]" are text, to pandoc's Muse reader as well)
+CALL = re.compile(r"\[([1-9][0-9]*)\]|\{([1-9][0-9]*)\}")
 # Python reads no number of over 4,300 digits; no book numbers its notes with 100.
 MAX_NOTE_DIGITS = 100
 # <center> and <right> blocks, which pandoc's Muse reader reads as plain paragraphs
 ALIGNED = re.compile(r"<(/?)(center|right)>")
+NEWPAGE = re.compile(r" {6,}(\* ?){5}\s*$")  # Text::Amuse's page break: it ends a note
 _ALIGN = "SAMIZDATALIGN"
-DEFINITION = re.compile(r"(\[([0-9]+)\]|\{([0-9]+)\})(?=[ \t]|$)")
+# A definition, as Text::Amuse reads one: a label at the very start of a line, then
+# spaces (a tab is four) and text. A label alone on its line is a call, or text.
+DEFINITION = re.compile(r"(\[([1-9][0-9]*)\]|\{([1-9][0-9]*)\})(?=[ \t]+\S)")
+LONE_LABEL = re.compile(r"(\[[1-9][0-9]*\]|\{[1-9][0-9]*\})[ \t]*$")
+_CALL_FIRST = "<verbatim></verbatim>"  # before a lone label: pandoc would define a note
 
 
 @dataclass(frozen=True)
@@ -221,49 +231,94 @@ class _Reading:
 
 def scan(text, body_line, *, offset=None, defined=frozenset()):
     """A _Reading of Muse `text` from line `body_line` on. A definition is a label at
-    the start of a line, as Text::Amuse reads it; its text runs on through the lines
-    after it to a blank line, and through later paragraphs indented. Text Muse takes
-    as it is (verbatim, code, examples) calls nothing, and a note calls only secondary
-    notes: a primary call in a note, or any in a secondary one, is text. With `offset`,
-    the lines are rewritten for pandoc's reader: each secondary note in `defined`
-    ((number, True) pairs) renamed [offset + N], its definition opened by _MARK, and a
-    call Muse prints as text kept as text."""
-    reading, closing, open_note, previous_blank = _Reading(), None, None, True
-    column = 0  # where the open note's text starts: its later paragraphs are indented so
+    the start of a line followed by text, as Text::Amuse reads it (DEFINITION; none in
+    <verse>); its text runs on through the lines after it to a blank line, and through
+    later paragraphs indented as its text is (give or take a space). Text Muse takes as
+    it is (verbatim, code, examples) or drops (comments) calls nothing, and a note
+    calls only secondary notes: a primary call in a note, or any in a secondary one, is
+    text. With `offset`, the lines are rewritten for pandoc's reader, which reads Muse
+    otherwise: each secondary note in `defined` ((number, True) pairs) renamed
+    [offset + N], its definition opened by _MARK; a call Muse prints as text kept as
+    text; {{{ }}} written <example>; a note's later paragraphs indented as pandoc
+    continues a note, and ended where Muse ends it."""
+    reading, state = _Reading(), _State()
     for number, line in enumerate(text.split("\n")[body_line - 1:], body_line):
-        if closing or BLOCK_OPEN.match(line):
-            if closing is None:
-                opened = BLOCK_OPEN.match(line)[1]
-                closing = next(v for k, v in BLOCK_CLOSE.items() if opened.startswith(k))
-            elif closing in line:
-                closing = None
-            reading.lines.append(line)
-            previous_blank = False
+        if state.closing or BLOCK_OPEN.match(line):
+            reading.lines.append(_in_block(state, line, offset))
             continue
         aligned = ALIGNED.fullmatch(line.strip())
         if aligned and offset is not None:  # a mark for _align, a paragraph of its own
             reading.lines += ["", f"{_ALIGN}{aligned[2]}{'close' if aligned[1] else 'open'}",
                               ""]
-            previous_blank = True
+            state.blank = True
             continue
-        segments = _segments(line)
-        label = DEFINITION.match(segments[0][0]) if segments[0][1] else None
-        if label:
-            open_note = Note(_number(label[3] or label[2], number), label[3] is not None,
-                             number, _words_of(segments, label.end()))
-            reading.definitions.append(open_note)
-            column = len(line) - len(line[label.end():].lstrip())
-        elif open_note and line.strip() and (
-                not previous_blank or len(line) - len(line.lstrip()) == column):
-            reading.definitions[-1] = open_note = Note(
-                open_note.number, open_note.secondary, open_note.line,
-                f"{open_note.text} {_words_of(segments, 0)}".strip())
-        elif line.strip() and previous_blank:
-            open_note = None
-        reading.lines.append(_rewrite(segments, label, open_note, number, reading,
-                                      offset, defined))
-        previous_blank = not line.strip()
+        reading.lines.append(_line(reading, state, number, line, offset, defined))
     return reading
+
+
+@dataclass
+class _State:
+    """Where a pass of scan is: in a block, in <verse>, in a note."""
+
+    closing: str | None = None  # the line that closes the block Muse takes as it is
+    verse: bool = False
+    note: Note | None = None  # the note whose text the next lines may continue
+    column: int = 0  # where its text starts: its later paragraphs are indented so
+    lead: int = 0  # that column in what pandoc is given (a secondary label is renamed)
+    blank: bool = True  # the line before was blank
+
+
+def _in_block(state, line, offset):
+    """`line`, in or opening a block Muse takes as it is, as pandoc is given it."""
+    state.blank = False
+    if state.closing is None:
+        opened = BLOCK_OPEN.match(line)[1]
+        state.closing = next(v for k, v in BLOCK_CLOSE.items() if opened.startswith(k))
+        written = "<example>" if opened == "{{{" else line  # pandoc knows no {{{
+    else:
+        written = "</example>" if state.closing == "}}}" and "}}}" in line else line
+        state.closing = None if state.closing in line else state.closing
+    return written if offset is not None else line
+
+
+def _line(reading, state, number, line, offset, defined):
+    """One line outside blocks, its notes recorded in `reading`, as pandoc is given it."""
+    segments, tag = _segments(line), VERSE.fullmatch(line.strip())
+    if tag:
+        state.verse, state.note = not tag[1], None
+    label = None if state.verse else DEFINITION.match(line)
+    before, indent = "", len(line) - len(line.lstrip())
+    if label:
+        state.note = Note(_number(label[3] or label[2], number), label[3] is not None,
+                          number, _words_of(segments, label.end()))
+        reading.definitions.append(state.note)
+        state.column = indent = len(line) - len(line[label.end():].lstrip())
+        renamed = offset is not None and (state.note.number, state.note.secondary) in defined
+        state.lead = len(f"[{offset + state.note.number}] ") if renamed else state.column
+    elif state.note and line.strip() and (not state.blank or _continues(state, line)):
+        note = state.note
+        reading.definitions[-1] = state.note = Note(
+            note.number, note.secondary, note.line,
+            f"{note.text} {_words_of(segments, 0)}".strip())
+        if state.blank:  # as far in as pandoc wants a note's later paragraph
+            line, segments = " " * state.lead + line.lstrip(), None
+    elif line.strip() and state.blank:
+        if state.note and indent:
+            before = ";\n\n"  # a comment: pandoc would read the note as going on
+        state.note = None
+    out = _rewrite(segments or _segments(line), label, state.note, number, reading,
+                   offset, defined)
+    if not state.verse and LONE_LABEL.match(line):
+        out = _CALL_FIRST + out  # a call (or text) to Muse, a definition to pandoc
+    state.blank = not line.strip()
+    return before + out if offset is not None else line
+
+
+def _continues(state, line):
+    """Whether `line`, after a blank line, goes on with the open note (Text::Amuse:
+    indented as its text, give or take a space; not a page break)."""
+    indent = len(line) - len(line.lstrip())
+    return abs(indent - state.column) <= 1 and indent > 0 and not NEWPAGE.match(line)
 
 
 class TooLong(ValueError):
@@ -312,7 +367,7 @@ def _rewrite(segments, label, open_note, number, reading, offset, defined):
         start = label.end() if label and index == 0 else 0
         head = text[:start]
         if label and index == 0 and label[3] is not None and (int(label[3]), True) in defined:
-            head = f"[{offset + int(label[3])}] {_MARK}"
+            head = f"[{offset + int(label[3])}] {_MARK}"  # the text's spaces follow
         rest = text[start:]
         rewritten = CALL.sub(call, rest)  # records the calls
         out += head + (rewritten if offset is not None else rest)
@@ -320,9 +375,10 @@ def _rewrite(segments, label, open_note, number, reading, offset, defined):
 
 
 def check_notes(origin, name):
-    """N-codes on the Muse text, with its lines: every call defined, every definition
-    called and not empty, no label defined twice, and a note called from a note only
-    as Muse allows (a secondary note from a primary one)."""
+    """N-codes on the Muse text, with its lines: every definition not empty, no label
+    defined twice (refused). As Text::Amuse does, a call with no note is printed as
+    text (N001), a note nothing calls is left out (N002) and a call from a note to a
+    note is text unless a primary note calls a secondary one (N007): warnings."""
     reading = scan(origin.text, origin.body_line)
     calls, definitions = reading.calls, reading.definitions
     findings, defined = [], {}
@@ -350,7 +406,8 @@ def check_notes(origin, name):
     for key, note in defined.items():
         if key not in called:
             findings.append(Finding("N002", name, note.line, f"note {note.label} is defined "
-                                    "but never called, so it would not be printed"))
+                                    "but never called: it is left out, as Muse leaves it "
+                                    "out", "warning"))
     return sorted(findings, key=lambda f: (f.line or 0, f.code))
 
 
