@@ -326,3 +326,22 @@ def test_a_shelf_s_library_address_is_a_web_page_or_refused_there(tmp_path, url)
     for good in ("https://library.example/", "mailto:books@library.example"):
         shelf.write_text(f"{rights}library: {{name: L, url: '{good}'}}\n", encoding="utf-8")
         build.check(tmp_path / "verse.muse")
+
+
+def test_findings_on_links_and_images_give_the_muse_line(tmp_path):
+    """R-findings are made on the Markdown, where a paragraph is one line and a link is
+    written [text](target): their line is the Muse line holding the link (before, a
+    link on a short line, or past a paragraph's first line, had none, or that line)."""
+    shutil.copy(MUSE / "shelf" / "samizdat.yaml", tmp_path)
+    (tmp_path / "t.muse").write_text(
+        f"{HEAD}A paragraph [1] whose words\ngo on for a while and then\n"  # lines 6-7
+        "[[javascript:alert(1)][a link]] here.\n\n"  # 8
+        "[[file:///etc/passwd][pw]]\n\n"  # 10
+        "Short [[file:///etc/x.png]].\n\n"  # 12
+        "[1] A note with [[file:///etc/group][a link in a note]].\n", encoding="utf-8")
+    with pytest.raises(UserError) as refused:
+        build.check(tmp_path / "t.muse")
+    lines = {re.search(r"(?:link|image) (\S+)", f.message)[1]: f.line
+             for f in refused.value.findings if f.code in ("R002", "R004")}
+    assert lines == {"javascript:alert(1)": 8, "file:///etc/passwd": 10,
+                     "file:///etc/x.png": 12, "file:///etc/group": 14}

@@ -15,9 +15,10 @@ headings `*` to `*****`. `convert()` makes the equivalent Samizdat Markdown:
 
 Notes are checked here, on the Muse text, so that messages give its lines (N-codes);
 a finding of the other checks, made on the Markdown, is given the Muse line of its
-words where they can be found (`Origin.line_of`).
+words where they can be found, of a link or image its line (`Origin.line_of`).
 """
 
+import bisect
 import functools
 import json
 import re
@@ -92,6 +93,7 @@ class Origin:
     body_line: int  # the first line after the header
     shelf: Path | None = None  # the samizdat.yaml that was read (a cluster sends it)
     shelf_data: bytes = b""  # its bytes as read
+    _aligned: dict = field(default_factory=dict, repr=False, compare=False)
 
     def key_line(self, key):
         """The Muse line of metadata key `key`'s directive, or 1."""
@@ -101,24 +103,103 @@ class Origin:
         return 1
 
     @functools.cached_property
-    def _lines(self):
-        return [_words(line) for line in self.text.split("\n")]
+    def _muse_lines(self):
+        return self.text.split("\n")
+
+    @functools.cached_property
+    def _stream(self):
+        """(words, their Muse lines, {word: its places}) of the body, a link written
+        as its text (its target is elsewhere in the Markdown)."""
+        words, lines, places = [], [], {}
+        for number, line in enumerate(self._muse_lines[self.body_line - 1:], self.body_line):
+            for word in _words(CALL.sub(" ", MUSE_TARGET.sub("[[", line))).split():
+                places.setdefault(word, []).append(len(words))
+                words.append(word)
+                lines.append(number)
+        return words, lines, places
 
     def line_of(self, markdown_line, markdown):
-        """The Muse line holding the words of line `markdown_line` of the Markdown
-        `markdown`, or None when they cannot be found."""
-        if markdown_line is None:
+        """The Muse line of line `markdown_line` of the Markdown `markdown`: of the link
+        or image it holds where the Muse text has them on one line, else where its
+        words start; None when they cannot be found."""
+        key = hash(markdown)  # one Markdown text per Origin: no copy of it kept
+        if key not in self._aligned:
+            lines = markdown.split("\n")
+            self._aligned[key] = (self._align(lines), lines)
+        aligned, lines = self._aligned[key]
+        line = aligned.get(markdown_line)
+        if line is None:
             return None
-        lines = markdown.split("\n")
-        if not 0 < markdown_line <= len(lines):
-            return None
-        words = _words(lines[markdown_line - 1])[:40]
-        if len(words) < 3:
-            return None
-        for number, text in enumerate(self._lines, 1):
-            if number >= self.body_line and words in text:
-                return number
+        return self._target_line(lines[markdown_line - 1], line) or line
+
+    def _align(self, lines):
+        """{Markdown line: Muse line} for the Markdown body `lines`, found in order: the
+        first words of each line, where they next occur in the Muse text (notes, which
+        Markdown writes at the end, from its start)."""
+        first = lines.index("---", 1) + 2 if lines[:1] == ["---"] and "---" in lines[1:] \
+            else 1
+        aligned, cursor = {}, 0
+        for number in range(first, len(lines) + 1):
+            every = _markdown_words(lines[number - 1])
+            words = every[:6]
+            if not words:
+                continue
+            at = self._find(words, cursor)
+            if at is None:
+                at = self._find(words, 0)
+            else:  # past the line, about: its words are the Muse text's, give or take
+                cursor = at + max(len(words), len(every) - 2)
+            if at is not None:
+                aligned[number] = self._stream[1][at]
+        return aligned
+
+    def _find(self, words, start):
+        """Where in the Muse body `words` next occur from word `start` on, or None. The
+        search starts from their rarest word, and gives up after MAX_TRIES places of it
+        (a hostile text's lines could all start alike)."""
+        stream, _, places = self._stream
+        offset = min(range(len(words)), key=lambda i: len(places.get(words[i], ())))
+        candidates = places.get(words[offset], [])
+        first = bisect.bisect_left(candidates, start + offset)
+        for index in range(first, min(first + MAX_TRIES, len(candidates))):
+            at = candidates[index] - offset
+            if stream[at:at + len(words)] == words:
+                return at
         return None
+
+    def _target_line(self, markdown_line, line):
+        """The one Muse line, in the paragraph starting on `line`, holding the links
+        and images of `markdown_line`, or None."""
+        targets = set(re.findall(r"\]\(<?([^)\s>]+)", markdown_line))
+        if not targets:
+            return None
+        lines, found = self._muse_lines, set()
+        for number in range(line, len(lines) + 1):
+            if not lines[number - 1].strip():
+                break
+            held = {t for t in targets if t in lines[number - 1]}
+            found |= {number} if held else set()
+            targets -= held
+        return found.pop() if len(found) == 1 and not targets else None
+
+
+def _markdown_words(line):
+    """The words of a Markdown line as they are in the Muse text: no note calls (pandoc
+    numbers them anew), no heading ids, a link's or image's text."""
+    return _words(MARKDOWN_MARKS.sub(" ", MARKDOWN_TARGET.sub(_link_text, line))).split()
+
+
+def _link_text(match):
+    """A Markdown link or image as the words Muse writes: its text, or, with none, its
+    target ([[x.png]] is ![](x.png))."""
+    return match[1] or match[2]
+
+
+MAX_TRIES = 64  # places of a word where Origin._find looks for a line's words
+# [[target][ in a Muse link, and a Markdown link's or image's [text](target "title")
+MUSE_TARGET = re.compile(r"\[\[[^\]\[]*\]\[")
+MARKDOWN_MARKS = re.compile(r"\[\^[^\]\s]+\]:?|\{#[^}]*\}\s*$|\[\]\{\.secondary\}")
+MARKDOWN_TARGET = re.compile(r"!?\[([^\]\[]*)\]\(<?([^)\s>]*)>?(?:\s[^)]*)?\)")
 
 
 def _words(line):
