@@ -1,8 +1,10 @@
 """The Anarchist Library's own sources: Muse files build and import (tests/muse: Text::Amuse's
 test files, see SOURCE.txt)."""
 
+import re
 import shutil
 import zipfile
+from html import unescape
 
 import pikepdf
 import pypdfium2
@@ -10,7 +12,7 @@ import pytest
 from lxml import etree
 
 from conftest import ROOT
-from samizdat import build, muse, shelving
+from samizdat import build, manuscript, muse, shelving
 from samizdat.errors import UserError
 from test_epub import epubcheck
 
@@ -126,23 +128,114 @@ def test_a_missing_rights_statement_is_refused_with_the_file_named(tmp_path):
     assert ms.meta["rights"] == "Anti-Copyright"
 
 
+AMUSE = MUSE / "amuse"  # Text::Amuse's expected outputs of its test files (SOURCE.txt)
+HEAD = "#title T\n#author A\n#date 2020\n#lang en\n\n"
+
+
+def converted(tmp_path, text):
+    """The Markdown body of Muse `text` and its notes' plain text, in call order."""
+    shutil.copy(MUSE / "shelf" / "samizdat.yaml", tmp_path)
+    (tmp_path / "t.muse").write_text(text, encoding="utf-8")
+    ms = manuscript.load(tmp_path / "t.muse")
+    return ms.body.replace("\\[", "[").replace("\\]", "]"), ms.notes
+
+
+def amuse_notes(expected):
+    """The notes of one of Text::Amuse's expected HTML outputs: {label: plain text}."""
+    html = (AMUSE / expected).read_text(encoding="utf-8")
+    found = re.findall(r'<p class="(?:secondary-)?fnline"><a class="footnotebody"[^>]*>'
+                       r"([^<]+)</a>(.*?)</p>", html, re.S)
+    calls = re.compile(r'<a href="#fn[^"]*" class="footnote"[^>]*>[^<]*</a>')
+    return {label: " ".join(unescape(re.sub(r"<[^>]+>", " ", calls.sub("", body))).split())
+            for label, body in found}
+
+
+def test_a_label_with_a_leading_zero_is_text_not_a_note(tmp_path):
+    """footnotes.muse (Text::Amuse's t/testfiles): "[0] [01] [09]" and their lines are
+    text, as in footnotes.exp.html; [01] was read as note 1, "defined twice" (N003)."""
+    text = (MUSE / "shelf" / "footnotes.muse").read_text(encoding="utf-8")
+    body, notes = converted(tmp_path, text)
+    assert "three[^3] [0] [01] [09]" in body
+    for line in ("[0] Not a footnote", "[01] Neither", "[09] Neither"):
+        assert f"\n{line}\n" in body
+    assert notes == list(amuse_notes("footnotes.exp.html").values()) == [
+        "first", "second third", "third"]
+    _, findings = build.check(tmp_path / "t.muse")  # no N003, and no warning either
+    assert findings == []
+
+
+@pytest.mark.parametrize("muse_text, text, notes", [
+    # Text::Amuse's t/footnotes.t: a label alone on its line is no note ...
+    ("First test\n\n[1968]\n", ["[1968]"], []),
+    ("First test [1968]\n\n[1968]\n", ["First test [1968]", "[1968]"], []),
+    ("First test [1968] [3]\n\n[1968]\n\n[3] fusnota\n", ["[1968]"], ["fusnota"]),
+    ("Zero [0]\n\n[0] zero\n", ["Zero [0]", "[0] zero"], []),
+    # ... but a call, where that note is defined
+    ("A [1].\n\n[1]\n\n[1] The note.\n", ["A[^1].", "[^2]"], ["The note.", "The note."]),
+    # a definition starts a line (a tab is four spaces), even within a paragraph
+    ("A [1] and [2].\nText\n[1]\tOne.\n\n [2] Indented: text.\n",
+     ["A[^1] and [2].", " [2] Indented: text."], ["One."]),
+    # <verse> calls notes but defines none; <comment> and {{{ }}} call none
+    ("<verse>\nA line [1]\n[2] in verse\n</verse>\n\n<comment>\n[2]\n</comment>\n\n"
+     "{{{\nCode [2]\n[1] x\n}}}\n\n[1] One.\n", ["[2] in verse", "Code [2]"], ["One."]),
+])
+def test_notes_are_what_text_amuse_reads_as_notes(tmp_path, muse_text, text, notes):
+    body, got = converted(tmp_path, HEAD + muse_text)
+    for words in text:
+        assert words in body.replace("\n", " ")
+    assert got == notes
+
+
+def test_a_note_goes_on_where_text_amuse_says(tmp_path):
+    """secondary-fn.muse (Text::Amuse's t/testfiles): later paragraphs indented as the
+    note's text (give or take a space) go on with it, a renamed secondary note's too;
+    a page break, an example or a note nothing calls ({15}) do not: the notes are those
+    of secondary-fn.exp.html, word for word."""
+    text = (MUSE / "refused" / "secondary-fn.muse").read_text(encoding="utf-8")
+    _, notes = converted(tmp_path, text.replace("#lang en\n", "#lang en\n#author A\n"
+                                                "#date 2020\n"))
+    assert sorted(notes) == sorted(amuse_notes("secondary-fn.exp.html").values())
+
+
+def test_example_blocks_call_no_note(tmp_path):
+    """example.muse (Text::Amuse's t/testfiles): "[2] Not a footnote" in <example>."""
+    text = (AMUSE / "example.muse").read_text(encoding="utf-8")
+    body, notes = converted(tmp_path, text.replace("#title Examples\n", HEAD))
+    assert notes == [] and "    [2] Not a footnote" in body
+    ms, findings = build.check(tmp_path / "t.muse")
+    assert [f.code for f in findings] == []
+
+
 @pytest.mark.parametrize("source, wanted", [
-    ("manual", ["N002 manual.muse:498: note [3] is defined but never called, so it would "
-                "not be printed"]),
-    ("secondary-fn", ["N002 secondary-fn.muse:92: note {15} is defined but never called, so "
-                      "it would not be printed",
-                      "N002 secondary-fn.muse:96: note {212} is defined but never called, so "
-                      "it would not be printed",
-                      "N004 secondary-fn.muse:96: note {212} is empty"]),
+    ("manual", ["N001 manual.muse:496: [2] looks like a note's call but no note has that "
+                "label: it is printed as text (<verbatim> says so)",
+                "N002 manual.muse:498: note [3] is defined but never called: it is left out, "
+                "as Muse leaves it out"]),
+    ("secondary-fn", ["N002 secondary-fn.muse:92: note {15} is defined but never called: it "
+                      "is left out, as Muse leaves it out",
+                      "N001 secondary-fn.muse:96: {212} looks like a note's call but no note "
+                      "has that label: it is printed as text (<verbatim> says so)"]),
 ])
 def test_notes_are_checked_on_the_muse_text_with_its_lines(tmp_path, source, wanted):
+    """As Text::Amuse: a note nothing calls is left out, a label alone on its line
+    ("{212}") is text: warnings with the Muse line, no refusal."""
     shutil.copy(MUSE / "refused" / f"{source}.muse", tmp_path)
     shutil.copy(MUSE / "shelf" / "samizdat.yaml", tmp_path)
-    with pytest.raises(UserError) as refused:
+    with pytest.raises(UserError) as refused:  # manual's images, secondary-fn's header
         build.check(tmp_path / f"{source}.muse")
-    said = [str(f).replace(f"{tmp_path}/", "") for f in refused.value.findings
-            if f.code.startswith("N") and f.is_error]
-    assert said == wanted
+    findings = refused.value.findings
+    assert not [f for f in findings if f.code.startswith("N") and f.is_error]
+    said = [str(f).replace(f"{tmp_path}/", "") for f in findings]
+    assert [line for line in said if line in wanted] == wanted
+
+
+def test_a_note_defined_twice_is_refused(tmp_path):
+    """Text::Amuse keeps the later one ("Overwriting footnote number"): a note lost."""
+    shutil.copy(MUSE / "shelf" / "samizdat.yaml", tmp_path)
+    (tmp_path / "t.muse").write_text(f"{HEAD}A [1].\n\n[1] One.\n\n[1] Two.\n")
+    with pytest.raises(UserError) as refused:
+        build.check(tmp_path / "t.muse")
+    assert [(f.code, f.line) for f in refused.value.findings] == [("N003", 10)]
 
 
 @pytest.mark.parametrize("source, code", [("verb", "R004"), ("complete", "M002")])
@@ -255,3 +348,22 @@ def test_a_shelf_s_library_address_is_a_web_page_or_refused_there(tmp_path, url)
     for good in ("https://library.example/", "mailto:books@library.example"):
         shelf.write_text(f"{rights}library: {{name: L, url: '{good}'}}\n", encoding="utf-8")
         build.check(tmp_path / "verse.muse")
+
+
+def test_findings_on_links_and_images_give_the_muse_line(tmp_path):
+    """R-findings are made on the Markdown, where a paragraph is one line and a link is
+    written [text](target): their line is the Muse line holding the link (before, a
+    link on a short line, or past a paragraph's first line, had none, or that line)."""
+    shutil.copy(MUSE / "shelf" / "samizdat.yaml", tmp_path)
+    (tmp_path / "t.muse").write_text(
+        f"{HEAD}A paragraph [1] whose words\ngo on for a while and then\n"  # lines 6-7
+        "[[javascript:alert(1)][a link]] here.\n\n"  # 8
+        "[[file:///etc/passwd][pw]]\n\n"  # 10
+        "Short [[file:///etc/x.png]].\n\n"  # 12
+        "[1] A note with [[file:///etc/group][a link in a note]].\n", encoding="utf-8")
+    with pytest.raises(UserError) as refused:
+        build.check(tmp_path / "t.muse")
+    lines = {re.search(r"(?:link|image) (\S+)", f.message)[1]: f.line
+             for f in refused.value.findings if f.code in ("R002", "R004")}
+    assert lines == {"javascript:alert(1)": 8, "file:///etc/passwd": 10,
+                     "file:///etc/x.png": 12, "file:///etc/group": 14}

@@ -15,9 +15,10 @@ headings `*` to `*****`. `convert()` makes the equivalent Samizdat Markdown:
 
 Notes are checked here, on the Muse text, so that messages give its lines (N-codes);
 a finding of the other checks, made on the Markdown, is given the Muse line of its
-words where they can be found (`Origin.line_of`).
+words where they can be found, of a link or image its line (`Origin.line_of`).
 """
 
+import bisect
 import functools
 import json
 import re
@@ -45,17 +46,27 @@ _MARK = "SAMIZDATSECONDARYNOTE"  # a word no text has: marks a renamed {N} for t
 DIRECTIVE = re.compile(r"#([A-Za-z0-9_-]+)(?:[ \t]+(.*))?$")
 # Where Muse takes text as it is: no note is called there.
 VERBATIM = re.compile(r"<verbatim>.*?</verbatim>|<code>.*?</code>|=[^=\s][^=]*=", re.S)
-BLOCK_OPEN = re.compile(r"^\s*(\{\{\{|<example>|<src\b[^>]*>|<verbatim>|<literal\b[^>]*>)\s*$")
+# Where Muse takes lines as they are, or drops them (<comment>): no note is called there.
+BLOCK_OPEN = re.compile(r"^\s*(\{\{\{|<example>|<src\b[^>]*>|<verbatim>|<literal\b[^>]*>"
+                        r"|<comment>)\s*$")
 BLOCK_CLOSE = {"{{{": "}}}", "<example>": "</example>", "<src": "</src>",
-               "<verbatim>": "</verbatim>", "<literal": "</literal>"}
-# ASCII digits, as pandoc's Muse reader takes them ("[١]" is text to it)
-CALL = re.compile(r"\[([0-9]+)\]|\{([0-9]+)\}")
+               "<verbatim>": "</verbatim>", "<literal": "</literal>", "<comment>": "</comment>"}
+# <verse> calls notes but defines none (Text::Amuse reads its lines as verse)
+VERSE = re.compile(r"<(/?)verse>")
+# A note's number as Text::Amuse reads it: ASCII digits, not starting with 0 ("[0]",
+# "[01]" and "[١]" are text, to pandoc's Muse reader as well)
+CALL = re.compile(r"\[([1-9][0-9]*)\]|\{([1-9][0-9]*)\}")
 # Python reads no number of over 4,300 digits; no book numbers its notes with 100.
 MAX_NOTE_DIGITS = 100
 # <center> and <right> blocks, which pandoc's Muse reader reads as plain paragraphs
 ALIGNED = re.compile(r"<(/?)(center|right)>")
+NEWPAGE = re.compile(r" {6,}(\* ?){5}\s*$")  # Text::Amuse's page break: it ends a note
 _ALIGN = "SAMIZDATALIGN"
-DEFINITION = re.compile(r"(\[([0-9]+)\]|\{([0-9]+)\})(?=[ \t]|$)")
+# A definition, as Text::Amuse reads one: a label at the very start of a line, then
+# spaces (a tab is four) and text. A label alone on its line is a call, or text.
+DEFINITION = re.compile(r"(\[([1-9][0-9]*)\]|\{([1-9][0-9]*)\})(?=[ \t]+\S)")
+LONE_LABEL = re.compile(r"(\[[1-9][0-9]*\]|\{[1-9][0-9]*\})[ \t]*$")
+_CALL_FIRST = "<verbatim></verbatim>"  # before a lone label: pandoc would define a note
 
 
 @dataclass(frozen=True)
@@ -82,6 +93,7 @@ class Origin:
     body_line: int  # the first line after the header
     shelf: Path | None = None  # the samizdat.yaml that was read (a cluster sends it)
     shelf_data: bytes = b""  # its bytes as read
+    _aligned: dict = field(default_factory=dict, repr=False, compare=False)
 
     def key_line(self, key):
         """The Muse line of metadata key `key`'s directive, or 1."""
@@ -91,24 +103,103 @@ class Origin:
         return 1
 
     @functools.cached_property
-    def _lines(self):
-        return [_words(line) for line in self.text.split("\n")]
+    def _muse_lines(self):
+        return self.text.split("\n")
+
+    @functools.cached_property
+    def _stream(self):
+        """(words, their Muse lines, {word: its places}) of the body, a link written
+        as its text (its target is elsewhere in the Markdown)."""
+        words, lines, places = [], [], {}
+        for number, line in enumerate(self._muse_lines[self.body_line - 1:], self.body_line):
+            for word in _words(CALL.sub(" ", MUSE_TARGET.sub("[[", line))).split():
+                places.setdefault(word, []).append(len(words))
+                words.append(word)
+                lines.append(number)
+        return words, lines, places
 
     def line_of(self, markdown_line, markdown):
-        """The Muse line holding the words of line `markdown_line` of the Markdown
-        `markdown`, or None when they cannot be found."""
-        if markdown_line is None:
+        """The Muse line of line `markdown_line` of the Markdown `markdown`: of the link
+        or image it holds where the Muse text has them on one line, else where its
+        words start; None when they cannot be found."""
+        key = hash(markdown)  # one Markdown text per Origin: no copy of it kept
+        if key not in self._aligned:
+            lines = markdown.split("\n")
+            self._aligned[key] = (self._align(lines), lines)
+        aligned, lines = self._aligned[key]
+        line = aligned.get(markdown_line)
+        if line is None:
             return None
-        lines = markdown.split("\n")
-        if not 0 < markdown_line <= len(lines):
-            return None
-        words = _words(lines[markdown_line - 1])[:40]
-        if len(words) < 3:
-            return None
-        for number, text in enumerate(self._lines, 1):
-            if number >= self.body_line and words in text:
-                return number
+        return self._target_line(lines[markdown_line - 1], line) or line
+
+    def _align(self, lines):
+        """{Markdown line: Muse line} for the Markdown body `lines`, found in order: the
+        first words of each line, where they next occur in the Muse text (notes, which
+        Markdown writes at the end, from its start)."""
+        first = lines.index("---", 1) + 2 if lines[:1] == ["---"] and "---" in lines[1:] \
+            else 1
+        aligned, cursor = {}, 0
+        for number in range(first, len(lines) + 1):
+            every = _markdown_words(lines[number - 1])
+            words = every[:6]
+            if not words:
+                continue
+            at = self._find(words, cursor)
+            if at is None:
+                at = self._find(words, 0)
+            else:  # past the line, about: its words are the Muse text's, give or take
+                cursor = at + max(len(words), len(every) - 2)
+            if at is not None:
+                aligned[number] = self._stream[1][at]
+        return aligned
+
+    def _find(self, words, start):
+        """Where in the Muse body `words` next occur from word `start` on, or None. The
+        search starts from their rarest word, and gives up after MAX_TRIES places of it
+        (a hostile text's lines could all start alike)."""
+        stream, _, places = self._stream
+        offset = min(range(len(words)), key=lambda i: len(places.get(words[i], ())))
+        candidates = places.get(words[offset], [])
+        first = bisect.bisect_left(candidates, start + offset)
+        for index in range(first, min(first + MAX_TRIES, len(candidates))):
+            at = candidates[index] - offset
+            if stream[at:at + len(words)] == words:
+                return at
         return None
+
+    def _target_line(self, markdown_line, line):
+        """The one Muse line, in the paragraph starting on `line`, holding the links
+        and images of `markdown_line`, or None."""
+        targets = set(re.findall(r"\]\(<?([^)\s>]+)", markdown_line))
+        if not targets:
+            return None
+        lines, found = self._muse_lines, set()
+        for number in range(line, len(lines) + 1):
+            if not lines[number - 1].strip():
+                break
+            held = {t for t in targets if t in lines[number - 1]}
+            found |= {number} if held else set()
+            targets -= held
+        return found.pop() if len(found) == 1 and not targets else None
+
+
+def _markdown_words(line):
+    """The words of a Markdown line as they are in the Muse text: no note calls (pandoc
+    numbers them anew), no heading ids, a link's or image's text."""
+    return _words(MARKDOWN_MARKS.sub(" ", MARKDOWN_TARGET.sub(_link_text, line))).split()
+
+
+def _link_text(match):
+    """A Markdown link or image as the words Muse writes: its text, or, with none, its
+    target ([[x.png]] is ![](x.png))."""
+    return match[1] or match[2]
+
+
+MAX_TRIES = 64  # places of a word where Origin._find looks for a line's words
+# [[target][ in a Muse link, and a Markdown link's or image's [text](target "title")
+MUSE_TARGET = re.compile(r"\[\[[^\]\[]*\]\[")
+MARKDOWN_MARKS = re.compile(r"\[\^[^\]\s]+\]:?|\{#[^}]*\}\s*$|\[\]\{\.secondary\}")
+MARKDOWN_TARGET = re.compile(r"!?\[([^\]\[]*)\]\(<?([^)\s>]*)>?(?:\s[^)]*)?\)")
 
 
 def _words(line):
@@ -221,49 +312,94 @@ class _Reading:
 
 def scan(text, body_line, *, offset=None, defined=frozenset()):
     """A _Reading of Muse `text` from line `body_line` on. A definition is a label at
-    the start of a line, as Text::Amuse reads it; its text runs on through the lines
-    after it to a blank line, and through later paragraphs indented. Text Muse takes
-    as it is (verbatim, code, examples) calls nothing, and a note calls only secondary
-    notes: a primary call in a note, or any in a secondary one, is text. With `offset`,
-    the lines are rewritten for pandoc's reader: each secondary note in `defined`
-    ((number, True) pairs) renamed [offset + N], its definition opened by _MARK, and a
-    call Muse prints as text kept as text."""
-    reading, closing, open_note, previous_blank = _Reading(), None, None, True
-    column = 0  # where the open note's text starts: its later paragraphs are indented so
+    the start of a line followed by text, as Text::Amuse reads it (DEFINITION; none in
+    <verse>); its text runs on through the lines after it to a blank line, and through
+    later paragraphs indented as its text is (give or take a space). Text Muse takes as
+    it is (verbatim, code, examples) or drops (comments) calls nothing, and a note
+    calls only secondary notes: a primary call in a note, or any in a secondary one, is
+    text. With `offset`, the lines are rewritten for pandoc's reader, which reads Muse
+    otherwise: each secondary note in `defined` ((number, True) pairs) renamed
+    [offset + N], its definition opened by _MARK; a call Muse prints as text kept as
+    text; {{{ }}} written <example>; a note's later paragraphs indented as pandoc
+    continues a note, and ended where Muse ends it."""
+    reading, state = _Reading(), _State()
     for number, line in enumerate(text.split("\n")[body_line - 1:], body_line):
-        if closing or BLOCK_OPEN.match(line):
-            if closing is None:
-                opened = BLOCK_OPEN.match(line)[1]
-                closing = next(v for k, v in BLOCK_CLOSE.items() if opened.startswith(k))
-            elif closing in line:
-                closing = None
-            reading.lines.append(line)
-            previous_blank = False
+        if state.closing or BLOCK_OPEN.match(line):
+            reading.lines.append(_in_block(state, line, offset))
             continue
         aligned = ALIGNED.fullmatch(line.strip())
         if aligned and offset is not None:  # a mark for _align, a paragraph of its own
             reading.lines += ["", f"{_ALIGN}{aligned[2]}{'close' if aligned[1] else 'open'}",
                               ""]
-            previous_blank = True
+            state.blank = True
             continue
-        segments = _segments(line)
-        label = DEFINITION.match(segments[0][0]) if segments[0][1] else None
-        if label:
-            open_note = Note(_number(label[3] or label[2], number), label[3] is not None,
-                             number, _words_of(segments, label.end()))
-            reading.definitions.append(open_note)
-            column = len(line) - len(line[label.end():].lstrip())
-        elif open_note and line.strip() and (
-                not previous_blank or len(line) - len(line.lstrip()) == column):
-            reading.definitions[-1] = open_note = Note(
-                open_note.number, open_note.secondary, open_note.line,
-                f"{open_note.text} {_words_of(segments, 0)}".strip())
-        elif line.strip() and previous_blank:
-            open_note = None
-        reading.lines.append(_rewrite(segments, label, open_note, number, reading,
-                                      offset, defined))
-        previous_blank = not line.strip()
+        reading.lines.append(_line(reading, state, number, line, offset, defined))
     return reading
+
+
+@dataclass
+class _State:
+    """Where a pass of scan is: in a block, in <verse>, in a note."""
+
+    closing: str | None = None  # the line that closes the block Muse takes as it is
+    verse: bool = False
+    note: Note | None = None  # the note whose text the next lines may continue
+    column: int = 0  # where its text starts: its later paragraphs are indented so
+    lead: int = 0  # that column in what pandoc is given (a secondary label is renamed)
+    blank: bool = True  # the line before was blank
+
+
+def _in_block(state, line, offset):
+    """`line`, in or opening a block Muse takes as it is, as pandoc is given it."""
+    state.blank = False
+    if state.closing is None:
+        opened = BLOCK_OPEN.match(line)[1]
+        state.closing = next(v for k, v in BLOCK_CLOSE.items() if opened.startswith(k))
+        written = "<example>" if opened == "{{{" else line  # pandoc knows no {{{
+    else:
+        written = "</example>" if state.closing == "}}}" and "}}}" in line else line
+        state.closing = None if state.closing in line else state.closing
+    return written if offset is not None else line
+
+
+def _line(reading, state, number, line, offset, defined):
+    """One line outside blocks, its notes recorded in `reading`, as pandoc is given it."""
+    segments, tag = _segments(line), VERSE.fullmatch(line.strip())
+    if tag:
+        state.verse, state.note = not tag[1], None
+    label = None if state.verse else DEFINITION.match(line)
+    before, indent = "", len(line) - len(line.lstrip())
+    if label:
+        state.note = Note(_number(label[3] or label[2], number), label[3] is not None,
+                          number, _words_of(segments, label.end()))
+        reading.definitions.append(state.note)
+        state.column = indent = len(line) - len(line[label.end():].lstrip())
+        renamed = offset is not None and (state.note.number, state.note.secondary) in defined
+        state.lead = len(f"[{offset + state.note.number}] ") if renamed else state.column
+    elif state.note and line.strip() and (not state.blank or _continues(state, line)):
+        note = state.note
+        reading.definitions[-1] = state.note = Note(
+            note.number, note.secondary, note.line,
+            f"{note.text} {_words_of(segments, 0)}".strip())
+        if state.blank:  # as far in as pandoc wants a note's later paragraph
+            line, segments = " " * state.lead + line.lstrip(), None
+    elif line.strip() and state.blank:
+        if state.note and indent:
+            before = ";\n\n"  # a comment: pandoc would read the note as going on
+        state.note = None
+    out = _rewrite(segments or _segments(line), label, state.note, number, reading,
+                   offset, defined)
+    if not state.verse and LONE_LABEL.match(line):
+        out = _CALL_FIRST + out  # a call (or text) to Muse, a definition to pandoc
+    state.blank = not line.strip()
+    return before + out if offset is not None else line
+
+
+def _continues(state, line):
+    """Whether `line`, after a blank line, goes on with the open note (Text::Amuse:
+    indented as its text, give or take a space; not a page break)."""
+    indent = len(line) - len(line.lstrip())
+    return abs(indent - state.column) <= 1 and indent > 0 and not NEWPAGE.match(line)
 
 
 class TooLong(ValueError):
@@ -312,7 +448,7 @@ def _rewrite(segments, label, open_note, number, reading, offset, defined):
         start = label.end() if label and index == 0 else 0
         head = text[:start]
         if label and index == 0 and label[3] is not None and (int(label[3]), True) in defined:
-            head = f"[{offset + int(label[3])}] {_MARK}"
+            head = f"[{offset + int(label[3])}] {_MARK}"  # the text's spaces follow
         rest = text[start:]
         rewritten = CALL.sub(call, rest)  # records the calls
         out += head + (rewritten if offset is not None else rest)
@@ -320,9 +456,10 @@ def _rewrite(segments, label, open_note, number, reading, offset, defined):
 
 
 def check_notes(origin, name):
-    """N-codes on the Muse text, with its lines: every call defined, every definition
-    called and not empty, no label defined twice, and a note called from a note only
-    as Muse allows (a secondary note from a primary one)."""
+    """N-codes on the Muse text, with its lines: every definition not empty, no label
+    defined twice (refused). As Text::Amuse does, a call with no note is printed as
+    text (N001), a note nothing calls is left out (N002) and a call from a note to a
+    note is text unless a primary note calls a secondary one (N007): warnings."""
     reading = scan(origin.text, origin.body_line)
     calls, definitions = reading.calls, reading.definitions
     findings, defined = [], {}
@@ -350,7 +487,8 @@ def check_notes(origin, name):
     for key, note in defined.items():
         if key not in called:
             findings.append(Finding("N002", name, note.line, f"note {note.label} is defined "
-                                    "but never called, so it would not be printed"))
+                                    "but never called: it is left out, as Muse leaves it "
+                                    "out", "warning"))
     return sorted(findings, key=lambda f: (f.line or 0, f.code))
 
 
