@@ -56,7 +56,7 @@ def _no_notes_in_contents(html):
         if note.start() < done:  # inside a note already left out
             continue
         parts.append(contents[done:note.start()])
-        done = _span_end(contents, note.start())
+        done = span_end(contents, note.start())
     return html[:start] + "".join(parts) + contents[done:] + html[end:]
 
 
@@ -75,13 +75,13 @@ def glue_calls(html):
             word -= 1
         if word == start:  # a space or a tag before the note: no word to glue to
             continue
-        end = _span_end(html, start)
+        end = span_end(html, start)
         parts += [html[done:word], '<span class="samizdat-call">', html[word:end], "</span>"]
         done = end
     return "".join(parts) + html[done:]
 
 
-def _span_end(html, start):
+def span_end(html, start):
     """Index just past the </span> that closes the <span> opening at `start`."""
     depth = 0
     for tag in SPAN_TAG.finditer(html, start):

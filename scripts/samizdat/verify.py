@@ -208,17 +208,31 @@ def layout_text(document):
             if isinstance(child, FootnoteAreaBox):
                 notes.extend(_texts(child))
             elif not isinstance(child, MarginBox):
-                main.extend(_texts(child))
+                main.extend(_texts(child, notes))
     return "".join(main), "".join(notes)
 
 
-def _texts(box):
-    if (getattr(box, "element_tag", None) or "").endswith("::footnote-call"):
+def _texts(box, endnotes=None):
+    """The texts of `box`, notes' calls left out; a note set at the end of its chapter
+    (footnotes.as_endnotes) goes to `endnotes`, its number left out."""
+    tag = getattr(box, "element_tag", None) or ""
+    if tag.endswith("::footnote-call") or _is(box, "samizdat-back") or \
+            _is(box, "samizdat-endcall"):
+        return
+    if endnotes is not None and _is(box, "samizdat-endnote"):
+        endnotes.extend(_texts(box))
         return
     if hasattr(box, "text"):
         yield box.text
     for child in getattr(box, "children", ()):
-        yield from _texts(child)
+        yield from _texts(child, endnotes)
+
+
+def _is(box, kind):
+    """Whether `box` is the box of an element of class `kind` (not a pseudo-element's)."""
+    element = getattr(box, "element", None)
+    return (element is not None and getattr(box, "element_tag", None) == element.tag
+            and kind in (element.get("class") or "").split())
 
 
 def _pdf_text(name, document, printed):
