@@ -150,10 +150,10 @@ KROPOTKIN = ROOT / "tests" / "corpus" / "kropotkin-mutual-aid" / "kropotkin-mutu
 
 
 def long_note_text(words=1000):
-    """(paragraphs, manuscript): a chapter of Kropotkin's *Mutual Aid* (Standard Ebooks' text, as the corpus has
-    it) whose second paragraph calls a note made of the book's own longest notes, run
-    together to `words` words or more (as a novel's translator's note of two pages),
-    then a short note, and a second chapter with a note of its own."""
+    """(paragraphs, manuscript): a chapter of Kropotkin's *Mutual Aid* (Standard Ebooks'
+    text, as the corpus has it) whose second paragraph calls a note made of the book's
+    own longest notes, run together to `words` words or more (as a novel's translator's
+    note of two pages), then a short note, and a second chapter with a note of its own."""
     import re
 
     text = KROPOTKIN.read_text(encoding="utf-8")
