@@ -62,10 +62,9 @@ def layout(html, *, ms, page, styles=STYLES, css=""):
     with footnotes.gcpm_deferral_rule(), footnotes.footnote_area_rounding(), \
             footnotes.remembered_notes(), linebreak.hanging_spaces():
         document = render(forced=forced)
-        tall = footnotes.unplaceable(document)
-        if tall:
-            _say_endnotes(tall, ms, page)
-            render = functools.partial(laid, footnotes.as_endnotes(html, tall))
+        mended = _mend(html, document, ms, page)
+        if mended != html:
+            render = functools.partial(laid, mended)
             document = render(forced=forced)
         for _ in range(MAX_RENDERS - 1):
             bad = footnotes.misplaced(document)
@@ -137,6 +136,33 @@ def _refuse_misplaced(document, ms, page):
                     f"note {p.number} would be printed on page {_human(p.note_page)}, "
                     f"its call is on page {_human(p.call_page)} ({page.name})")
             for p in bad])
+
+
+def _mend(html, document, ms, page):
+    """`html` mended for what its first layout `document` showed, each mend said: a word
+    wider than the measure may break anywhere (P008); a note too tall for a page goes
+    to the end of its chapter (P005)."""
+    from . import verify
+
+    words = verify.overlong_words(document)
+    if words:
+        _say_broken(words, ms, page)
+        html = linebreak.breakable(html, words)
+    tall = footnotes.unplaceable(document)
+    if tall:
+        _say_endnotes(tall, ms, page)
+        html = footnotes.as_endnotes(html, tall)
+    return html
+
+
+def _say_broken(words, ms, page):
+    """P008 (W): each of `words` is broken without a hyphen to fit the line."""
+    log = logging.getLogger("samizdat")
+    for word in words:
+        log.warning("%s", Finding(
+            "P008", ms.name, ms.line_of_nth(word, 1),
+            f"'{word}' is wider than a line ({page.name}): broken to fit, without a hyphen",
+            "warning"))
 
 
 def _say_endnotes(numbers, ms, page):

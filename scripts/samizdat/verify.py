@@ -293,6 +293,23 @@ def _off_the_page(name, document):
     return findings
 
 
+def overlong_words(document):
+    """The texts (stripped) of the text boxes that run past the right edge of the measure:
+    words wider than a line, which nothing in them lets break (a long compound in a
+    language without hyphenation patterns, a URL with no slash in reach)."""
+    words = {}
+    for page in document.pages:
+        box = page._page_box
+        right = box.content_box_x() + box.width + OVERHANG
+        for flow in (c for c in box.children if not isinstance(c, MarginBox)):
+            for child in descendants(flow):
+                if isinstance(child, TextBox) and child.text.strip() and (
+                        child.position_x + child.margin_width() - child.margin_right
+                        - _hanging(child) > right):
+                    words.setdefault(child.text.strip(), None)
+    return list(words)
+
+
 PT_PER_PX = 0.75  # WeasyPrint lays out in CSS px
 
 
