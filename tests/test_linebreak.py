@@ -179,17 +179,19 @@ def test_a_line_left_short_before_a_long_word_is_no_runt(tmp_path):
 def test_a_word_wider_than_the_measure_breaks_where_the_line_has_room(tmp_path, caplog):
     """A word wider than the line (A6) ran past the edge (P007) after a line left short
     for it (P006). It is broken without a hyphen, starting where the line has room, and
-    said (P008, a warning) with its line; nothing runs past the edge."""
+    said (P008, a warning) with its line; nothing runs past the edge, and the note's
+    call glued to it stays with its last letters."""
     word = "противуставностнатакапиталистичкатаопштественостпоредок"
     ms, html, document = laid_out(tmp_path, "Прва реченица.\n\nВо тоа време се зборуваше "
-                                  f"за таканаречената {word} и за сите нејзини последици "
-                                  "врз работничката класа во Македонија.")
+                                  f"за таканаречената {word}[^1] и за сите нејзини "
+                                  "последици врз работничката класа во Македонија.\n\n"
+                                  "[^1]: Белешка.")
     assert [(r.levelname, r.getMessage()) for r in caplog.records] == [
         ("WARNING", f"P008 {ms.path}:11: '{word}' is wider than a line (A6): broken to "
          "fit, without a hyphen")]
     lines = line_texts(document)
     assert lines[2].startswith("таканаречената противуставност")
-    assert "".join(lines).replace(" ", "").count(word) == 1
+    assert "".join(lines).replace(" ", "").count(word + "1") == 1
     assert findings_of(tmp_path, ms, html, document) == []
 
 

@@ -296,14 +296,16 @@ def _off_the_page(name, document):
 def overlong_words(document):
     """The texts (stripped) of the text boxes that run past the right edge of the measure:
     words wider than a line, which nothing in them lets break (a long compound in a
-    language without hyphenation patterns, a URL with no slash in reach)."""
+    language without hyphenation patterns, a URL with no slash in reach). A note's
+    number, pushed past the edge by the word it is glued to, is not one."""
     words = {}
     for page in document.pages:
         box = page._page_box
         right = box.content_box_x() + box.width + OVERHANG
         for flow in (c for c in box.children if not isinstance(c, MarginBox)):
             for child in descendants(flow):
-                if isinstance(child, TextBox) and child.text.strip() and (
+                if isinstance(child, TextBox) and child.text.strip() and \
+                        not child.element_tag.endswith("::footnote-call") and (
                         child.position_x + child.margin_width() - child.margin_right
                         - _hanging(child) > right):
                     words.setdefault(child.text.strip(), None)
