@@ -153,7 +153,8 @@ def long_note_text(words=1000):
     """(paragraphs, manuscript): a chapter of Kropotkin's *Mutual Aid* (Standard Ebooks'
     text, as the corpus has it) whose second paragraph calls a note made of the book's
     own longest notes, run together to `words` words or more (as a novel's translator's
-    note of two pages), then a short note, and a second chapter with a note of its own."""
+    note of two pages), a short note called by the chapter's last paragraph (printed on
+    the page where the long one begins), and a second chapter with a note of its own."""
     import re
 
     text = KROPOTKIN.read_text(encoding="utf-8")
@@ -166,8 +167,8 @@ def long_note_text(words=1000):
              if len(p) > 600 and not p.startswith(("[^", "#", "<", ":"))][:10]
     return paras, ("---\ntitle: Mutual Aid\nauthor: Peter Kropotkin\ndate: 1902\nlang: en\n"
             "rights: Public domain\n---\n\n# One\n\n" + paras[0] + "\n\n" + paras[1][:300]
-            + "[^long] " + paras[1][300:] + "[^short]\n\n" + "\n\n".join(paras[2:6])
-            + "\n\n# Two\n\n" + "\n\n".join(paras[6:10]) + "[^after]\n\n[^long]: "
+            + "[^long] " + paras[1][300:] + "\n\n" + "\n\n".join(paras[2:6])
+            + "[^short]\n\n# Two\n\n" + "\n\n".join(paras[6:10]) + "[^after]\n\n[^long]: "
             + "\n\n    ".join(long) + "\n\n[^short]: A short note.\n\n[^after]: Another.\n")
 
 

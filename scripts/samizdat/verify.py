@@ -200,16 +200,18 @@ def layout_text(document):
     """(main text, note text) laid out in a WeasyPrint document, each in page order.
 
     Margin boxes (page numbers) and note calls are left out; notes come from the
-    footnote areas, markers included.
+    footnote areas, markers included, then from the ends of chapters (a note too tall
+    for a page is set there: footnotes.as_endnotes).
     """
-    main, notes = [], []
+    main, notes, endnotes = [], [], []
     for page in document.pages:
         for child in page._page_box.children:
             if isinstance(child, FootnoteAreaBox):
                 notes.extend(_texts(child))
             elif not isinstance(child, MarginBox):
-                main.extend(_texts(child, notes))
-    return "".join(main), "".join(notes)
+                main.extend(_texts(child, endnotes))
+    # after the footnotes: an endnote that runs on to the next page stays in one piece
+    return "".join(main), "".join(notes + endnotes)
 
 
 def _texts(box, endnotes=None):
