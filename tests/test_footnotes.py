@@ -4,7 +4,7 @@ import random
 
 import pytest
 
-from conftest import MANUSCRIPT
+from conftest import MANUSCRIPT, ROOT
 from pdfread import note_placement, page_texts
 from samizdat import editions, footnotes, manuscript, pdf
 from samizdat.errors import UserError
@@ -146,15 +146,80 @@ def _is_call(box):
         box = children[0]
 
 
-def test_a_note_taller_than_the_page_is_refused_with_its_line(tmp_path):
-    text = ("---\ntitle: T\nauthor: A\ndate: 2024\nlang: en\nrights: Anti-Copyright\n---\n\n"
-            "Some text.[^long] More text.\n\n[^long]: " + "word " * 1500 + "\n")
-    ms = load_text(tmp_path, text, "tall.md")
-    with pytest.raises(UserError) as error:
-        pdf.layout(pdf.print_html(ms), ms=ms, page=pdf.A5)
-    assert [str(f) for f in error.value.findings] == [
-        f"P005 {ms.path}:11: note 1 is taller than the page (A5): a note cannot be split "
-        "across pages; shorten it or move part of it into the text"]
+KROPOTKIN = ROOT / "tests" / "corpus" / "kropotkin-mutual-aid" / "kropotkin-mutual-aid.md"
+
+
+def long_note_text(words=1000):
+    """(paragraphs, manuscript): a chapter of Kropotkin's *Mutual Aid* (Standard Ebooks'
+    text, as the corpus has it) whose second paragraph calls a note made of the book's
+    own longest notes, run together to `words` words or more (as a novel's translator's
+    note of two pages), a short note called by the chapter's last paragraph (printed on
+    the page where the long one begins), and a second chapter with a note of its own."""
+    import re
+
+    text = KROPOTKIN.read_text(encoding="utf-8")
+    notes = sorted((" ".join(d.split()) for d in re.findall(r"\n\[\^[^\]]+\]:(.*?)(?=\n\[\^|\Z)",
+                                                           text, re.S)), key=len, reverse=True)
+    long = []
+    while sum(len(n.split()) for n in long) < words:
+        long.append(notes[len(long)])
+    paras = [re.sub(r"\[\^[^\]]+\]", "", p) for p in text.split("\n\n")
+             if len(p) > 600 and not p.startswith(("[^", "#", "<", ":"))][:10]
+    return paras, ("---\ntitle: Mutual Aid\nauthor: Peter Kropotkin\ndate: 1902\nlang: en\n"
+            "rights: Public domain\n---\n\n# One\n\n" + paras[0] + "\n\n" + paras[1][:300]
+            + "[^long] " + paras[1][300:] + "\n\n" + "\n\n".join(paras[2:6])
+            + "[^short]\n\n# Two\n\n" + "\n\n".join(paras[6:10]) + "[^after]\n\n[^long]: "
+            + "\n\n    ".join(long) + "\n\n[^short]: A short note.\n\n[^after]: Another.\n")
+
+
+@pytest.mark.parametrize("trim", ["a5", "a6"])
+def test_a_note_taller_than_the_page_is_set_at_the_end_of_its_chapter(tmp_path, caplog,
+                                                                      trim):
+    """WeasyPrint cannot take a note on to the next page: one taller than the page was
+    refused (P005). It is set at the end of its chapter, after the chapter's last
+    paragraph and before the next chapter, its call numbered 1 and linked both ways;
+    the other notes stay on their calls' pages; the build says so (P005, a warning)."""
+    from samizdat import verify
+
+    paras, text = long_note_text()
+    ms = load_text(tmp_path, text, "aid.md")
+    html, page = pdf.print_html(ms), editions.TRIMS[trim]
+    document = pdf.layout(html, ms=ms, page=page)
+    assert [(r.levelname, r.getMessage()) for r in caplog.records] == [(
+        "WARNING", f"P005 {ms.path}:33: note 1 is too tall for a page ({page.name}) with "
+        "its call: set at the end of its chapter, its call linking to it (a note cannot go "
+        "on to the next page)")]
+    assert [(p.number, p.misplaced) for p in footnotes.placement(document)] == [
+        (2, False), (3, False)]
+    texts = [verify.squash("".join(page_texts_of(p))) for p in document.pages]
+
+    def page_of(words):  # hyphenation and line breaks aside
+        return next(i for i, t in enumerate(texts) if verify.squash(words.strip("*")) in t)
+
+    call, last = page_of(paras[1][:30]), page_of(paras[5][-30:])
+    note, end, two = page_of("1. The literature of the subject"), page_of("Lippert, Mucke, etc."), \
+        page_of(paras[6][:30])
+    assert call < last <= note < end < two  # after the chapter's text, before the next
+    assert texts[two].startswith("Two")
+    links = [a.get("href") for a in _elements(document, "a")]
+    assert "#samizdat-endnote-1" in links and "#samizdat-endcall-1" in links
+    out = tmp_path / "aid.pdf"
+    pdf.write_pdf(document, out)
+    assert verify.verify_pdf(out, document, ms, html=html) == []
+
+
+def page_texts_of(page):
+    from samizdat.weasy import TextBox, descendants
+
+    return (b.text for b in descendants(page._page_box) if isinstance(b, TextBox))
+
+
+def _elements(document, tag):
+    from samizdat.weasy import descendants
+
+    return {id(b.element): b.element for p in document.pages
+            for b in descendants(p._page_box)
+            if getattr(b, "element_tag", None) == tag}.values()
 
 
 TWO_LINE_NOTE = ("---\ntitle: T\nauthor: A\ndate: 2026\nlang: en\nrights: CC0\n---\n\n"

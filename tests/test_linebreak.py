@@ -134,3 +134,80 @@ def test_a_short_line_before_an_image_that_did_not_fit_is_no_runt(tmp_path):
     lines = [line for page in document.pages for paragraph in
              linebreak._paragraphs(page._page_box) for line in paragraph.children]
     assert len(lines) >= 3 and linebreak.runts(document) == []
+
+
+def laid_out(tmp_path, body, *, lang="mk", trim="a6"):
+    """(manuscript, print HTML, layout) of a manuscript of `body` at `trim`."""
+    from samizdat import editions
+
+    source = tmp_path / "t.md"
+    source.write_text(f"---\ntitle: T\nauthor: A\ndate: 2024\nlang: {lang}\nrights: CC0\n"
+                      f"---\n\n{body}\n", encoding="utf-8")
+    ms = manuscript.load(source)
+    html = pdf.print_html(ms)
+    return ms, html, pdf.layout(html, ms=ms, page=editions.TRIMS[trim])
+
+
+def findings_of(tmp_path, ms, html, document):
+    path = tmp_path / "t.pdf"
+    pdf.write_pdf(document, path)
+    return [str(f) for f in verify.verify_pdf(path, document, ms, html=html)]
+
+
+def line_texts(document):
+    return [text for _, text in _lines(document)]
+
+
+# A reproduction of the issue's Macedonian text (no hyphenation patterns for mk): a
+# long word, then one wider than what is left of the line.
+MACEDONIAN = ("Во тоа време се зборуваше многу таканаречената "
+              "интернационалнаработничкасолидарност се спомнуваше во сите весници и "
+              "списанија на тоа време.")
+
+
+def test_a_line_left_short_before_a_long_word_is_no_runt(tmp_path):
+    """The issue's P006 "a line holds only '<one long word>'": the next word is wider
+    than what is left of the line (and fits a line of its own), so the line is as short
+    as it must be, no line-breaking fault: the build does not refuse it."""
+    ms, html, document = laid_out(tmp_path, MACEDONIAN)
+    assert line_texts(document)[1:3] == ["таканаречената",
+                                         "интернационалнаработничкасолидарност се"]
+    assert linebreak.runts(document) == []
+    assert findings_of(tmp_path, ms, html, document) == []
+
+
+def test_a_word_wider_than_the_measure_breaks_where_the_line_has_room(tmp_path, caplog):
+    """A word wider than the line (A6) ran past the edge (P007) after a line left short
+    for it (P006). It is broken without a hyphen, starting where the line has room, and
+    said (P008, a warning) with its line; nothing runs past the edge, and the note's
+    call glued to it stays with its last letters."""
+    word = "противуставностнатакапиталистичкатаопштественостпоредок"
+    ms, html, document = laid_out(tmp_path, "Прва реченица.\n\nВо тоа време се зборуваше "
+                                  f"за таканаречената {word}[^1] и за сите нејзини "
+                                  "последици врз работничката класа во Македонија.\n\n"
+                                  "[^1]: Белешка.")
+    assert [(r.levelname, r.getMessage()) for r in caplog.records] == [
+        ("WARNING", f"P008 {ms.path}:11: '{word}' is wider than a line (A6): broken to "
+         "fit, without a hyphen")]
+    lines = line_texts(document)
+    assert lines[2].startswith("таканаречената противуставност")
+    assert "".join(lines).replace(" ", "").count(word + "1") == 1
+    assert findings_of(tmp_path, ms, html, document) == []
+
+
+def test_a_word_that_fits_is_left_alone(tmp_path, caplog):
+    ms, html, document = laid_out(tmp_path, MACEDONIAN, trim="a5")
+    assert caplog.records == [] and "samizdat-overlong" not in html
+
+
+def test_a_line_separator_ends_its_line(tmp_path):
+    """U+2028 (a line separator, kept by pandoc inside a word) ended a line that was
+    then justified: a line holding one word before it was a runt (P006). It is a hard
+    line break, as EPUB readers show it."""
+    ms, html, document = laid_out(tmp_path, "Tom\u2028Wetzel wrote this review of the "
+                                  "book in the year two thousand and five, when it came "
+                                  "out again.\u2029The end of it.", lang="en", trim="a5")
+    assert line_texts(document)[:2] == ["Tom", "Wetzel wrote this review of the book in "
+                                        "the year two thousand and five, when"]
+    assert line_texts(document)[-1] == "The end of it."
+    assert findings_of(tmp_path, ms, html, document) == []

@@ -158,6 +158,36 @@ def test_verse_is_set_as_lines(tmp_path):
     assert re.search(r"<p[^>]*>Prose<br />with one break.</p>", html)
 
 
+# Wordsworth, "I wandered lonely as a cloud" (1807), as a plain-text edition (Project
+# Gutenberg's) has it and a mechanical conversion leaves it: lines ended by plain
+# newlines, which Markdown runs together into one justified paragraph.
+DAFFODILS = ("I wandered lonely as a cloud\nThat floats on high o'er vales and hills,\n"
+             "When all at once I saw a crowd,\nA host, of golden daffodils;\n"
+             "Beside the lake, beneath the trees,\nFluttering and dancing in the breeze.\n")
+
+
+def test_plain_text_verse_is_set_as_lines_and_wrapped_prose_is_not(tmp_path):
+    """A stanza of plain-text verse (lines broken by hand, each opening with a capital)
+    was set as a justified paragraph. Prose wrapped at a width (no line could have taken
+    the next one's first word), or written a sentence a line, stays prose."""
+    html = print_html_of(tmp_path, "---\ntitle: T\n---\n\n" + DAFFODILS + "\n"
+                         "This is prose wrapped at a width of sixty characters, as many\n"
+                         "Markdown writers wrap it: every line but the last is full, so\n"
+                         "No word of the next line would have fitted on the one before.\n\n"
+                         "One sentence a line.\nAnother sentence on its line.\n"
+                         "And a third one.\n\nTwo lines\nOf a couplet.\n")
+    verses = re.findall(r'<div class="verse">(.*?)</div>', html, re.S)
+    lines = [re.findall(r"<p[^>]*>(.*?)</p>", v) for v in verses]
+    assert lines == [["I wandered lonely as a cloud",
+                      "That floats on high o’er vales and hills,",
+                      "When all at once I saw a crowd,", "A host, of golden daffodils;",
+                      "Beside the lake, beneath the trees,",
+                      "Fluttering and dancing in the breeze."]]
+    for prose in ("This is prose wrapped at a width of sixty characters, as many Markdown",
+                  "One sentence a line. Another sentence", "Two lines Of a couplet."):
+        assert re.search(rf'<p data-p="\d+">{prose}', html), prose
+
+
 @pytest.mark.parametrize("chapters, contents, opens", [(1, False, False), (2, False, True),
                                                        (3, True, True)])
 def test_chapters_open_pages_and_three_get_a_printed_contents(tmp_path, chapters, contents,

@@ -18,11 +18,13 @@ And one for speed: `remembered_notes()` lays out each note in a footnote area on
 """
 
 import contextlib
+import re
 from dataclasses import dataclass
 from math import inf
 
-from .weasy import (FootnoteAreaBox, InlineBox, SourceFix, block, digest_of, layout,
-                    say_not_applied, swapped, weasyprint_version)
+from .printhtml import span_end
+from .weasy import (FootnoteAreaBox, InlineBox, LineBox, SourceFix, block, descendants,
+                    digest_of, layout, say_not_applied, swapped, weasyprint_version)
 
 # The overflow branch's rule, and the fix: defer only notes whose policy is auto.
 RULE = "report = not context.in_column and can_break_now and not could_break_before"
@@ -59,19 +61,6 @@ def placement(document):
 def misplaced(document):
     """The placements whose note is not on its call's page."""
     return [p for p in placement(document) if p.misplaced]
-
-
-def too_tall(document):
-    """Numbers of notes taller than a page's content area: WeasyPrint cannot split a
-    note across pages, so such a note overprints the next page or is lost."""
-    tall = set()
-    for page in document.pages:
-        limit = page._page_box.height
-        for child in page._page_box.children:
-            if isinstance(child, FootnoteAreaBox):
-                tall.update(_note_number(n) for n in child.children
-                            if n.margin_height() > limit)
-    return sorted(n for n in tall if n is not None)
 
 
 def _note_number(box):
@@ -234,3 +223,80 @@ def _copy(remembered, box):
     copy.translate(box.position_x - x, box.position_y - y)
     return (copy, resume_at, dict(next_page) if next_page else next_page, list(margins),
             through, lines)
+
+
+# --- Notes taller than a page ---------------------------------------------------------
+# WeasyPrint 70 lays out a page's footnote area in one piece (LayoutContext.
+# _update_footnote_area: no bottom, no break): a note cannot go on to the next page, and
+# one taller than the page is drawn over the next page's top. Such a note is set at the
+# end of its chapter instead, as an endnote: its call keeps its number and links to it,
+# its number links back to the call.
+NOTE_SPAN = re.compile(r'<span class="samizdat-note( secondary)?" data-note="(\d+)">')
+CHAPTER_CLASS = re.compile(r'<main class="[^"]*\bchapters-([12])\b')
+
+
+def unplaceable(document):
+    """Numbers of the notes that cannot sit on a page with a line of the text (their
+    call's): taller than the page less its footnote area's rule and margins and a line."""
+    tall = set()
+    for page in document.pages:
+        box = page._page_box
+        for area in (c for c in box.children if isinstance(c, FootnoteAreaBox)):
+            room = box.height - (area.margin_height() - area.height) - _line_height(box)
+            tall.update(_note_number(n) for n in area.children if n.margin_height() > room)
+    return sorted(n for n in tall if n is not None)
+
+
+def _line_height(page_box):
+    """The height of the first line of text on the page, outside its footnote area."""
+    for child in page_box.children:
+        if isinstance(child, FootnoteAreaBox):
+            continue
+        line = next((b for b in descendants(child) if isinstance(b, LineBox)), None)
+        if line is not None:
+            return line.height
+    return 0
+
+
+def as_endnotes(html, numbers):
+    """Print HTML `html` with each note of `numbers` (data-note) moved to the end of its
+    chapter (before the next chapter's heading, the colophon or the end of the text):
+    its call a link to it, numbered as the notes are; its number a link back."""
+    level = CHAPTER_CLASS.search(html)
+    notes = [(m.start(), m) for m in NOTE_SPAN.finditer(html) if int(m.group(2)) in numbers]
+    ends = [(at, None) for at in _chapter_ends(html, int(level.group(1)) if level else 0)]
+    out, pending, done = [], [], 0
+    for at, note in sorted(ends + notes, key=lambda event: event[0]):
+        if at < done:  # inside a note already moved
+            continue
+        out.append(html[done:at])
+        done = at
+        if note is None and pending:
+            out += ['<div class="samizdat-endnotes" role="doc-endnotes">', *pending, "</div>\n"]
+            pending = []
+        elif note is not None:
+            done = span_end(html, at)
+            call, endnote = _endnote(note, html[note.end():done - len("</span>")])
+            out.append(call)
+            pending.append(endnote)
+    return "".join(out) + html[done:]
+
+
+def _endnote(note, inner):
+    """(call, endnote) HTML of note span `note` (a NOTE_SPAN match) holding `inner`."""
+    number, secondary = note.group(2), " secondary" if note.group(1) else ""
+    call = (f'<a class="samizdat-endcall{secondary}" id="samizdat-endcall-{number}" '
+            f'href="#samizdat-endnote-{number}" role="doc-noteref"></a>')
+    endnote = (f'<div class="samizdat-endnote{secondary}" id="samizdat-endnote-{number}" '
+               f'data-note="{number}" role="doc-endnote"><a class="samizdat-back" '
+               f'href="#samizdat-endcall-{number}" role="doc-backlink"></a> {inner}</div>\n')
+    return call, endnote
+
+
+def _chapter_ends(html, level):
+    """Offsets in `html` where a chapter ends: each heading of a chapter's level or
+    above (none without chapters), the colophon, the end of the text."""
+    heads = "|".join(f"<h{n}[ >]" for n in range(1, level + 1)) or "(?!)"
+    ends = [m.start() for m in re.finditer(heads, html)]
+    ends += [m.start() for m in re.finditer(r'<section id="colophon"|</main>', html)]
+    return sorted(ends)

@@ -14,8 +14,15 @@ Two defences, as for the notes:
   written for (a different WeasyPrint is left alone);
 - `runts(document)` finds any line of a justified paragraph, other than its last,
   that fills less than half the measure, so the build can refuse it (P006).
+
+And a mend: `breakable(html, words)` lets a word wider than the measure break
+anywhere (P008, said), rather than run off the page.
 """
 
+import html as markup
+import re
+
+from .printhtml import in_body_text
 from .weasy import (
     FootnoteAreaBox,
     LineBox,
@@ -75,16 +82,35 @@ def hanging_spaces():
 def runts(document, *, share=RUNT_SHARE):
     """[(page number, line text)] of each line of a justified paragraph, other than
     its last on the page or one ended by a forced break, that fills less than `share`
-    of the paragraph's width. Notes and margin boxes are not looked at."""
+    of the paragraph's width although the next line's first word would have fitted
+    after it. Notes and margin boxes are not looked at."""
     found = []
     for number, page in enumerate(document.pages, 1):
         for paragraph in _paragraphs(page._page_box):
             lines = [child for child in paragraph.children if isinstance(child, LineBox)]
             for line, after in zip(lines, lines[1:]):
                 if line.width < share * paragraph.width and not _ends_forced(line) \
-                        and not _starts_with_image(after):
+                        and not _starts_with_image(after) \
+                        and _next_word_fits(after, paragraph.width - line.width):
                     found.append((number, "".join(_texts(line)).strip()))
     return found
+
+
+def _next_word_fits(line, room):
+    """Whether the first word of `line` (with a space before it) is no wider than
+    `room`: a line left short when it is wider holds what it should (a long word came
+    next: a long compound where the language has no hyphenation patterns, a URL)."""
+    first = next((box for box in descendants(line)
+                  if isinstance(box, TextBox) and box.text.strip()), None)
+    if first is None:
+        return True
+    word = " " + first.text.split()[0]
+    layout = line_break.create_layout(word, first.style, None, None, 0)
+    try:
+        width, _ = line_break.line_size(layout.get_first_line()[0], first.style)
+    finally:
+        layout.deactivate()
+    return width <= room
 
 
 def _starts_with_image(line):
@@ -116,3 +142,16 @@ def _paragraphs(box):
 
 def _texts(box):
     return (child.text for child in descendants(box) if isinstance(child, TextBox))
+
+
+
+def breakable(html, words):
+    """Print HTML `html` with each of `words` (as laid out: overlong_words), wherever it
+    stands in the text, in a span print.css lets break between any two letters: a word
+    wider than the measure starts where the line has room and goes on on the next,
+    not past the edge (nor after a line left short for it)."""
+    escaped = sorted({markup.escape(w, quote=False) for w in words}, key=len, reverse=True)
+    found = re.compile("|".join(map(re.escape, escaped)))
+
+    return in_body_text(html, lambda text: found.sub(
+        lambda m: f'<span class="samizdat-overlong">{m[0]}</span>', text))

@@ -55,13 +55,17 @@ def _identifier(ms):
 
 def layout(html, *, ms, page, styles=STYLES, css=""):
     """Render `html` (with Samizdat's three fixes to WeasyPrint, see footnotes and
-    linebreak); repair misplaced notes; refuse what cannot be printed right."""
-    render = functools.partial(_render, html, ms=ms, page=page, styles=styles, css=css)
-    forced = []
+    linebreak); set a note too tall for a page at the end of its chapter (P005, said);
+    repair misplaced notes; refuse what cannot be printed right."""
+    laid = functools.partial(_render, ms=ms, page=page, styles=styles, css=css)
+    render, forced = functools.partial(laid, html), []
     with footnotes.gcpm_deferral_rule(), footnotes.footnote_area_rounding(), \
             footnotes.remembered_notes(), linebreak.hanging_spaces():
         document = render(forced=forced)
-        _refuse_too_tall(document, ms, page)
+        mended = _mend(html, document, ms, page)
+        if mended != html:
+            render = functools.partial(laid, mended)
+            document = render(forced=forced)
         for _ in range(MAX_RENDERS - 1):
             bad = footnotes.misplaced(document)
             repaired = bad and _repair(document, bad[0], render, forced)
@@ -134,14 +138,42 @@ def _refuse_misplaced(document, ms, page):
             for p in bad])
 
 
-def _refuse_too_tall(document, ms, page):
-    tall = footnotes.too_tall(document)
+def _mend(html, document, ms, page):
+    """`html` mended for what its first layout `document` showed, each mend said: a word
+    wider than the measure may break anywhere (P008); a note too tall for a page goes
+    to the end of its chapter (P005)."""
+    from . import verify
+
+    words = verify.overlong_words(document)
+    if words:
+        _say_broken(words, ms, page)
+        html = linebreak.breakable(html, words)
+    tall = footnotes.unplaceable(document)
     if tall:
-        raise UserError([
-            Finding("P005", ms.name, _note_line(ms, n, definition=True),
-                    f"note {n} is taller than the page ({page.name}): a note cannot be split "
-                    "across pages; shorten it or move part of it into the text")
-            for n in tall])
+        _say_endnotes(tall, ms, page)
+        html = footnotes.as_endnotes(html, tall)
+    return html
+
+
+def _say_broken(words, ms, page):
+    """P008 (W): each of `words` is broken without a hyphen to fit the line."""
+    log = logging.getLogger("samizdat")
+    for word in words:
+        log.warning("%s", Finding(
+            "P008", ms.name, ms.line_of_nth(word, 1),
+            f"'{word}' is wider than a line ({page.name}): broken to fit, without a hyphen",
+            "warning"))
+
+
+def _say_endnotes(numbers, ms, page):
+    """P005 (W): each note of `numbers` is set at the end of its chapter."""
+    log = logging.getLogger("samizdat")
+    for n in numbers:
+        log.warning("%s", Finding(
+            "P005", ms.name, _note_line(ms, n, definition=True),
+            f"note {n} is too tall for a page ({page.name}) with its call: set at the end "
+            "of its chapter, its call linking to it (a note cannot go on to the next page)",
+            "warning"))
 
 
 def _human(index):

@@ -38,6 +38,7 @@ def print_html(ms, *, modified=None):
     for dash, em_dashes in glyphs.SET_AS.items():
         html = html.replace(dash, em_dashes)
     html = _no_notes_in_contents(html)
+    html = separators_as_breaks(html)
     counter = iter(range(1, 1_000_000))
     html = re.sub(r"<p>", lambda _: f'<p data-p="{next(counter)}">', html)
     return glue_calls(html)
@@ -56,8 +57,30 @@ def _no_notes_in_contents(html):
         if note.start() < done:  # inside a note already left out
             continue
         parts.append(contents[done:note.start()])
-        done = _span_end(contents, note.start())
+        done = span_end(contents, note.start())
     return html[:start] + "".join(parts) + contents[done:] + html[end:]
+
+
+# Unicode's line and paragraph separators end a line (UAX 14: a mandatory break);
+# pandoc keeps them inside a word, and WeasyPrint broke the line there but justified
+# it as if it ran on: a line holding one word before one was stretched or left a runt.
+SEPARATORS = re.compile("[\u2028\u2029]")
+BODY_TEXT = re.compile(r">([^<]+)<")
+
+
+def separators_as_breaks(html):
+    """`html` with each U+2028 and U+2029 in the body's text a hard line break, as an
+    EPUB reader shows it (attribute values and the head left as they are)."""
+    if not SEPARATORS.search(html):
+        return html
+    return in_body_text(html, lambda text: SEPARATORS.sub("<br />", text))
+
+
+def in_body_text(html, change):
+    """`html` with `change` (HTML -> HTML) applied to each run of text between two tags
+    of its body: never to an attribute's value, nor to the head (the PDF's title)."""
+    body = html.find("<body")
+    return html[:body] + BODY_TEXT.sub(lambda m: ">" + change(m[1]) + "<", html[body:])
 
 
 def glue_calls(html):
@@ -75,13 +98,13 @@ def glue_calls(html):
             word -= 1
         if word == start:  # a space or a tag before the note: no word to glue to
             continue
-        end = _span_end(html, start)
+        end = span_end(html, start)
         parts += [html[done:word], '<span class="samizdat-call">', html[word:end], "</span>"]
         done = end
     return "".join(parts) + html[done:]
 
 
-def _span_end(html, start):
+def span_end(html, start):
     """Index just past the </span> that closes the <span> opening at `start`."""
     depth = 0
     for tag in SPAN_TAG.finditer(html, start):

@@ -200,25 +200,41 @@ def layout_text(document):
     """(main text, note text) laid out in a WeasyPrint document, each in page order.
 
     Margin boxes (page numbers) and note calls are left out; notes come from the
-    footnote areas, markers included.
+    footnote areas, markers included, then from the ends of chapters (a note too tall
+    for a page is set there: footnotes.as_endnotes).
     """
-    main, notes = [], []
+    main, notes, endnotes = [], [], []
     for page in document.pages:
         for child in page._page_box.children:
             if isinstance(child, FootnoteAreaBox):
                 notes.extend(_texts(child))
             elif not isinstance(child, MarginBox):
-                main.extend(_texts(child))
-    return "".join(main), "".join(notes)
+                main.extend(_texts(child, endnotes))
+    # after the footnotes: an endnote that runs on to the next page stays in one piece
+    return "".join(main), "".join(notes + endnotes)
 
 
-def _texts(box):
-    if (getattr(box, "element_tag", None) or "").endswith("::footnote-call"):
+def _texts(box, endnotes=None):
+    """The texts of `box`, notes' calls left out; a note set at the end of its chapter
+    (footnotes.as_endnotes) goes to `endnotes`, its number left out."""
+    tag = getattr(box, "element_tag", None) or ""
+    if tag.endswith("::footnote-call") or _is(box, "samizdat-back") or \
+            _is(box, "samizdat-endcall"):
+        return
+    if endnotes is not None and _is(box, "samizdat-endnote"):
+        endnotes.extend(_texts(box))
         return
     if hasattr(box, "text"):
         yield box.text
     for child in getattr(box, "children", ()):
-        yield from _texts(child)
+        yield from _texts(child, endnotes)
+
+
+def _is(box, kind):
+    """Whether `box` is the box of an element of class `kind` (not a pseudo-element's)."""
+    element = getattr(box, "element", None)
+    return (element is not None and getattr(box, "element_tag", None) == element.tag
+            and kind in (element.get("class") or "").split())
 
 
 def _pdf_text(name, document, printed):
@@ -277,6 +293,25 @@ def _off_the_page(name, document):
                                         f"page {number}: {what} runs {where} of the text"))
                 break
     return findings
+
+
+def overlong_words(document):
+    """The texts (stripped) of the text boxes that run past the right edge of the measure:
+    words wider than a line, which nothing in them lets break (a long compound in a
+    language without hyphenation patterns, a URL with no slash in reach). A note's
+    number, pushed past the edge by the word it is glued to, is not one."""
+    words = {}
+    for page in document.pages:
+        box = page._page_box
+        right = box.content_box_x() + box.width + OVERHANG
+        for flow in (c for c in box.children if not isinstance(c, MarginBox)):
+            for child in descendants(flow):
+                if isinstance(child, TextBox) and child.text.strip() and \
+                        not child.element_tag.endswith("::footnote-call") and (
+                        child.position_x + child.margin_width() - child.margin_right
+                        - _hanging(child) > right):
+                    words.setdefault(child.text.strip(), None)
+    return list(words)
 
 
 PT_PER_PX = 0.75  # WeasyPrint lays out in CSS px

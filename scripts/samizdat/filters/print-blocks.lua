@@ -1,8 +1,9 @@
 -- Print HTML: blocks that print differently from the EPUB.
 -- Verse becomes a div of paragraphs, one a line, so that print.css can hang a line
--- that wraps: a line block (| lines), and a paragraph of three or more lines ended by
+-- that wraps: a line block (| lines), a paragraph of three or more lines ended by
 -- hard breaks (how converters write a stanza: Standard Ebooks' poems, Gutenberg's
--- songs); prose has no such paragraphs. Leading spaces stay as indentation.
+-- songs), and one of plain-text verse (plain_stanza); prose has no such paragraphs.
+-- Leading spaces stay as indentation.
 
 local function verse(lines)
   local paras = {}
@@ -22,13 +23,10 @@ local function breaks(inlines)
   return count
 end
 
-local function stanza(para, least)
-  -- most paragraphs have no hard break: counted first, they are left as they are
-  -- without being copied
-  if breaks(para.content) + 1 < (least or 3) then return nil end
+local function split_lines(inlines, at)
   local lines, line = {}, pandoc.Inlines{}
-  for _, el in ipairs(para.content) do
-    if el.t == 'LineBreak' then
+  for _, el in ipairs(inlines) do
+    if el.t == at then
       lines[#lines + 1] = line
       line = pandoc.Inlines{}
     elseif not (#line == 0 and (el.t == 'SoftBreak' or el.t == 'Space')) then
@@ -36,7 +34,64 @@ local function stanza(para, least)
     end
   end
   if #line > 0 then lines[#lines + 1] = line end
+  return lines
+end
+
+local function stanza(para, least)
+  -- most paragraphs have no hard break: counted first, they are left as they are
+  -- without being copied
+  if breaks(para.content) + 1 < (least or 3) then return nil end
+  local lines = split_lines(para.content, 'LineBreak')
   return #lines >= (least or 3) and verse(lines) or nil
+end
+
+-- A stanza of a plain-text poem, as a mechanical conversion (Gutenberg's plain text)
+-- leaves it: three lines or more ended by plain newlines, which Markdown runs together.
+-- Its lines were broken by hand, not wrapped: some line's next word would have fitted
+-- on it within the longest line; each line opens with a capital; and they are not one
+-- sentence a line (every line but the last ending a sentence). Prose wrapped at a
+-- width, or written a sentence a line, stays prose.
+local function text_lines(lines)
+  local texts = {}
+  for i, line in ipairs(lines) do texts[i] = pandoc.utils.stringify(line) end
+  return texts
+end
+
+local function wrapped(texts)
+  local longest = 0
+  for _, text in ipairs(texts) do longest = math.max(longest, utf8.len(text) or #text) end
+  for i = 1, #texts - 1 do
+    local next_word = texts[i + 1]:match('^%S+') or ''
+    if (utf8.len(texts[i]) or 0) + 1 + (utf8.len(next_word) or 0) <= longest then
+      return false
+    end
+  end
+  return true
+end
+
+local function capitals(texts)
+  for _, text in ipairs(texts) do
+    local first = text:match('^[%p%s]*([^%p%s][\128-\191]*)')
+    if not first or pandoc.text.upper(first) ~= first or pandoc.text.lower(first) == first then
+      return false
+    end
+  end
+  return true
+end
+
+local function sentence_a_line(texts)
+  for i = 1, #texts - 1 do
+    if not texts[i]:match('[%.!%?:;…]["»”’%)]*$') then return false end
+  end
+  return true
+end
+
+local function plain_stanza(para)
+  local lines = split_lines(para.content, 'SoftBreak')
+  if #lines < 3 then return nil end
+  local texts = text_lines(lines)
+  if wrapped(texts) or not capitals(texts) or sentence_a_line(texts) then return nil end
+  return verse(lines)
 end
 
 -- Inside a poem (epub:type z3998:poem, verse, song or hymn; class poem or verse, as
@@ -90,6 +145,7 @@ end
 local found = {}
 local seen = {
   LineBreak = function() found.LineBreak = (found.LineBreak or 0) + 1 end,
+  SoftBreak = function() found.SoftBreak = (found.SoftBreak or 0) + 1 end,
   Image = function() found.Image = true end,
 }
 
@@ -99,8 +155,9 @@ local function paragraph(para)
   if found.Image and has_image(para.content) and not has_words(para.content) then
     return pandoc.Div({pandoc.Plain(para.content)}, {class = 'picture'})
   end
-  if (found.LineBreak or 0) + 1 < 3 then return nil end
-  return stanza(para)
+  if (found.LineBreak or 0) + 1 >= 3 then return stanza(para) end
+  if (found.SoftBreak or 0) >= 2 and not found.LineBreak then return plain_stanza(para) end
+  return nil
 end
 
 -- Chapters: the first heading level used twice or more (level 1, or level 2 under a
