@@ -364,6 +364,6 @@ def test_findings_on_links_and_images_give_the_muse_line(tmp_path):
     with pytest.raises(UserError) as refused:
         build.check(tmp_path / "t.muse")
     lines = {re.search(r"(?:link|image) (\S+)", f.message)[1]: f.line
-             for f in refused.value.findings if f.code in ("R002", "R004")}
+             for f in refused.value.findings if f.code in ("R002", "R004", "R010")}
     assert lines == {"javascript:alert(1)": 8, "file:///etc/passwd": 10,
                      "file:///etc/x.png": 12, "file:///etc/group": 14}
