@@ -45,12 +45,21 @@ $(INSTALLED): pyproject.toml $(SYSTEM)
 	$(BIN)/python -m pip install -q --disable-pip-version-check -e '.[test]'
 	touch $@
 
-# System packages, idempotent. The build needs none (fonts are in styles/fonts, pandoc and
-# PDFium come from PyPI); harfbuzz-subset only makes WeasyPrint faster.
+# System packages, idempotent. pandoc and PDFium come from PyPI and the fonts of Latin,
+# Greek, Cyrillic, Arabic and Hebrew are in styles/fonts; every other script is set in a
+# Noto font of these two packages (fontstack.py); harfbuzz-subset only makes WeasyPrint
+# faster.
+SCRIPT_FONTS := /usr/share/fonts/truetype/noto/NotoSerifTelugu-Regular.ttf \
+                /usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc
 $(SYSTEM):
 	@mkdir -p $(VENV)
 	@ldconfig -p | grep -q libharfbuzz-subset || { $(APT_INSTALL) libharfbuzz-subset0 || true; \
 	  fi; }
+	@for font in $(SCRIPT_FONTS); do test -f $$font || missing=1; done; \
+	if [ -n "$$missing" ]; then { $(APT_INSTALL) fonts-noto-core fonts-noto-cjk; \
+	  else echo "Fonts for scripts other than Latin, Greek, Cyrillic, Arabic and Hebrew \
+	are missing: install Debian's fonts-noto-core and fonts-noto-cjk, or name a folder \
+	holding their files in SAMIZDAT_FONT_DIRS" >&2; fi; }; fi
 	@touch $@
 
 # What the checks and tests need besides: Java runs EPUBCheck, Chromium renders the

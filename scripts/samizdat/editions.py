@@ -10,6 +10,8 @@ entry in TRIMS or SHEETS.
 import re
 from dataclasses import dataclass, field
 
+from . import fontstack
+
 MM = 72 / 25.4
 INCH = 72.0
 
@@ -251,8 +253,9 @@ class Choices:
         family = f'"{FONTS[self.font]}"'
         rules = [f"html {{ font-size: {self.type_size:g}pt; }}"] if self.type_size != 10.5 else []
         if self.font != "libertine":
-            stack = f'{family}, "Samizdat Serif", "Samizdat Arabic", "Samizdat Hebrew"'
-            rules += [f"html {{ font-family: {stack}, serif; }}",
+            stack = (f'{family}, "Samizdat Serif", "Samizdat Arabic", "Samizdat Hebrew", '
+                     f'{fontstack.FAMILIES}, "Samizdat Mono"')  # print.css's, no generic
+            rules += [f"html {{ font-family: {stack}; }}",
                       f"@page {{ @bottom-center {{ font-family: {stack}; }} "
                       f"@top-center {{ font-family: {stack}; }} }}"]
         return "\n".join(rules)

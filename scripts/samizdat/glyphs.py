@@ -1,4 +1,5 @@
-"""Which characters the build's own fonts can print (styles/fonts).
+"""Which characters the build's own fonts can print (styles/fonts, and the script
+fonts of fontstack).
 
 Reading the fonts' character maps takes ~0.25 s (fontTools); the answer is kept in
 the user's cache folder under a key made of the fonts' names, sizes and times, so a
@@ -26,20 +27,32 @@ def _fonts(folder):
     return sorted(p for p in Path(folder).glob("*") if p.suffix.lower() in (".otf", ".ttf"))
 
 
-def _key(folder):
-    stamp = [(p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in _fonts(folder)]
+def _key(files):
+    stamp = [(str(name), p.stat().st_size, p.stat().st_mtime_ns) for name, p in files.items()]
     return hashlib.sha256(json.dumps(stamp).encode()).hexdigest()[:24]
 
 
-def _cache_file(folder):
+def _cache_file(files, kind):
     base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    return base / "samizdat" / f"glyphs-by-font-{_key(folder)}.json"
+    return base / "samizdat" / f"{kind}-{_key(files)}.json"
 
 
 @functools.cache
 def coverage(folder=FONTS):
     """Each font file's name in `folder` -> the code points it has a glyph for."""
-    cache = _cache_file(folder)
+    return _read({path.name: path for path in _fonts(folder)}, "glyphs-by-font")
+
+
+@functools.cache
+def coverage_of(paths):
+    """Each font file of `paths` (a tuple; a collection's first face) -> the code points
+    it has a glyph for."""
+    return _read({str(path): Path(path) for path in paths}, "glyphs-of-files")
+
+
+def _read(files, kind):
+    """{name: code points} of `files` ({name: path}), from the cache when it has them."""
+    cache = _cache_file(files, kind)
     try:
         return {name: frozenset(points)
                 for name, points in json.loads(cache.read_text(encoding="ascii")).items()}
@@ -47,8 +60,8 @@ def coverage(folder=FONTS):
         pass
     from fontTools.ttLib import TTFont
 
-    fonts = {path.name: frozenset(TTFont(path, lazy=True).getBestCmap())
-             for path in _fonts(folder)}
+    fonts = {name: frozenset(TTFont(path, lazy=True, fontNumber=0).getBestCmap())
+             for name, path in files.items()}
     try:
         cache.parent.mkdir(parents=True, exist_ok=True)
         temp = cache.with_suffix(f".{os.getpid()}.tmp")

@@ -541,21 +541,24 @@ MAX_CHARACTER_FINDINGS = 20
 
 
 def _glyph_findings(ms):
-    """F008: a character no font of the build's has would print as a box (or in some
-    font of the machine's, different on every machine)."""
+    """F008: a character no font of the text's stack has (the bundled ones and the
+    installed fonts of its scripts, see fontstack) would print as a box (or in some
+    font of the machine's, different on every machine); when its script's font is the
+    one missing, say what to install."""
     import unicodedata
 
-    from . import glyphs
+    from . import fontstack
 
     findings = []
-    for char in glyphs.missing(ms.text)[:MAX_CHARACTER_FINDINGS]:
+    for char, script in fontstack.missing(ms.text)[:MAX_CHARACTER_FINDINGS]:
         name = unicodedata.name(char, "unnamed")
         line = ms.line_of_nth(char, 1) or ms.line_of_nth(unicodedata.normalize("NFD", char), 1)
         count = unicodedata.normalize("NFC", ms.text).count(char)
+        cure = fontstack.advice(script) if script else \
+            "replace it, or add a font that has it to styles/fonts"
         findings.append(Finding("F008", ms.name, line, f"{char} (U+{ord(char):04X} {name}, "
                                 f"{count} in the text) is in none of the build's fonts: it "
-                                "would print as a box; replace it, or add a font that has "
-                                "it to styles/fonts"))
+                                f"would print as a box; {cure}"))
     return findings
 
 
