@@ -4,6 +4,7 @@ import io
 import zipfile
 from pathlib import Path
 
+import pytest
 from lxml import etree
 from PIL import Image, ImageChops, ImageDraw, ImageFont
 
@@ -170,3 +171,17 @@ def test_a_title_of_any_length_is_cut_short_on_the_cover_and_said_to_be():
     lines, _, cut = cover._fit("T" * 100_000, "R", 150, 1.12, width=1320, base="ltr",
                                room=1000)
     assert cut and lines[-1].endswith("…") and len(lines) == 1
+
+
+def test_a_script_without_a_bundled_font_is_drawn_in_its_installed_one():
+    """A Bengali or Chinese title was drawn in boxes: the cover takes the installed
+    script font the PDF is set in (fontstack), else the first of the stack."""
+    from samizdat import cover, fontstack
+
+    for text, script in (("শকুন্তলা", "Bengali"), ("道德经", "CJK")):
+        installed = fontstack.installed(next(s for s in fontstack.SCRIPTS if s.name == script))
+        if installed is None:
+            pytest.skip(f"no {script} font installed here (make installs it as root)")
+        [run] = cover.runs(text, "R", base="ltr")
+        assert run.text == text and "Noto" in run.font and Path(run.font).is_file()
+        assert cover._font(run.font, 40).getbbox(text)[2] > 0

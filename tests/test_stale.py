@@ -103,3 +103,22 @@ def test_the_key_changes_with_the_tools_versions(text, monkeypatch):
     monkeypatch.setattr(importlib.metadata, "version",
                         lambda name: "71.0" if name == "weasyprint" else real(name))
     assert _key(text) != before
+
+
+def test_the_key_changes_with_an_installed_script_font(tmp_path, monkeypatch):
+    """A Telugu text is set in the installed Noto Serif Telugu (fontstack): another
+    version of it (a package upgrade) is another input."""
+    from samizdat import fontstack
+
+    fonts = tmp_path / "fonts"
+    fonts.mkdir()
+    monkeypatch.setenv("SAMIZDAT_FONT_DIRS", str(fonts))
+    (fonts / "NotoSerifTelugu-Regular.ttf").write_bytes(b"a font")
+    source = tmp_path / "te.md"
+    source.write_text("---\ntitle: T\nauthor: A\ndate: 2024\nlang: te\nrights: CC0\n---\n\n"
+                      "తెలుగు\n", encoding="utf-8")
+    assert [f.path for f in fontstack.faces("తెలుగు")] == [
+        str(fonts / "NotoSerifTelugu-Regular.ttf")]
+    before = _key(source)
+    (fonts / "NotoSerifTelugu-Regular.ttf").write_bytes(b"another version of the font")
+    assert _key(source) != before

@@ -3,6 +3,7 @@ library) with the build's own fonts -> PNG. No network, no other fonts, same byt
 for the same manuscript."""
 
 import functools
+import os
 import io
 import unicodedata
 from dataclasses import dataclass
@@ -186,7 +187,7 @@ def _by_font(text, style):
             font = parts[-1][1]
         else:
             font = next((f for f in STACK[style] if ord(char) in fonts.get(f, ())),
-                        STACK[style][0])
+                        None) or _script_font(char) or STACK[style][0]
         if parts and parts[-1][1] == font:
             parts[-1][0] += char
         else:
@@ -194,9 +195,22 @@ def _by_font(text, style):
     return [tuple(part) for part in parts]
 
 
+def _script_font(char):
+    """The installed font of `char`'s script (fontstack: Devanagari, Bengali, Han, …, as
+    the PDF sets it), by absolute path, or None. No italic: the PDF slants it too."""
+    from . import fontstack
+
+    script = fontstack.script_of(char)
+    path = script and fontstack.installed(script)
+    if path is not None and script.suffix == ".ttc":  # CJK: Simplified forms on a cover
+        path = fontstack.extracted_face(path, "SC")
+    return str(path) if path else None
+
+
 @functools.cache
 def _font(name, size):
-    return ImageFont.truetype(str(FONTS / name), size)
+    """Pillow's font of bundled file `name` (or of an absolute path) at `size`."""
+    return ImageFont.truetype(name if os.path.isabs(name) else str(FONTS / name), size)
 
 
 def _length(line, style, size, base):

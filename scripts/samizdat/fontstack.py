@@ -186,6 +186,11 @@ def advice(script):
             f"{script.stem}-Regular{script.suffix} in a folder named by SAMIZDAT_FONT_DIRS")
 
 
+def extracted_face(collection, region):
+    """The font file of `region`'s face (CJK_FACES) of collection `collection`."""
+    return _extracted(Path(collection), CJK_FACES[region])
+
+
 def _extracted(collection, index):
     """Face `index` of font collection `collection` as a font file of its own, made once
     into the user's cache folder (WeasyPrint would load every face of the collection

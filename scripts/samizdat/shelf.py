@@ -546,7 +546,7 @@ def input_key(ms, printing):
     single build, a library's and a cluster's client."""
     from importlib.metadata import version
 
-    from . import STYLES, pandoc
+    from . import STYLES, fontstack, pandoc
 
     digest = hashlib.sha256()
     for name, data in sorted(ms.inputs.items()):
@@ -556,6 +556,12 @@ def input_key(ms, printing):
         for path in sorted(p for p in root.rglob("*") if p.is_file() and
                            "__pycache__" not in p.parts):
             digest.update(path.relative_to(root).as_posix().encode() + path.read_bytes())
+    # The installed script fonts the text is set in (fontstack): a package upgrade is
+    # another font, and other outputs (named by file, size and time: their bytes are
+    # 24 MB for a CJK face)
+    for face in fontstack.faces(ms.text, ms.lang):
+        status = os.stat(face.path)
+        digest.update(f"{face.path}:{status.st_size}:{status.st_mtime_ns}".encode())
     # Versions from the installed metadata: importing WeasyPrint here would cost 0.4 s.
     tools = " ".join(version(n) for n in ("weasyprint", "pikepdf", "pypandoc_binary", "pydyf"))
     digest.update(f"{tools} {pandoc.executable()} {printing}".encode())
