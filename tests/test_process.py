@@ -4,6 +4,8 @@ import os
 import signal
 import time
 
+import pytest
+
 from samizdat import process
 
 
@@ -54,3 +56,47 @@ def test_a_child_sees_the_environment_of_the_moment_it_is_asked(monkeypatch):
     monkeypatch.setenv("SAMIZDAT_TEST_VALUE", "second")
     assert process.pool_map(environment_value, [("SAMIZDAT_TEST_VALUE",)] * 2, workers=2,
                             timeout=60) == ["second", "second"]
+
+
+def test_a_builds_stages_are_bounded_in_memory_and_installing_is_not(monkeypatch):
+    """process.memory_bounded: past the bound an allocation fails (the build says X016),
+    and the bound is lifted on leaving the block."""
+    import resource
+
+    before = resource.getrlimit(resource.RLIMIT_DATA)
+    monkeypatch.setattr(process, "_memory", [])
+    process.bound_memory(2)
+    with process.memory_bounded():
+        with pytest.raises(MemoryError):
+            bytearray(3 * 1024 ** 3)
+    assert resource.getrlimit(resource.RLIMIT_DATA) == before
+    assert len(bytearray(64 * 1024 ** 2)) == 64 * 1024 ** 2
+    finding = process.memory_finding("t.md")
+    assert (finding.code, finding.path, finding.is_error) == ("X016", "t.md", True)
+    assert "2 GB a process" in finding.message
+
+
+def test_running_out_of_memory_in_a_build_is_x016_and_changes_nothing(tmp_path, monkeypatch):
+    from conftest import ROOT
+    from samizdat import build
+    from samizdat.errors import UserError
+
+    def exhausted(*args, **kwargs):
+        raise MemoryError()
+
+    monkeypatch.setattr(build, "make_all", exhausted)
+    with pytest.raises(UserError) as error:
+        build.build(ROOT / "tests" / "library" / "mutual-aid-note.md", tmp_path / "out")
+    assert [f.code for f in error.value.findings] == ["X016"]
+    assert [p.name for p in (tmp_path / "out").iterdir()] == []
+
+
+def _exhausted():
+    raise MemoryError()
+
+
+def test_a_lane_out_of_memory_is_memory_error_in_the_parent():
+    """The build turns it into X016 (a crash would be X009, an internal error)."""
+    with process.Lane(_exhausted, (), forked=True) as lane:
+        with pytest.raises(MemoryError):
+            lane.result()

@@ -141,9 +141,12 @@ def build(source, out_dir, *, printing=PrintOptions(), parallel=True,
     scratch.own()
     ms = source if isinstance(source, manuscript.Manuscript) else \
         manuscript.load(source, given=dict(printing.meta))
-    with process.deadline(timeout, name=ms.name):
-        return _build(ms, Path(out_dir), printing=printing, parallel=parallel,
-                      modified=modified, manifests=manifests)
+    try:
+        with process.deadline(timeout, name=ms.name):
+            return _build(ms, Path(out_dir), printing=printing, parallel=parallel,
+                          modified=modified, manifests=manifests)
+    except MemoryError:  # the bound of process.bound_memory, here or in the lane
+        raise UserError(process.memory_finding(ms.name)) from None
 
 
 def _build(ms, out_dir, *, printing, parallel, modified=None, manifests=True):
@@ -177,8 +180,9 @@ def _build(ms, out_dir, *, printing, parallel, modified=None, manifests=True):
     tmp = shelf.temp_dir(out_dir)
     try:
         framed = []
-        made = make_all(ms, tmp, step, printing, parallel=parallel, html=html,
-                        modified=modified, shown=out_dir, framed=framed)
+        with process.memory_bounded():
+            made = make_all(ms, tmp, step, printing, parallel=parallel, html=html,
+                            modified=modified, shown=out_dir, framed=framed)
         step.finish(ms.name)
         files = {kind: path.name for kind, path in made.items()}
         record = shelf.Record(shelf.input_key(ms, printing),

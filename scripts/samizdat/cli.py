@@ -73,6 +73,9 @@ def parser():
                        help="parallel builds for a library (default: all cores)")
     build.add_argument("--timeout", type=_seconds, default=None, metavar="SECONDS",
                        help="stop a text's build after this long (default: 1800)")
+    build.add_argument("--memory", type=_gigabytes, default=None, metavar="GB",
+                       help="the memory each process of a build may hold, in GB; past it "
+                            "the text is stopped (X016) (default: 6)")
     build.add_argument("-q", "--quiet", action="store_true",
                        help="only problems (default: progress too)")
     check = commands.add_parser("check", help="check manuscripts without building")
@@ -152,6 +155,7 @@ def _within(kind, low, high, what, unit=""):
 _positive = _within(int, 1, 256, "a whole number")
 _seconds = _within(float, 1, 86400, "a number of seconds", " s")
 _millimetres = _within(float, 0, 5, "a number of millimetres", " mm")
+_gigabytes = _within(float, 0.25, 1024, "a number of gigabytes", " GB")
 
 
 def _choice(key):
@@ -288,6 +292,7 @@ def run(args):
                     for key in editions.READERS
                     if getattr(args, key.replace("-", "_")) is not None))
     timeout = args.timeout or build.process.TIMEOUT
+    build.process.bound_memory(args.memory or build.process.MEMORY_GB)
     catalog = shelving.catalog_for(args.sources, title=args.catalog_title, id_=args.catalog_id)
     if args.scheduler:
         books, findings = _on_cluster(args, printing, timeout, catalog)

@@ -20,6 +20,55 @@ from .errors import Finding, UserError
 # each note it adds: quadratic in the notes of a page; footnotes.remembered_notes
 # answers most of those, but not a note among floats).
 TIMEOUT = 1800
+# What one process of a build may hold, by default, in gigabytes (see bound_memory): the
+# A5 layout of a 244-page book peaks at 0.6 GB, 100,000 links in 5 MB of text at 5 GB
+# (measured); past that a build on this 24 GB machine would starve the other lane.
+MEMORY_GB = 6
+
+
+def bound_memory(gigabytes):
+    """From now on the stages of a build here (see memory_bounded) may hold at most
+    `gigabytes` of data in each process."""
+    _memory.append(gigabytes)
+
+
+@contextlib.contextmanager
+def memory_bounded():
+    """Within the block this process, and each it starts, may hold at most the bound
+    of bound_memory, if one was set (RLIMIT_DATA: heap and writable private maps;
+    pandoc's reserved address space is not counted, and its heap has its own bound).
+    Past it an allocation fails (MemoryError), and the build stops with X016. The
+    bound is lifted on leaving: installing the outputs is never cut short. Where the
+    system has no such limit, the block runs unbounded, said at debug level."""
+    import logging
+    import resource
+
+    if not _memory:
+        yield
+        return
+    try:
+        before, hard = resource.getrlimit(resource.RLIMIT_DATA)
+        limit = int(_memory[-1] * 1024 ** 3)
+        resource.setrlimit(resource.RLIMIT_DATA, (
+            limit if hard == resource.RLIM_INFINITY else min(limit, hard), hard))
+    except (ValueError, OSError, AttributeError) as error:
+        logging.getLogger("samizdat").debug("memory not bounded: %s", error)
+        yield
+        return
+    try:
+        yield
+    finally:
+        resource.setrlimit(resource.RLIMIT_DATA, (before, hard))
+
+
+_memory = []  # the bound set, if any
+
+
+def memory_finding(name):
+    """X016 for manuscript `name`: its build needed more memory than its bound."""
+    bound = f"{_memory[-1]:g} GB" if _memory else "what the system gave it"
+    return Finding("X016", name, None, f"the build needed more memory than its bound "
+                   f"({bound} a process) and was stopped: --memory sets the bound")
 
 
 class Timeout(BaseException):
@@ -147,6 +196,8 @@ def _receive(receive, process, name):
         kind, value = "crash", f"the {name} process ended with exit code {process.exitcode}"
     if kind == "oserror":
         raise OSError(*value)
+    if kind == "memory":
+        raise MemoryError(value)
     if kind == "crash":
         raise InternalError(f"the {name} process failed", value)
     return value
@@ -259,6 +310,8 @@ def _lane_child(send, function, args, environment):
         send.send(("findings", function(*args)))
     except UserError as error:
         send.send(("findings", error.findings))
+    except MemoryError:  # the memory bound: the parent says X016
+        send.send(("memory", "in the lane"))
     except OSError as error:  # a full disk, a folder gone: the user's to mend
         send.send(("oserror", (error.errno or errno.EIO, error.strerror or str(error),
                                error.filename)))
