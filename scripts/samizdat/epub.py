@@ -357,6 +357,9 @@ def fix_opf(opf, ms, modified):
     for meta in metadata.findall("opf:meta[@property='dcterms:modified']", NS):
         meta.text = modified
     _for_calibre(metadata)
+    if not ms.plain("date"):  # pandoc writes the build's date: the text has none
+        for date in metadata.findall("dc:date", NS):
+            metadata.remove(date)
     if ms.direction == "rtl":  # pages turn to the left, as a right-to-left book's do
         root.find("opf:spine", NS).set("page-progression-direction", "rtl")
     images = ("Images carry the alternative text the manuscript gives them."

@@ -399,8 +399,7 @@ def check_metadata(ms):
     meta, name, findings = ms.meta, ms.name, []
     for key in REQUIRED:
         if not given(meta.get(key)):
-            findings.append(Finding("M001", name, key_line(ms, key),
-                                    f"the metadata has no '{key}'" + _muse_hint(ms, key)))
+            findings.append(_missing(ms, key))
     lang = meta.get("lang")
     if given(lang) and not _valid_lang(str(lang)):
         findings.append(Finding("M002", name, key_line(ms, "lang"),
@@ -593,6 +592,22 @@ def valid_date(text):
     except ValueError:
         return False
     return True
+
+
+# What a Muse header may leave out, as amusewiki builds such a text: what the build
+# does instead (its lang is Text::Amuse's default, see Manuscript.lang).
+MUSE_OPTIONAL = {"author": "built with no author, as amusewiki builds it",
+                 "date": "built with no date, as amusewiki builds it",
+                 "lang": "read as English (en), as Text::Amuse reads it"}
+
+
+def _missing(ms, key):
+    """M001 for required `key`, missing: a warning for what a Muse header may leave out."""
+    if ms.origin is not None and key in MUSE_OPTIONAL:
+        return Finding("M001", ms.name, key_line(ms, key), f"the Muse header has no "
+                       f"#{key}: {MUSE_OPTIONAL[key]}" + _muse_hint(ms, key), "warning")
+    return Finding("M001", ms.name, key_line(ms, key),
+                   f"the metadata has no '{key}'" + _muse_hint(ms, key))
 
 
 def _muse_hint(ms, key):

@@ -99,7 +99,7 @@ class Manuscript:
         if not given(meta.get("identifier")):
             meta["identifier"] = self.identifier
         meta["dir"] = self.direction
-        if "lang" in meta:
+        if self.lang:
             meta["lang"] = self.lang
         return meta
 
@@ -108,8 +108,11 @@ class Manuscript:
         """The YAML's `lang` in BCP 47's shortest form (`ara` -> `ar`, `heb` -> `he`,
         `eng` -> `en`; TEI conversions write ISO 639-2): what the outputs carry, so
         that the house style's `:lang(ar)` rules, hyphenation and fonts follow it. A tag
-        langcodes cannot read is kept as written (lint's M002 says why)."""
-        written = str(self.meta.get("lang", ""))
+        langcodes cannot read is kept as written (lint's M002 says why); a Muse text
+        that names none is English, as Text::Amuse reads it (M001, a warning)."""
+        written = str(self.meta.get("lang", "")) if given(self.meta.get("lang")) else ""
+        if not written and self.origin is not None:
+            return "en"  # a Muse header without #lang is English to Text::Amuse
         try:
             import langcodes
 
