@@ -212,7 +212,7 @@ def test_the_client_checks_the_letter_pamphlet_framed_from_the_a5_pdf(tmp_path):
     from samizdat import editions, impose, manuscript
 
     ms = manuscript.load(SOURCES[0])
-    result = cluster.build_task(ms.path.name, cluster.inputs(ms), build.PrintOptions(), 600,
+    result = cluster.build_task(ms.path.name, ms.inputs, build.PrintOptions(), 600,
                                 (str(ms.path), str(tmp_path / "out")), build.source_date(ms))
     assert result["book"]["framed"] == ["pamphlet-letter"]
 

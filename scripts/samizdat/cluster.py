@@ -28,14 +28,8 @@ log = logging.getLogger("samizdat")
 CONNECT_TIMEOUT = 30  # seconds to reach the scheduler
 
 
-def inputs(ms):
-    """{path relative to the manuscript's folder: bytes} of what a build of `ms` reads
-    (Manuscript.inputs: the bytes the checks read, never read again)."""
-    return ms.inputs
-
-
 def build_task(name, files, printing, timeout, shown, modified):
-    """On a worker: build manuscript `name` from `files` (see inputs) in a temporary
+    """On a worker: build manuscript `name` from `files` (Manuscript.inputs) in a temporary
     folder; return {"files": {file name: bytes}, "book": Book fields, "sums": {file name:
     sha256}} or {"findings": [(code, path, line, message, severity)]}, paths as the
     client shows them (`shown`: its manuscript's path, its output folder). `modified`
@@ -47,7 +41,7 @@ def build_task(name, files, printing, timeout, shown, modified):
         source, out = Path(tmp) / "src", Path(tmp) / "out"
         for relative, data in files.items():
             path = (source / relative).resolve()
-            if not path.is_relative_to(source.resolve()):  # inputs() never sends one
+            if not path.is_relative_to(source.resolve()):  # Manuscript.inputs never has one
                 continue
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(data)
@@ -105,7 +99,7 @@ def build_library(sources, out_dir, *, scheduler, printing, timeout, catalog=Non
                 books[ms.stem] = library.Book(**cached["book"])
                 unchanged += 1
                 continue
-            future = client.submit(build_task, source.name, inputs(ms), printing, timeout,
+            future = client.submit(build_task, source.name, ms.inputs, printing, timeout,
                                    (str(source), str(out_dir)), build.source_date(ms),
                                    pure=False, key=f"samizdat-{ms.stem}-{key[:12]}")
             pending[future] = (ms, key)
