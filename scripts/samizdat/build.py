@@ -119,7 +119,7 @@ def source_date(ms):
     if epoch.isdigit() and len(epoch) <= 11:
         when = datetime.datetime.fromtimestamp(int(epoch), datetime.timezone.utc)
         return when.strftime("%Y-%m-%dT%H:%M:%SZ")
-    match = lint.DATE.fullmatch(str(ms.meta.get("date", "")))
+    match = lint.DATE.fullmatch(ms.date)
     if not match or not lint.valid_date(match[0]):
         return "1970-01-01T00:00:00Z"
     return f"{match[1]}-{match[2] or '01'}-{match[3] or '01'}T00:00:00Z"

@@ -414,9 +414,11 @@ def check_metadata(ms):
                                 "warning"))
     date = meta.get("date")
     if given(date) and not valid_date(str(date)):
+        carried = f"the outputs carry {ms.date}, its first year" if ms.date else \
+            "the outputs carry no date"
         findings.append(Finding("M005", name, key_line(ms, "date"),
                                 f"date '{date}' is not a date written YYYY, YYYY-MM "
-                                "or YYYY-MM-DD"))
+                                f"or YYYY-MM-DD: {carried}", "warning"))
     return (findings + _shape_findings(ms) + _reserved_findings(ms) + _library_findings(ms)
             + _cover_findings(ms))
 

@@ -101,7 +101,23 @@ class Manuscript:
         meta["dir"] = self.direction
         if self.lang:
             meta["lang"] = self.lang
+        meta.pop("date", None)
+        if self.date:
+            meta["date"] = self.date
         return meta
+
+    @property
+    def date(self):
+        """The YAML's `date` as the outputs carry it: YYYY, YYYY-MM or YYYY-MM-DD as
+        written; else the first year written in it (`1862-1864`, `12 October 2020`),
+        else none (`n.d.`); lint's M005 says which."""
+        from .lint import valid_date
+
+        written = str(self.meta["date"]).strip() if given(self.meta.get("date")) else ""
+        if not written or valid_date(written):
+            return written
+        year = re.search(r"(?<!\d)(\d{4})(?!\d)", written)
+        return year[1] if year else ""
 
     @property
     def lang(self):
