@@ -12,6 +12,7 @@ failure class is that code. Peak RSS is the largest process of the build's tree
 import argparse
 import concurrent.futures
 import csv
+import json
 import os
 import re
 import subprocess
@@ -64,10 +65,13 @@ def pages(out):
     """Pages of the text's PDF (not the pamphlets'), or '' when none was made."""
     import pikepdf
 
-    pdfs = [p for p in out.glob("*.pdf") if "-pamphlet" not in p.name]
-    if not pdfs:
+    # the reading PDF: the one its record names (a printer test's 2 pages were taken)
+    records = list((out / ".samizdat").glob("[!.]*.json"))
+    files = json.loads(records[0].read_text(encoding="utf-8"))["book"]["files"] \
+        if len(records) == 1 else {}
+    if "pdf" not in files or not (out / files["pdf"]).is_file():
         return ""
-    with pikepdf.open(pdfs[0]) as pdf:
+    with pikepdf.open(out / files["pdf"]) as pdf:
         return len(pdf.pages)
 
 
