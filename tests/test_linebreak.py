@@ -211,3 +211,18 @@ def test_a_line_separator_ends_its_line(tmp_path):
                                         "the year two thousand and five, when"]
     assert line_texts(document)[-1] == "The end of it."
     assert findings_of(tmp_path, ms, html, document) == []
+
+
+def test_a_word_is_broken_only_where_its_letters_stay_as_they_are():
+    """pyphen breaks Hungarian "mennyire" as "meny-" + "nyire"; WeasyPrint 70 printed
+    "meny-" + "yire" (seen on ELTeC's Hungarian novels, P002). Within the layout's
+    fixes that break is not offered; the standard one is."""
+    import pyphen
+
+    from samizdat import linebreak
+
+    hungarian = pyphen.Pyphen(lang="hu")
+    assert ("meny", "nyire") in list(hungarian.iterate("mennyire"))
+    with linebreak.standard_hyphenation():
+        assert list(hungarian.iterate("mennyire")) == [("mennyi", "re")]
+    assert ("meny", "nyire") in list(hungarian.iterate("mennyire"))

@@ -34,6 +34,7 @@ from .weasy import (
     inline,
     line_break,
     preferred,
+    swapped,
 )
 
 RULE = "    if resume_index is None and first_line_width <= max_width:\n"
@@ -77,6 +78,23 @@ def hanging_spaces():
     run of text fits a line. Yields True when the fix is in force, False when this
     WeasyPrint's code is not the code it was written for (nothing changed)."""
     return _fix().applied()
+
+
+def standard_hyphenation():
+    """Within the block, WeasyPrint breaks a word only where its letters stay as they
+    are. pyphen also gives non-standard breaks, which change the letters (Hungarian
+    "mennyire" is "meny-" + "nyire"); WeasyPrint 70 sets the first part and then goes
+    on from the word's own letters, printing "meny-" + "yire", a misspelt word (seen
+    in ELTeC's Hungarian novels: P002). Such a word is broken elsewhere, or not at all.
+    A swap of pyphen's public `iterate` (weasy.swapped), whatever its version."""
+    import pyphen
+
+    standard = pyphen.Pyphen.iterate
+
+    def iterate(self, word):
+        return ((start, end) for start, end in standard(self, word) if start + end == word)
+
+    return swapped((pyphen.Pyphen,), "iterate", iterate)
 
 
 def runts(document, *, share=RUNT_SHARE):

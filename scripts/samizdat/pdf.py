@@ -60,7 +60,8 @@ def layout(html, *, ms, page, styles=STYLES, css=""):
     laid = functools.partial(_render, ms=ms, page=page, styles=styles, css=css)
     render, forced = functools.partial(laid, html), []
     with footnotes.gcpm_deferral_rule(), footnotes.footnote_area_rounding(), \
-            footnotes.remembered_notes(), linebreak.hanging_spaces():
+            footnotes.remembered_notes(), linebreak.hanging_spaces(), \
+            linebreak.standard_hyphenation():
         document = render(forced=forced)
         mended = _mend(html, document, ms, page)
         if mended != html:
