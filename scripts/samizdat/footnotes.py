@@ -18,20 +18,21 @@ And one for speed: `remembered_notes()` lays out each note in a footnote area on
 """
 
 import contextlib
+import inspect
 import re
 from dataclasses import dataclass
 from math import inf
 
+from .patches import opens, patch, swapped
 from .printhtml import span_end
-from .weasy import (FootnoteAreaBox, InlineBox, LineBox, SourceFix, block, descendants,
-                    digest_of, layout, say_not_applied, swapped, weasyprint_version)
+from .weasy import FootnoteAreaBox, InlineBox, LineBox, SourceFix, block, descendants, layout
 
 # The overflow branch's rule, and the fix: defer only notes whose policy is auto.
 RULE = "report = not context.in_column and can_break_now and not could_break_before"
 FIXED_RULE = (RULE + " and all(note.style['footnote_policy'] == 'auto'"
               " for note in context.current_page_footnotes)")
-# sha256 of `inspect.getsource(weasyprint.layout.block._linebox_layout)` in 70.0.
-KNOWN_SOURCE = "e07bbe000974787ee370be1f419a01a21b327a1a1e3025a65afd47589060883d"
+# sha256 of `inspect.getsource(weasyprint.layout.block._linebox_layout)` it was written for.
+KNOWN_SOURCE = patch("notes-deferral").digest
 
 
 @dataclass(frozen=True)
@@ -97,7 +98,7 @@ def _call_numbers(box):
 # 28.33333333333337); a hundredth of a pixel is no overflow.
 OVERFLOW = "overflow = last_child_bottom > footnote_area_bottom"
 FIXED_OVERFLOW = "overflow = last_child_bottom > footnote_area_bottom + 0.01"
-KNOWN_AREA_SOURCE = "2e317e4b066fb80cb369a41cd6f054a127722f9961c18ef4d6e1eef93673c4c1"
+KNOWN_AREA_SOURCE = patch("notes-rounding").digest
 
 
 # In the same function, for speed: each box of each line is looked up in the list of
@@ -111,14 +112,12 @@ FIXED_LOOKUP = ("if descendant.footnote is not None and descendant.footnote in "
 def _deferral_fix():
     return SourceFix(block, "_linebox_layout", KNOWN_SOURCE, RULE, FIXED_RULE,
                      more=((LOOKUP, FIXED_LOOKUP),),
-                     purpose="a note may be printed after its call's page, and refused (P001)")
+                     patch="notes-deferral")
 
 
 def _rounding_fix():
     return SourceFix(layout, "_update_footnote_area", KNOWN_AREA_SOURCE, OVERFLOW,
-                     FIXED_OVERFLOW, owner=layout.LayoutContext,
-                     purpose="a note may be pushed past its call's page by a rounding error, "
-                             "and refused (P001)")
+                     FIXED_OVERFLOW, owner=layout.LayoutContext, patch="notes-rounding")
 
 
 def source_digest():
@@ -149,8 +148,8 @@ def footnote_area_rounding():
 # cannot depend on where the area is (nothing breaks in it: no bottom limit), so
 # remembered_notes keeps each note's laid-out boxes and hands out copies, moved to
 # where the note now starts. The PDFs are the same bytes (tests: the corpus, built
-# both ways). sha256 of block_level_layout in WeasyPrint 70.0, whose call it answers:
-KNOWN_LEVEL_SOURCE = "c1301dde9284e24519ee0432b508d6cd79768018d2564d4066f0fdf103982dd6"
+# both ways). sha256 of the block_level_layout whose call it answers:
+KNOWN_LEVEL_SOURCE = patch("notes-remembered").digest
 
 
 @contextlib.contextmanager
@@ -160,16 +159,15 @@ def remembered_notes():
     yields True; or yields False, said once (W001), when this WeasyPrint's
     block_level_layout is not the code this was written for."""
     standard = getattr(block.block_level_layout, "samizdat_original", block.block_level_layout)
-    if digest_of(standard) != KNOWN_LEVEL_SOURCE:
-        say_not_applied("WeasyPrint", "layout.block.block_level_layout",
-                        weasyprint_version(), "WeasyPrint 70.0",
-                        "pages with many notes are laid out more slowly")
+    if not opens("notes-remembered", [KNOWN_LEVEL_SOURCE]):
         yield False
         return
     memo, rendering = {}, []
+    # the arguments after (context, box) of the block_level_layout the gate let through
+    arity = len(inspect.signature(standard).parameters) - 2
 
     def laid_out(context, box, *args):
-        key = _note_key(context, box, *args) if len(args) == 11 else None
+        key = _note_key(context, box, *args) if len(args) == arity else None
         if key is None:
             return standard(context, box, *args)
         if rendering[:1] != [context]:  # a new render (a repair): its own elements

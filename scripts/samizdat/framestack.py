@@ -16,6 +16,8 @@ fits in what is left of it, so no chunk changes hands while `function` runs.
 import functools
 import types
 
+from .patches import opens
+
 # 64 Ki slots (512 KiB) make CPython map a 1 MiB chunk (chunk sizes double from
 # 16 KiB): ~500 KiB stay free for the calls made inside, thousands of frames deep.
 SPARE_SLOTS = 64 * 1024
@@ -38,6 +40,8 @@ def roomy(function):
 
     @functools.wraps(function)
     def wrapper(*args, **kwargs):
+        if not opens("frame-room"):  # another interpreter: a plain call, said once (W001)
+            return function(*args, **kwargs)
         return _roomy_call(function, args, kwargs)
 
     return wrapper

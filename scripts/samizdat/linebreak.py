@@ -22,6 +22,7 @@ anywhere (P008, said), rather than run off the page.
 import html as markup
 import re
 
+from .patches import applied, patch
 from .printhtml import in_body_text
 from .weasy import (
     FootnoteAreaBox,
@@ -34,15 +35,14 @@ from .weasy import (
     inline,
     line_break,
     preferred,
-    swapped,
 )
 
 RULE = "    if resume_index is None and first_line_width <= max_width:\n"
 FIXED_RULE = ("    if resume_index is None and (first_line_width <= max_width or (\n"
               "            space_collapse and _fits_without_trailing_spaces(\n"
               "                text, style, context, first_line_width, max_width))):\n")
-# sha256 of `inspect.getsource(weasyprint.text.line_break.split_first_line)` in 70.0.
-KNOWN_SOURCE = "39ad1016863ca34de0bea4c9fcffb46da7e27813c87dd82b7011bfa19fe5504f"
+# sha256 of `inspect.getsource(weasyprint.text.line_break.split_first_line)` it was written for.
+KNOWN_SOURCE = patch("hanging-spaces").digest
 # A line narrower than this share of its paragraph's width, not the last, is a runt.
 RUNT_SHARE = 0.5
 
@@ -65,7 +65,7 @@ def _fix():
     return SourceFix(line_break, "split_first_line", KNOWN_SOURCE, RULE, FIXED_RULE,
                      helpers=(("_fits_without_trailing_spaces",
                                _fits_without_trailing_spaces),),
-                     also_in=(inline, preferred))
+                     also_in=(inline, preferred), patch="hanging-spaces")
 
 
 def source_digest():
@@ -86,7 +86,7 @@ def standard_hyphenation():
     "mennyire" is "meny-" + "nyire"); WeasyPrint 70 sets the first part and then goes
     on from the word's own letters, printing "meny-" + "yire", a misspelt word (seen
     in ELTeC's Hungarian novels: P002). Such a word is broken elsewhere, or not at all.
-    A swap of pyphen's public `iterate` (weasy.swapped), whatever its version."""
+    A swap of pyphen's `iterate`, gated on its source (patches.py)."""
     import pyphen
 
     standard = pyphen.Pyphen.iterate
@@ -94,7 +94,7 @@ def standard_hyphenation():
     def iterate(self, word):
         return ((start, end) for start, end in standard(self, word) if start + end == word)
 
-    return swapped((pyphen.Pyphen,), "iterate", iterate)
+    return applied("standard-hyphenation", (pyphen.Pyphen,), "iterate", iterate)
 
 
 def runts(document, *, share=RUNT_SHARE):

@@ -14,7 +14,6 @@ see pyproject.toml) Samizdat relies on.
 import contextlib
 import ctypes.util
 import functools
-import hashlib
 import importlib
 import inspect
 import io
@@ -23,10 +22,11 @@ import re
 import shutil
 import struct
 import subprocess
-import threading
 import types
 import zlib
 from dataclasses import dataclass
+
+from .patches import applied, digest_of, opens, patch, say_not_applied, swapped
 
 # CPython's ctypes.util: the ldconfig ABI tag of this interpreter's architecture.
 _ABI = {"x86_64-64": "libc6,x86-64", "ppc64-64": "libc6,64bit", "sparc64-64": "libc6,64bit",
@@ -69,6 +69,8 @@ def import_quickly(module):
     """Import `module` with library lookups answered from one ldconfig read; if it
     cannot load that way, import it the standard way (WeasyPrint's message for a
     failed load is kept quiet the first time: the second attempt decides)."""
+    if not opens("library-lookup"):
+        return importlib.import_module(module)
     try:
         with _quick_lookups(), contextlib.redirect_stdout(io.StringIO()):
             return importlib.import_module(module)
@@ -112,7 +114,6 @@ def descendants(box):
 
 # One swap at a time (a fix's functions, pydyf's deflate): renders and writes in other
 # threads wait.
-_swapping = threading.RLock()
 
 
 # zlib's own default. pydyf deflates every PDF stream at level 9: on this text's A5
@@ -129,7 +130,7 @@ def write_pdf(document, target=None, *, level=DEFLATE_LEVEL, **options):
         compress=functools.partial(zlib.compress, level=level),
         compressobj=lambda *args, **kwargs: zlib.compressobj(level))
     # pydyf is shared by every thread: one write at a time changes it
-    with remembered_page_references(), swapped((pydyf,), "zlib", deflate):
+    with remembered_page_references(), applied("deflate-level", (pydyf,), "zlib", deflate):
         return document.write_pdf(target, **options)
 
 
@@ -137,7 +138,7 @@ def write_pdf(document, target=None, *, level=DEFLATE_LEVEL, **options):
 # it is read, and WeasyPrint's tagging reads it once per tagged box for one item: on
 # Kropotkin's 244-page A5 PDF 19,000 reads, 4.6 million references made, 2.5 s of a
 # 9.7 s tagged write. Its source as pydyf 0.13.0 has it:
-PAGE_REFERENCES_DIGEST = "060bf90aad55931bc24c3575a52af9478a89916aa307e5323142663841cb7798"
+PAGE_REFERENCES_DIGEST = patch("page-references").digest
 
 
 def _page_references(pdf):
@@ -157,51 +158,9 @@ def remembered_page_references():
     """Within the block pydyf.PDF.page_references is _page_references (yields True), if
     pydyf's own is the code it was written for; else it is left alone, said once (W001),
     and the block runs at pydyf's speed (yields False)."""
-    getter = getattr(pydyf.PDF.__dict__["page_references"], "fget", None)
-    if getter is None or digest_of(getter) != PAGE_REFERENCES_DIGEST:
-        say_not_applied("pydyf", "PDF.page_references", getattr(pydyf, "__version__", "?"),
-                        "pydyf 0.13.0", "tagged PDFs of long texts are written more slowly")
-        yield False
-        return
-    with swapped((pydyf.PDF,), "page_references", property(_page_references)):
-        yield True
-
-
-def digest_of(function):
-    """sha256 of `function`'s source, or None when it has none to read."""
-    try:
-        return hashlib.sha256(inspect.getsource(function).encode()).hexdigest()
-    except (OSError, TypeError):
-        return None
-
-
-@contextlib.contextmanager
-def swapped(owners, name, value):
-    """Within the block attribute `name` of each of `owners` is `value`; renders and
-    writes in other threads wait meanwhile (one swap at a time)."""
-    with _swapping:
-        before = [getattr(owner, name) for owner in owners]
-        for owner in owners:
-            setattr(owner, name, value)
-        try:
-            yield
-        finally:
-            for owner, standard in zip(owners, before):
-                setattr(owner, name, standard)
-
-
-@functools.cache
-def say_not_applied(library, where, version, written_for, consequence):
-    """W001, once per fix: a fix to `library` is not applied, because `where` in its
-    `version` is not the code the fix was written for (`written_for`)."""
-    import logging
-
-    logging.getLogger("samizdat").warning(
-        "W001 samizdat: a fix to %s is not applied: %s in %s %s is not the code it was "
-        "written for (%s); %s", library, where, library, version, written_for, consequence)
-
-
-WRITTEN_FOR = "WeasyPrint 70.0"  # the version every SourceFix's digest was taken from
+    with applied("page-references", (pydyf.PDF,), "page_references",
+                 property(_page_references), digests=[PAGE_REFERENCES_DIGEST]) as in_force:
+        yield in_force
 
 
 @dataclass(frozen=True)
@@ -225,7 +184,7 @@ class SourceFix:
     helpers: tuple = ()
     also_in: tuple = ()
     owner: type | None = None
-    purpose: str = ""
+    patch: str = ""  # its name in patches.PATCHES: what it is for, what it costs unapplied
     more: tuple = ()  # further (old, new) changes to the same function
 
     @property
@@ -246,9 +205,10 @@ class SourceFix:
         when this WeasyPrint's code is not the code the change was written for."""
         rebuilt = _rebuild(self)
         if rebuilt is None:
-            say_not_applied("WeasyPrint", f"{self.home.__name__}.{self.name}",
-                            weasyprint_version(), WRITTEN_FOR,
-                            self.purpose or "the layout checks still refuse what goes wrong")
+            written = patch(self.patch)
+            say_not_applied(written.library, f"{self.home.__name__}.{self.name}",
+                            weasyprint_version(), f"{written.library} {written.written_for}",
+                            written.cost)
             yield False
             return
         with swapped((self.home, *self.also_in), self.name, rebuilt):
