@@ -6,6 +6,7 @@ import time
 
 import pytest
 
+from conftest import ROOT
 from samizdat import process
 
 
@@ -100,3 +101,22 @@ def test_a_lane_out_of_memory_is_memory_error_in_the_parent():
     with process.Lane(_exhausted, (), forked=True) as lane:
         with pytest.raises(MemoryError):
             lane.result()
+
+
+def test_no_module_of_samizdat_is_imported_once_the_deadline_may_stop_the_build(
+        tmp_path, monkeypatch):
+    """The stages' imports are derived (process.reached), not listed by hand: a build
+    imports nothing of its own after `interruptible()` (the hand-kept list had left
+    out kepub, imported mid-build)."""
+    import sys
+
+    from samizdat import build as building
+
+    at_deadline = []
+    standard = process.interruptible
+    monkeypatch.setattr(process, "interruptible", lambda: at_deadline.append(
+        {m for m in sys.modules if m.startswith("samizdat.")}) or standard())
+    building.build(ROOT / "manuscript" / "workers-power.md", tmp_path / "out")
+    after = {m for m in sys.modules if m.startswith("samizdat.")}
+    assert at_deadline and after - at_deadline[0] == set()
+    assert {"samizdat.kepub", "samizdat.pdf", "samizdat.verify"} <= set(process.reached())

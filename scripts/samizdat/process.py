@@ -7,13 +7,40 @@ not end, a tool that hangs all end as X004, never as a hang.
 
 import contextlib
 import errno
+import functools
 import os
+import re
 import signal
 import threading
 import time
 import traceback
 
 from .errors import Finding, UserError
+
+# `from . import a, b` and `from .a import x` (at any indent: stages import lazily)
+_RELATIVE_IMPORT = re.compile(r"^[ \t]*from \.(\w*) import \(?([\w, ]+)", re.M)
+
+
+@functools.cache
+def reached(root="build"):
+    """Every module of this package that module `root` imports, itself or through
+    another, read from their sources: what a build may import once it has begun. The
+    build imports them all before its deadline may stop it (`interruptible`), and the
+    fork server preloads them, so no list of stages is kept by hand."""
+    from pathlib import Path
+
+    folder = Path(__file__).parent
+    seen, todo = set(), [root]
+    while todo:
+        name = todo.pop()
+        source = folder / f"{name}.py"
+        if name in seen or not source.is_file():
+            continue
+        seen.add(name)
+        for module, names in _RELATIVE_IMPORT.findall(source.read_text(encoding="utf-8")):
+            todo.extend([module] if module else
+                        [n.split(" as ")[0].strip() for n in names.split(",") if n.strip()])
+    return tuple(f"{__package__}.{name}" for name in sorted(seen))
 
 # What one text may take, by default: a 500-page book with hundreds of notes takes
 # minutes; a text with 5,000 notes ~10 (WeasyPrint lays out a page's notes again for
@@ -236,8 +263,7 @@ def lanes():
     if not pdf.PANGO_USED and threading.active_count() == 1:
         return multiprocessing.get_context("fork")
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["samizdat.pdf", "samizdat.verify", "samizdat.impose",
-                                    "samizdat.printer_test"])
+    context.set_forkserver_preload(list(reached()))
     return context
 
 
