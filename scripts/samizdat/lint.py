@@ -1,17 +1,8 @@
 """Source checks: `check(manuscript) -> [Finding]`, one stable code per kind of problem.
 
-Codes:
-  N001 call never defined          N005 call inside a note to no note
-  N002 definition never called     N006 notes not called in numeric order (warning)
-  N003 label defined twice         N007 call inside a note (notes cannot nest)
-  N004 empty note                  N008 note called twice: printed twice (warning)
-  M001 title/author/date/lang/rights missing   M004 no identifier (warning)
-  M002 lang not BCP 47   M003 rights not a licence   M005 date not YYYY[-MM[-DD]]
-  M012 rights say no licence is known (warning)
-  M008 a print choice (trim, sheet, type-size, font, outputs) Samizdat cannot make
-  R001 local file missing   R002 path outside the manuscript's folder
-  R003 image from the network
-F-codes (the file itself) come from `manuscript.load`.
+The families of checks, and how each runs on a Markdown and on a Muse text, are one
+table, CHECKS. Every code is in docs/codes.md (tests/test_codes.py holds the table to
+the code); F-codes (the file itself) come from `manuscript.load`.
 """
 
 import dataclasses
@@ -95,17 +86,34 @@ class NoteScan:
         return dataclasses.replace(self, calls=calls)
 
 
+@dataclass(frozen=True)
+class Family:
+    """A family of source checks: `markdown(ms)` for a Markdown text; for a text converted
+    from Muse, `muse(ms)` when the family reads the Muse text itself, else the Markdown
+    check, its lines taken back to the Muse file's (`on_text`) or left as they are."""
+
+    name: str
+    markdown: object
+    muse: object = None
+    on_text: bool = False
+
+    def run(self, ms):
+        """This family's findings for `ms`."""
+        if ms.origin is None:
+            return self.markdown(ms)
+        if self.muse is not None:
+            return self.muse(ms)
+        found = self.markdown(ms)
+        if not self.on_text:
+            return found
+        return [dataclasses.replace(f, line=ms.origin.line_of(f.line, ms.text)) for f in found]
+
+
 def check(ms):
-    """All source findings for manuscript `ms`, in file order within each family. For a
-    text converted from Muse, its notes are checked on the Muse text, and the lines of
-    the other findings are the Muse file's (see muse.py)."""
-    if ms.origin is not None:  # resources are found on the Muse text itself
-        on_text = [*check_characters(ms), *check_content(ms)]
-        return [*check_metadata(ms), *check_choices(ms), *muse.check_notes(ms.origin, ms.name),
-                *(dataclasses.replace(f, line=ms.origin.line_of(f.line, ms.text))
-                  for f in on_text), *check_resources(ms)]
-    return [*check_characters(ms), *check_metadata(ms), *check_choices(ms), *check_notes(ms),
-            *check_resources(ms), *check_content(ms)]
+    """All source findings for manuscript `ms`, family by family (CHECKS), in file order
+    within each. For a text converted from Muse, its notes are checked on the Muse text,
+    and the lines of the other findings are the Muse file's (see muse.py)."""
+    return [finding for family in CHECKS for finding in family.run(ms)]
 
 
 # --- notes -------------------------------------------------------------------
@@ -854,3 +862,15 @@ def _content_finding(ms, code, why, needle, seen):
     return Finding("R004", ms.name, line, f"{why} is not allowed in a book: scripts, "
                    "event handlers, frames, embedded objects and styles that load files "
                    "would run on the reader's device")
+
+
+# Every family of source checks, in the order its findings are said.
+CHECKS = (
+    Family("characters", check_characters, on_text=True),
+    Family("metadata", check_metadata),
+    Family("choices", check_choices),
+    Family("notes", check_notes,
+           muse=lambda ms: muse.check_notes(ms.origin, ms.name)),
+    Family("resources", check_resources),  # found on the Muse text itself
+    Family("content", check_content, on_text=True),
+)
