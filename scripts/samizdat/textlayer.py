@@ -119,6 +119,7 @@ def _clusters(font, glyph_item, utf8):
     empty, unknown = pango.PANGO_GLYPH_EMPTY, pango.PANGO_GLYPH_UNKNOWN_FLAG
     known = font.to_unicode
     spans, first = Spans(), {}
+    found = []  # (first glyph, last glyph, text, right as the map reads it), in glyph order
     start = 0
     while start < count:
         end = start
@@ -127,14 +128,15 @@ def _clusters(font, glyph_item, utf8):
         # its characters: up to the next cluster's (the one before it, right to left)
         after = (length if start == 0 else clusters[start - 1]) if rtl else \
             (length if end == count - 1 else clusters[end + 1])
-        ids = [infos[k].glyph for k in range(start, end + 1)]
-        first_glyph, start = start, end + 1
+        text = utf8[offset + clusters[start]:offset + after].decode()
+        glyphs = [infos[k] for k in range(start, end + 1)]
+        ids = [g.glyph for g in glyphs]
+        here, start = (start, end), end + 1
         if any(g & unknown for g in ids):
             continue  # no glyph for a character: WeasyPrint's .notdef, left alone
         drawn = [g for g in ids if g != empty]
         if not drawn:
             continue  # nothing drawn (a soft hyphen): nothing to copy
-        text = utf8[offset + clusters[first_glyph]:offset + after].decode()
         logical = drawn[::-1] if rtl else drawn
         new = [g for g in dict.fromkeys(logical) if g not in known and g not in first]
         if len(ids) == 1:
@@ -142,9 +144,34 @@ def _clusters(font, glyph_item, utf8):
                 first[new[0]] = text
         elif new:
             first.update(_share(font, logical, new, text, known, first))
-        if not _same("".join(first.get(g) or known.get(g, "") for g in logical), text):
-            spans[first_glyph] = (end, text)
+        # a glyph raised or lowered is shown apart (text rise): viewers take it for
+        # another line or sort it out of place, unless the cluster's text is given
+        right = not any(g.geometry.y_offset for g in glyphs) and _same(
+            "".join(first.get(g) or known.get(g, "") for g in logical), text)
+        found.append((*here, text, right))
+    for group in _syllables(found[::-1] if rtl else found):
+        if not all(right for *_, right in group):
+            spans[min(c[0] for c in group)] = (max(c[1] for c in group),
+                                               "".join(c[2] for c in group))
     return spans, first
+
+
+def _syllables(clusters):
+    """`clusters` (in the order of their characters) in groups that viewers must not
+    part: a cluster that starts with a mark or a joiner, or follows a virama (a
+    conjunct's halves: HarfBuzz gives Telugu's క and ్తు apart), goes with the one
+    before it, so that a span holds the whole syllable where its glyphs are drawn."""
+    group = []
+    for cluster in clusters:
+        text = cluster[2]
+        if group and not (unicodedata.category(text[0]).startswith("M")
+                          or text[0] in "\u200c\u200d"
+                          or unicodedata.combining(group[-1][2][-1]) == 9):
+            yield group
+            group = []
+        group.append(cluster)
+    if group:
+        yield group
 
 
 def _share(font, logical, new, text, known, first):
