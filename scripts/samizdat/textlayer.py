@@ -119,7 +119,9 @@ def _clusters(font, glyph_item, utf8):
     empty, unknown = pango.PANGO_GLYPH_EMPTY, pango.PANGO_GLYPH_UNKNOWN_FLAG
     known = font.to_unicode
     spans, first = Spans(), {}
-    found = []  # (first glyph, last glyph, text, right as the map reads it), in glyph order
+    # (first glyph, last glyph, text, right as the map reads it, a glyph moved), in
+    # glyph order
+    found = []
     start = 0
     while start < count:
         end = start
@@ -132,11 +134,12 @@ def _clusters(font, glyph_item, utf8):
         glyphs = [infos[k] for k in range(start, end + 1)]
         ids = [g.glyph for g in glyphs]
         here, start = (start, end), end + 1
-        if any(g & unknown for g in ids):
-            continue  # no glyph for a character: WeasyPrint's .notdef, left alone
         drawn = [g for g in ids if g != empty]
-        if not drawn:
-            continue  # nothing drawn (a soft hyphen): nothing to copy
+        if not drawn or any(g & unknown for g in ids):
+            # nothing drawn (a soft hyphen: nothing to copy), or no glyph for a
+            # character (WeasyPrint's .notdef): left as they are
+            found.append((*here, text, True, False))
+            continue
         logical = drawn[::-1] if rtl else drawn
         new = [g for g in dict.fromkeys(logical) if g not in known and g not in first]
         if len(ids) == 1:
@@ -144,13 +147,17 @@ def _clusters(font, glyph_item, utf8):
                 first[new[0]] = text
         elif new:
             first.update(_share(font, logical, new, text, known, first))
-        # a glyph raised or lowered is shown apart (text rise): viewers take it for
-        # another line or sort it out of place, unless the cluster's text is given
-        right = not any(g.geometry.y_offset for g in glyphs) and _same(
-            "".join(first.get(g) or known.get(g, "") for g in logical), text)
-        found.append((*here, text, right))
+        right = _same("".join(first.get(g) or known.get(g, "") for g in logical), text)
+        # a glyph moved off its pen position (a mark set over its letter, raised by a
+        # text rise) is read where it is drawn: viewers sort it out of place or take
+        # it for another line, unless its syllable's text is given. Not a lone glyph
+        # (a justified space is moved); not right to left, where pdfium and poppler
+        # read a span's text backwards (Persian's hamza)
+        moved = not rtl and any(g.geometry.y_offset or g.geometry.x_offset for g in glyphs)
+        found.append((*here, text, right, moved))
     for group in _syllables(found[::-1] if rtl else found):
-        if not all(right for *_, right in group):
+        if not all(c[3] for c in group) or (
+                any(c[4] for c in group) and sum(c[1] - c[0] + 1 for c in group) > 1):
             spans[min(c[0] for c in group)] = (max(c[1] for c in group),
                                                "".join(c[2] for c in group))
     return spans, first
