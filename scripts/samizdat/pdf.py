@@ -10,7 +10,7 @@ import os
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
-from . import STYLES, fontstack, footnotes, linebreak, resources
+from . import STYLES, fontstack, footnotes, linebreak, resources, textlayer
 from .editions import TRIMS
 from .framestack import roomy
 from .errors import Finding, UserError
@@ -45,7 +45,9 @@ def pdf(ms, out, *, page=A5, styles=STYLES, html=None, css="", tagged=True):
     document = layout(html or print_html(ms), ms=ms, page=page, styles=styles, css=css)
     # PDF/UA-1: tagged, with language, title shown, XMP metadata (WeasyPrint's variant).
     variant = {"pdf_variant": "pdf/ua-1"} if tagged else {}
-    write_pdf(document, out, pdf_identifier=_identifier(ms), **variant)
+    # drawn with a text layer that copies as the text (textlayer: shaped scripts)
+    with textlayer.actual_text():
+        write_pdf(document, out, pdf_identifier=_identifier(ms), **variant)
     return document
 
 

@@ -92,6 +92,7 @@ from weasyprint.formatting_structure.boxes import (
 )
 from weasyprint import layout
 from weasyprint.layout import block, inline, preferred
+from weasyprint.draw import text as text_drawing
 from weasyprint.text import line_break
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
@@ -102,7 +103,7 @@ __all__ = ["CSS", "HTML", "FontConfiguration", "FootnoteAreaBox", "InlineBox", "
            "MarginBox", "ReplacedBox", "SourceFix", "TextBox", "URLFetcher", "URLFetcherResponse",
            "block", "descendants", "digest_of", "find_library", "import_quickly", "inline",
            "layout", "line_break", "preferred", "say_not_applied", "swapped",
-           "weasyprint_version", "write_pdf"]
+           "text_drawing", "weasyprint_version", "write_pdf"]
 
 
 def descendants(box):

@@ -1,0 +1,166 @@
+"""The PDF's text layer copies as the text (textlayer: WeasyPrint 70's draw_first_line
+rebuilt with ActualText spans). Phrases from the Universal Declaration of Human Rights
+(article 1; OHCHR's translations, which may be freely reproduced), each drawn in the
+font the build sets its script in and read back."""
+
+import contextlib
+import io
+import re
+import unicodedata
+
+import pikepdf
+import pypdfium2
+import pytest
+
+from conftest import ROOT
+from samizdat import fontstack, textlayer, weasy
+from samizdat.weasy import CSS, HTML, FontConfiguration, write_pdf
+
+FONTS = ROOT / "styles" / "fonts"
+# (script whose installed font draws it, or a bundled font file; phrase)
+PHRASES = {
+    "hi": ("Devanagari", "सभी मनुष्यों को गौरव और अधिकारों के मामले में जन्मजात स्वतन्त्रता"),
+    "bn": ("Bengali", "সমস্ত মানুষ স্বাধীনভাবে সমান মর্যাদা এবং অধিকার নিয়ে জন্মগ্রহণ করে"),
+    "ta": ("Tamil", "மனிதப் பிறிவியினர் சகலரும் சுதந்திரமாகவே பிறக்கின்றனர்; அவர்கள் மதிப்பிலும்"),
+    "te": ("Telugu", "ప్రతిపత్తిస్వత్వముల విషయమున మానవులెల్లరును జన్మతః స్వతంత్రులును"),
+    "si": ("Sinhala", "සියලු මනුෂ්‍යයෝ නිදහස්ව උපත ලබා ඇත. ගරුත්වයෙන් හා අයිතිවාසිකම්වලින්"),
+    "km": ("Khmer", "មនុស្សទាំងអស់ កើតមកមានសេរីភាព និងសមភាព ក្នុងផ្នែកសេចក្ដីថ្លៃថ្នូរនិងសិទ្ធិ"),
+    "th": ("Thai", "มนุษย์ทั้งหลายเกิดมามีอิสระและเสมอภาคกันในเกียรติศักดิ์และสิทธิ"),
+    "yo": ("GentiumBookPlus-Regular.ttf", "ìkéde káríayé fún è̩tó̩ o̩mo̩nìyàn, iyì àti è̩tó̩ kò̩ò̩kan"),
+    "ar": ("Amiri-Regular.ttf", "يولد جميع الناس أحرارًا متساوين في الكرامة والحقوق"),
+    "fa": ("Amiri-Regular.ttf", "تمام افراد بشر آزاد بدنیا میایند و از لحاظ حیثیت و حقوق"),
+    "he": ("FrankRuhlLibre-Regular.ttf", "כל בני האדם נולדו בני חורין ושווים בערכם ובזכויותיהם"),
+}
+RIGHT_TO_LEFT = {"ar", "fa", "he"}
+
+
+def font_of(lang):
+    name = PHRASES[lang][0]
+    if name.endswith(".ttf"):
+        return FONTS / name
+    script = next(s for s in fontstack.SCRIPTS if s.name == name)
+    path = fontstack.installed(script)
+    if path is None:
+        pytest.skip(f"{script.font} is not installed: install {script.package}")
+    return path
+
+
+def drawn(text, font, *, fixed=True):
+    """PDF bytes of `text` on one wide line in `font`, the fix in force or not."""
+    fonts = FontConfiguration()
+    css = CSS(string=f"@font-face {{ font-family: T; src: url({font.as_uri()}) }} "
+                     "body { font-family: T; font-size: 14pt } @page { size: 2000pt 80pt }",
+              font_config=fonts)
+    document = HTML(string=f"<html><body><p>{text}</p></body></html>").render(
+        stylesheets=[css], font_config=fonts)
+    with textlayer.actual_text() if fixed else contextlib.nullcontext():
+        return write_pdf(document)
+
+
+def squashed(text):
+    """NFC, no white space, no format characters (ZWJ, ZWNJ: not drawn)."""
+    return "".join(c for c in unicodedata.normalize("NFC", text)
+                   if not c.isspace() and unicodedata.category(c) != "Cf")
+
+
+def pdfium_text(pdf):
+    document = pypdfium2.PdfDocument(pdf)
+    return "".join(page.get_textpage().get_text_range() for page in document)
+
+
+def spec_text(pdf):
+    """The text a reader following PDF 1.7 (14.9.4) reads, in drawing order: a span's
+    ActualText for the glyphs inside it, else each glyph's ToUnicode entry."""
+    with pikepdf.open(io.BytesIO(pdf)) as document:
+        page = document.pages[0]
+        maps = {name: _to_unicode(font) for name, font in page.Resources.Font.items()}
+        out, spans, font = [], [], None
+        for operands, operator in pikepdf.parse_content_stream(page):
+            op = str(operator)
+            if op == "BDC":
+                props = operands[1] if len(operands) > 1 else None
+                actual = props.get("/ActualText") if isinstance(props, pikepdf.Dictionary) \
+                    else None
+                spans.append(actual)
+                if actual is not None:
+                    out.append(str(actual))
+            elif op in ("BMC",):
+                spans.append(None)
+            elif op == "EMC":
+                spans.pop()
+            elif op == "Tf":
+                font = maps[str(operands[0])]
+            elif op in ("TJ", "Tj") and not any(s is not None for s in spans):
+                items = operands[0] if op == "TJ" else [operands[0]]
+                for item in items:
+                    if isinstance(item, pikepdf.String):
+                        data = bytes(item)
+                        out += [font.get(data[i:i + 2], "\ufffd")
+                                for i in range(0, len(data), 2)]
+        return "".join(out)
+
+
+def _to_unicode(font):
+    cmap = font.ToUnicode.read_bytes().decode("ascii")
+    return {bytes.fromhex(glyph): bytes.fromhex(text).decode("utf-16-be")
+            for glyph, text in re.findall(r"<([0-9a-f]{4})> <([0-9a-f]*)>", cmap)}
+
+
+def test_the_fix_is_written_for_this_weasyprint():
+    assert textlayer.source_digest() == textlayer.KNOWN_SOURCE
+
+
+@pytest.mark.parametrize("lang", sorted(set(PHRASES) - RIGHT_TO_LEFT))
+def test_a_reader_of_actual_text_reads_the_phrase(lang):
+    text = PHRASES[lang][1]
+    assert squashed(spec_text(drawn(text, font_of(lang)))) == squashed(text)
+
+
+@pytest.mark.parametrize("lang", ["hi", "bn", "ta", "te", "si", "yo", "ar", "fa", "he"])
+def test_pdfium_reads_the_phrase(lang):
+    text = PHRASES[lang][1]
+    assert squashed(pdfium_text(drawn(text, font_of(lang)))) == squashed(text)
+
+
+@pytest.mark.parametrize("lang", ["hi", "bn", "ta", "te", "si", "km", "th", "yo", "ar"])
+def test_without_the_fix_the_phrase_is_lost(lang):
+    """What the fix mends: WeasyPrint 70's own text layer, read as pdfium or as the
+    standard reads it, is not the phrase."""
+    text = PHRASES[lang][1]
+    pdf = drawn(text, font_of(lang), fixed=False)
+    assert squashed(pdfium_text(pdf)) != squashed(text) or \
+        squashed(spec_text(pdf)) != squashed(text)
+
+
+def test_no_glyph_stands_for_nothing():
+    """An empty ToUnicode entry is read by pdfium as the glyph's number: Yoruba's marks
+    came out as C1 controls and "©"."""
+    pdf = drawn(PHRASES["yo"][1], font_of("yo"))
+    with pikepdf.open(io.BytesIO(pdf)) as document:
+        for font in document.pages[0].Resources.Font.values():
+            assert all(_to_unicode(font).values())
+    assert not re.search("[\x80-\x9f©]", pdfium_text(pdf))
+
+
+def test_a_latin_text_is_drawn_the_same_bytes():
+    text = ("Workers’ power: ﬁnal offers, “quotes”, naïve café, 1–2 — the end. " * 20)
+    font = FONTS / "GentiumBookPlus-Regular.ttf"
+    pdf = drawn(text, font)
+    assert pdf == drawn(text, font, fixed=False)
+    with pikepdf.open(io.BytesIO(pdf)) as document:
+        assert b"ActualText" not in document.pages[0].Contents.read_bytes()
+
+
+def test_a_fix_that_does_not_apply_says_so_and_changes_nothing(caplog, monkeypatch):
+    monkeypatch.setattr(textlayer, "KNOWN_SOURCE", "another WeasyPrint")
+    weasy._rebuild.cache_clear()
+    weasy.say_not_applied.cache_clear()
+    try:
+        standard = weasy.text_drawing.draw_first_line
+        with textlayer.actual_text() as in_force:
+            assert not in_force and weasy.text_drawing.draw_first_line is standard
+        said = [r.getMessage() for r in caplog.records if r.getMessage().startswith("W001")]
+        assert len(said) == 1 and "draw_first_line" in said[0]
+    finally:
+        weasy._rebuild.cache_clear()
+        weasy.say_not_applied.cache_clear()
