@@ -80,6 +80,16 @@ PATCHES = (
           "emphasis_moves_down", "none: a fix", "a line may hold one word, and be refused (P006)",
           (("weasyprint.text.line_break.split_first_line",
             "39ad1016863ca34de0bea4c9fcffb46da7e27813c87dd82b7011bfa19fe5504f"),)),
+    Patch("text-layer", "WeasyPrint", "70.0",
+          "a cluster whose glyphs do not spell its characters (or with a mark moved) is "
+          "drawn in an ActualText span; each new glyph maps to its own character",
+          "Indic vowel signs were lost or reordered when copying or searching; Yoruba's "
+          "marks came out as C1 controls and '©'", "none filed",
+          "tests/test_textlayer.py::test_without_the_fix_the_phrase_is_lost", "none: a fix (its cost is "
+          "kept off simple runs: textlayer.SIMPLE)", "copying or searching the PDF loses or "
+          "reorders the letters of scripts drawn with reordered or combined glyphs",
+          (("weasyprint.draw.text.draw_first_line",
+            "1bb8eae6d88e71b17096a034656f3be17da8f1f513c78536c1c38d971927638b"),)),
     Patch("standard-hyphenation", "pyphen", "0.18.1",
           "pyphen offers only breaks that keep a word's letters",
           "WeasyPrint printed Hungarian 'mennyire' as 'meny-' + 'yire', a misspelt word",
