@@ -114,12 +114,13 @@ def standard_hyphenation():
 # they hold: Chinese and Japanese (CSS Text 3's block scripts, whose characters are
 # each a justification opportunity).
 BY_CHARACTERS = frozenset({"zh", "ja"})
-# Languages whose justified lines are spaced at their words' ends, spaces and the zero
-# width spaces wordbreak.mark_words puts between words (CSS Text 3's clustered scripts:
-# their few spaces part phrases). Their characters are never spaced: Pango's letter
-# spacing parts a Khmer vowel from its consonant and loses Thai's marks (seen).
-BY_WORDS = frozenset({"th", "lo", "km", "my"})
-SEPARATORS = re.compile(f"[ \u00a0{wordbreak.ZWSP}]")
+# Languages whose justified lines are spaced at their words' ends, spaces, Ethiopic's
+# word separator ፡ and the zero width spaces wordbreak.mark_words puts between words,
+# by what Pango draws: CSS Text 3's clustered scripts (their few spaces part phrases;
+# their characters are never spaced: Pango's letter spacing parts a Khmer vowel from
+# its consonant), and Ethiopic's languages (a text written with ፡ alone has no space).
+BY_WORDS = frozenset({"th", "lo", "km", "my", "am", "ti", "gez", "tig", "byn"})
+SEPARATORS = re.compile(f"[ \u00a0\u1361{wordbreak.ZWSP}]")
 # Characters a line spaced between its characters must not hold: combining marks (a
 # Thai vowel, a Devanagari sign) and the letters of scripts that join (Arabic, Syriac,
 # N'Ko, Mongolian), which letter spacing parts from what they belong to.
@@ -194,7 +195,8 @@ def _spread_line(context, line, extra_width, how):
     # neighbours: a Burmese line came out 3 pt wider than counted)
     places, besides = 0, 0
     for box in texts:
-        none, one, two = (_width(box, spacing, how) for spacing in (0, 1, 2))
+        none, one, two = (_width(box, spacing, how, box is texts[-1])
+                          for spacing in (0, 1, 2))
         places += two - one
         besides += one - none - (two - one)
     # and, between characters, one between two boxes, each laid out alone
@@ -203,18 +205,18 @@ def _spread_line(context, line, extra_width, how):
         return
     spacing = (extra_width - besides) / places
     after_gap = set(map(id, texts[1:])) if how == "characters" else set()
-    _spread(context, line, spacing, 0, after_gap, how)
+    _spread(context, line, spacing, 0, after_gap, how, texts[-1])
 
 
-def _spread(context, box, spacing, x_advance, after_gap, how):
+def _spread(context, box, spacing, x_advance, after_gap, how, last):
     """add_word_spacing's walk (inline.py) with this spacing: returns the advance."""
     if isinstance(box, TextBox):
         if id(box) in after_gap:
             x_advance += spacing
         box.position_x += x_advance
         if box.text:
-            before = _width(box, 0, how)
-            layout = _spaced_layout(box, spacing, how, context)
+            before = _width(box, 0, how, box is last)
+            layout = _spaced_layout(box, spacing, how, box is last, context)
             widened, _ = line_break.line_size(layout.get_first_line()[0], box.style)
             layout.deactivate()
             box.pango_layout = layout
@@ -226,16 +228,17 @@ def _spread(context, box, spacing, x_advance, after_gap, how):
         children = box.children[::-1] if box.style["direction"] == "rtl" else box.children
         for child in children:
             if child.is_in_normal_flow():
-                x_advance = _spread(context, child, spacing, x_advance, after_gap, how)
+                x_advance = _spread(context, child, spacing, x_advance, after_gap, how,
+                                    last)
         box.width += x_advance - previous
     else:  # an atomic inline box (an image)
         box.translate(x_advance, 0)
     return x_advance
 
 
-def _width(box, spacing, how):
+def _width(box, spacing, how, last):
     """The width of `box`'s text laid out alone with spacing `spacing` at `how`."""
-    layout = _spaced_layout(box, spacing, how)
+    layout = _spaced_layout(box, spacing, how, last)
     try:
         width, _ = line_break.line_size(layout.get_first_line()[0], box.style)
         return width
@@ -243,29 +246,30 @@ def _width(box, spacing, how):
         layout.deactivate()
 
 
-def _spaced_layout(box, spacing, how, context=None):
+def _spaced_layout(box, spacing, how, last, context=None):
     """A layout of `box`'s text drawn with spacing `spacing` (CSS px) at `how`: set again
     whenever WeasyPrint sets the layout up again to draw it (Layout.reactivate), whose
-    own setting up knows only the style's."""
+    own setting up knows only the style's. The `last` box of its line gets none after
+    its text (a zero width space a line ends with is no place to widen: it shows none)."""
     layout = line_break.create_layout(box.text, box.style, context, None,
                                       box.justification_spacing)
     if spacing:
-        _letter_spacing(layout, spacing, how)
+        _letter_spacing(layout, spacing, how, last)
 
         def reactivate(self, style):
             line_break.Layout.reactivate(self, style)
-            _letter_spacing(self, spacing, how)
+            _letter_spacing(self, spacing, how, last)
 
         layout.reactivate = types.MethodType(reactivate, layout)
     return layout
 
 
-def _letter_spacing(layout, spacing, how):
+def _letter_spacing(layout, spacing, how, last=False):
     """Pango letter spacing `spacing` (CSS px), on top of the style's own, over all of
     `layout`'s text ("characters"), or on each of its spaces and zero width spaces
     ("words": Pango puts a run's letter spacing at its ends, half on each side; a
     separator at the text's start or end gets it twice, WeasyPrint's word spacing's
-    rule)."""
+    rule; the `last` text of a line gets none after its last visible character)."""
     own = layout.style["letter_spacing"]
     own = 0 if own == "normal" else own
     _, bytestring = line_break.unicode_to_char_p(layout.text)
@@ -282,7 +286,8 @@ def _letter_spacing(layout, spacing, how):
     if how == "characters":
         add(0, len(bytestring), spacing + own)
     else:
-        for match in SEPARATORS.finditer(layout.text):
+        visible = len(layout.text.rstrip(" " + wordbreak.ZWSP)) if last else len(layout.text)
+        for match in SEPARATORS.finditer(layout.text, 0, visible):
             start = len(layout.text[:match.start()].encode())
             end = start + len(match.group().encode())
             factor = 2 if start == 0 or end == len(bytestring) else 1
