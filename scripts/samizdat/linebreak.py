@@ -15,17 +15,27 @@ Two defences, as for the notes:
 - `runts(document)` finds any line of a justified paragraph, other than its last,
   that fills less than half the measure, so the build can refuse it (P006).
 
+A third fix, `spaced_characters()`: WeasyPrint 70 justifies a line only by widening
+its spaces. A Chinese or Japanese line has none (it was left up to an em short of the
+edge), a Thai one a few (each stretched wide): such lines are justified as CSS Text 3
+(§7.4, text-justify: auto) does for their scripts, Chinese and Japanese between their
+characters, Thai, Lao, Khmer and Burmese at their words' ends.
+
 And a mend: `breakable(html, words)` lets a word wider than the measure break
 anywhere (P008, said), rather than run off the page.
 """
 
+import contextlib
 import html as markup
 import re
+import types
 
-from .patches import applied, patch
+from . import wordbreak
+from .patches import applied, opens, patch, swapped
 from .printhtml import in_body_text
 from .weasy import (
     FootnoteAreaBox,
+    InlineBox,
     LineBox,
     MarginBox,
     ReplacedBox,
@@ -95,6 +105,185 @@ def standard_hyphenation():
         return ((start, end) for start, end in standard(self, word) if start + end == word)
 
     return applied("standard-hyphenation", (pyphen.Pyphen,), "iterate", iterate)
+
+
+# Languages whose justified lines are spaced between their characters, whatever spaces
+# they hold: Chinese and Japanese (CSS Text 3's block scripts, whose characters are
+# each a justification opportunity).
+BY_CHARACTERS = frozenset({"zh", "ja"})
+# Languages whose justified lines are spaced at their words' ends, spaces, Ethiopic's
+# word separator ፡ and the zero width spaces wordbreak.mark_words puts between words,
+# by what Pango draws: CSS Text 3's clustered scripts (their few spaces part phrases;
+# their characters are never spaced: Pango's letter spacing parts a Khmer vowel from
+# its consonant), and Ethiopic's languages (a text written with ፡ alone has no space).
+BY_WORDS = frozenset({"th", "lo", "km", "my", "am", "ti", "gez", "tig", "byn"})
+SEPARATORS = re.compile(f"[ \u00a0\u1361{wordbreak.ZWSP}]")
+# Characters a line spaced between its characters must not hold: combining marks (a
+# Thai vowel, a Devanagari sign) and the letters of scripts that join (Arabic, Syriac,
+# N'Ko, Mongolian), which letter spacing parts from what they belong to.
+JOINED = re.compile("[\u0300-\u036f\u0483-\u0489\u0591-\u07ff\u0816-\u085b\u0860-\u08ff"
+                    "\u0900-\u0dff\u0e31\u0e34-\u0e3a\u0e47-\u0e4e\u0eb1\u0eb4-\u0ebc"
+                    "\u0ec8-\u0ecd\u0f18-\u0fbc\u102b-\u109d\u1712-\u1714\u1800-\u18aa"
+                    "\u17b4-\u17d3\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufb1e-\ufdff"
+                    "\ufe00-\ufe0f\ufe20-\ufe2f\ufe70-\ufeff]")
+# sha256 of the sources this fix was written against: the function it takes the place
+# of, and the one its layouts extend to draw the spacing again.
+JUSTIFY_LINE_SOURCE, REACTIVATE_SOURCE = (d for _, d in patch("script-justification").targets)
+
+
+@contextlib.contextmanager
+def spaced_characters():
+    """Within the block, a justified line is justified as its script is (`justification`):
+    a Chinese or Japanese line by spacing between its characters, a Thai, Lao, Khmer or
+    Burmese one at its words' ends, one with no space to widen (Amharic written with
+    ፡ alone) between its characters when that parts nothing; others by their spaces, as
+    WeasyPrint does. The spacing stays with the laid out text boxes (the PDF may be
+    written after the block). Yields True; or False, said once (W001), when this
+    WeasyPrint's `justify_line` or `Layout.reactivate` is not the code it was written for."""
+    standard = inline.justify_line
+    standard = getattr(standard, "samizdat_original", standard)
+    if not opens("script-justification", [JUSTIFY_LINE_SOURCE, REACTIVATE_SOURCE]):
+        yield False
+        return
+
+    def justify_line(context, line, extra_width):
+        how = justification(line)
+        if how is None:
+            standard(context, line, extra_width)
+        else:
+            _spread_line(context, line, extra_width, how)
+
+    justify_line.samizdat_original = standard
+    with swapped((inline,), "justify_line", justify_line):
+        yield True
+
+
+def justification(line):
+    """How justified `line` is widened: "characters" (spaced between every two of its
+    characters), "words" (at its spaces and zero width spaces), or None (WeasyPrint's
+    way: at its spaces)."""
+    lang = (line.style["lang"] or "").replace("_", "-").split("-")[0].lower()
+    if lang in BY_WORDS:
+        return "words"
+    text = "".join(_texts(line))
+    if JOINED.search(text):
+        return None
+    if lang in BY_CHARACTERS or not inline.count_expandable_spaces(line):
+        return "characters"
+    return None
+
+
+def _spread_line(context, line, extra_width, how):
+    """Share `extra_width` evenly between the places `how` names in `line`: each text
+    box gets a layout drawn with that spacing and is widened and moved by what it takes."""
+    texts = [box for box in descendants(line)
+             if isinstance(box, TextBox) and box.text and box.is_in_normal_flow()]
+    if not texts:
+        return
+    # a box's places, as Pango counts them (between clusters, not within a syllable):
+    # how much wider it is set with a spacing of two than of one; and what setting it
+    # with any spacing changes besides (Pango shapes a spaced run apart from its
+    # neighbours: a Burmese line came out 3 pt wider than counted)
+    places, besides = 0, 0
+    for box in texts:
+        none, one, two = (_width(box, spacing, how, box is texts[-1])
+                          for spacing in (0, 1, 2))
+        places += two - one
+        besides += one - none - (two - one)
+    # and, between characters, one between two boxes, each laid out alone
+    places += len(texts) - 1 if how == "characters" else 0
+    if places <= 0.5 or extra_width - besides <= 0:
+        return
+    spacing = (extra_width - besides) / places
+    after_gap = set(map(id, texts[1:])) if how == "characters" else set()
+    _spread(context, line, spacing, 0, after_gap, how, texts[-1])
+
+
+def _spread(context, box, spacing, x_advance, after_gap, how, last):
+    """add_word_spacing's walk (inline.py) with this spacing: returns the advance."""
+    if isinstance(box, TextBox):
+        if id(box) in after_gap:
+            x_advance += spacing
+        box.position_x += x_advance
+        if box.text:
+            before = _width(box, 0, how, box is last)
+            layout = _spaced_layout(box, spacing, how, box is last, context)
+            widened, _ = line_break.line_size(layout.get_first_line()[0], box.style)
+            layout.deactivate()
+            box.pango_layout = layout
+            box.width += widened - before
+            x_advance += widened - before
+    elif isinstance(box, (LineBox, InlineBox)):
+        box.position_x += x_advance
+        previous = x_advance
+        children = box.children[::-1] if box.style["direction"] == "rtl" else box.children
+        for child in children:
+            if child.is_in_normal_flow():
+                x_advance = _spread(context, child, spacing, x_advance, after_gap, how,
+                                    last)
+        box.width += x_advance - previous
+    else:  # an atomic inline box (an image)
+        box.translate(x_advance, 0)
+    return x_advance
+
+
+def _width(box, spacing, how, last):
+    """The width of `box`'s text laid out alone with spacing `spacing` at `how`."""
+    layout = _spaced_layout(box, spacing, how, last)
+    try:
+        width, _ = line_break.line_size(layout.get_first_line()[0], box.style)
+        return width
+    finally:
+        layout.deactivate()
+
+
+def _spaced_layout(box, spacing, how, last, context=None):
+    """A layout of `box`'s text drawn with spacing `spacing` (CSS px) at `how`: set again
+    whenever WeasyPrint sets the layout up again to draw it (Layout.reactivate), whose
+    own setting up knows only the style's. The `last` box of its line gets none after
+    its text (a zero width space a line ends with is no place to widen: it shows none)."""
+    layout = line_break.create_layout(box.text, box.style, context, None,
+                                      box.justification_spacing)
+    if spacing:
+        _letter_spacing(layout, spacing, how, last)
+
+        def reactivate(self, style):
+            line_break.Layout.reactivate(self, style)
+            _letter_spacing(self, spacing, how, last)
+
+        layout.reactivate = types.MethodType(reactivate, layout)
+    return layout
+
+
+def _letter_spacing(layout, spacing, how, last=False):
+    """Pango letter spacing `spacing` (CSS px), on top of the style's own, over all of
+    `layout`'s text ("characters"), or on each of its spaces and zero width spaces
+    ("words": Pango puts a run's letter spacing at its ends, half on each side; a
+    separator at the text's start or end gets it twice, WeasyPrint's word spacing's
+    rule; the `last` text of a line gets none after its last visible character)."""
+    own = layout.style["letter_spacing"]
+    own = 0 if own == "normal" else own
+    _, bytestring = line_break.unicode_to_char_p(layout.text)
+    pango, ffi = line_break.pango, line_break.ffi
+    attributes = pango.pango_layout_get_attributes(layout.layout)
+    if attributes == ffi.NULL:
+        attributes = ffi.gc(pango.pango_attr_list_new(), pango.pango_attr_list_unref)
+
+    def add(start, end, amount):
+        attribute = pango.pango_attr_letter_spacing_new(int(amount * line_break.TO_UNITS))
+        attribute.start_index, attribute.end_index = start, end
+        pango.pango_attr_list_change(attributes, attribute)
+
+    if how == "characters":
+        add(0, len(bytestring), spacing + own)
+    else:
+        visible = len(layout.text.rstrip(" " + wordbreak.ZWSP)) if last else len(layout.text)
+        for match in SEPARATORS.finditer(layout.text, 0, visible):
+            start = len(layout.text[:match.start()].encode())
+            end = start + len(match.group().encode())
+            factor = 2 if start == 0 or end == len(bytestring) else 1
+            add(start, end, factor * spacing + own)
+    pango.pango_layout_set_attributes(layout.layout, attributes)
 
 
 def runts(document, *, share=RUNT_SHARE):

@@ -90,6 +90,19 @@ PATCHES = (
           "reorders the letters of scripts drawn with reordered or combined glyphs",
           (("weasyprint.draw.text.draw_first_line",
             "1bb8eae6d88e71b17096a034656f3be17da8f1f513c78536c1c38d971927638b"),)),
+    Patch("script-justification", "WeasyPrint", "70.0",
+          "a justified line is widened as its script is: Chinese and Japanese between "
+          "characters; Thai, Lao, Khmer, Burmese and Ethiopic at word ends",
+          "WeasyPrint widens only spaces: CJK lines ended nearly an em short, a Thai line's "
+          "one space took the whole gap", "none filed",
+          "tests/test_breaking.py::test_a_justified_line_reaches_the_right_edge",
+          "none: a fix (three Pango layouts more per text box of such a line)",
+          "Chinese, Japanese, Thai, Lao, Khmer and Burmese lines are justified by their "
+          "spaces alone (short of the edge)",
+          (("weasyprint.layout.inline.justify_line",
+            "f83b21ff8793ba6b6dfc5fe8e10e4ab6cd6e02b17de02da97200902166148a81"),
+           ("weasyprint.text.line_break.Layout.reactivate",
+            "0b89ee097104b71376c179f48a98858708b07169dc0212c393263a1a831607c9"))),
     Patch("standard-hyphenation", "pyphen", "0.18.1",
           "pyphen offers only breaks that keep a word's letters",
           "WeasyPrint printed Hungarian 'mennyire' as 'meny-' + 'yire', a misspelt word",

@@ -56,14 +56,14 @@ def _identifier(ms):
 
 
 def layout(html, *, ms, page, styles=STYLES, css=""):
-    """Render `html` (with Samizdat's three fixes to WeasyPrint, see footnotes and
+    """Render `html` (with Samizdat's fixes to WeasyPrint, see footnotes and
     linebreak); set a note too tall for a page at the end of its chapter (P005, said);
     repair misplaced notes; refuse what cannot be printed right."""
     laid = functools.partial(_render, ms=ms, page=page, styles=styles, css=css)
     render, forced = functools.partial(laid, html), []
     with footnotes.gcpm_deferral_rule(), footnotes.footnote_area_rounding(), \
             footnotes.remembered_notes(), linebreak.hanging_spaces(), \
-            linebreak.standard_hyphenation():
+            linebreak.standard_hyphenation(), linebreak.spaced_characters():
         document = render(forced=forced)
         mended = _mend(html, document, ms, page)
         if mended != html:

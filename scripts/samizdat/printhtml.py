@@ -3,10 +3,11 @@
 Kept apart from pdf.py so it can run while WeasyPrint is still being imported.
 """
 
+import functools
 import re
 from dataclasses import dataclass
 
-from . import glyphs, pandoc
+from . import glyphs, pandoc, wordbreak
 
 NOTE = re.compile(r'<span class="samizdat-note(?: secondary)?" data-note="\d+">')
 SPAN_TAG = re.compile(r"<span\b|</span>")
@@ -41,7 +42,9 @@ def print_html(ms, *, modified=None):
     html = separators_as_breaks(html)
     counter = iter(range(1, 1_000_000))
     html = re.sub(r"<p>", lambda _: f'<p data-p="{next(counter)}">', html)
-    return glue_calls(html)
+    # Khmer, Lao and Burmese words, which Pango does not find, marked where ICU finds them
+    html = in_body_text(html, functools.partial(wordbreak.mark_words, lang=ms.lang))
+    return glue_calls(html, lang=ms.lang)
 
 
 def _no_notes_in_contents(html):
@@ -83,10 +86,13 @@ def in_body_text(html, change):
     return html[:body] + BODY_TEXT.sub(lambda m: ">" + change(m[1]) + "<", html[body:])
 
 
-def glue_calls(html):
+def glue_calls(html, lang=""):
     """Wrap each note (print-notes.lua's note span) with the word it follows in
     `<span class="samizdat-call">`, which print.css keeps on one line: no line may
     start with a note number. A note after a space or after an element keeps its place.
+    In a script written without spaces the word is what follows the last place a line
+    may break (wordbreak.word_start, `lang`'s rules): one or two Chinese characters, a
+    Thai word, not the paragraph back to its last space (which ran off the page).
 
     Done here on pandoc's HTML rather than in the Lua filter: a filter that looks at
     every run of inlines to find the notes costs pandoc 0.07 s of a 0.17 s run."""
@@ -96,6 +102,7 @@ def glue_calls(html):
         word = start
         while word > done and html[word - 1] not in " \t\r\n<>":
             word -= 1
+        word += wordbreak.word_start(html[word:start], lang)
         if word == start:  # a space or a tag before the note: no word to glue to
             continue
         end = span_end(html, start)

@@ -26,11 +26,12 @@ OPF_FIELDS = {"title": ("title", "subtitle"), "creator": ("author",), "language"
 
 
 def squash(text):
-    """Text with whitespace and hyphens removed, for comparisons that survive line
+    """Text with whitespace (and zero width spaces) and hyphens removed, for comparisons that survive line
     breaking and hyphenation (and the dashes print sets as others, glyphs.SET_AS)."""
     for char, printed in SET_AS.items():
         text = text.replace(char, printed)
-    return re.sub(r"[\s\-\u00ad\u2010\u2011]+", "", text)
+    # U+200B, a break opportunity that draws nothing (wordbreak.mark_words), as a space
+    return re.sub(r"[\s\-\u00ad\u2010\u2011\u200b]+", "", text)
 
 
 def as_written(text):
