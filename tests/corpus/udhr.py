@@ -7,9 +7,9 @@ title, its preamble and its first ARTICLES articles, one element to one (a headi
 <title>, a paragraph per <para>), through pandoc 3.9 (-f html -t markdown --wrap=none),
 with a YAML block. Mechanical only: no hand edits.
 
-Each text has one note, on its first paragraph (the preamble's, but for Amharic), the same in every text: the
-symbol of the General Assembly resolution that adopted the Declaration (NOTE), a neutral
-citation of the source. The texts go into one archive, udhr/udhr.tar.xz, listed in
+Each text has one note, on its first paragraph (the preamble's, but for Amharic), the
+same in every text: the symbol of the General Assembly resolution that adopted the
+Declaration (NOTE), a neutral citation of the source. The texts go into one archive, udhr/udhr.tar.xz, listed in
 udhr/MANIFEST.tsv (file, lang, script, repository, commit, path), beside SOURCE.txt.
 
 Usage:  udhr.py            (rewrites udhr/udhr.tar.xz and MANIFEST.tsv from the snapshot)
