@@ -4,6 +4,7 @@ Kept apart from pdf.py so it can run while WeasyPrint is still being imported.
 """
 
 import re
+import unicodedata
 from dataclasses import dataclass
 
 from . import glyphs, pandoc
@@ -94,14 +95,36 @@ def glue_calls(html):
     for note in NOTE.finditer(html):
         start = note.start()
         word = start
-        while word > done and html[word - 1] not in " \t\r\n<>":
+        while word > done and html[word - 1] not in " \t\r\n<>" + WORD_ENDS:
             word -= 1
+            if _breaks_between_letters(html[word]):
+                break
         if word == start:  # a space or a tag before the note: no word to glue to
             continue
         end = span_end(html, start)
         parts += [html[done:word], '<span class="samizdat-call">', html[word:end], "</span>"]
         done = end
     return "".join(parts) + html[done:]
+
+
+# Where a script marks a word's end with a sign of its own, not a space: Ethiopic's
+# wordspace (U+1361) and the zero width space (Thai, Khmer, Lao texts may carry it).
+WORD_ENDS = "\u1361\u200b"
+# Scripts written without spaces, whose lines break between letters (Chinese, Japanese)
+# or at words the reader knows, not the text (Thai, Lao, Khmer, Myanmar): the "word" a
+# call is glued to is its last letter, with the marks on it and the punctuation after.
+# Glued to the whole run, a call would hold a paragraph on one line (P008, the first
+# lines of the UDHR's Chinese, Japanese and Amharic texts, tests/test_scripts.py).
+NO_SPACES = ((0x0E00, 0x0EFF), (0x1000, 0x109F), (0x1780, 0x17FF), (0x19E0, 0x19FF))
+
+
+def _breaks_between_letters(char):
+    """Whether `char` is a letter of a script written without spaces between words."""
+    if not unicodedata.category(char).startswith("L"):
+        return False
+    point = ord(char)
+    return unicodedata.east_asian_width(char) in "WF" or any(
+        a <= point <= b for a, b in NO_SPACES)
 
 
 def span_end(html, start):
