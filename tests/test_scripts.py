@@ -1,9 +1,10 @@
 """Every script (issue 26): the same short text, the Universal Declaration of Human
 Rights' preamble and first articles with one note, in 35 texts: 34 languages (zh-Hans
 and zh-Hant apart) in 28 scripts (tests/corpus/udhr, converted by tests/corpus/udhr.py
-from the UDHR in Unicode project), built as a library builds them. Each must build; every glyph must be drawn by a font
-the project chose; nothing may stand outside the page's text block; the note must be on
-its call's page; and the PDF's text layer must be the manuscript's text.
+from the UDHR in Unicode project), built as a library builds them. Each must build;
+every glyph must be drawn by a font the project chose; nothing may stand outside the
+page's text block; the note must be on its call's page; and the PDF's text layer must
+be the manuscript's text.
 
 The PDF is read back with PDFium (as a reader's search and copy read it): each
 character with its box, its font and its size."""
