@@ -46,6 +46,20 @@ def test_a_call_after_a_space_or_an_element_stays_where_it_is():
     assert html.count('class="samizdat-note"') == 2
 
 
+@pytest.mark.parametrize("text, glued", [
+    # Chinese: its last character and the comma after it (a paragraph has no space)
+    ("乃是世界自由、正义与和平的基础，[^1]", "础，"),
+    # Amharic: the word after the last wordspace (U+1361)
+    ("አንዱ፡ሌላውን፡በወንድማማችነት፡መንፈስ፡መመልከት፡ይገባዋል።[^1]", "ይገባዋል።"),
+    # Thai: the last letter with its marks
+    ("ความเสมอภาคและสิทธิที่[^1]", "ที่"),
+])
+def test_in_a_script_without_spaces_a_call_is_glued_to_its_last_letter(text, glued):
+    """Glued to the run before it, the call would keep a paragraph on one line."""
+    html = html_of(f"{text}\n\n[^1]: A note.\n", glue="python")
+    assert f'<span class="samizdat-call">{glued}<span class="samizdat-note"' in html
+
+
 WORDS = st.sampled_from(["word", "revolt.", "“quoted”", "x,", "(paren)", "a&b", "1917",
                          "*em*", "**strong**", "`code`", "[link](u)", "<b>raw</b>",
                          "soviets:", "don't", "—", '"plain"', "^sup^", "~sub~", "a\\_b"])

@@ -1,8 +1,14 @@
 """The words Samizdat itself puts in a book, in the book's language.
 
 A Russian text's colophon must not say "Colophon". Each label is looked up by the
-manuscript's `lang` (its primary subtag: `pt-BR` -> `pt`); a language not in the
-table gets English.
+manuscript's `lang` (its primary subtag: `pt-BR` -> `pt`; Chinese by its script); a
+language not in the tables gets English.
+
+LABELS gives every label, in the languages the project wrote them for. CONTENTS gives
+the contents' title only, in further languages: pandoc 3.9's own translations
+(`pandoc --print-default-data-file translations/<lang>.yaml`, key Contents, what its
+LaTeX and EPUB writers print), copied as they are. Their other labels are English
+until a source for them is found.
 """
 
 LABELS = {
@@ -30,9 +36,33 @@ LABELS = {
            "תחילת הטקסט", "חזרה לטקסט", "עמוד השער"),
 }
 FIELDS = ("colophon", "contents", "cover", "cover_alt", "start", "back", "title_page")
+# pandoc 3.9, data/translations/<key>.yaml, "Contents" (test_labels checks each against
+# the pandoc the build runs). Tamil's is உள்ளே ("inside"), as pandoc has it.
+CONTENTS = {
+    "am": "ይዘት", "bn": "সূচীপত্র", "bo": "དཀར་ཆག།", "hi": "अनुक्रम", "hy": "Բովանդակություն",
+    "ja": "目次", "ka": "შინაარსი", "km": "មាតិការ", "kn": "ವಿಷಯಗಳು", "ko": "차례",
+    "lo": "ສາລະບານ", "ml": "ഉള്ളടക്കം", "pa": "ਸਮਗਰੀ", "si": "පටුන", "ta": "உள்ளே",
+    "te": "విషయాలు", "th": "สารบัญ", "ur": "فہرست عنوانات", "vi": "Mục lục",
+    "zh-Hans": "目录", "zh-Hant": "目錄",
+}
 
 
 def labels(lang):
-    """{field: label} for language tag `lang` (English for a language not in LABELS)."""
-    primary = str(lang or "").split("-")[0].lower()
-    return dict(zip(FIELDS, LABELS.get(primary, LABELS["en"])))
+    """{field: label} for language tag `lang`: LABELS's, else English with CONTENTS's
+    title of the contents (English for a language in neither)."""
+    key = _key(str(lang or ""))
+    found = dict(zip(FIELDS, LABELS.get(key, LABELS["en"])))
+    if key not in LABELS and key in CONTENTS:
+        found["contents"] = CONTENTS[key]
+    return found
+
+
+def _key(lang):
+    """The tables' key for a BCP 47 tag: its primary subtag, lower case; Chinese's
+    script, as its font has it (zh-Hant, zh-TW, zh-HK: Traditional; else Simplified)."""
+    primary = lang.split("-")[0].split("_")[0].lower()
+    if primary == "zh":
+        from .fontstack import cjk_face
+
+        return "zh-Hant" if cjk_face(lang) in ("TC", "HK") else "zh-Hans"
+    return primary

@@ -100,7 +100,7 @@ def glue_calls(html, lang=""):
     for note in NOTE.finditer(html):
         start = note.start()
         word = start
-        while word > done and html[word - 1] not in " \t\r\n<>":
+        while word > done and html[word - 1] not in " \t\r\n<>" + WORD_ENDS:
             word -= 1
         word += wordbreak.word_start(html[word:start], lang)
         if word == start:  # a space or a tag before the note: no word to glue to
@@ -111,6 +111,9 @@ def glue_calls(html, lang=""):
     return "".join(parts) + html[done:]
 
 
+# Where a script marks a word's end with a sign of its own, not a space: Ethiopic's
+# wordspace (U+1361) and the zero width space (Thai, Khmer, Lao texts may carry it).
+WORD_ENDS = "\u1361\u200b"
 def span_end(html, start):
     """Index just past the </span> that closes the <span> opening at `start`."""
     depth = 0
