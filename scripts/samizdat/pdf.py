@@ -7,6 +7,7 @@ sit on its call's page or the build is refused.
 import functools
 import logging
 import os
+import re
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
@@ -210,8 +211,9 @@ def font_configuration():
 
 
 def _render(html, *, ms, page, styles, forced, css=""):
+    faces = fontstack.faces(ms.text, ms.lang)
     fonts, house, refused = _house_style(styles / "print.css", _stamp(styles / "print.css"),
-                                         fontstack.faces(ms.text, ms.lang))
+                                         faces, fontstack.leading(ms.text, faces))
     fetcher = LocalFetcher([styles], {_as_named(ms.folder, m.target): m.data
                                       for m in resources.usable(ms)})
     fetcher.refused += refused
@@ -229,10 +231,15 @@ def _as_named(folder, target):
     return Path(os.path.normpath(Path(folder) / resources.file_name(target)))
 
 
+# The house's font stack: print.css's html rule (a text's own script font goes first).
+HOUSE_STACK = re.compile(r"\bhtml\s*\{\s*font-family:\s*([^;]+);")
+
+
 @functools.lru_cache(maxsize=4)
-def _house_style(path, stamp, faces=()):
+def _house_style(path, stamp, faces=(), lead=None):
     """(fonts, sheets, refused URLs) of the house style sheet at `path` and the @font-face
-    rules of a text's script fonts `faces` (fontstack.Face), parsed once per process (per
+    rules of a text's script fonts `faces` (fontstack.Face), the family `lead` set first
+    (fontstack.leading), parsed once per process (per
     `stamp`: the sheet's size and time): every render with the same fonts shares the
     sheets and the FontConfiguration holding them (a library worker renders many texts
     and two page sizes with one sheet; a text in other scripts gets its own, so two
@@ -242,7 +249,9 @@ def _house_style(path, stamp, faces=()):
     fetcher = LocalFetcher([path.parent], fonts=[face.path for face in faces])
     sheets = [CSS(filename=str(path), font_config=fonts, url_fetcher=fetcher)]
     if faces:
-        sheets.append(CSS(string=fontstack.css(faces), font_config=fonts, url_fetcher=fetcher))
+        stack = HOUSE_STACK.search(path.read_text(encoding="utf-8"))
+        sheets.append(CSS(string=fontstack.css(faces, lead, stack[1] if stack else ""),
+                          font_config=fonts, url_fetcher=fetcher))
     return fonts, tuple(sheets), tuple(fetcher.refused)
 
 
