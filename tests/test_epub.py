@@ -7,6 +7,7 @@ from pathlib import Path
 
 from lxml import etree
 
+from conftest import ROOT
 from samizdat import epub, verify
 
 NS = verify.NS
@@ -83,6 +84,24 @@ def test_what_converted_texts_carry_is_mended_and_said(tmp_path, caplog):
         "epub:type 'zz:odd'", "id 'footnotes' is given twice", "id 'i' is given twice",
         "id 'p' is given twice"]
     assert all(r.getMessage().startswith(f"E007 {source}: ") for r in caplog.records)
+
+
+def test_a_tag_naming_no_element_is_printed_as_text_and_the_epub_is_valid(tmp_path):
+    """RusLit's plain-text Lermontov, as pandoc converted it, carries `<ВАЛЕРИК>`{=html}:
+    a "tag" never closed, which made the chapter's XHTML unreadable (E005). It is text:
+    printed as written, and EPUBCheck finds nothing (tests/check/r011-text-taken-for-a-tag)."""
+    from samizdat import manuscript
+
+    source = tmp_path / "in.md"
+    source.write_text((ROOT / "tests" / "check" / "r011-text-taken-for-a-tag" / "in.md")
+                      .read_text(encoding="utf-8"), encoding="utf-8")
+    out = epub.epub(manuscript.load(source), tmp_path / "in.epub")
+    report = epubcheck(out)
+    assert "0 fatals / 0 errors / 0 warnings / 0 infos" in report, report
+    text = "".join(etree.tostring(page, method="text", encoding="unicode")
+                   for page in xhtml(out).values())
+    for tag in ("<ВАЛЕРИК>", "<ДВА СТИХОТВОРЕНИЯ>", "Петр<арка>", "<file>", "</file>"):
+        assert tag in text
 
 
 def test_nine_notes_pop_up_and_link_back(built, real):

@@ -793,7 +793,7 @@ def check_content(ms):
             findings.append(_content_finding(ms, *problem, f"{key}=", seen))
         if policy.undeclared_prefixes(f"<x {key}=''>"):
             findings.append(_prefix_finding(ms, key))
-    return findings + _inline_svg_findings(ms) + _style_findings(ms)
+    return findings + _inline_svg_findings(ms) + _style_findings(ms) + _text_tag_findings(ms)
 
 
 def _inline_svg_findings(ms):
@@ -801,6 +801,27 @@ def _inline_svg_findings(ms):
     return [Finding("R005", ms.name, ms.line_of_nth("<svg", n) or ms.line_of_nth("<SVG", n),
                     f"the inline SVG cannot be used: {why}")
             for n, why in policy.inline_svg_problems(ms.raw_html)]
+
+
+def _text_tag_findings(ms):
+    """R011 (warning): a "tag" naming no element of HTML, SVG or MathML (`<ВАЛЕРИК>`, a
+    poem's title so written in a plain-text edition; `cmd <file>`) is text pandoc took
+    for markup: printed as written (see house.lua); at most MAX_FINDINGS. Left as HTML,
+    a tag never closed made the book's XHTML unreadable (E005)."""
+    findings, seen = [], {}
+    for raw in ms.raw_html:
+        name = policy.not_markup(raw)
+        if name is None:
+            continue
+        needle = raw.strip()
+        seen[needle] = seen.get(needle, 0) + 1
+        if len(findings) < MAX_FINDINGS:
+            line = _target_line(ms, needle, seen[needle]) or _target_line(
+                ms, needle.split("\n")[0], 1)
+            findings.append(Finding("R011", ms.name, line, f"{_shown(needle)} names no element "
+                                    "of HTML: printed as written (a '<' meant as text is written \\<)",
+                                    "warning"))
+    return findings
 
 
 def _style_findings(ms):
