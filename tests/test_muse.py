@@ -239,7 +239,22 @@ def test_a_note_defined_twice_is_refused(tmp_path):
     assert [(f.code, f.line) for f in refused.value.findings] == [("N003", 10)]
 
 
-@pytest.mark.parametrize("source, code", [("verb", "R004"), ("complete", "M002")])
+def test_a_link_whose_address_holds_a_tag_brings_no_markup_into_the_book(tmp_path):
+    """Text::Amuse's verb.muse links to `<script>alert("!")</script>`, an address that is
+    none (amusewiki writes it, escaped, into the href). pandoc's Markdown put the address
+    between angle brackets and read a <script> back out of it: the text was refused (R004)
+    for a script it never ran. The address is %-encoded, the link printed as its words
+    (R010), its words as written; the book carries no script."""
+    shutil.copy(MUSE / "refused" / "verb.muse", tmp_path)
+    shutil.copy(MUSE / "shelf" / "samizdat.yaml", tmp_path)
+    ms, findings = build.check(tmp_path / "verb.muse")
+    assert not any(f.is_error for f in findings) and ms.raw_html == []
+    assert [(f.code, f.line) for f in findings if f.code.startswith("R")] == [
+        ("R010", 90), ("R010", 105), ("R010", 107), ("R010", 107)]
+    assert '[\\<script\\>alert("in the body!")\\</script\\>](%3Cscript%3Ealert' in ms.text
+
+
+@pytest.mark.parametrize("source, code", [("complete", "M002")])
 def test_hostile_muse_is_refused(tmp_path, source, code):
     shutil.copy(MUSE / "refused" / f"{source}.muse", tmp_path)
     shutil.copy(MUSE / "shelf" / "samizdat.yaml", tmp_path)
