@@ -400,11 +400,7 @@ def check_metadata(ms):
     for key in REQUIRED:
         if not given(meta.get(key)):
             findings.append(_missing(ms, key))
-    lang = meta.get("lang")
-    if given(lang) and not _valid_lang(str(lang)):
-        findings.append(Finding("M002", name, key_line(ms, "lang"),
-                                f"lang '{lang}' is not a BCP 47 language tag "
-                                "(such as en, en-US or pt-BR)"))
+    findings += _lang_findings(ms)
     findings += _rights_findings(ms)
     if not given(meta.get("identifier")):
         findings.append(Finding("M004", name, 1,
@@ -576,11 +572,25 @@ def _flat(value):
     return str(value)
 
 
-def _valid_lang(tag):
+def _lang_findings(ms):
+    """M002 for a `lang` the build cannot read as a language; M015 (a warning) for one it
+    reads as a tag written otherwise (see manuscript.read_lang)."""
+    written, reading = ms.meta.get("lang"), ms.lang_read
+    if not given(written) or not reading.how:
+        return []
+    line, key = key_line(ms, "lang"), "#lang" if ms.origin is not None else "lang"
+    if reading.how == "unreadable":
+        return [Finding("M002", ms.name, line, f"{key} '{written}' is not a BCP 47 language "
+                        "tag (such as en, en-US or pt-BR), nor a language's name")]
     import langcodes
 
-    # langcodes also takes POSIX locales (en_US); EPUB wants the tag itself (en-US).
-    return LANG_SHAPE.fullmatch(tag) is not None and langcodes.tag_is_valid(tag)
+    named = langcodes.Language.get(reading.tag).display_name()
+    said = {"locale": "a locale", "name": "a language's name",
+            "muse": "neither a language tag nor a language's name"}[reading.how]
+    then = ", as Text::Amuse reads it" if reading.how == "muse" else ""
+    write = f"#lang {reading.tag}" if ms.origin is not None else f"lang: {reading.tag}"
+    return [Finding("M015", ms.name, line, f"{key} '{written}' is {said}: read as "
+                    f"{reading.tag} ({named}){then}; write '{write}' to say so", "warning")]
 
 
 def valid_date(text):
