@@ -104,6 +104,50 @@ def test_a_tag_naming_no_element_is_printed_as_text_and_the_epub_is_valid(tmp_pa
         assert tag in text
 
 
+# Note 79 of Standard Ebooks' Marcus Aurelius (George Long), as received: it opens with a
+# quotation, then a paragraph of its own.
+QUOTING_NOTE = """---
+title: Meditations
+author: Marcus Aurelius
+date: "2021"
+lang: en-GB
+rights: Public domain
+identifier: urn:uuid:0c7e5a52-79a0-4c55-9a61-b4f0e6b2d279
+---
+
+All things are implicated with one another.[^79] And the bond is holy.
+
+[^79]:
+    > "As there is not any action or natural event, which we are acquainted with, so single
+    > and unconnected as not to have a respect to some other actions and events."
+
+    Again:
+
+    > "Things seemingly the most insignificant imaginable, are perpetually observed to be
+    > necessary conditions to other things of the greatest importance."
+    >
+    > Butler's *Analogy*, Chapter 7. See all the chapter.
+"""
+
+
+def test_a_note_opening_with_a_quotation_begins_with_its_number(tmp_path):
+    """The number linking back goes before the note's first words, in its quotation's
+    first paragraph: put in the note's first paragraph of its own, it stood after the
+    quotation ("79. Again:") and the EPUB's note read otherwise than print's (E002)."""
+    from samizdat import manuscript
+
+    source = tmp_path / "meditations.md"
+    source.write_text(QUOTING_NOTE, encoding="utf-8")
+    ms = manuscript.load(source)
+    out = epub.epub(ms, tmp_path / "meditations.epub")
+    assert verify.verify_epub(out, ms) == []
+    aside = next(a for page in xhtml(out).values()
+                 for a in page.xpath("//x:aside[@epub:type='footnote']", namespaces=NS))
+    first = aside.xpath("(.//x:p)[1]", namespaces=NS)[0]
+    assert first.getparent().tag == f"{{{NS['x']}}}blockquote"
+    assert first[0].get("role") == "doc-backlink" and first[0].tail.startswith(". “As there")
+
+
 def test_nine_notes_pop_up_and_link_back(built, real):
     pages = xhtml(built["epub"])
     refs, asides = [], []
