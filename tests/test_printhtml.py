@@ -144,6 +144,18 @@ def test_the_house_prints_a_link_as_its_words_where_policy_says_it_goes_nowhere(
     assert html.count("<p>link ") == len(LINKS) - len(kept) == 12
 
 
+def test_the_pdfs_keywords_are_the_subjects_as_plain_text(tmp_path):
+    """Text::Amuse's compile manual says `#topics My *category*`: the PDF's keywords were
+    "My <em>category</em>" (P003). They are the subjects' words, whatever they hold."""
+    from weasyprint import HTML
+    from weasyprint.html import get_html_metadata
+
+    html = print_html_of(tmp_path, '---\ntitle: T\nsubject: ["My *category*", '
+                         '\'Tom & "Jerry"\']\n---\n\nText.\n')
+    keywords = get_html_metadata(HTML(string=html))["keywords"]
+    assert keywords == ["My category", "Tom & “Jerry”"]  # as the OPF has them
+
+
 # Raw HTML as pandoc reads it from texts converted from plain text (RusLit's Lermontov,
 # Blok and Pushkin: a title in angle brackets) and from a how-to, and markup that stays.
 TAGS = ["<ВАЛЕРИК>", "<ДВА СТИХОТВОРЕНИЯ>", "<арка>", "<file>", "</file>", "<Chorus>",
