@@ -8,9 +8,10 @@ Codes:
   M001 title/author/date/lang/rights missing   M004 no identifier (warning)
   M002 lang not BCP 47   M003 rights not a licence   M005 date not YYYY[-MM[-DD]]
   M012 rights say no licence is known (warning)
+  M015 lang a language's name or a locale, read as its tag (warning)
   M008 a print choice (trim, sheet, type-size, font, outputs) Samizdat cannot make
   R001 local file missing   R002 path outside the manuscript's folder
-  R003 image from the network
+  R003 image from the network   R011 a tag naming no element: printed as text (warning)
 F-codes (the file itself) come from `manuscript.load`.
 """
 
