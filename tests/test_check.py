@@ -20,10 +20,12 @@ CASES = ROOT / "tests" / "check"
 REGEN = os.environ.get("SAMIZDAT_REGEN") == "1"
 CODES = {"F000", "F001", "F002", "F003", "F004", "F005", "F006", "F007", "F008",
          "M001", "M002", "M003", "M004", "M005", "M006", "M007", "M008", "M009", "M011",
-         "M012", "M013", "M014",
+         "M012", "M013", "M014", "M015",
          "N001", "N002", "N003", "N004", "N005", "N006", "N007", "N008",
-         "R001", "R002", "R003", "R004", "R005", "R006", "R007", "R008", "R009", "R010"}
-WARNINGS = {"M004", "M005", "M006", "M012", "M014", "N006", "N008", "R007", "R008", "R009", "R010"}
+         "R001", "R002", "R003", "R004", "R005", "R006", "R007", "R008", "R009", "R010",
+         "R011"}
+WARNINGS = {"M004", "M005", "M006", "M012", "M014", "M015", "N006", "N008", "R007", "R008", "R009", "R010",
+            "R011"}
 
 
 def run_check(capsys, monkeypatch, path):
@@ -287,7 +289,9 @@ def test_nul_in_a_path_is_a_missing_file(tmp_path):
 
 
 @pytest.mark.parametrize("field, value, code", [
-    ("lang", "en_US", "M002"), ("lang", "xx", "M002"), ("lang", "en-GB", None),
+    ("lang", "en_US", "M015"), ("lang", "xx", "M002"), ("lang", "en-GB", None),
+    ("lang", "Русский", "M015"), ("lang", "russian", "M015"), ("lang", "EN-gb", None),
+    ("lang", "en\u202e", "M002"), ("lang", "English\u200f", "M002"),  # bidi controls
     ("date", "2005-13-45", "M005"), ("date", "2005-02-30", "M005"), ("date", "2005-02", None),
     ("date", "2005-02-28", None), ("title", "''", "M001"), ("title", "{}", "M001"),
     ("rights", "CC BY-SA 4.0", None), ("rights", "Public domain", None),
@@ -324,7 +328,7 @@ def test_yaml_the_library_cannot_build_is_f003(capsys, monkeypatch, tmp_path, va
 
 def test_metadata_lines_count_line_feeds_only(tmp_path):
     head = HEAD.replace("title: T", "title: 'A\u2028B'").replace("lang: en", "lang: English")
-    assert findings(tmp_path, "Text.\n", head) == [("M002", 5)]
+    assert findings(tmp_path, "Text.\n", head) == [("M015", 5)]
     with pytest.raises(UserError) as error:  # YAML itself breaks a plain value there
         findings(tmp_path, "Text.\n", HEAD.replace("author: A", "author: A\u2028B"))
     assert [(f.code, f.line) for f in error.value.findings] == [("F003", 3)]

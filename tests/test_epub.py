@@ -7,6 +7,7 @@ from pathlib import Path
 
 from lxml import etree
 
+from conftest import ROOT
 from samizdat import epub, verify
 
 NS = verify.NS
@@ -83,6 +84,68 @@ def test_what_converted_texts_carry_is_mended_and_said(tmp_path, caplog):
         "epub:type 'zz:odd'", "id 'footnotes' is given twice", "id 'i' is given twice",
         "id 'p' is given twice"]
     assert all(r.getMessage().startswith(f"E007 {source}: ") for r in caplog.records)
+
+
+def test_a_tag_naming_no_element_is_printed_as_text_and_the_epub_is_valid(tmp_path):
+    """RusLit's plain-text Lermontov, as pandoc converted it, carries `<ВАЛЕРИК>`{=html}:
+    a "tag" never closed, which made the chapter's XHTML unreadable (E005). It is text:
+    printed as written, and EPUBCheck finds nothing (tests/check/r011-text-taken-for-a-tag)."""
+    from samizdat import manuscript
+
+    source = tmp_path / "in.md"
+    source.write_text((ROOT / "tests" / "check" / "r011-text-taken-for-a-tag" / "in.md")
+                      .read_text(encoding="utf-8"), encoding="utf-8")
+    out = epub.epub(manuscript.load(source), tmp_path / "in.epub")
+    report = epubcheck(out)
+    assert "0 fatals / 0 errors / 0 warnings / 0 infos" in report, report
+    text = "".join(etree.tostring(page, method="text", encoding="unicode")
+                   for page in xhtml(out).values())
+    for tag in ("<ВАЛЕРИК>", "<ДВА СТИХОТВОРЕНИЯ>", "Петр<арка>", "<file>", "</file>"):
+        assert tag in text
+
+
+# Note 79 of Standard Ebooks' Marcus Aurelius (George Long), as received: it opens with a
+# quotation, then a paragraph of its own.
+QUOTING_NOTE = """---
+title: Meditations
+author: Marcus Aurelius
+date: "2021"
+lang: en-GB
+rights: Public domain
+identifier: urn:uuid:0c7e5a52-79a0-4c55-9a61-b4f0e6b2d279
+---
+
+All things are implicated with one another.[^79] And the bond is holy.
+
+[^79]:
+    > "As there is not any action or natural event, which we are acquainted with, so single
+    > and unconnected as not to have a respect to some other actions and events."
+
+    Again:
+
+    > "Things seemingly the most insignificant imaginable, are perpetually observed to be
+    > necessary conditions to other things of the greatest importance."
+    >
+    > Butler's *Analogy*, Chapter 7. See all the chapter.
+"""
+
+
+def test_a_note_opening_with_a_quotation_begins_with_its_number(tmp_path):
+    """The number linking back goes before the note's first words, in its quotation's
+    first paragraph: put in the note's first paragraph of its own, it stood after the
+    quotation ("79. Again:") and the EPUB's note read otherwise than print's (E002)."""
+    from samizdat import manuscript
+
+    source = tmp_path / "meditations.md"
+    source.write_text(QUOTING_NOTE, encoding="utf-8")
+    ms = manuscript.load(source)
+    out = epub.epub(ms, tmp_path / "meditations.epub")
+    assert verify.verify_epub(out, ms) == []
+    aside = next(a for page in xhtml(out).values()
+                 for a in page.xpath("//x:aside[@epub:type='footnote']", namespaces=NS))
+    first = aside.xpath("(.//x:p)[1]", namespaces=NS)[0]
+    assert first.getparent().tag == f"{{{NS['x']}}}blockquote"
+    assert first[0].get("role") == "doc-backlink" and first[0].tail.startswith(". “As there")
 
 
 def test_nine_notes_pop_up_and_link_back(built, real):

@@ -64,6 +64,51 @@ def test_the_real_text_at_half_letter(real, points, runts):
     assert linebreak.runts(pdf.layout(html, ms=real, page=pdf.HALF_LETTER, css=css)) == []
 
 
+# A letter of Mina Harker's in Standard Ebooks' Dracula, as received (a block quotation):
+# "and *my* belief in *him* helps", the emphasised words glued with no-break spaces.
+DRACULA = (
+    "\"Such a sad blow has befallen us. Mr.\xa0Hawkins has died very suddenly. "
+    "Some may not think it so sad for us, but we had both come to so love "
+    "him that it really seems as though we had lost a father. I never knew "
+    "either father or mother, so that the dear old man's death is a real "
+    "blow to me. Jonathan is greatly distressed. It is not only that he "
+    "feels sorrow, deep sorrow, for the dear, good man who has befriended "
+    "him all his life, and now at the end has treated him like his own son "
+    "and left him a fortune which to people of our modest bringing up is "
+    "wealth beyond the dream of avarice, but Jonathan feels it on another "
+    "account. He says the amount of responsibility which it puts upon him "
+    "makes him nervous. He begins to doubt himself. I try to cheer him up, "
+    "and\xa0*my*\xa0belief in\xa0*him*\xa0helps him to have a belief in himself. But it "
+    "is here that the grave shock that he experienced tells upon him the "
+    "most. Oh, it is too hard that a sweet, simple, noble, strong nature "
+    "such as his\u2060---a nature which enabled him by our dear, good friend's "
+    "aid to rise from clerk to master in a few years\u2060---should be so "
+    "injured that the very essence of its strength is gone. Forgive me, "
+    "dear, if I worry you with my troubles in the midst of your own "
+    "happiness; but, Lucy dear, I must tell someone, for the strain of "
+    "keeping up a brave and cheerful appearance to Jonathan tries me, and I "
+    "have no one here that I can confide in. I dread coming up to London, "
+    "as we must do the day after tomorrow; for poor Mr.\xa0Hawkins left in his "
+    "will that he was to be buried in the grave with his father. As there "
+    "are no relations at all, Jonathan will have to be chief mourner. I "
+    "shall try to run over to see you, dearest, if only for a few minutes. "
+    "Forgive me for troubling you. With all blessings,")
+
+
+def test_a_run_ending_in_a_no_break_space_is_broken_at_its_last_room(tmp_path):
+    """Pango lets a trailing no-break space hang, as it does a space: WeasyPrint, breaking
+    the run before "and\u00a0<em>my</em>" (no room there), took it for unbreakable and kept
+    only its first word: "nervous." alone on a line of Dracula's page 170 (P006)."""
+    path = tmp_path / "dracula.md"
+    path.write_text("---\ntitle: Dracula\nauthor: Bram Stoker\ndate: \"1897\"\nlang: en-GB\n"
+                    f"rights: Public domain\n---\n\n> {DRACULA}\n", encoding="utf-8")
+    ms = manuscript.load(path)
+    document = pdf.layout(pdf.print_html(ms), ms=ms, page=pdf.A5)
+    assert linebreak.runts(document) == []
+    lines = [text for _, text in _lines(document)]
+    assert "nervous. He begins to doubt himself. I try to cheer him up," in lines
+
+
 def test_a_forced_line_break_is_not_a_runt(tmp_path):
     fonts = FontConfiguration()
     house = CSS(filename=str(STYLES / "print.css"), font_config=fonts)

@@ -239,13 +239,51 @@ def test_a_note_defined_twice_is_refused(tmp_path):
     assert [(f.code, f.line) for f in refused.value.findings] == [("N003", 10)]
 
 
-@pytest.mark.parametrize("source, code", [("verb", "R004"), ("complete", "M002")])
-def test_hostile_muse_is_refused(tmp_path, source, code):
-    shutil.copy(MUSE / "refused" / f"{source}.muse", tmp_path)
+def test_a_link_whose_address_holds_a_tag_brings_no_markup_into_the_book(tmp_path):
+    """Text::Amuse's verb.muse links to `<script>alert("!")</script>`, an address that is
+    none (amusewiki writes it, escaped, into the href). pandoc's Markdown put the address
+    between angle brackets and read a <script> back out of it: the text was refused (R004)
+    for a script it never ran. The address is %-encoded, the link printed as its words
+    (R010), its words as written; the book carries no script."""
+    shutil.copy(MUSE / "refused" / "verb.muse", tmp_path)
     shutil.copy(MUSE / "shelf" / "samizdat.yaml", tmp_path)
-    with pytest.raises(UserError) as refused:
-        build.check(tmp_path / f"{source}.muse")
-    assert code in {f.code for f in refused.value.findings if f.is_error}
+    ms, findings = build.check(tmp_path / "verb.muse")
+    assert not any(f.is_error for f in findings) and ms.raw_html == []
+    assert [(f.code, f.line) for f in findings if f.code.startswith("R")] == [
+        ("R010", 90), ("R010", 105), ("R010", 107), ("R010", 107)]
+    assert '[\\<script\\>alert("in the body!")\\</script\\>](%3Cscript%3Ealert' in ms.text
+
+
+def test_a_lang_text_amuse_does_not_read_is_english_as_amusewiki_builds_it(tmp_path):
+    """Text::Amuse's complete.muse says `#lang en <script>"`: Text::Amuse reads a #lang it
+    does not know as English, and so does the build, saying so (M015, a warning) where it
+    refused the text (M002). Its hostile title is text, as before."""
+    shutil.copy(MUSE / "refused" / "complete.muse", tmp_path)
+    shutil.copy(MUSE / "shelf" / "samizdat.yaml", tmp_path)
+    ms, findings = build.check(tmp_path / "complete.muse")
+    assert ms.lang == "en" and not any(f.is_error for f in findings)
+    assert [(f.code, f.line) for f in findings if f.code in ("M002", "M015")] == [("M015", 2)]
+    assert "<script" not in " ".join(ms.raw_html)
+
+
+@pytest.mark.parametrize("lang, tag, code", [
+    ("russian", "ru", "M015"), ("Русский", "ru", "M015"), ("it", "it", None),
+    ("xx-yy zz", "en", "M015"), ("en\u202e", None, "M002"), ("ru\u2066", None, "M002")])
+def test_a_muse_lang_is_read_as_a_tag_unless_it_hides_something(tmp_path, lang, tag, code):
+    """A language's name is read as its tag; what is neither is English (as Text::Amuse
+    reads it); a #lang holding a bidi control is refused: it would turn the message or
+    the catalog entry that quotes it around."""
+    shutil.copy(MUSE / "shelf" / "samizdat.yaml", tmp_path)
+    (tmp_path / "t.muse").write_text(HEAD.replace("#lang en", f"#lang {lang}") + "Text.\n",
+                                     encoding="utf-8")
+    if tag is None:
+        with pytest.raises(UserError) as refused:
+            build.check(tmp_path / "t.muse")
+        assert [(f.code, f.line) for f in refused.value.findings] == [(code, 4)]
+        return
+    ms, findings = build.check(tmp_path / "t.muse")
+    assert ms.lang == tag and ms.plain("lang") == tag
+    assert [(f.code, f.line) for f in findings] == ([(code, 4)] if code else [])
 
 
 def test_the_header_becomes_the_metadata():

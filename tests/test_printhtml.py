@@ -158,6 +158,45 @@ def test_the_house_prints_a_link_as_its_words_where_policy_says_it_goes_nowhere(
     assert html.count("<p>link ") == len(LINKS) - len(kept) == 12
 
 
+def test_the_pdfs_keywords_are_the_subjects_as_plain_text(tmp_path):
+    """Text::Amuse's compile manual says `#topics My *category*`: the PDF's keywords were
+    "My <em>category</em>" (P003). They are the subjects' words, whatever they hold."""
+    from weasyprint import HTML
+    from weasyprint.html import get_html_metadata
+
+    html = print_html_of(tmp_path, '---\ntitle: T\nsubject: ["My *category*", '
+                         '\'Tom & "Jerry"\']\n---\n\nText.\n')
+    keywords = get_html_metadata(HTML(string=html))["keywords"]
+    assert keywords == ["My category", "Tom & “Jerry”"]  # as the OPF has them
+
+
+# Raw HTML as pandoc reads it from texts converted from plain text (RusLit's Lermontov,
+# Blok and Pushkin: a title in angle brackets) and from a how-to, and markup that stays.
+TAGS = ["<ВАЛЕРИК>", "<ДВА СТИХОТВОРЕНИЯ>", "<арка>", "<file>", "</file>", "<Chorus>",
+        "<my-tag/>", "<br>", "<b>", "</b>", "<circle r=\"1\"/>", "<mfrac>", "<epub:switch>",
+        "<FONT>", "<!-- a comment -->", *(f"<{name}>" for name in sorted(policy.ELEMENTS))]
+
+
+def test_the_house_prints_a_tag_naming_no_element_as_text_where_policy_says_so():
+    """house.lua (which mends) and policy.not_markup (which warns, R011) agree: a tag
+    naming no element of HTML, SVG or MathML is text; every element's tag stays markup.
+    `<ВАЛЕРИК>` left as markup was never closed, and the EPUB's XHTML did not parse (E005)."""
+    markdown = "\n\n".join(f"{n} `{tag}`{{=html}}" for n, tag in enumerate(TAGS))
+    html = pandoc.run(["-t", "html5", "--lua-filter", str(pandoc.FILTERS / "house.lua")],
+                      text=markdown, source="x.md").decode("utf-8")
+    as_text = {n for n, tag in enumerate(TAGS) if policy.not_markup(tag)}
+    printed = {n for n, tag in enumerate(TAGS)
+               if f"{n} {tag.replace('<', '&lt;').replace('>', '&gt;')}" in html}
+    assert printed == as_text == set(range(7))
+    assert all(f"{n} {tag}" in html for n, tag in enumerate(TAGS) if n not in as_text)
+
+
+def test_the_house_and_policy_know_the_same_elements():
+    lua = (pandoc.FILTERS / "house.lua").read_text(encoding="utf-8")
+    listed = re.search(r"local ELEMENTS = \{\}\nfor name in \(\[\[(.*?)\]\]\)", lua, re.S)[1]
+    assert set(listed.split()) == policy.ELEMENTS
+
+
 def test_verse_is_set_as_lines(tmp_path):
     """Line blocks, stanzas of three hard-broken lines or more, and every paragraph of a
     poem (Whitman, Standard Ebooks: z3998:poem) become lines print.css can hang; a

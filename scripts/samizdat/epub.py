@@ -325,9 +325,30 @@ def add_backlinks(xhtml, *, back="Back to the text"):
         call = aside.get("id", "").replace("fn", "fnref", 1)
         if call not in calls:
             continue
-        first = (aside.xpath("./x:p[1]", namespaces=NS) or [aside])[0]
-        _prepend_backlink(first, call, calls[call], back)
+        _prepend_backlink(_first_words(aside), call, calls[call], back)
     return _serialize(root)
+
+
+# Elements that hold a note's words as lines of text (a paragraph, an item, a cell).
+TEXT_BLOCKS = {"p", "li", "dt", "dd", "td", "th", "h1", "h2", "h3", "h4", "h5", "h6",
+               "pre", "figcaption"}
+
+
+def _first_words(aside):
+    """The element that holds the first words of note `aside`: its first paragraph, also
+    when the note opens with a quotation or a list (`<blockquote><p>`, `<ul><li><p>`);
+    the aside itself if none does. The number goes there: put in the aside's first `<p>`
+    of its own, it stood after a note's opening quotation (Standard Ebooks' Marcus
+    Aurelius, note 79: the quotation, then "79. Again:"), and the note read otherwise in
+    the EPUB than in print (E002)."""
+    block = next((e for e in aside.iterdescendants() if isinstance(e.tag, str)
+                  and etree.QName(e).localname in TEXT_BLOCKS), None)
+    if block is None:
+        return aside
+    while not (block.text or "").strip() and len(block) and isinstance(block[0].tag, str) \
+            and etree.QName(block[0]).localname in TEXT_BLOCKS:
+        block = block[0]  # an item whose words are in a paragraph: that paragraph
+    return block
 
 
 def _prepend_backlink(paragraph, call, number, back):

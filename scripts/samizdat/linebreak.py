@@ -59,11 +59,18 @@ RUNT_SHARE = 0.5
 
 def _fits_without_trailing_spaces(text, style, context, width, max_width):
     """Whether a one-line run of `width` fits `max_width` once its trailing spaces
-    (which hang at the end of a line) are not counted."""
-    spaces = len(text) - len(text.rstrip(" "))
+    (which hang at the end of a line) are not counted.
+
+    Pango lets every white space character hang (g_unichar_isspace: U+0020, and the
+    no-break space U+00A0 as well), so Pango does not wrap a run ending in a no-break
+    space that fits without it. Standard Ebooks glue a short emphasised word to its
+    neighbours so (Dracula: "and\u00a0<em>my</em>\u00a0belief"): WeasyPrint, breaking the
+    run before such a word, found it too wide, took it for one it cannot break, and
+    kept only its first word on the line ("nervous.", P006)."""
+    spaces = len(text) - len(text.rstrip())
     if not spaces or spaces == len(text):
         return False
-    layout = line_break.create_layout(" " * spaces, style, context, None, 0)
+    layout = line_break.create_layout(text[-spaces:], style, context, None, 0)
     try:
         spaces_width, _ = line_break.line_size(layout.get_first_line()[0], style)
     finally:

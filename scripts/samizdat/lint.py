@@ -408,11 +408,7 @@ def check_metadata(ms):
     for key in REQUIRED:
         if not given(meta.get(key)):
             findings.append(_missing(ms, key))
-    lang = meta.get("lang")
-    if given(lang) and not _valid_lang(str(lang)):
-        findings.append(Finding("M002", name, key_line(ms, "lang"),
-                                f"lang '{lang}' is not a BCP 47 language tag "
-                                "(such as en, en-US or pt-BR)"))
+    findings += _lang_findings(ms)
     findings += _rights_findings(ms)
     if not given(meta.get("identifier")):
         findings.append(Finding("M004", name, 1,
@@ -584,11 +580,25 @@ def _flat(value):
     return str(value)
 
 
-def _valid_lang(tag):
+def _lang_findings(ms):
+    """M002 for a `lang` the build cannot read as a language; M015 (a warning) for one it
+    reads as a tag written otherwise (see manuscript.read_lang)."""
+    written, reading = ms.meta.get("lang"), ms.lang_read
+    if not given(written) or not reading.how:
+        return []
+    line, key = key_line(ms, "lang"), "#lang" if ms.origin is not None else "lang"
+    if reading.how == "unreadable":
+        return [Finding("M002", ms.name, line, f"{key} '{written}' is not a BCP 47 language "
+                        "tag (such as en, en-US or pt-BR), nor a language's name")]
     import langcodes
 
-    # langcodes also takes POSIX locales (en_US); EPUB wants the tag itself (en-US).
-    return LANG_SHAPE.fullmatch(tag) is not None and langcodes.tag_is_valid(tag)
+    named = langcodes.Language.get(reading.tag).display_name()
+    said = {"locale": "a locale", "name": "a language's name",
+            "muse": "neither a language tag nor a language's name"}[reading.how]
+    then = ", as Text::Amuse reads it" if reading.how == "muse" else ""
+    write = f"#lang {reading.tag}" if ms.origin is not None else f"lang: {reading.tag}"
+    return [Finding("M015", ms.name, line, f"{key} '{written}' is {said}: read as "
+                    f"{reading.tag} ({named}){then}; write '{write}' to say so", "warning")]
 
 
 def valid_date(text):
@@ -801,7 +811,7 @@ def check_content(ms):
             findings.append(_content_finding(ms, *problem, f"{key}=", seen))
         if policy.undeclared_prefixes(f"<x {key}=''>"):
             findings.append(_prefix_finding(ms, key))
-    return findings + _inline_svg_findings(ms) + _style_findings(ms)
+    return findings + _inline_svg_findings(ms) + _style_findings(ms) + _text_tag_findings(ms)
 
 
 def _inline_svg_findings(ms):
@@ -809,6 +819,27 @@ def _inline_svg_findings(ms):
     return [Finding("R005", ms.name, ms.line_of_nth("<svg", n) or ms.line_of_nth("<SVG", n),
                     f"the inline SVG cannot be used: {why}")
             for n, why in policy.inline_svg_problems(ms.raw_html)]
+
+
+def _text_tag_findings(ms):
+    """R011 (warning): a "tag" naming no element of HTML, SVG or MathML (`<ВАЛЕРИК>`, a
+    poem's title so written in a plain-text edition; `cmd <file>`) is text pandoc took
+    for markup: printed as written (see house.lua); at most MAX_FINDINGS. Left as HTML,
+    a tag never closed made the book's XHTML unreadable (E005)."""
+    findings, seen = [], {}
+    for raw in ms.raw_html:
+        name = policy.not_markup(raw)
+        if name is None:
+            continue
+        needle = raw.strip()
+        seen[needle] = seen.get(needle, 0) + 1
+        if len(findings) < MAX_FINDINGS:
+            line = _target_line(ms, needle, seen[needle]) or _target_line(
+                ms, needle.split("\n")[0], 1)
+            findings.append(Finding("R011", ms.name, line, f"{_shown(needle)} names no element "
+                                    "of HTML: printed as written (a '<' meant as text is written \\<)",
+                                    "warning"))
+    return findings
 
 
 def _style_findings(ms):

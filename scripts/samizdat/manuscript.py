@@ -123,18 +123,18 @@ class Manuscript:
     def lang(self):
         """The YAML's `lang` in BCP 47's shortest form (`ara` -> `ar`, `heb` -> `he`,
         `eng` -> `en`; TEI conversions write ISO 639-2): what the outputs carry, so
-        that the house style's `:lang(ar)` rules, hyphenation and fonts follow it. A tag
-        langcodes cannot read is kept as written (lint's M002 says why); a Muse text
-        that names none is English, as Text::Amuse reads it (M001, a warning)."""
-        written = str(self.meta.get("lang", "")) if given(self.meta.get("lang")) else ""
-        if not written and self.origin is not None:
-            return "en"  # a Muse header without #lang is English to Text::Amuse
-        try:
-            import langcodes
+        that the house style's `:lang(ar)` rules, hyphenation and fonts follow it. A
+        language's name or a locale is read as its tag (see read_lang; lint's M015 says
+        so); a tag it cannot read is kept as written (lint's M002 says why); a Muse text
+        that names none, or none Text::Amuse reads, is English, as Text::Amuse reads it
+        (M001, M015: warnings)."""
+        return self.lang_read.tag
 
-            return langcodes.standardize_tag(written) if written else ""
-        except (ValueError, LookupError):
-            return written
+    @functools.cached_property
+    def lang_read(self):
+        """LangReading of the YAML's `lang` (see read_lang)."""
+        written = str(self.meta.get("lang", "")) if given(self.meta.get("lang")) else ""
+        return read_lang(written, muse=self.origin is not None)
 
     @property
     def direction(self):
@@ -357,6 +357,54 @@ RIGHT_TO_LEFT = {"ar", "fa", "he", "iw", "ur", "yi", "ps", "sd", "ug", "dv", "ck
                  "pus", "snd", "uig", "div"}
 # The namespace of identifiers Samizdat derives (uuid5 of this URL).
 IDENTIFIERS = uuid.uuid5(uuid.NAMESPACE_URL, "https://samizdat.invalid/identifier")
+
+
+@dataclass(frozen=True)
+class LangReading:
+    """How a manuscript's `lang` was read: `tag` is what the outputs carry; `how` is ""
+    (a tag, or none written), "locale" (en_US), "name" (English, Русский), "muse" (a Muse
+    text's #lang that is neither: English, as Text::Amuse reads it) or "unreadable"
+    (`tag` is then the text as written, which M002 refuses)."""
+
+    tag: str
+    how: str = ""
+
+
+# What no language's tag or name holds, and what reorders or hides text in a message
+# or a catalog: controls, format characters (U+202E and the other bidi controls),
+# line and paragraph separators, private use, unassigned code points.
+UNFIT_IN_LANG = {"Cc", "Cf", "Zl", "Zp", "Co", "Cs", "Cn"}
+
+
+def read_lang(written, *, muse=False):
+    """LangReading of a manuscript's `lang` as `written` (`muse`: of a Muse header).
+
+    A BCP 47 tag is put in its shortest form; a POSIX locale (en_US) read as its tag; a
+    language's name, in English or in the language itself ("English", "russian",
+    "Русский", "Deutsch"), read by langcodes as its tag. In a Muse header, anything else
+    is English, as Text::Amuse reads a #lang it does not know (amusewiki builds it so).
+    A value holding a control or bidi character is never read (an attempt to make a
+    message or a catalog entry say something else): unreadable, refused as M002."""
+    import unicodedata
+
+    import langcodes
+
+    from .lint import LANG_SHAPE
+
+    if not written:
+        return LangReading("en" if muse else "")  # a Muse header without #lang: English
+    if any(unicodedata.category(c) in UNFIT_IN_LANG for c in written):
+        return LangReading(written, "unreadable")
+    if LANG_SHAPE.fullmatch(written) and langcodes.tag_is_valid(written):
+        return LangReading(langcodes.standardize_tag(written))
+    locale = written.strip().replace("_", "-")
+    if LANG_SHAPE.fullmatch(locale) and langcodes.tag_is_valid(locale):
+        return LangReading(langcodes.standardize_tag(locale), "locale")
+    try:
+        return LangReading(langcodes.find(" ".join(written.split())).to_tag(), "name")
+    except LookupError:  # no language of that name (or its data not installed)
+        pass
+    return LangReading("en", "muse") if muse else LangReading(written, "unreadable")
 
 
 def derived_identifier(meta):

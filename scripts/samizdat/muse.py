@@ -512,7 +512,7 @@ def convert(text, name, *, folder, given=None):
     offset = _offset("\n".join(first.lines))
     renamed = "\n".join(scan(text, body_line, offset=offset, defined=defined).lines)
     ast = json.loads(pandoc.run(["-t", "json"], text=renamed, source=name, reader="muse"))
-    ast["blocks"] = _align(_hoist(_mark_secondary(_glue_calls(ast["blocks"]))))
+    ast["blocks"] = _align(_hoist(_mark_secondary(_glue_calls(_escaped_targets(ast["blocks"])))))
     markdown = pandoc.run(["-t", "markdown-smart", "--wrap=none"], text=json.dumps(ast),
                           source=name, reader="json").decode("utf-8")
     head = yaml.safe_dump(meta, allow_unicode=True, sort_keys=False, width=10 ** 6)
@@ -579,6 +579,23 @@ def _align_mark(item):
         if isinstance(text, str) and text.startswith(_ALIGN):
             return text[len(_ALIGN):]
     return None
+
+
+def _escaped_targets(node):
+    """The AST with `<` and `>` in each link's and image's target written %3C and %3E, as
+    a browser sends them. pandoc's Markdown writer puts such a target between angle
+    brackets, and its reader takes a `<script>` there for raw HTML: Text::Amuse's own
+    test file (verb.muse: `[[<script>alert("!")</script>][...]]`) came out carrying a
+    script it never ran, where amusewiki prints a link to an address that is no address."""
+    if isinstance(node, list):
+        return [_escaped_targets(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    node = {k: _escaped_targets(v) for k, v in node.items()}
+    if node.get("t") in ("Link", "Image"):
+        target = node["c"][2]
+        node["c"][2] = [target[0].replace("<", "%3C").replace(">", "%3E"), *target[1:]]
+    return node
 
 
 def _glue_calls(node):

@@ -44,6 +44,39 @@ LINK_SCHEMES = frozenset("""
     tftp thismessage tip tn3270 tv urn vemmi videotex wais xmlrpc-beep xmlrpc-beeps xmpp
     z39-50r z39-50s""".split())
 SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*):")
+# The elements of HTML (WHATWG's, and the obsolete ones browsers still know), SVG 1.1
+# and 2, and MathML, by name in lower case: what a tag in raw HTML may name. A "tag"
+# naming none of them is text that pandoc's Markdown reader took for HTML: `<ВАЛЕРИК>`,
+# a poem's title in angle brackets in a plain-text edition, or `cmd <file>` (R011).
+# house.lua holds the same list: the two are compared by a test.
+ELEMENTS = frozenset("""
+    a abbr address area article aside audio b base bdi bdo blockquote body br button
+    canvas caption cite code col colgroup data datalist dd del details dfn dialog div dl
+    dt em embed fieldset figcaption figure footer form h1 h2 h3 h4 h5 h6 head header
+    hgroup hr html i iframe img input ins kbd label legend li link main map mark menu
+    meta meter nav noscript object ol optgroup option output p picture pre progress q rp
+    rt ruby s samp script search section select slot small source span strong style sub
+    summary sup table tbody td template textarea tfoot th thead time title tr track u ul
+    var video wbr
+    acronym applet basefont bgsound big blink center dir font frame frameset image
+    isindex keygen listing marquee menuitem multicol nextid nobr noembed noframes param
+    plaintext rb rtc spacer strike tt xmp portal
+    svg animate animatemotion animatetransform animatecolor circle clippath defs desc
+    discard ellipse feblend fecolormatrix fecomponenttransfer fecomposite
+    feconvolvematrix fediffuselighting fedisplacementmap fedistantlight fedropshadow
+    feflood fefunca fefuncb fefuncg fefuncr fegaussianblur feimage femerge femergenode
+    femorphology feoffset fepointlight fespecularlighting fespotlight fetile feturbulence
+    filter foreignobject g line lineargradient marker mask metadata mpath path pattern
+    polygon polyline radialgradient rect set stop switch symbol text textpath tspan use
+    view altglyph altglyphdef altglyphitem color-profile cursor font-face
+    font-face-format font-face-name font-face-src font-face-uri glyph glyphref hkern
+    missing-glyph tref vkern
+    math maction annotation annotation-xml menclose merror mfenced mfrac mglyph mi
+    mlabeledtr mlongdiv mmultiscripts mn mo mover mpadded mphantom mprescripts mroot
+    mrow ms mscarries mscarry msgroup msline mspace msqrt msrow mstack mstyle msub
+    msubsup msup mtable mtd mtext mtr munder munderover none semantics""".split())
+# One tag, start, end or empty, as pandoc passes inline HTML on (its name, then the rest).
+LONE_TAG = re.compile(r"</?([^ \t\n\r\f/<>!?][^ \t\n\r\f/<>]*)[^<>]*>")
 # CSS that loads something or runs something (old IE's expression()).
 CSS_LOADS = re.compile(r"url\s*\((?!\s*['\"]?#)|@import|expression\s*\(|behavior\s*:|"
                        r"-moz-binding", re.IGNORECASE)
@@ -155,6 +188,21 @@ def html_problems(raw):
     if re.search(r"<\s*/?\s*(svg|math)\b", raw, re.IGNORECASE):
         found += _xml_problems(raw)
     return found
+
+
+def not_markup(raw):
+    """The name of the tag that raw HTML `raw` is, when it is one tag alone (`<ВАЛЕРИК>`,
+    `</file>`, `<ДВА СТИХОТВОРЕНИЯ>`) naming no element of HTML, SVG or MathML (no
+    namespace prefix either), and nothing in it is refused (html_problems): text pandoc
+    took for HTML, which the book prints as written (house.lua; R011). Else None."""
+    match = LONE_TAG.fullmatch(raw.strip(" \t\n\r\f"))
+    if not match:
+        return None
+    name = match[1]
+    # ASCII case only, as house.lua lowers it (str.lower() makes the Kelvin sign a k)
+    if ":" in name or name.encode("utf-8").lower().decode("utf-8") in ELEMENTS:
+        return None
+    return None if html_problems(raw) else name
 
 
 def _xml_problems(raw):

@@ -18,9 +18,16 @@ def print_html(ms, *, modified=None):
     each note call glued to the word before it.
 
     `modified` (ISO 8601) becomes the PDF's modification date."""
+    import html as markup
+
     stamp = ["-M", f"samizdat-modified={modified}"] if modified else []
+    # The subjects as plain text, escaped here (a template variable is not): `$subject$`
+    # is HTML, and a Muse #topics "My *category*" gave the PDF the keywords
+    # "My <em>category</em>" (P003).
+    keywords = ", ".join(" ".join(s.split()) for s in ms.plain_list("subject"))
     html = ms.pandoc(
         ["-t", "html5", "--standalone", "--wrap=none", *stamp, *ms.label_args,
+         "-V", f"samizdat-keywords={markup.escape(keywords)}",
          "--toc", "--toc-depth=2", "-M", "samizdat-contents=true",
          "-M", f"samizdat-contents-label={ms.labels['contents']}",
          "--template", str(pandoc.TEMPLATES / "print.html"),

@@ -11,6 +11,9 @@
 --   the site the text came from (`/library/x`, as amusewiki writes them), to a file
 --   beside the text or outside it (the book carries none), or to an address whose
 --   scheme EPUBCheck does not know (HTM-025) or that is file:.
+-- * A "tag" in raw HTML that names no element of HTML, SVG or MathML (`<ВАЛЕРИК>` in a
+--   plain-text edition, `cmd <file>`) is text pandoc took for markup: printed as
+--   written (lint warns, R011). In XHTML such a tag never closed broke the book (E005).
 
 local ids = {}
 
@@ -30,8 +33,51 @@ local function unstyled(el)
   end
 end
 
+-- The elements of HTML, SVG and MathML (policy.ELEMENTS: a test compares them).
+local ELEMENTS = {}
+for name in ([[
+  a abbr acronym address altglyph altglyphdef altglyphitem animate animatecolor
+  animatemotion animatetransform annotation annotation-xml applet area article aside
+  audio b base basefont bdi bdo bgsound big blink blockquote body br button canvas
+  caption center circle cite clippath code col colgroup color-profile cursor data
+  datalist dd defs del desc details dfn dialog dir discard div dl dt ellipse em embed
+  feblend fecolormatrix fecomponenttransfer fecomposite feconvolvematrix
+  fediffuselighting fedisplacementmap fedistantlight fedropshadow feflood fefunca fefuncb
+  fefuncg fefuncr fegaussianblur feimage femerge femergenode femorphology feoffset
+  fepointlight fespecularlighting fespotlight fetile feturbulence fieldset figcaption
+  figure filter font font-face font-face-format font-face-name font-face-src
+  font-face-uri footer foreignobject form frame frameset g glyph glyphref h1 h2 h3 h4 h5
+  h6 head header hgroup hkern hr html i iframe image img input ins isindex kbd keygen
+  label legend li line lineargradient link listing maction main map mark marker marquee
+  mask math menclose menu menuitem merror meta metadata meter mfenced mfrac mglyph mi
+  missing-glyph mlabeledtr mlongdiv mmultiscripts mn mo mover mpadded mpath mphantom
+  mprescripts mroot mrow ms mscarries mscarry msgroup msline mspace msqrt msrow mstack
+  mstyle msub msubsup msup mtable mtd mtext mtr multicol munder munderover nav nextid
+  nobr noembed noframes none noscript object ol optgroup option output p param path
+  pattern picture plaintext polygon polyline portal pre progress q radialgradient rb rect
+  rp rt rtc ruby s samp script search section select semantics set slot small source
+  spacer span stop strike strong style sub summary sup svg switch symbol table tbody td
+  template text textarea textpath tfoot th thead time title tr track tref tspan tt u ul
+  use var video view vkern wbr xmp]]):gmatch('%S+') do
+  ELEMENTS[name] = true
+end
+
+-- The one tag alone that names no element (policy.not_markup), trimmed, or nil.
+local function not_markup(text)
+  text = text:match('^[ \t\n\r\f]*(.-)[ \t\n\r\f]*$')
+  local name = text:match('^</?([^ \t\n\r\f/<>!?][^ \t\n\r\f/<>]*)[^<>]*>$')
+  if name and not name:find(':', 1, true) and not ELEMENTS[name:lower()] then
+    return text
+  end
+end
+
 local function unstyled_raw(el)
   if el.format:match('^html') or el.format:match('^epub') then
+    local text = not_markup(el.text)
+    if text then  -- text, not markup: printed as written
+      if el.tag == 'RawBlock' then return pandoc.Para({pandoc.Str(text)}) end
+      return pandoc.Str(text)
+    end
     local text = el.text:gsub('%s+style%s*=%s*"[^"]*"', ''):gsub("%s+style%s*=%s*'[^']*'", '')
     if text ~= el.text then
       el.text = text
