@@ -204,7 +204,7 @@ def _streams(page):
     contents = page.get("/Contents")
     parts = contents if isinstance(contents, pikepdf.Array) else [contents] \
         if contents is not None else []
-    yield b"".join(part.read_bytes() for part in parts)
+    yield b"\n".join(part.read_bytes() for part in parts)  # parts end tokens
     resources = page.get("/Resources")
     stack, seen = [resources] if resources is not None else [], set()
     while stack:
