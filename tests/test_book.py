@@ -263,3 +263,14 @@ def test_right_to_left_wraps_the_other_way():
     band = [x for x in range(0, picture.width, 10)
             if magenta.getpixel((x, middle_row)) == book.BAND[1]]
     assert band and max(band) < half  # the front, with its band, on the left
+
+
+def test_chinese_japanese_korean_spines_stack_upright_characters():
+    ms = manuscript.load(MID)
+    ms.meta.update({"lang": "ja", "title": "相互扶助論", "author": "クロポトキン"})
+    picture, warnings = book.draw_wrap(ms, A5, 400, 0.1)
+    ink = _spine(picture, 400, 0.1).getbbox()
+    assert warnings == [] and ink is not None
+    # five characters, a step, six: a column of one character's width, long
+    width, height = ink[2] - ink[0], ink[3] - ink[1]
+    assert height > 10 * width

@@ -44,7 +44,7 @@ PPI = 300  # print resolution: the cover is drawn at it, interior images are hel
 # about 5 mm); a margin of 1/16 in each side of the text (KDP's and Lulu's).
 SPINE_TEXT_MIN_MM = 5.0
 SPINE_MARGIN_MM = 1.6
-SPINE_TYPE_MAX_PX = 60  # about 14 pt at 300 ppi
+SPINE_TYPE_MAX_PX = 80  # about 19 pt at 300 ppi
 # The cover's colours in CMYK, 0-255, for cover.py's RGB ones: dark ground, red band,
 # light ink. Total ink at most 240% (IngramSpark's limit for covers).
 GROUND = (102, 115, 128, 255)  # 40/45/50/100 %: 235%
@@ -337,8 +337,9 @@ def _draw_spine(ink, ms, box, *, rtl):
     margin = _px(SPINE_MARGIN_MM * MM)
     size = min(SPINE_TYPE_MAX_PX, int((ridge - 2 * margin) / 1.25))
     title, author = ms.plain("title"), ms.plain("author")
-    line = f"{title}  ·  {author}" if author else title
     direction = spine_direction(ms.lang)
+    gap = " " if direction == "vertical" else "  ·  "  # a stacked column: one step
+    line = f"{title}{gap}{author}" if author else title
     length = tall - 2 * _px(0.5 * INCH)  # clear of the head and tail by half an inch
     if direction == "vertical":
         strip = _stacked(line, size, (ridge, length))
