@@ -98,11 +98,21 @@ def test_short_cover_is_back_spine_front(short):
                                     paper_mm=0.1) == []
 
 
-def test_short_build_says_what_it_mended(tmp_path, caplog):
-    _build(MANUSCRIPT, tmp_path)
+def test_short_build_says_what_it_mended_and_is_the_same_bytes_again(short, tmp_path,
+                                                                      caplog):
+    again = _build(MANUSCRIPT, tmp_path)
     codes = [r.getMessage().split()[0] for r in caplog.records if r.levelname == "WARNING"]
     assert "B006" in codes  # 17 pages: a blank one added
     assert "B008" in codes  # 0.9 mm of spine: left plain
+    for kind in ("interior", "cover"):
+        assert again[kind].read_bytes() == short[kind].read_bytes()
+
+
+def test_b008_a_spine_narrower_than_6_mm_is_left_plain(real):
+    _, warnings = book.draw_wrap(real, A5, 118, 0.1)  # 5.9 mm
+    assert [w.code for w in warnings] == ["B008"] and "5.9 mm" in warnings[0].message
+    picture, warnings = book.draw_wrap(real, A5, 120, 0.1)
+    assert warnings == [] and _spine(picture, 120, 0.1).getbbox() is not None
 
 
 def test_other_outputs_are_unchanged_by_the_book(short, built):

@@ -40,9 +40,9 @@ PDFX = "PDF/X-1a:2003"  # what WeasyPrint's "pdf/x-1a" variant writes
 CONDITION = "CGATS TR 001"
 REGISTRY = "http://www.color.org"
 PPI = 300  # print resolution: the cover is drawn at it, interior images are held to it
-# Spine text: none on a spine narrower than this (KDP sets no text below 80 pages,
-# about 5 mm); a margin of 1/16 in each side of the text (KDP's and Lulu's).
-SPINE_TEXT_MIN_MM = 5.0
+# Spine text: none on a spine narrower than this (KDP sets none below 80 pages, 5 mm;
+# with a margin of 1/16 in each side, as KDP and Lulu ask, 6 mm leaves 6 pt type).
+SPINE_TEXT_MIN_MM = 6.0
 SPINE_MARGIN_MM = 1.6
 SPINE_TYPE_MAX_PX = 80  # about 19 pt at 300 ppi
 # The cover's colours in CMYK, 0-255, for cover.py's RGB ones: dark ground, red band,
