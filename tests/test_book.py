@@ -5,6 +5,8 @@ spine is too narrow for text) and once for a mid-size German text on thick paper
 spine with text, read bottom to top). Each check of verify_book_* is shown failing on
 a file spoiled the way it looks for."""
 
+import dataclasses
+
 import pikepdf
 import pytest
 from PIL import Image
@@ -284,3 +286,31 @@ def test_chinese_japanese_korean_spines_stack_upright_characters():
     # five characters, a step, six: a column of one character's width, long
     width, height = ink[2] - ink[0], ink[3] - ink[1]
     assert height > 10 * width
+
+
+def test_black_ink_is_left_out_and_said_when_weasyprint_sets_colours_another_way(
+        monkeypatch, caplog):
+    from samizdat import patches, weasy
+
+    with weasy.as_black_ink() as in_force:
+        assert in_force and weasy.PdfStream.set_color_rgb is weasy._black_ink
+    assert weasy.PdfStream.set_color_rgb is not weasy._black_ink
+    other = dataclasses.replace(patches.patch("black-ink"),
+                                targets=(("weasyprint.pdf.stream.Stream.set_color", "0" * 64),))
+    monkeypatch.setitem(patches.BY_NAME, "black-ink", other)
+    patches.say_not_applied.cache_clear()
+    with weasy.as_black_ink() as in_force:
+        assert not in_force and weasy.PdfStream.set_color_rgb is not weasy._black_ink
+    assert any(r.getMessage().startswith("W001") and "set_color" in r.getMessage()
+               for r in caplog.records)
+    patches.say_not_applied.cache_clear()
+
+
+def test_black_ink_is_black_alone():
+    from samizdat import weasy
+
+    class Stream:
+        stream = []
+    weasy._black_ink(Stream, 0, 0, 0)
+    weasy._black_ink(Stream, 0.2667, 0.2667, 0.2667, stroke=True)  # print.css's #444
+    assert Stream.stream == [b"0 0 0 1.0000 k", b"0 0 0 0.7333 K"]
