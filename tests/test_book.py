@@ -314,3 +314,30 @@ def test_black_ink_is_black_alone():
     weasy._black_ink(Stream, 0, 0, 0)
     weasy._black_ink(Stream, 0.2667, 0.2667, 0.2667, stroke=True)  # print.css's #444
     assert Stream.stream == [b"0 0 0 1.0000 k", b"0 0 0 0.7333 K"]
+
+
+def test_b002_transparency(short, tmp_path):
+    def change(pdf):
+        resources = pdf.pages[2].obj.Resources
+        if "/ExtGState" not in resources:
+            resources.ExtGState = pikepdf.Dictionary()
+        resources.ExtGState.Half = pikepdf.Dictionary(Type=pikepdf.Name.ExtGState, ca=0.5)
+    spoiled = _spoil(short["interior"], tmp_path, change)
+    found = verify.verify_book_interior(spoiled, short["pdf"], page=A5)
+    assert _codes(found) == ["B002"] and "transparency" in found[0].message
+
+
+def test_unused_colour_spaces_are_dropped_used_ones_kept(short, tmp_path):
+    # WeasyPrint's pages share one resources dictionary: a colour space page 5 uses
+    # stays for every page; one no page uses goes
+    copy = tmp_path / "reading.pdf"
+    copy.write_bytes(short["pdf"].read_bytes())
+    with pikepdf.open(copy, allow_overwriting_input=True) as pdf:
+        spaces = set(pdf.pages[0].obj.Resources.ColorSpace.keys())
+        assert {"/lab-d50", "/lab-d65"} <= spaces
+        pdf.pages[4].contents_add(b"/lab-d50 cs 50 0 0 scn", prepend=True)
+        pdf.save(copy)
+    book.finish_interior(copy)
+    with pikepdf.open(copy) as pdf:
+        for page in (pdf.pages[0], pdf.pages[4]):
+            assert set(page.obj.Resources.ColorSpace.keys()) == {"/lab-d50"}

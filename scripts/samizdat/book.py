@@ -182,15 +182,16 @@ def _to_grey(image):
 def _drop_unused_colour_spaces(pdf):
     """WeasyPrint's shared resources name Lab (and sRGB ICC) colour spaces every page
     may use; a PDF/X-1a preflight refuses them even unused: those no page or form uses
-    are left out."""
+    are left out (of every page's dictionary: WeasyPrint's pages share one)."""
+    used, dictionaries = set(), {}
     for page in pdf.pages:
-        resources = page.obj.get("/Resources")
-        spaces = resources.get("/ColorSpace") if resources is not None else None
-        if spaces is None:
-            continue
-        used = set()
         for stream in _streams(page.obj):
             used.update(name.decode() for name in _SPACE_USE.findall(stream))
+        resources = page.obj.get("/Resources")
+        spaces = resources.get("/ColorSpace") if resources is not None else None
+        if spaces is not None:
+            dictionaries[spaces.objgen if spaces.is_indirect else id(spaces)] = spaces
+    for spaces in dictionaries.values():
         for key in list(spaces.keys()):
             if key not in used:
                 del spaces[key]

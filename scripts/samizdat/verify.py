@@ -732,9 +732,23 @@ def _pdfx(name, pdf):
                if not _print_image(image)]
         if bad:
             problems.append(f"page {number}: image {bad[0]} is RGB or has a soft mask")
+        if _transparent(page.obj.get("/Resources")):
+            problems.append(f"page {number} draws with transparency")
         if len(problems) > 3:
             break
     return [Finding("B002", name, None, f"not PDF/X-1a: {problem}") for problem in problems]
+
+
+def _transparent(resources):
+    """Whether a graphics state of `resources` makes ink transparent (PDF/X-1a has
+    none): an alpha below 1, a soft mask, a blend mode other than Normal."""
+    states = resources.get("/ExtGState") if resources is not None else None
+    for state in (states or {}).values():
+        if any(float(state.get(key, 1)) < 1 for key in ("/CA", "/ca")) or \
+                str(state.get("/SMask", "/None")) != "/None" or \
+                str(state.get("/BM", "/Normal")) not in ("/Normal", "/Compatible"):
+            return True
+    return False
 
 
 def _print_image(image):
