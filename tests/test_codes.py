@@ -6,8 +6,8 @@ import tokenize
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-CODE = re.compile(r"(?<![A-Za-z0-9-])([EFIMNPRWX]\d{3})(?![0-9])")
-ROW = re.compile(r"^\| ([EFIMNPRWX]\d{3})( \(W\))? \|", re.M)
+CODE = re.compile(r"(?<![A-Za-z0-9-])([BEFIMNPRWX]\d{3})(?![0-9])")
+ROW = re.compile(r"^\| ([BEFIMNPRWX]\d{3})( \(W\))? \|", re.M)
 
 
 def said_by_code(package=ROOT / "scripts" / "samizdat"):

@@ -26,6 +26,8 @@ class PrintOptions:
 
     duplex: str | None = None
     creep_mm: float = PAPER_THICKNESS_MM
+    # the bound book's paper: its spine is one thickness per leaf (book.spine_mm)
+    paper_mm: float = PAPER_THICKNESS_MM
     marks: bool = False
     given: tuple = ()
     # (key, value) of metadata from the command line (rights, publisher) for what a
@@ -156,10 +158,11 @@ def _build(ms, out_dir, *, printing, parallel, modified=None, manifests=True):
     from . import printhtml
 
     try:
-        pamphlets = any(e.sheet for e in editions.plan(choices_of(ms, printing)))
+        table = editions.plan(choices_of(ms, printing))
+        pamphlets, book = any(e.sheet for e in table), any(e.bound for e in table)
     except UserError:  # said by the check (the YAML's choices) or by make_all
-        pamphlets = True
-    step = Progress(4 + pamphlets)
+        pamphlets, book = True, False
+    step = Progress(4 + pamphlets + book)
     step("Checking the manuscript")
     if parallel:
         process.start_lanes()
@@ -219,7 +222,7 @@ def make_all(ms, tmp, step, printing=PrintOptions(), *, parallel=True, html=None
     modified = modified or source_date(ms)
     html = html or printhtml.print_html(ms, modified=modified)
     work = _Work(ms, html, tmp, paths, names, printing, choices, table,
-                 [] if framed is None else framed)
+                 [] if framed is None else framed, modified)
     step(", ".join(_layouts(table, 1) + ["printer tests, cover"] +
                    (["EPUB"] if "epub" in files else [])) + (" beside the rest" if parallel else ""))
     with process.Lane(_other_lane, (work, modified), forked=parallel) as other:
@@ -252,6 +255,7 @@ class _Work:
     choices: editions.Choices
     table: list
     framed: list  # kinds framed from another trim's layout (lane 0, this process)
+    modified: str = ""  # the outputs' date (ISO 8601)
 
     def imposing(self, edition):
         return imposing(edition, self.ms, self.choices, self.printing)
@@ -305,12 +309,14 @@ def _print_lane(work, lane, step=None):
     or a lane 0 layout of a trim near its own, framed (editions.framed_from)."""
     editions_here = [e for e in work.table if editions.lane_of(work.table, e) == lane]
     framing = {editions.framed_from(work.table, e) for e in editions_here} - {None}
+    binding = {e.page for e in editions_here if e.bound}
     findings, layouts, documents = [], {}, {}
     for edition in editions_here:
         if edition.page not in layouts and not editions.framed_from(work.table, edition):
             layouts[edition.page], found, document = _layout(work, edition)
             findings += found
-            if edition.page in framing:  # kept for its ink's place; else freed now
+            # kept for its ink's place, or to be written again as a book; else freed now
+            if edition.page in framing | binding:
                 documents[edition.page] = document
     for edition in editions_here:
         base = editions.framed_from(work.table, edition)
@@ -318,6 +324,11 @@ def _print_lane(work, lane, step=None):
             layouts[edition.page], found = _framed(work, edition, layouts[base],
                                                    documents[base])
             findings += found
+    bound = [e for e in editions_here if e.bound]
+    if step and bound:
+        step("Book interior and cover")
+    for edition in sorted(bound, key=lambda e: e.bound != "interior"):  # interior first
+        findings += _bind(work, edition, layouts[edition.page], documents[edition.page])
     documents.clear()  # the boxes of a long book's layout: memory
     imposed = [e for e in editions_here if e.sheet]
     if step and imposed:  # the steps are counted: one for the lane's impositions
@@ -346,12 +357,35 @@ def _framed(work, edition, layout, document):
     return impose.frame(layout, work.tmp / f"{edition.page.slug}.pdf", page=page), []
 
 
+def _bind(work, edition, layout, document):
+    """Make and verify `edition` of the bound book from `layout` (a PDF) and its
+    WeasyPrint `document`: the interior, or the cover for the interior made before it;
+    return the findings (the warnings among them already said)."""
+    from . import book, verify
+
+    path, shown = work.paths[edition.kind], work.names[edition.kind]
+    interior = next(e for e in work.table if e.bound == "interior" and e.page == edition.page)
+    modified = work.modified or source_date(work.ms)
+    if edition.bound == "interior":
+        book.interior(document, path, ms=work.ms, page=edition.page, modified=modified,
+                      shown=shown)
+        return verify.verify_book_interior(path, layout, page=edition.page, shown=shown)
+    import pikepdf
+
+    with pikepdf.open(work.paths[interior.kind]) as made:
+        pages = len(made.pages)
+    book.cover(work.ms, path, page=edition.page, pages=pages,
+               paper_mm=work.printing.paper_mm, modified=modified, shown=shown)
+    return verify.verify_book_cover(path, work.paths[interior.kind], page=edition.page,
+                                    paper_mm=work.printing.paper_mm, shown=shown)
+
+
 def _layout(work, edition):
     """(path, findings, WeasyPrint document) of the verified page layout of `edition`'s
     trim."""
     from . import pdf, verify
 
-    reading = edition.sheet is None
+    reading = edition.reading
     path = work.paths[edition.kind] if reading else work.tmp / f"{edition.page.slug}.pdf"
     shown = work.names[edition.kind] if reading else \
         f"{work.names[edition.kind]} (its {edition.page.name} pages)"

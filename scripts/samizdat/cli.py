@@ -32,6 +32,9 @@ def parser():
     build.add_argument("--creep", type=_millimetres, default=None, metavar="MM",
                        help="shift per sheet toward the spine (default: the paper "
                             "thickness, 0.1); 0 turns it off")
+    build.add_argument("--paper-thickness", type=_paper, default=None, metavar="MM",
+                       help="the bound book's paper, mm a leaf: its spine is one thickness "
+                            "per leaf; also the default creep (default: 0.1, office paper)")
     build.add_argument("--marks", action="store_true",
                        help="fold and crop marks (default: none)")
     build.add_argument("--trim", type=_choice("trim"), metavar="SIZE",
@@ -49,8 +52,9 @@ def parser():
                        help="bundled font family: libertine, gentium (default: the "
                             "manuscript's `font`, else libertine)")
     build.add_argument("--outputs", type=_choice("outputs"), metavar="LIST",
-                       help="which of epub,pdf,pamphlet,pocket to make; pocket: A6 and "
-                            "quarter-letter books 4-up on A4 and Letter (default: the "
+                       help="which of epub,pdf,pamphlet,pocket,book to make; pocket: A6 and "
+                            "quarter-letter books 4-up on A4 and Letter; book: a print "
+                            "service's interior and cover wrap (default: the "
                             "manuscript's `outputs`, else epub,pdf,pamphlet)")
     build.add_argument("--signature", type=_choice("signature"), metavar="PAGES",
                        help="pages per folded signature, a multiple of 4 (32) or a range "
@@ -156,6 +160,7 @@ _positive = _within(int, 1, 256, "a whole number")
 _seconds = _within(float, 1, 86400, "a number of seconds", " s")
 _millimetres = _within(float, 0, 5, "a number of millimetres", " mm")
 _gigabytes = _within(float, 0.25, 1024, "a number of gigabytes", " GB")
+_paper = _within(float, 0.03, 1, "a number of millimetres", " mm")  # tissue to card
 
 
 def _choice(key):
@@ -285,9 +290,10 @@ def run(args):
         return _new(args)
     if args.command == "import":
         return _import(args)
+    paper = build.PAPER_THICKNESS_MM if args.paper_thickness is None else args.paper_thickness
     printing = build.PrintOptions(
         duplex=args.duplex, marks=args.marks, meta=tuple(_given_meta(args).items()),
-        creep_mm=build.PAPER_THICKNESS_MM if args.creep is None else args.creep,
+        creep_mm=paper if args.creep is None else args.creep, paper_mm=paper,
         given=tuple((key, getattr(args, key.replace("-", "_")))
                     for key in editions.READERS
                     if getattr(args, key.replace("-", "_")) is not None))

@@ -206,7 +206,7 @@ def _verify(made, ms, out_dir, printing, framed=()):
             findings += check(files[name], ms, html=html, shown=str(out_dir / name))
     choices = build.choices_of(ms, printing)
     table = editions.plan(choices)
-    reading = next((e for e in table if e.sheet is None), None)
+    reading = next((e for e in table if e.reading), None)
     for edition in (e for e in table if reading and e.sheet):
         source = files[reading.file(ms.stem)]
         if edition.page != reading.page:

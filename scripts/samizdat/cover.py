@@ -68,27 +68,30 @@ def band_rows(height):
     return int(height * 0.08), int(height * 0.62) + 1
 
 
-def draw_text(draw, ms, size, *, fill):
+def draw_text(draw, ms, size, *, fill, scale=1):
     """Draw the cover's text (title, subtitle, author, library) on `draw` in `fill`, each
-    in its own room; return the keys of those cut short to fit it (see _fit)."""
+    in its own room; return the keys of those cut short to fit it (see _fit). `scale`
+    sizes type and margins for a cover `scale` times as wide as SIZE (a print cover)."""
     width, height = size
-    text_width = width - 2 * MARGIN
+    margin = round(MARGIN * scale)
+    text_width = width - 2 * margin
     cut = {}
-    block = functools.partial(_block, draw, width=text_width, fill=fill, base=ms.direction)
+    block = functools.partial(_block, draw, width=text_width, fill=fill, base=ms.direction,
+                              left=margin)
     title, subtitle, author = ms.plain("title"), ms.plain("subtitle"), ms.plain("author")
-    band_bottom = band_rows(height)[1] - MARGIN // 4
-    title_room = band_bottom - (SUBTITLE_ROOM if subtitle else 0)
-    y = block(title, "R", 150, int(height * 0.14), 1.12, bottom=title_room,
+    band_bottom = band_rows(height)[1] - margin // 4
+    title_room = band_bottom - (round(SUBTITLE_ROOM * scale) if subtitle else 0)
+    y = block(title, "R", round(150 * scale), int(height * 0.14), 1.12, bottom=title_room,
               cut=cut.setdefault("title", []))
-    block(subtitle, "RI", 70, y + 60, 1.25, bottom=band_bottom,
+    block(subtitle, "RI", round(70 * scale), y + round(60 * scale), 1.25, bottom=band_bottom,
           cut=cut.setdefault("subtitle", []))
-    block(author, "R", 110, int(height * 0.68), 1.15, bottom=int(height * 0.88),
-          cut=cut.setdefault("author", []))
+    block(author, "R", round(110 * scale), int(height * 0.68), 1.15,
+          bottom=int(height * 0.88), cut=cut.setdefault("author", []))
     library = (ms.meta.get("library") or {}).get("name") if isinstance(
         ms.meta.get("library"), dict) else None
     library = library or ms.plain("publisher")
-    block(library.upper(), "R", 48, int(height * 0.90), 1.2, bottom=height - MARGIN // 4,
-          cut=cut.setdefault("publisher", []))
+    block(library.upper(), "R", round(48 * scale), int(height * 0.90), 1.2,
+          bottom=height - margin // 4, cut=cut.setdefault("publisher", []))
     return [key for key, was_cut in cut.items() if was_cut]
 
 
@@ -219,7 +222,7 @@ def _length(line, style, size, base):
 
 
 def _block(draw, text, style, size, top, leading, *, width, fill, base, bottom=None,
-           cut=None):
+           cut=None, left=MARGIN):
     """Draw `text` centred, wrapped to `width`, from `top` (above `bottom`, smaller or
     cut short if it must be: see _fit, and `cut` gets True); return the y below it.
     Every run sits on the line's baseline, set by the stack's first font."""
@@ -233,7 +236,7 @@ def _block(draw, text, style, size, top, leading, *, width, fill, base, bottom=N
     ascent = _font(STACK[style][0], size).getmetrics()[0]
     measure = functools.partial(_length, style=style, size=size, base=base)
     for number, line in enumerate(lines):
-        x = MARGIN + (width - measure(line)) / 2
+        x = left + (width - measure(line)) / 2
         for run in runs(line, style, base=base):
             font = _font(run.font, size)
             draw.text((x, top + number * line_height + ascent), run.text, font=font,

@@ -44,6 +44,12 @@ class Size:
         """(width, height) upright, as a 4-up sheet is printed."""
         return min(self.width, self.height), max(self.width, self.height)
 
+    @property
+    def bleed(self):
+        """Points a bound book's print files reach past this trim on every side: 0.125 in
+        for a trim in inches (US print services' bleed), else 3 mm."""
+        return BLEED_IN * INCH if self.css.endswith("in") else BLEED_MM * MM
+
 
 @dataclass(frozen=True)
 class Scheme:
@@ -114,12 +120,17 @@ SHEET_OF_TRIM = {"a5": "a4", "a6": "a5", "half-letter": "letter", "quarter-lette
 CUSTOM = re.compile(r"(\d+(?:\.\d+)?)x(\d+(?:\.\d+)?)(mm|in)", re.ASCII)
 LIMITS_MM = (50, 500)  # a page smaller than a playing card or larger than A3 is a typo
 
+# A bound book's files reach this far past the trim on every side, for the print
+# service's knife (Lulu, IngramSpark and KDP ask 0.125 in; 3 mm is the metric trade's).
+BLEED_MM = 3.0
+BLEED_IN = 0.125
+
 FONTS = {  # family name -> the house family in print.css
     "libertine": "Samizdat Serif",
     "gentium": "Samizdat Gentium",
 }
 TYPE_SIZES_PT = (7.0, 16.0)
-OUTPUTS = ("epub", "pdf", "pamphlet", "pocket")
+OUTPUTS = ("epub", "pdf", "pamphlet", "pocket", "book")
 DEFAULT_OUTPUTS = ("epub", "pdf", "pamphlet")  # a pocket edition is two more layouts
 # Pages in a signature: a multiple of 4 (a sheet folded once); more than 32 sheets
 # folded together neither staple nor sew.
@@ -270,7 +281,8 @@ class Edition:
     it is imposed on by `scheme` (both None: the reading PDF); `tagged` makes it
     PDF/UA-1; `lane` 0 is made in the build's own process, 1 beside it (see
     build.make_all), when it needs a layout of its own (see framed_from); `output` is
-    the choice of OUTPUTS that asks for it."""
+    the choice of OUTPUTS that asks for it; `bound` names the file of a bound book for
+    a print service ("interior" or "cover"), made from the layout of its trim."""
 
     kind: str
     suffix: str
@@ -280,10 +292,19 @@ class Edition:
     tagged: bool = False
     lane: int = 0
     output: str = "pdf"
+    bound: str = ""
+
+    @property
+    def reading(self):
+        """Whether this is the reading PDF (a layout of its own, not imposed or bound)."""
+        return self.sheet is None and not self.bound
 
     @property
     def about(self):
         """What the file is, for the library page and the catalog."""
+        if self.bound:
+            return BOUND[self.bound].format(page=self.page.name,
+                                            bleed=_bleed_text(self.page))
         if self.sheet is None:
             return f"PDF ({self.page.name}) for reading on screen or printing single pages"
         what = "Pamphlet" if self.output == "pamphlet" else f"Pocket book ({self.page.name})"
@@ -296,6 +317,27 @@ class Edition:
 def reading(page):
     """The reading PDF of `page`s: tagged, in the build's own lane."""
     return Edition("pdf", ".pdf", page, tagged=True)
+
+
+# What the files of a bound book are for (Edition.about).
+BOUND = {
+    "interior": "Book interior ({page}, PDF/X-1a, {bleed} bleed) for a print service",
+    "cover": "Book cover ({page}: back, spine and front on one sheet, {bleed} bleed) for a "
+             "print service, its spine as thick as the interior",
+}
+
+
+def _bleed_text(page):
+    return f"{BLEED_IN:g} in" if page.css.endswith("in") else f"{BLEED_MM:g} mm"
+
+
+def bound(page):
+    """The bound book of `page`s (a print service's two files): its interior, the
+    layout of that trim, and its cover wrap. In the build's own lane, where the layout
+    is made."""
+    return (Edition("book-interior", "-book-interior.pdf", page, output="book",
+                    bound="interior"),
+            Edition("book-cover", "-book-cover.pdf", page, output="book", bound="cover"))
 
 
 def imposed(output, page, on, *, lane=0):
@@ -314,6 +356,7 @@ HOUSE = (
     imposed("pamphlet", TRIMS["half-letter"], SHEETS["letter"], lane=1),
     imposed("pocket", TRIMS["a6"], SHEETS["a4"]),
     imposed("pocket", TRIMS["quarter-letter"], SHEETS["letter"], lane=1),
+    *bound(TRIMS["a5"]),
 )
 
 
@@ -365,6 +408,7 @@ def plan(choices=Choices()):
         for output in ("pamphlet", "pocket"):
             if output in choices.outputs:
                 table.append(imposed(output, page, _sheet_of(page, output, choices.sheet)))
+        table += bound(page)
     return [e for e in table if e.output in choices.outputs]
 
 

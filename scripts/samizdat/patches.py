@@ -111,6 +111,16 @@ PATCHES = (
           "and refused (P002)",
           (("pyphen.Pyphen.iterate",
             "f2a0f8af4dc26910174e902ee864bbe74911445a0fe9ec89f87f76678554006c"),)),
+    Patch("black-ink", "WeasyPrint", "70.0",
+          "while a bound book's interior is written, every RGB colour is black ink alone "
+          "(DeviceCMYK 0 0 0 K, its grey)",
+          "PDF/X-1a, which IngramSpark asks for, has no RGB; WeasyPrint writes black text "
+          "as RGB", "none filed",
+          "tests/test_book.py::test_short_interior_is_pdfx_with_bleed_and_even", "none: a fix "
+          "(only the interior is written with it)", "a book interior's colours stay RGB, "
+          "and it is refused (B002)",
+          (("weasyprint.pdf.stream.Stream.set_color",
+            "d289ec41ef8285c2dde81e92fbf400ef3b9f22b14d9484529d2ab967e827e451"),)),
     Patch("page-references", "pydyf", "0.13.0",
           "the list of every page's reference is made once per page count",
           "tagging read it 19,000 times for a 244-page PDF: 2.5 of 9.7 s",

@@ -633,3 +633,232 @@ def _sheet_sizes(name, pamphlet, sheet, scheme):
             return [Finding("I002", name, None,
                             f"sheet side {number} is {got} pt, {sheet.name} {how} is {want}")]
     return []
+
+
+# --- the bound book -------------------------------------------------------------
+
+BOX_SLACK = 0.05  # points: boxes are written to 4 decimals
+RGB_OPERATOR = re.compile(rb"(?<![\w/#])(?:rg|RG)(?![\w])")
+
+
+def verify_book_interior(path, reading, *, page, shown=None):
+    """The bound book's interior read back: every page's boxes (B001), PDF/X-1a
+    (B002), an even page count (B003), the same text as the reading PDF at `reading`
+    page by page (B005), fonts embedded (P004)."""
+    name = shown or str(path)
+    with pikepdf.open(path) as pdf:
+        findings = _book_boxes(name, pdf, (page.width, page.height), page.bleed)
+        findings += _pdfx(name, pdf)
+        findings += _pdf_fonts(name, pdf)
+        if len(pdf.pages) % 2:
+            findings.append(Finding("B003", name, None, f"{len(pdf.pages)} pages: a bound "
+                                    "book has an even number"))
+    return findings + _same_text(name, path, reading)
+
+
+def verify_book_cover(path, interior, *, page, paper_mm, shown=None):
+    """The cover wrap read back: one page (B003), its boxes, its TrimBox as wide as
+    back + spine + front (B001), the spine as wide as the `interior`'s leaves of paper
+    `paper_mm` thick (B004), PDF/X-1a (B002)."""
+    from .book import spine_mm
+
+    name = shown or str(path)
+    with pikepdf.open(interior) as book:
+        pages = len(book.pages)
+    with pikepdf.open(path) as pdf:
+        if len(pdf.pages) != 1:
+            return [Finding("B003", name, None, f"{len(pdf.pages)} pages: a cover wrap is "
+                            "one")]
+        trim = [float(v) for v in pdf.pages[0].obj.get("/TrimBox", pdf.pages[0].mediabox)]
+        spine = (trim[2] - trim[0] - 2 * page.width) / impose.MM
+        findings = _book_boxes(name, pdf, (trim[2] - trim[0], page.height), page.bleed)
+        want = spine_mm(pages, paper_mm)
+        if abs(spine - want) * impose.MM > BOX_SLACK:
+            findings.append(Finding("B004", name, None,
+                                    f"the spine is {spine:.2f} mm wide; the interior's "
+                                    f"{pages} pages on paper {paper_mm:g} mm thick want "
+                                    f"{want:.2f} mm"))
+        findings += _pdfx(name, pdf)
+    return findings
+
+
+def _book_boxes(name, pdf, size, bleed):
+    """B001: each page's TrimBox `size` (width, height pt), its BleedBox `bleed` beyond
+    it on every side, both inside the MediaBox."""
+    findings = []
+    for number, page in enumerate(pdf.pages, 1):
+        media = [float(v) for v in page.mediabox]
+        trim = page.obj.get("/TrimBox")
+        bleed_box = page.obj.get("/BleedBox")
+        if trim is None or bleed_box is None:
+            problem = "has no TrimBox and BleedBox"
+        else:
+            trim, bleed_box = [float(v) for v in trim], [float(v) for v in bleed_box]
+            want = [trim[0] - bleed, trim[1] - bleed, trim[2] + bleed, trim[3] + bleed]
+            got_size = (trim[2] - trim[0], trim[3] - trim[1])
+            problem = ""
+            if any(abs(g - w) > BOX_SLACK for g, w in zip(got_size, size)):
+                problem = (f"TrimBox is {got_size[0] / impose.MM:.1f} × "
+                           f"{got_size[1] / impose.MM:.1f} mm, not "
+                           f"{size[0] / impose.MM:.1f} × {size[1] / impose.MM:.1f}")
+            elif any(abs(g - w) > BOX_SLACK for g, w in zip(bleed_box, want)):
+                problem = f"BleedBox is not {bleed / impose.MM:.2f} mm beyond the TrimBox"
+            elif not _within(bleed_box, media):
+                problem = "BleedBox reaches past the MediaBox"
+        if problem:
+            findings.append(Finding("B001", name, None, f"page {number}: {problem}"))
+            break  # the first: one wrong box is usually every page's
+    return findings
+
+
+def _pdfx(name, pdf):
+    """B002: what PDF/X-1a asks and a printer's preflight reads: the version named, an
+    OutputIntent, no RGB colour, no image in RGB or with a soft mask, no annotation."""
+    from .book import PDFX
+
+    problems = []
+    if str(pdf.docinfo.get("/GTS_PDFXVersion", "")) != PDFX:
+        problems.append(f"it does not say it is {PDFX} (GTS_PDFXVersion)")
+    intents = pdf.Root.get("/OutputIntents")
+    if not intents or not any(i.get("/S") == "/GTS_PDFX" and (
+            "/DestOutputProfile" in i or "/RegistryName" in i) for i in intents):
+        problems.append("it has no PDF/X OutputIntent")
+    for number, page in enumerate(pdf.pages, 1):
+        if "/Annots" in page.obj:
+            problems.append(f"page {number} has annotations (links)")
+        if any(RGB_OPERATOR.search(data) for data in _page_streams(page.obj)):
+            problems.append(f"page {number} draws in RGB colour")
+        bad = [n for n, image in _images(page.obj.get("/Resources"))
+               if not _print_image(image)]
+        if bad:
+            problems.append(f"page {number}: image {bad[0]} is RGB or has a soft mask")
+        if _transparent(page.obj.get("/Resources")):
+            problems.append(f"page {number} draws with transparency")
+        if len(problems) > 3:
+            break
+    return [Finding("B002", name, None, f"not PDF/X-1a: {problem}") for problem in problems]
+
+
+def _transparent(resources):
+    """Whether a graphics state of `resources` makes ink transparent (PDF/X-1a has
+    none): an alpha below 1, a soft mask, a blend mode other than Normal."""
+    states = resources.get("/ExtGState") if resources is not None else None
+    for state in (states or {}).values():
+        if any(float(state.get(key, 1)) < 1 for key in ("/CA", "/ca")) or \
+                str(state.get("/SMask", "/None")) != "/None" or \
+                str(state.get("/BM", "/Normal")) not in ("/Normal", "/Compatible"):
+            return True
+    return False
+
+
+def _print_image(image):
+    return (image.get("/ImageMask") is True or "/SMask" not in image and
+            image.get("/ColorSpace") in ("/DeviceGray", "/DeviceCMYK"))
+
+
+def _images(resources, seen=None):
+    """(name, image XObject) under `resources`, forms' too."""
+    seen = set() if seen is None else seen
+    if resources is None or "/XObject" not in resources:
+        return
+    for key, xobject in resources.XObject.items():
+        if xobject.objgen in seen:
+            continue
+        seen.add(xobject.objgen)
+        if xobject.get("/Subtype") == "/Image":
+            yield key, xobject
+        elif xobject.get("/Subtype") == "/Form":
+            yield from _images(xobject.get("/Resources"), seen)
+
+
+def _page_streams(page):
+    from .book import _streams
+
+    return _streams(page)
+
+
+def _same_text(name, path, reading):
+    """B005: the interior's text, page by page, is the reading PDF's (pages past the
+    reading PDF's end blank). Pages whose text-showing operations are the same (each
+    string drawn, with its font's ToUnicode map) hold the same text; only the others
+    are read with pdfium (11 ms a page: 12 s for a 570-page book, read twice)."""
+    got, want = _shown_text(path), _shown_text(reading)
+    length = len(want)
+    want += [[]] * max(0, len(got) - len(want))
+    differ = [n for n, (g, w) in enumerate(zip(got, want)) if g != w]
+    if differ:
+        got_text = _pdfium_text(path, differ)
+        want_text = _pdfium_text(reading, differ)
+        for number in differ:
+            if got_text.get(number, "") != want_text.get(number, ""):
+                return [Finding("B005", name, None, f"page {number + 1}'s text is not the "
+                                f"reading PDF's: '{got_text.get(number, '')[:40]}' where it "
+                                f"has '{want_text.get(number, '')[:40]}'")]
+    if len(got) < length:
+        return [Finding("B005", name, None, f"{len(got)} pages, the reading PDF has "
+                        f"{length}")]
+    return []
+
+
+# A font chosen (/F1 12 Tf) or a string shown ([<0102>-20<03>] TJ, <0102> Tj, (ab) Tj)
+TEXT_OPERATION = re.compile(rb"(/[^\s/\[\]<>()]+)\s+[-\d.]+\s+Tf\b|"
+                            rb"(\[(?:[^\]\\]|\\.)*\]\s*TJ|<[0-9a-fA-F\s]*>\s*Tj|"
+                            rb"\((?:[^)\\]|\\.)*\)\s*Tj)")
+
+
+def _shown_text(path):
+    """Per page, the strings its content shows, each with a digest of its font's
+    ToUnicode map (what makes the glyphs text)."""
+    pages, maps = [], {}
+    with pikepdf.open(path) as pdf:
+        for page in pdf.pages:
+            resources = page.obj.get("/Resources")
+            fonts = resources.get("/Font") if resources is not None else None
+            font, shown = None, []
+            for match in TEXT_OPERATION.finditer(_joined(page.obj)):
+                if match[1]:
+                    chosen = fonts.get(match[1].decode("latin-1")) if fonts else None
+                    font = _unicode_map(chosen, maps)
+                else:
+                    shown.append((font, match[2]))
+            pages.append(shown)
+    return pages
+
+
+def _joined(page):
+    contents = page.get("/Contents")
+    parts = contents if isinstance(contents, pikepdf.Array) else \
+        [contents] if contents is not None else []
+    return b"\n".join(part.read_bytes() for part in parts)
+
+
+def _unicode_map(font, maps):
+    if font is None:
+        return None
+    if font.objgen not in maps:
+        unicode = font.get("/ToUnicode")
+        maps[font.objgen] = _digest(unicode.read_bytes()) if unicode is not None else \
+            str(font.get("/BaseFont"))
+    return maps[font.objgen]
+
+
+def _pdfium_text(path, numbers):
+    """{page index: its text squashed} of pages `numbers` (0-based) of the PDF at `path`,
+    as pdfium reads it ("" past its end)."""
+    import pypdfium2
+
+    document = pypdfium2.PdfDocument(str(path))
+    try:
+        texts = {}
+        for number in numbers:
+            if number >= len(document):
+                texts[number] = ""
+                continue
+            page = document[number]
+            textpage = page.get_textpage()
+            texts[number] = squash(textpage.get_text_range())
+            textpage.close()
+            page.close()
+        return texts
+    finally:
+        document.close()

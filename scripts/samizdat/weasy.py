@@ -96,10 +96,12 @@ from weasyprint.draw import text as text_drawing
 from weasyprint.text import line_break
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
+from weasyprint.pdf.stream import Stream as PdfStream
 
 import pydyf  # noqa: E402 - WeasyPrint's PDF writer, imported by it above
 
 __all__ = ["CSS", "HTML", "FontConfiguration", "FootnoteAreaBox", "InlineBox", "LineBox",
+           "PdfStream", "as_black_ink",
            "MarginBox", "ReplacedBox", "SourceFix", "TextBox", "URLFetcher", "URLFetcherResponse",
            "block", "descendants", "digest_of", "find_library", "import_quickly", "inline",
            "layout", "line_break", "preferred", "say_not_applied", "swapped",
@@ -152,6 +154,24 @@ def _page_references(pdf):
         made = key, tuple(f"{number} 0 R".encode("ascii") for number in kids[::3])
         pdf._samizdat_page_references = made
     return made[1]
+
+
+def _black_ink(stream, r, g, b, stroke=False):
+    """pydyf's set_color_rgb for a black-and-white press: the colour's grey as black ink
+    alone (DeviceCMYK 0 0 0 K), which PDF/X-1a takes and RGB it does not."""
+    black = 1 - (0.2126 * float(r) + 0.7152 * float(g) + 0.0722 * float(b))
+    stream.stream.append(f"0 0 0 {max(0.0, min(1.0, black)):.4f} {'K' if stroke else 'k'}"
+                         .encode("ascii"))
+
+
+@contextlib.contextmanager
+def as_black_ink():
+    """Within the block, WeasyPrint writes every RGB colour as black ink (_black_ink),
+    where its Stream.set_color is the code the patch "black-ink" was written for (it sends
+    every sRGB colour to pydyf's set_color_rgb); else W001, and a book interior's colours
+    stay RGB, which its check refuses (B002). Yields whether the patch is in force."""
+    with applied("black-ink", (PdfStream,), "set_color_rgb", _black_ink) as in_force:
+        yield in_force
 
 
 @contextlib.contextmanager
