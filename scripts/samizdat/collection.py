@@ -242,11 +242,15 @@ def _part_div(part, number, folder):
     meta = part.ast["meta"]
     prefix, base = f"p{number}-", part.folder.relative_to(folder).as_posix()
     blocks = _adapted(copy.deepcopy(part.ast["blocks"]), prefix, base)
-    title = _inlines(meta.get("title"))
+    pairs = [["lang", part.lang]] if part.lang else []
+    pairs.append(["dir", part.direction])
+    # the title and author in the part's language, also where the contents copy them
+    title = [_span("samizdat-part-name", _inlines(meta.get("title")), pairs)]
     authors = _joined([_inlines(a) for a in _items(meta.get("author"))])
     if authors:
         dash = _span("samizdat-dash", [_str("—"), {"t": "Space"}])
-        title = [*title, {"t": "Space"}, _span("samizdat-byline", [dash, *authors])]
+        title += [{"t": "Space"},
+                  _span("samizdat-byline", [dash, _span("samizdat-author", authors, pairs)])]
     head = [{"t": "Header", "c": [1, [f"samizdat-part-{number}", ["samizdat-part-title"], []],
                                   title]}]
     subtitle = _inlines(meta.get("subtitle"))
@@ -256,8 +260,6 @@ def _part_div(part, number, folder):
                      if x], ".")
     if about:
         head.append(_div("samizdat-part-about", [{"t": "Para", "c": about}]))
-    pairs = [["lang", part.lang]] if part.lang else []
-    pairs.append(["dir", part.direction])
     return {"t": "Div", "c": [["", ["samizdat-part"], pairs], head + blocks]}
 
 
@@ -329,8 +331,8 @@ def _str(text):
     return {"t": "Str", "c": text}
 
 
-def _span(cls, inlines):
-    return {"t": "Span", "c": [["", [cls], []], inlines]}
+def _span(cls, inlines, pairs=()):
+    return {"t": "Span", "c": [["", [cls], [list(p) for p in pairs]], inlines]}
 
 
 def _div(cls, blocks):
