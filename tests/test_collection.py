@@ -225,3 +225,10 @@ def test_epub_notes_count_again_from_each_part_in_both_series():
     single = epub.letter_secondary_notes({"EPUB/text/ch001.xhtml": _chapter(False, notes),
                                           "EPUB/text/ch002.xhtml": _chapter(False, notes)})
     assert labels(single) == ["1a2", "3b4"]
+
+
+def test_epubcheck_reports_nothing(outputs):
+    from test_epub import epubcheck
+
+    report = epubcheck(outputs["reader.epub"])
+    assert "0 fatals / 0 errors / 0 warnings / 0 infos" in report, report
