@@ -18,7 +18,8 @@ from samizdat.errors import UserError
 
 CASES = ROOT / "tests" / "check"
 REGEN = os.environ.get("SAMIZDAT_REGEN") == "1"
-CODES = {"F000", "F001", "F002", "F003", "F004", "F005", "F006", "F007", "F008",
+CODES = {"C001", "C002", "C003", "C004", "C005", "C006",
+         "F000", "F001", "F002", "F003", "F004", "F005", "F006", "F007", "F008",
          "M001", "M002", "M003", "M004", "M005", "M006", "M007", "M008", "M009", "M011",
          "M012", "M013", "M014", "M015",
          "N001", "N002", "N003", "N004", "N005", "N006", "N007", "N008",

@@ -6,8 +6,8 @@ import tokenize
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-CODE = re.compile(r"(?<![A-Za-z0-9-])([BEFIMNPRWX]\d{3})(?![0-9])")
-ROW = re.compile(r"^\| ([BEFIMNPRWX]\d{3})( \(W\))? \|", re.M)
+CODE = re.compile(r"(?<![A-Za-z0-9-])([BCEFIMNPRWX]\d{3})(?![0-9])")
+ROW = re.compile(r"^\| ([BCEFIMNPRWX]\d{3})( \(W\))? \|", re.M)
 
 
 def said_by_code(package=ROOT / "scripts" / "samizdat"):
@@ -45,5 +45,7 @@ def test_every_code_has_a_test():
 def test_the_comparison_sees_a_code_missing_from_the_table(tmp_path):
     (tmp_path / "m.py").write_text('print(f"Z100 {x}")\nraise UserError("Q999 no", "F123 x")\n')
     assert said_by_code(tmp_path) == {"F123"}  # Z and Q are no code letters
+    (tmp_path / "c.py").write_text('x = "C006 too many parts"\n')
+    assert said_by_code(tmp_path) == {"F123", "C006"}  # C: a collection's contents
     assert "F123" not in in_table("| F122 | file | x |\n| M004 (W) | m | y |\n")
     assert in_table("| F122 | file | x |\n| M004 (W) | m | y |\n") == {"F122": False, "M004": True}

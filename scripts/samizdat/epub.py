@@ -262,27 +262,37 @@ def name_chapters(xhtml):
 def letter_secondary_notes(entries):
     """Number the notes in two series, as print does: a note that opens with an empty
     span of class `secondary` (Muse's {1}; see muse.py) is lettered a, b, c, the others
-    numbered 1, 2, 3 (pandoc numbers them all in one series). `entries` {name: bytes}
-    in reading order (pandoc's chapter files sort so); unchanged without such a note."""
+    numbered 1, 2, 3 (pandoc numbers them all in one series); both series start again
+    at each part of a collection (an element of class `samizdat-part`, see
+    collection.py), as print.css restarts them. `entries` {name: bytes} in reading
+    order (pandoc's chapter files sort so); unchanged without such a note or part."""
     pages = {name: etree.fromstring(data) for name, data in entries.items()
              if name.endswith(".xhtml")}
-    if not any(_secondary(aside) for root in pages.values() for aside in _asides(root)):
+    if not any(_secondary(aside) for root in pages.values() for aside in _asides(root)) \
+            and not any(root.xpath(PART, namespaces=NS) for root in pages.values()):
         return entries
     count = {False: 0, True: 0}
     for name in sorted(pages):
         root = pages[name]
         asides = {aside.get("id"): aside for aside in _asides(root)}
-        for call in root.xpath("//x:a[@epub:type='noteref']", namespaces=NS):
-            aside = asides.get(call.get("href", "").partition("#")[2])
+        for element in root.xpath(f"{PART} | //x:a[@epub:type='noteref']", namespaces=NS):
+            if element.tag != f"{{{XHTML}}}a":  # a part begins: its notes count from 1
+                count = {False: 0, True: 0}
+                continue
+            aside = asides.get(element.get("href", "").partition("#")[2])
             if aside is None:
                 continue
             kind = _secondary(aside)
             count[kind] += 1
             label = alphabetic(count[kind]) if kind else str(count[kind])
-            sup = call.find(f"{{{XHTML}}}sup")
-            (sup if sup is not None else call).text = label
+            sup = element.find(f"{{{XHTML}}}sup")
+            (sup if sup is not None else element).text = label
         entries[name] = _serialize(root)
     return entries
+
+
+# A collection's part (collection.py) as pandoc's EPUB writer makes its section.
+PART = "//*[contains(concat(' ', normalize-space(@class), ' '), ' samizdat-part ')]"
 
 
 def alphabetic(number):

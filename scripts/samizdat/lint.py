@@ -112,8 +112,18 @@ class Family:
 def check(ms):
     """All source findings for manuscript `ms`, family by family (CHECKS), in file order
     within each. For a text converted from Muse, its notes are checked on the Muse text,
-    and the lines of the other findings are the Muse file's (see muse.py)."""
+    and the lines of the other findings are the Muse file's (see muse.py). A collection
+    (see collection.py) is checked as its own file and each of its parts are, every
+    finding naming the file and line it is about."""
+    if getattr(ms, "parts", None):
+        return check(ms.own) + [finding for part in ms.parts for finding in check(part)
+                                if finding.code not in PART_MOOT]
     return [finding for family in CHECKS for finding in family.run(ms)]
+
+
+# What a part of a collection is not told: the book carries the collection's identifier
+# and cover, never a part's.
+PART_MOOT = ("M004", "M014")
 
 
 # --- notes -------------------------------------------------------------------

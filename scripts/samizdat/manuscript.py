@@ -471,6 +471,17 @@ def load(path, *, given=None):
                                 "split it into several texts")) from None
     except OSError as error:
         raise UserError(Finding("F000", name, None, f"cannot read: {error.strerror}")) from None
+    ms = parse(path, data, given=given)
+    if "contents" in ms.meta:  # a collection: its parts read and joined as one book
+        from . import collection
+
+        return collection.assemble(ms, given=given)
+    return ms
+
+
+def parse(path, data, *, given=None):
+    """The Manuscript of bytes `data`, read from `path` (see load)."""
+    name = str(path)
     text = decode(data, name)
     origin = None
     if path.suffix.lower() == ".muse":

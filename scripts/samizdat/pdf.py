@@ -163,8 +163,9 @@ def _say_broken(words, ms, page):
     """P008 (W): each of `words` is broken without a hyphen to fit the line."""
     log = logging.getLogger("samizdat")
     for word in words:
+        home = next((each for each in _texts_of(ms) if each.line_of_nth(word, 1)), ms)
         log.warning("%s", Finding(
-            "P008", ms.name, ms.line_of_nth(word, 1),
+            "P008", home.name, home.line_of_nth(word, 1),
             f"'{word}' is wider than a line ({page.name}): broken to fit, without a hyphen",
             "warning"))
 
@@ -173,11 +174,19 @@ def _say_endnotes(numbers, ms, page):
     """P005 (W): each note of `numbers` is set at the end of its chapter."""
     log = logging.getLogger("samizdat")
     for n in numbers:
+        # a collection's note N is a note of its own file's or of one of its parts
+        home, number = ms.note_homes[n - 1] if getattr(ms, "parts", None) else (ms, n)
         log.warning("%s", Finding(
-            "P005", ms.name, _note_line(ms, n, definition=True),
-            f"note {n} is too tall for a page ({page.name}) with its call: set at the end "
+            "P005", home.name, _note_line(home, number, definition=True),
+            f"note {number} is too tall for a page ({page.name}) with its call: set at the end "
             "of its chapter, its call linking to it (a note cannot go on to the next page)",
             "warning"))
+
+
+def _texts_of(ms):
+    """The manuscripts whose text `ms` prints: itself, or a collection's own file and
+    its parts (collection.py), which findings name."""
+    return (ms.own, *ms.parts) if getattr(ms, "parts", None) else (ms,)
 
 
 def _human(index):
