@@ -241,3 +241,26 @@ def test_the_client_checks_the_letter_pamphlet_framed_from_the_a5_pdf(tmp_path):
                                   build.PrintOptions())
     assert findings and {f.code[0] for f in findings} == {"I"}
     assert all(letter in f.path for f in findings)
+
+
+def test_the_client_checks_every_ebook_it_installs(monkeypatch, tmp_path):
+    """The e-books are one table (editions.EBOOKS): the client runs each one's check on
+    the file the worker sent, as the build does; none is installed unchecked."""
+    from samizdat import cluster, editions, manuscript, verify
+
+    ms = manuscript.load(ROOT / "manuscript" / "workers-power.md")
+    monkeypatch.setattr(editions, "plan", lambda choices: [])  # no print files here
+    # a new kind of e-book is one entry: the client checks it with no change of its own
+    monkeypatch.setattr(editions, "EBOOKS", (*editions.EBOOKS, editions.Ebook(
+        "fb2", ".fb2", "application/x-fictionbook+xml", "FictionBook", "verify_fb2")))
+    monkeypatch.setattr(verify, "verify_fb2", None, raising=False)
+    made = []
+    for ebook in editions.EBOOKS:
+        (tmp_path / f"{ms.stem}{ebook.suffix}").write_bytes(b"x")
+        made.append(tmp_path / f"{ms.stem}{ebook.suffix}")
+    checked = []
+    for ebook in editions.EBOOKS:
+        monkeypatch.setattr(verify, ebook.check, lambda path, ms, html, shown:
+                            checked.append(path.name) or [])
+    cluster._verify(made, ms, tmp_path, build.PrintOptions(), ())
+    assert sorted(checked) == sorted(p.name for p in made)

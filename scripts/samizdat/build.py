@@ -52,7 +52,7 @@ def outputs(stem, choices=editions.Choices()):
     and with impositions a picture
     of the first one's first sheet and a printer test for each sheet."""
     table = editions.plan(choices)
-    files = {"epub": f"{stem}.epub", "kepub": f"{stem}.kepub.epub"} \
+    files = {e.kind: f"{stem}{e.suffix}" for e in editions.EBOOKS} \
         if "epub" in choices.outputs else {}
     files.update({edition.kind: edition.file(stem) for edition in table})
     files["cover"] = f"{stem}-cover.png"
@@ -296,10 +296,10 @@ def _epub_lane(work, modified, made_epub=None):
 
     epub.epub(work.ms, work.paths["epub"], modified=modified, cover=cover_png, made=made_epub)
     kepub.kepub(work.paths["epub"], work.paths["kepub"])
-    return [*verify.verify_epub(work.paths["epub"], work.ms, html=work.html,
-                                shown=work.names["epub"]),
-            *verify.verify_kepub(work.paths["kepub"], work.ms, html=work.html,
-                                 shown=work.names["kepub"])]
+    return [finding for ebook in editions.EBOOKS
+            for finding in getattr(verify, ebook.check)(work.paths[ebook.kind], work.ms,
+                                                        html=work.html,
+                                                        shown=work.names[ebook.kind])]
 
 
 def _print_lane(work, lane, step=None):

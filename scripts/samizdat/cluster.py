@@ -192,18 +192,19 @@ def _digests(made, sums, out_dir):
 
 
 def _verify(made, ms, out_dir, printing, framed=()):
-    """What the client can check without a layout: the EPUB and Kobo EPUB against the
-    manuscript, each imposition of the reading PDF's trim against that PDF, and each
+    """What the client can check without a layout: every e-book (editions.EBOOKS) against
+    the manuscript, each imposition of the reading PDF's trim against that PDF, and each
     the worker says it `framed` from that PDF against that PDF framed here."""
     from . import build, editions, impose, printhtml, verify
 
     files = {p.name: p for p in made}
     html = printhtml.print_html(ms, modified=build.source_date(ms))
     findings = []
-    for name, check in ((f"{ms.stem}.epub", verify.verify_epub),
-                        (f"{ms.stem}.kepub.epub", verify.verify_kepub)):
+    for ebook in editions.EBOOKS:
+        name = f"{ms.stem}{ebook.suffix}"
         if name in files:
-            findings += check(files[name], ms, html=html, shown=str(out_dir / name))
+            findings += getattr(verify, ebook.check)(files[name], ms, html=html,
+                                                     shown=str(out_dir / name))
     choices = build.choices_of(ms, printing)
     table = editions.plan(choices)
     reading = next((e for e in table if e.reading), None)

@@ -132,6 +132,29 @@ FONTS = {  # family name -> the house family in print.css
 TYPE_SIZES_PT = (7.0, 16.0)
 OUTPUTS = ("epub", "pdf", "pamphlet", "pocket", "book")
 DEFAULT_OUTPUTS = ("epub", "pdf", "pamphlet")  # a pocket edition is two more layouts
+
+
+@dataclass(frozen=True)
+class Ebook:
+    """An output that is no page layout (`--outputs epub` makes them all): its kind, its
+    file's name after the stem, its media type and what it is for (the catalog and the
+    download page say it), and the check in verify.py that reads it back against the
+    manuscript. It needs no layout, so the build and the cluster's client both run it
+    on every e-book they install."""
+
+    kind: str
+    suffix: str
+    media_type: str
+    about: str
+    check: str  # the name of a verify function: (path, ms, *, html, shown) -> [Finding]
+
+
+EBOOKS = (
+    Ebook("epub", ".epub", "application/epub+zip", "EPUB for e-readers and phones",
+          "verify_epub"),
+    Ebook("kepub", ".kepub.epub", "application/kepub+zip",
+          "Kobo EPUB (kepub): on a Kobo, notes pop up", "verify_kepub"),
+)
 # Pages in a signature: a multiple of 4 (a sheet folded once); more than 32 sheets
 # folded together neither staple nor sew.
 SIGNATURE_PAGES = (4, 128)

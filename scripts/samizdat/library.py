@@ -18,6 +18,7 @@ from urllib.parse import quote
 
 from lxml import etree
 
+from . import editions
 from .errors import Finding, UserError
 
 ATOM = "http://www.w3.org/2005/Atom"
@@ -32,10 +33,7 @@ FACETS = (("author", lambda book: [book.author] if book.author else [], "By auth
 OPEN_ACCESS = "http://opds-spec.org/acquisition/open-access"
 # kind -> (media type, what it is for): the e-book files. The printed ones are
 # described by their editions (editions.Edition.about), in each Book's `about`.
-FILES = {
-    "epub": ("application/epub+zip", "EPUB for e-readers and phones"),
-    "kepub": ("application/kepub+zip", "Kobo EPUB (kepub): on a Kobo, notes pop up"),
-}
+FILES = {ebook.kind: (ebook.media_type, ebook.about) for ebook in editions.EBOOKS}
 PDF = "application/pdf"
 
 # Only on the download page: the test print is not a book for e-reader apps.
