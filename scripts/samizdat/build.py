@@ -272,7 +272,7 @@ def imposing(edition, ms, choices, printing):
 def _other_lane(work, modified):
     from concurrent.futures import ThreadPoolExecutor
 
-    from . import epub, printer_test
+    from . import epub, printer_sheet
 
     with ThreadPoolExecutor(1) as thread:
         # pandoc makes the EPUB in its own process while the other layouts run.
@@ -280,7 +280,7 @@ def _other_lane(work, modified):
         findings = _print_lane(work, 1)
         for sheet in _sheets(work.table):
             kind, _ = editions.printer_test(sheet)
-            printer_test.printer_test(work.paths[kind], sheet=sheet,
+            printer_sheet.printer_test(work.paths[kind], sheet=sheet,
                                       duplex=work.printing.duplex or "short")
         return findings + _epub_lane(work, modified, made_epub and made_epub.result())
 
