@@ -413,3 +413,25 @@ def test_a_link_of_a_scheme_no_reader_follows_is_printed_as_its_words(tmp_path, 
     assert [r.getMessage() for r in caplog.records] == [
         f"E007 {source}: a link to 'foo:bar' in EPUB/text/ch001.xhtml has a scheme no "
         "reader follows: printed as its words"]
+
+
+def test_an_anchor_in_a_heading_leaves_no_empty_span_in_the_navigation(tmp_path):
+    """EPUBCheck's RSC-005 'Spans within nav elements must contain text' (amusewiki's
+    labels.muse: `#hello-1` on a heading's line): pandoc copies the heading's anchor
+    into its navigation entry as an empty span. The entry keeps its words, the text
+    its anchor and the links to it."""
+    from samizdat import manuscript
+
+    source = tmp_path / "anchors.md"
+    source.write_text("---\ntitle: T\nauthor: A\ndate: 2024\nlang: en\nrights: CC0\n---\n\n"
+                      "# More info []{#hello-1}\n\nText.\n\n# Heading [and more]{#hello-2}\n\n"
+                      "Back [to 1](#hello-1) and [to 2](#hello-2).\n", encoding="utf-8")
+    out = epub.epub(manuscript.load(source), tmp_path / "anchors.epub")
+    report = epubcheck(out)
+    assert "0 fatals / 0 errors / 0 warnings / 0 infos" in report, report
+    pages = xhtml(out)
+    entries = pages["EPUB/nav.xhtml"].xpath("//x:nav[@epub:type='toc']//x:a", namespaces=NS)
+    assert [" ".join("".join(a.itertext()).split()) for a in entries][:2] == \
+        ["More info", "Heading and more"]
+    texts = [p for n, p in pages.items() if "/text/ch" in n]
+    assert sum(len(p.xpath("//x:span[@id='hello-1']", namespaces=NS)) for p in texts) == 1
