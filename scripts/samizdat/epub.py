@@ -179,14 +179,20 @@ def _declare_prefixes(root, name, changes):
 
 def _unregistered_links(root, name, changes):
     """A link whose scheme EPUBCheck does not know (policy.LINK_SCHEMES: `foo:bar`,
-    `C:\\file`) printed as its words, as print does with a link no reader can follow:
-    house.lua mends the manuscript's links (R010); this catches raw HTML's."""
+    `C:\\file`: HTM-025) or that is no valid URL (policy.malformed: RSC-020) printed as
+    its words, as print does with a link no reader can follow: house.lua mends the
+    manuscript's links (R010); this catches raw HTML's."""
     changed = False
     for link in list(root.iterfind(f".//{{{XHTML}}}a[@href]")):
-        scheme = _scheme(link.get("href"))
-        if scheme and scheme not in policy.LINK_SCHEMES:
-            changes.append(f"a link to '{link.get('href')}' in {name} has a scheme no reader "
-                           "follows: printed as its words")
+        href = link.get("href")
+        scheme = _scheme(href)
+        if not scheme:
+            continue
+        fault = "" if scheme not in policy.LINK_SCHEMES else policy.malformed(href)
+        if scheme not in policy.LINK_SCHEMES or fault:
+            why = f"is no well-formed address ({fault})" if fault else \
+                "has a scheme no reader follows"
+            changes.append(f"a link to '{href}' in {name} {why}: printed as its words")
             _unwrap_keeping_text(link)
             changed = True
     return changed
