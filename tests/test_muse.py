@@ -385,3 +385,30 @@ def test_a_muse_text_without_author_date_or_lang_is_built_as_amusewiki_builds_it
     out = build.build(ms, tmp_path / "out")
     opf = zipfile.ZipFile(out["epub"]).read("EPUB/content.opf").decode()
     assert "<dc:date" not in opf and "<dc:creator" not in opf and ">en</dc:language>" in opf
+
+
+def test_a_link_to_an_anchor_in_the_header_is_printed_as_its_words(tmp_path, caplog):
+    """Text::Amuse's hyper-2.muse (the corpus's muse-amuse-hyper-2): `#notes #invalid1`
+    puts an anchor in the header, which no page prints; a link to it was kept and
+    EPUBCheck found it going nowhere (RSC-012). It is printed as its words (R007, on
+    the link's line), as Text::Amuse, which calls the anchor invalid, does."""
+    import logging
+
+    from samizdat import epub, lint
+
+    source = tmp_path / "hyper.muse"
+    source.write_text("#title Internal anchors\n#author A\n#lang en\n#notes #invalid1\n"
+                      "This is the note.\n\n** Start\n#valid1\n\nText.\n\n"
+                      "[[#invalid1][invalid1]] and [[#valid1][valid1]]\n", encoding="utf-8")
+    ms = manuscript.load(source)
+    assert [(f.code, f.line) for f in lint.check(ms) if f.code == "R007"] == [("R007", 12)]
+    with caplog.at_level(logging.WARNING, logger="samizdat"):
+        out = epub.epub(ms, tmp_path / "hyper.epub")
+    report = epubcheck(out)
+    assert "0 fatals / 0 errors / 0 warnings / 0 infos" in report, report
+    with zipfile.ZipFile(out) as archive:
+        pages = [etree.fromstring(archive.read(n)) for n in archive.namelist()
+                 if "/text/ch" in n]
+    links = ["".join(a.itertext()) for page in pages
+             for a in page.xpath("//x:p/x:a", namespaces=NS)]
+    assert links == ["valid1"]

@@ -116,7 +116,8 @@ end
 unstyle.Link = function(link) return live(link) or unstyled(link) end
 
 return {
-  gather,
+  -- the ids of the text: one in the metadata is no place a link can go (manuscript._index)
+  {Pandoc = function(doc) doc.blocks:walk(gather) end},
   unstyle,
   {Div = bare},
 }
