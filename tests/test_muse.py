@@ -412,3 +412,32 @@ def test_a_link_to_an_anchor_in_the_header_is_printed_as_its_words(tmp_path, cap
     links = ["".join(a.itertext()) for page in pages
              for a in page.xpath("//x:p/x:a", namespaces=NS)]
     assert links == ["valid1"]
+
+
+@pytest.mark.parametrize("name, head", [
+    ("zh.muse", "#title Test\n#lang zh\n\n"),
+    ("zh.md", "---\ntitle: Test\nauthor: A\ndate: 2024\nlang: zh-CN\nrights: CC0\n---\n\n"),
+    ("ko.md", "---\ntitle: Test\nauthor: A\ndate: 2024\nlang: ko\nrights: CC0\n---\n\n")])
+def test_a_line_break_in_a_chinese_paragraph_is_no_space(tmp_path, name, head):
+    """amusewiki's Chinese text (font-preview/zh.muse) breaks its lines inside words:
+    '墨西哥萨帕\\n塔人' was printed '萨帕 塔人', in the PDF and the EPUB. Chinese and
+    Japanese put no space between words, and a line break there is none (CSS Text 3);
+    Korean does, and keeps it."""
+    from samizdat import epub, pdf
+
+    source = tmp_path / name
+    text = "而从墨西哥萨帕\n塔人的海螺社区，Acapatzingo\n位于墨西哥城边缘。\n"
+    source.write_text(head + text.replace("而从", "사회 운동의 " if name == "ko.md" else "而从"),
+                      encoding="utf-8")
+    ms = manuscript.load(source)
+    html = pdf.print_html(ms)
+    out = epub.epub(ms, tmp_path / "zh.epub")
+    with zipfile.ZipFile(out) as archive:
+        page = archive.read("EPUB/text/ch001.xhtml").decode("utf-8")
+    for written in (html, page):
+        if name == "ko.md":
+            assert "사회 운동의 墨西哥萨帕 塔人" in " ".join(written.split())
+        else:
+            assert "墨西哥萨帕塔人" in written
+            # a break beside a Latin word is a space still
+            assert "Acapatzingo 位于" in " ".join(written.split())

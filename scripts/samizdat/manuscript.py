@@ -161,7 +161,7 @@ class Manuscript:
         """Run pandoc on this manuscript (see pandoc.run); return its stdout bytes."""
         reader = pandoc.PLAIN if self.meta.get("smart") is False else pandoc.READER
         return pandoc.run(args, text=self.body, meta=self.pandoc_meta, source=self.path,
-                          reader=reader, **options)
+                          reader=pandoc.reader_for(self.lang, reader), **options)
 
     @property
     def labels(self):

@@ -511,7 +511,8 @@ def convert(text, name, *, folder, given=None):
     defined = frozenset((n.number, n.secondary) for n in first.definitions if n.secondary)
     offset = _offset("\n".join(first.lines))
     renamed = "\n".join(scan(text, body_line, offset=offset, defined=defined).lines)
-    ast = json.loads(pandoc.run(["-t", "json"], text=renamed, source=name, reader="muse"))
+    ast = json.loads(pandoc.run(["-t", "json"], text=renamed, source=name,
+                                reader=pandoc.reader_for(meta.get("lang"), "muse")))
     ast["blocks"] = _align(_hoist(_mark_secondary(_glue_calls(ast["blocks"]))))
     markdown = pandoc.run(["-t", "markdown-smart", "--wrap=none"], text=json.dumps(ast),
                           source=name, reader="json").decode("utf-8")
