@@ -441,3 +441,31 @@ def test_a_line_break_in_a_chinese_paragraph_is_no_space(tmp_path, name, head):
             assert "墨西哥萨帕塔人" in written
             # a break beside a Latin word is a space still
             assert "Acapatzingo 位于" in " ".join(written.split())
+
+
+def test_a_language_switch_is_the_language_of_its_words_not_text(tmp_path):
+    """Text::Amuse's `<[it]>…</[it]>` (amusewiki's languages.muse; its Persian, Chinese,
+    Japanese and Indonesian test files): pandoc's Muse reader knows none, and the tags
+    were printed as text. Around blocks or inline, in a note too, the words they hold
+    carry that language (hyphenation and fonts follow it); the EPUB passes EPUBCheck."""
+    from samizdat import epub, pdf
+
+    source = tmp_path / "languages.muse"
+    source.write_text("#title Languages\n#lang hr\n\n** Italiano\n\n<[it]>\n"
+                      "La chiesa della Santissima Trinità.\n\nSorta sul luogo.[1]\n</[it]>\n\n"
+                      "Pakao (lat. <[it]>infernus</[it]>) jest mjesto.\n\n"
+                      "[1] Una nota <[en]>in English</[en]>.\n", encoding="utf-8")
+    ms = manuscript.load(source)
+    html = pdf.print_html(ms)
+    assert '<div lang="it">\n<p data-p="1">La chiesa' in html
+    assert '<span lang="it">infernus</span>' in html
+    assert '<span lang="en">in English</span>' in html
+    out = epub.epub(ms, tmp_path / "languages.epub")
+    with zipfile.ZipFile(out) as archive:
+        pages = "".join(archive.read(n).decode("utf-8") for n in archive.namelist()
+                        if n.endswith(".xhtml"))
+    for written in (html, pages):
+        assert "[it]" not in written and "[en]" not in written
+    assert '<span lang="it">infernus</span>' in pages
+    report = epubcheck(out)
+    assert "0 fatals / 0 errors / 0 warnings / 0 infos" in report, report
