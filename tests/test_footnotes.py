@@ -238,6 +238,25 @@ def test_a_note_that_would_leave_its_chapters_heading_alone_is_set_at_its_end(tm
         assert not text.startswith("الفصل") or len(text) > 100, (number, text)
 
 
+def test_a_long_note_after_a_title_page_of_a_title_alone_stays_on_its_calls_page(
+        tmp_path, caplog):
+    """Text::Amuse's footnotes-multiline-2.muse (the corpus's) has a title and no author
+    or date: its title page ends with the title, a heading, and its text's first line
+    (a heading) calls a long note. No heading of the text is left alone: the notes stay
+    on their calls' pages, as they were before the mend for stranded headings."""
+    import logging
+    import tarfile
+
+    with tarfile.open(ROOT / "tests" / "corpus" / "bench"
+                      / "muse-amuse-footnotes-multiline-2.tar.xz") as tar:
+        tar.extractall(tmp_path, filter="data")
+    ms = manuscript.load(next((tmp_path / "muse-amuse-footnotes-multiline-2").glob("*.muse")))
+    with caplog.at_level(logging.WARNING, logger="samizdat"):
+        document = pdf.layout(pdf.print_html(ms), ms=ms, page=pdf.A5)
+    assert [r.getMessage()[:4] for r in caplog.records if "P005" in r.getMessage()] == []
+    assert all(not p.misplaced for p in footnotes.placement(document))
+
+
 def page_texts_of(page):
     from samizdat.weasy import TextBox, descendants
 

@@ -293,23 +293,24 @@ def _room_below(page_box):
 
 
 def _last_line_tag(page_box):
-    """The tag of the element whose line is the last of the page's text (not its notes
-    nor its margins)."""
+    """The tag of the element whose line is the last of the page's text (in <main>: not
+    the title page's, nor the contents', notes' or margins')."""
     last = None
 
-    def walk(box, owner):
+    def walk(box, owner, text):
         nonlocal last
         tag = getattr(box, "element_tag", None)
+        text = text or tag == "main"
         if isinstance(box, LineBox):
-            last = owner
+            last = owner if text else None
             return
         for child in getattr(box, "children", ()):
-            walk(child, tag if tag and not isinstance(box, InlineBox) else owner)
+            walk(child, tag if tag and not isinstance(box, InlineBox) else owner, text)
 
     for flow in page_box.children:
         if not isinstance(flow, FootnoteAreaBox) and not type(flow).__name__.endswith(
                 "MarginBox"):
-            walk(flow, None)
+            walk(flow, None, False)
     return last
 
 
