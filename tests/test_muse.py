@@ -469,3 +469,20 @@ def test_a_language_switch_is_the_language_of_its_words_not_text(tmp_path):
     assert '<span lang="it">infernus</span>' in pages
     report = epubcheck(out)
     assert "0 fatals / 0 errors / 0 warnings / 0 infos" in report, report
+
+
+def test_a_topic_with_markup_is_the_pdfs_keyword_as_text(tmp_path):
+    """Text::Amuse's manual.muse (the corpus's muse-amuse-compile-manual) has `#topics My
+    *category*`: the PDF's Keywords said 'My <em>category</em>' and P003 refused the
+    text. They are the words, as the manuscript's metadata reads in plain text."""
+    from samizdat import pdf
+
+    source = tmp_path / "manual.muse"
+    source.write_text("#title The =manual=\n#author A\n#lang en\n#topics My *category*\n\n"
+                      "Text.\n", encoding="utf-8")
+    ms = manuscript.load(source)
+    assert '<meta name="keywords" content="My category">' in pdf.print_html(ms)
+    out = tmp_path / "manual.pdf"
+    pdf.pdf(ms, out)
+    with pikepdf.open(out) as document:
+        assert str(document.docinfo["/Keywords"]) == "My category"

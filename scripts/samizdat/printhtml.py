@@ -22,6 +22,9 @@ def print_html(ms, *, modified=None):
         ["-t", "html5", "--standalone", "--wrap=none", *stamp, *ms.label_args,
          "--toc", "--toc-depth=2", "-M", "samizdat-contents=true",
          "-M", f"samizdat-contents-label={ms.labels['contents']}",
+         # the PDF's keywords as text: a Muse header's `#topics My *category*` came out
+         # 'My <em>category</em>' (P003 refused amusewiki's manual)
+         "-M", f"samizdat-keywords={ms.plain('subject')}",
          "--template", str(pandoc.TEMPLATES / "print.html"),
          "--lua-filter", str(pandoc.FILTERS / "house.lua"),
          # before the colophon, whose title block has hard breaks but is no verse
