@@ -476,3 +476,49 @@ def test_a_link_of_a_scheme_no_reader_follows_is_printed_as_its_words(tmp_path, 
     assert [r.getMessage() for r in caplog.records] == [
         f"E007 {source}: a link to 'foo:bar' in EPUB/text/ch001.xhtml has a scheme no "
         "reader follows: printed as its words"]
+
+
+def test_an_anchor_in_a_heading_leaves_no_empty_span_in_the_navigation(tmp_path):
+    """EPUBCheck's RSC-005 'Spans within nav elements must contain text' (amusewiki's
+    labels.muse: `#hello-1` on a heading's line): pandoc copies the heading's anchor
+    into its navigation entry as an empty span. The entry keeps its words, the text
+    its anchor and the links to it."""
+    from samizdat import manuscript
+
+    source = tmp_path / "anchors.md"
+    source.write_text("---\ntitle: T\nauthor: A\ndate: 2024\nlang: en\nrights: CC0\n---\n\n"
+                      "# More info []{#hello-1}\n\nText.\n\n# Heading [and more]{#hello-2}\n\n"
+                      "Back [to 1](#hello-1) and [to 2](#hello-2).\n", encoding="utf-8")
+    out = epub.epub(manuscript.load(source), tmp_path / "anchors.epub")
+    report = epubcheck(out)
+    assert "0 fatals / 0 errors / 0 warnings / 0 infos" in report, report
+    pages = xhtml(out)
+    entries = pages["EPUB/nav.xhtml"].xpath("//x:nav[@epub:type='toc']//x:a", namespaces=NS)
+    assert [" ".join("".join(a.itertext()).split()) for a in entries][:2] == \
+        ["More info", "Heading and more"]
+    texts = [p for n, p in pages.items() if "/text/ch" in n]
+    assert sum(len(p.xpath("//x:span[@id='hello-1']", namespaces=NS)) for p in texts) == 1
+
+
+def test_an_address_that_is_no_valid_url_is_printed_as_its_words(tmp_path):
+    """EPUBCheck's RSC-020 ('is not a valid URL'; amusewiki's links-2.muse has
+    `mailto:marco@pessotto.hr/\\text{test}`): a Markdown link to such an address is
+    printed as its words by house.lua (R010), one of raw HTML here (E007); links to
+    valid addresses of the same shapes stay."""
+    from test_printhtml import MALFORMED, WELL_FORMED
+
+    from samizdat import manuscript
+
+    links = "\n\n".join(f"[link {n}](<{t}>)" for n, t in enumerate(MALFORMED + WELL_FORMED))
+    source = tmp_path / "addresses.md"
+    source.write_text("---\ntitle: T\nauthor: A\ndate: 2024\nlang: en\nrights: CC0\n---\n\n"
+                      f"{links}\n\n<a href=\"http://x.org/a\\b\">raw</a> and "
+                      "<a href=\"http://x.org/a%5Cb\">kept</a>.\n", encoding="utf-8")
+    out = epub.epub(manuscript.load(source), tmp_path / "addresses.epub")
+    report = epubcheck(out)
+    assert "0 fatals / 0 errors / 0 warnings / 0 infos" in report, report
+    text = [p for n, p in xhtml(out).items() if "ch001" in n][0]
+    kept = ["".join(a.itertext()) for a in text.xpath("//x:p//x:a", namespaces=NS)]
+    assert kept == [f"link {n}" for n in range(len(MALFORMED), len(MALFORMED + WELL_FORMED))] \
+        + ["kept"]
+    assert "raw and kept." in "".join(text.itertext())

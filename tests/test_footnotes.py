@@ -208,6 +208,55 @@ def test_a_note_taller_than_the_page_is_set_at_the_end_of_its_chapter(tmp_path, 
     assert verify.verify_pdf(out, document, ms, html=html) == []
 
 
+# amusewiki's Arabic test text (font-preview/ar.muse), one paragraph of it
+ARABIC = ("أول جرم وراء نبتونيّ اكشتف هو بلوتو، والذي اكتشفه كلايد تومبو في عام 1930. وقد "
+          "أخذ الأمر 60 عاماً لاكتشاف جرم آخر وراء نبتون، فقد اكتشف ثاني هذه الأجرام في عام "
+          "1992. لكن وبالرغم من هذه المدة الطويلة بين اكتشاف الأجرام الثلاثة الأولى، فمنذ "
+          "اكتشاف الثالث عام 1992 وحتى اليوم ارتفع عدد المعروفة منها إلى ما يزيد على 1,000 "
+          "جرم، تملك أحجاماً ومدارات وخصائص مختلفة.")
+
+
+def test_a_note_that_would_leave_its_chapters_heading_alone_is_set_at_its_end(tmp_path,
+                                                                             caplog):
+    """Chapters whose first line calls a note of most of a page (an Arabic text): the
+    note fits a page with its call's line, not under the chapter's heading as well, so
+    the line went on to the next page and the heading stood alone on its page, the
+    rest of it empty. Such a note is set at the end of its chapter (P005, said so): the
+    heading's page has the chapter's text."""
+    chapters = [f"# الفصل {n}\n\n{ARABIC[:60]}[^{n}] {ARABIC[60:]}\n\n{ARABIC}"
+                for n in (1, 2, 3)]
+    notes = [f"[^{n}]: " + " ".join([ARABIC] * size) for n, size in ((1, 10), (2, 11), (3, 12))]
+    ms = load_text(tmp_path, "---\ntitle: T\nauthor: A\ndate: 2024\nlang: ar\nrights: CC0\n"
+                   "---\n\n" + "\n\n".join(chapters + notes) + "\n", "ar.md")
+    document = pdf.layout(pdf.print_html(ms), ms=ms, page=pdf.A5)
+    said = [r.getMessage() for r in caplog.records]
+    assert [m[:4] for m in said] == ["P005"] * 3
+    assert all("with its call and the heading before it" in m for m in said)
+    assert footnotes.misplaced(document) == []
+    for number, page in enumerate(document.pages[2:], 3):
+        text = "".join(page_texts_of(page)).strip()
+        assert not text.startswith("الفصل") or len(text) > 100, (number, text)
+
+
+def test_a_long_note_after_a_title_page_of_a_title_alone_stays_on_its_calls_page(
+        tmp_path, caplog):
+    """Text::Amuse's footnotes-multiline-2.muse (the corpus's) has a title and no author
+    or date: its title page ends with the title, a heading, and its text's first line
+    (a heading) calls a long note. No heading of the text is left alone: the notes stay
+    on their calls' pages, as they were before the mend for stranded headings."""
+    import logging
+    import tarfile
+
+    with tarfile.open(ROOT / "tests" / "corpus" / "bench"
+                      / "muse-amuse-footnotes-multiline-2.tar.xz") as tar:
+        tar.extractall(tmp_path, filter="data")
+    ms = manuscript.load(next((tmp_path / "muse-amuse-footnotes-multiline-2").glob("*.muse")))
+    with caplog.at_level(logging.WARNING, logger="samizdat"):
+        document = pdf.layout(pdf.print_html(ms), ms=ms, page=pdf.A5)
+    assert [r.getMessage()[:4] for r in caplog.records if "P005" in r.getMessage()] == []
+    assert all(not p.misplaced for p in footnotes.placement(document))
+
+
 def page_texts_of(page):
     from samizdat.weasy import TextBox, descendants
 

@@ -423,3 +423,104 @@ def test_a_muse_text_without_author_date_or_lang_is_built_as_amusewiki_builds_it
     out = build.build(ms, tmp_path / "out")
     opf = zipfile.ZipFile(out["epub"]).read("EPUB/content.opf").decode()
     assert "<dc:date" not in opf and "<dc:creator" not in opf and ">en</dc:language>" in opf
+
+
+def test_a_link_to_an_anchor_in_the_header_is_printed_as_its_words(tmp_path, caplog):
+    """Text::Amuse's hyper-2.muse (the corpus's muse-amuse-hyper-2): `#notes #invalid1`
+    puts an anchor in the header, which no page prints; a link to it was kept and
+    EPUBCheck found it going nowhere (RSC-012). It is printed as its words (R007, on
+    the link's line), as Text::Amuse, which calls the anchor invalid, does."""
+    import logging
+
+    from samizdat import epub, lint
+
+    source = tmp_path / "hyper.muse"
+    source.write_text("#title Internal anchors\n#author A\n#lang en\n#notes #invalid1\n"
+                      "This is the note.\n\n** Start\n#valid1\n\nText.\n\n"
+                      "[[#invalid1][invalid1]] and [[#valid1][valid1]]\n", encoding="utf-8")
+    ms = manuscript.load(source)
+    assert [(f.code, f.line) for f in lint.check(ms) if f.code == "R007"] == [("R007", 12)]
+    with caplog.at_level(logging.WARNING, logger="samizdat"):
+        out = epub.epub(ms, tmp_path / "hyper.epub")
+    report = epubcheck(out)
+    assert "0 fatals / 0 errors / 0 warnings / 0 infos" in report, report
+    with zipfile.ZipFile(out) as archive:
+        pages = [etree.fromstring(archive.read(n)) for n in archive.namelist()
+                 if "/text/ch" in n]
+    links = ["".join(a.itertext()) for page in pages
+             for a in page.xpath("//x:p/x:a", namespaces=NS)]
+    assert links == ["valid1"]
+
+
+@pytest.mark.parametrize("name, head", [
+    ("zh.muse", "#title Test\n#lang zh\n\n"),
+    ("zh.md", "---\ntitle: Test\nauthor: A\ndate: 2024\nlang: zh-CN\nrights: CC0\n---\n\n"),
+    ("ko.md", "---\ntitle: Test\nauthor: A\ndate: 2024\nlang: ko\nrights: CC0\n---\n\n")])
+def test_a_line_break_in_a_chinese_paragraph_is_no_space(tmp_path, name, head):
+    """amusewiki's Chinese text (font-preview/zh.muse) breaks its lines inside words:
+    '墨西哥萨帕\\n塔人' was printed '萨帕 塔人', in the PDF and the EPUB. Chinese and
+    Japanese put no space between words, and a line break there is none (CSS Text 3);
+    Korean does, and keeps it."""
+    from samizdat import epub, pdf
+
+    source = tmp_path / name
+    text = "而从墨西哥萨帕\n塔人的海螺社区，Acapatzingo\n位于墨西哥城边缘。\n"
+    source.write_text(head + text.replace("而从", "사회 운동의 " if name == "ko.md" else "而从"),
+                      encoding="utf-8")
+    ms = manuscript.load(source)
+    html = pdf.print_html(ms)
+    out = epub.epub(ms, tmp_path / "zh.epub")
+    with zipfile.ZipFile(out) as archive:
+        page = archive.read("EPUB/text/ch001.xhtml").decode("utf-8")
+    for written in (html, page):
+        if name == "ko.md":
+            assert "사회 운동의 墨西哥萨帕 塔人" in " ".join(written.split())
+        else:
+            assert "墨西哥萨帕塔人" in written
+            # a break beside a Latin word is a space still
+            assert "Acapatzingo 位于" in " ".join(written.split())
+
+
+def test_a_language_switch_is_the_language_of_its_words_not_text(tmp_path):
+    """Text::Amuse's `<[it]>…</[it]>` (amusewiki's languages.muse; its Persian, Chinese,
+    Japanese and Indonesian test files): pandoc's Muse reader knows none, and the tags
+    were printed as text. Around blocks or inline, in a note too, the words they hold
+    carry that language (hyphenation and fonts follow it); the EPUB passes EPUBCheck."""
+    from samizdat import epub, pdf
+
+    source = tmp_path / "languages.muse"
+    source.write_text("#title Languages\n#lang hr\n\n** Italiano\n\n<[it]>\n"
+                      "La chiesa della Santissima Trinità.\n\nSorta sul luogo.[1]\n</[it]>\n\n"
+                      "Pakao (lat. <[it]>infernus</[it]>) jest mjesto.\n\n"
+                      "[1] Una nota <[en]>in English</[en]>.\n", encoding="utf-8")
+    ms = manuscript.load(source)
+    html = pdf.print_html(ms)
+    assert '<div lang="it">\n<p data-p="1">La chiesa' in html
+    assert '<span lang="it">infernus</span>' in html
+    assert '<span lang="en">in English</span>' in html
+    out = epub.epub(ms, tmp_path / "languages.epub")
+    with zipfile.ZipFile(out) as archive:
+        pages = "".join(archive.read(n).decode("utf-8") for n in archive.namelist()
+                        if n.endswith(".xhtml"))
+    for written in (html, pages):
+        assert "[it]" not in written and "[en]" not in written
+    assert '<span lang="it">infernus</span>' in pages
+    report = epubcheck(out)
+    assert "0 fatals / 0 errors / 0 warnings / 0 infos" in report, report
+
+
+def test_a_topic_with_markup_is_the_pdfs_keyword_as_text(tmp_path):
+    """Text::Amuse's manual.muse (the corpus's muse-amuse-compile-manual) has `#topics My
+    *category*`: the PDF's Keywords said 'My <em>category</em>' and P003 refused the
+    text. They are the words, as the manuscript's metadata reads in plain text."""
+    from samizdat import pdf
+
+    source = tmp_path / "manual.muse"
+    source.write_text("#title The =manual=\n#author A\n#lang en\n#topics My *category*\n\n"
+                      "Text.\n", encoding="utf-8")
+    ms = manuscript.load(source)
+    assert '<meta name="keywords" content="My category">' in pdf.print_html(ms)
+    out = tmp_path / "manual.pdf"
+    pdf.pdf(ms, out)
+    with pikepdf.open(out) as document:
+        assert str(document.docinfo["/Keywords"]) == "My category"

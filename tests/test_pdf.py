@@ -149,6 +149,33 @@ def test_chapters_open_pages_run_heads_and_are_listed_with_their_pages(tmp_path)
     assert titles[-3:] == ["Chapter 1", "Chapter 2", "Chapter 3"]
 
 
+@pytest.mark.parametrize("level", ["#", "##"])
+def test_a_chapters_number_and_title_as_two_headings_open_one_page(tmp_path, level):
+    """ELTeC's French novel (fra02001, Gilbert) gives each chapter as '## II' then
+    '## LE MARQUIS DE LA LANDE': 'II' stood alone on a page, the title and text on the
+    next. The two open one page, and a chapter with text between its headings still
+    opens its own."""
+    import pypdfium2
+
+    from samizdat import manuscript
+
+    words = " ".join(["Mots du chapitre, assez pour remplir plus d'une page."] * 50)
+    body = "".join(f"{level} {n}\n\n{level} TITRE {n}\n\n{words}\n\n" for n in ("I", "II"))
+    source = tmp_path / "t.md"
+    source.write_text(f"---\ntitle: T\nauthor: A\ndate: 2024\nlang: fr\nrights: CC0\n---\n\n"
+                      f"{body}{level} III\n\nUn mot.\n\n{level} IV\n\nUn autre.\n",
+                      encoding="utf-8")
+    out = tmp_path / "t.pdf"
+    pdf.pdf(manuscript.load(source), out)
+    document = pypdfium2.PdfDocument(str(out))
+    pages = [" ".join(document[i].get_textpage().get_text_range().split())
+             for i in range(len(document))]
+    for n in ("I", "II"):
+        assert any(p.startswith(f"{n} TITRE {n} Mots du chapitre") for p in pages), pages
+    assert any(p.startswith("III Un mot.") for p in pages)
+    assert any(p.startswith("IV Un autre.") for p in pages)
+
+
 def test_a_right_to_left_text_is_set_right_to_left_in_its_own_fonts(tmp_path):
     """Persian and Hebrew: lines start at the right edge, every glyph from the build's
     fonts (Persian from Amiri; Libertine has Hebrew), none from the machine's."""

@@ -145,6 +145,17 @@ LINKS = ["/bookbuilder", "/library/title-3", "title-2", "./title-5", "../other-t
          "//libcom.org/x", "file:///home/me/x.txt", "C:/x.txt", "gemini://x.org/",
          "magnet:?xt=urn:btih:ab", "doi:10.1/x", "SMS:+1234", "HTTPS://libcom.org/",
          *(f"{scheme}:x" for scheme in sorted(policy.LINK_SCHEMES))]
+# Addresses of schemes EPUBCheck knows that are no valid URL (RSC-020; amusewiki's
+# links-2.muse has the first), and valid ones of the same shapes.
+MALFORMED = ["mailto:marco@pessotto.hr/\\text{test}", "http://x.org/a\\b", "http://x.org\\y",
+             "http://x.org/%zz", "http://x.org/a%", "http://x.org/#a#b", "http://x..org/",
+             "http://.x.org/", "http://exa mple.org/", "http://x.org:99999/", "http:///x",
+             "http:x.org", "http://", "mailto:", "https://x.org/a?b\\c", "http://x.org/\x01"]
+WELL_FORMED = ["http://x.org/a%5Cb", "http://x.org/a b", "http://x.org/[a]^|`{}",
+               "mailto:a b@c", "https://x.org/ä", "http://ä.org/", "http://x.org/%7e",
+               "http://user:pa ss@x.org/", "http://x.org:8080/a", "http://x.org:/a",
+               "mailto:a@b.org?subject=a b", "tel:+1 234", "urn:isbn:123", "news:comp.lang",
+               "http://x.org/a#b c", "HTTP://X.ORG/"]
 
 
 def test_the_house_prints_a_link_as_its_words_where_policy_says_it_goes_nowhere():
@@ -155,7 +166,22 @@ def test_the_house_prints_a_link_as_its_words_where_policy_says_it_goes_nowhere(
                       text=markdown, source="x.md").decode("utf-8")
     kept = {int(n) for n in re.findall(r'<a href="[^"]*">link (\d+)</a>', html)}
     assert kept == {n for n, target in enumerate(LINKS) if not policy.unfollowable(target)}
-    assert html.count("<p>link ") == len(LINKS) - len(kept) == 12
+    # 12, and ftp:x, http:x, https:x: no valid URL (no //host; RSC-020)
+    assert html.count("<p>link ") == len(LINKS) - len(kept) == 15
+
+
+def test_the_house_prints_an_address_that_is_no_valid_url_as_its_words():
+    """house.lua and policy.malformed agree on which addresses are no valid URL
+    (EPUBCheck's RSC-020): those are printed as their words, the others kept."""
+    links = MALFORMED + WELL_FORMED
+    markdown = "\n\n".join(f"[link {n}](<{target}>)" for n, target in enumerate(links))
+    html = pandoc.run(["-t", "html5", "--lua-filter", str(pandoc.FILTERS / "house.lua")],
+                      text=markdown, source="x.md").decode("utf-8")
+    kept = {int(n) for n in re.findall(r'<a href="[^"]*">link (\d+)</a>', html)}
+    assert kept == set(range(len(MALFORMED), len(links)))
+    assert all(policy.malformed(t) for t in MALFORMED)
+    assert not any(policy.malformed(t) for t in WELL_FORMED)
+    assert all("well-formed" in policy.unfollowable(t) for t in MALFORMED)
 
 
 def test_the_pdfs_keywords_are_the_subjects_as_plain_text(tmp_path):

@@ -169,6 +169,86 @@ def test_P007_nothing_runs_below_the_foot(tmp_path, css, want):
     assert all("below the foot" in f.message for f in findings)
 
 
+@pytest.mark.parametrize("css, want", [
+    ("", []),
+    ("pre { white-space: pre; } table { table-layout: auto; width: auto; "
+     "overflow-wrap: normal; }", ["P007"]),
+])
+def test_P007_a_right_to_left_line_runs_past_the_left_edge(tmp_path, css, want):
+    """In a right-to-left text a line too wide runs over at the left: the code line and
+    the table of WIDE in Persian, unwrapped, are P007 there (the right edge alone was
+    looked at, and nothing was said)."""
+    from samizdat import manuscript
+
+    source = tmp_path / "wide.md"
+    source.write_text(WIDE.replace("lang: en", "lang: fa").replace(
+        "Text.", "سری جنگ‌های صلیبی بود که دو پادشاه اروپایی."), encoding="utf-8")
+    ms = manuscript.load(source)
+    document = pdf.layout(pdf.print_html(ms), ms=ms, page=pdf.A5, css=css)
+    findings = verify._off_the_page("wide.pdf", document)
+    assert codes(findings) == want
+    assert all("past the left edge" in f.message for f in findings)
+
+
+def test_a_right_to_left_word_wider_than_the_line_is_broken_to_fit(tmp_path, caplog):
+    """A URL in a Persian sentence ran past the left edge of the page, unbroken and
+    unsaid (P008 looked at the right edge only): it is broken to fit, and said."""
+    import logging
+
+    from samizdat import manuscript
+    from samizdat.weasy import TextBox, descendants
+
+    source = tmp_path / "long.md"
+    source.write_text("---\ntitle: Long\nauthor: A\ndate: 2024\nlang: fa\nrights: CC0\n---\n\n"
+                      "سری جنگ‌های صلیبی بود که https://example.org/"
+                      + "averyverylongpathsegment" * 3 + " سری جنگ‌های صلیبی.\n",
+                      encoding="utf-8")
+    ms = manuscript.load(source)
+    with caplog.at_level(logging.WARNING, logger="samizdat"):
+        document = pdf.layout(pdf.print_html(ms), ms=ms, page=pdf.A5)
+    assert [r.getMessage()[:4] for r in caplog.records] == ["P008"]
+    assert verify._off_the_page("long.pdf", document) == []
+    for page in document.pages:
+        box = page._page_box
+        assert all(b.position_x >= box.content_box_x() - verify.OVERHANG
+                   for b in descendants(box) if isinstance(b, TextBox) and b.text.strip())
+
+
+def test_P007_a_note_taller_than_the_page_is_drawn_above_its_top():
+    """Issue 25: 'a page whose text starts above the top edge, with two lines printed
+    over each other'. WeasyPrint sets a footnote area taller than the page from the
+    foot up, above the page's top (the build sets such a note at the end of its
+    chapter, P005; this is what the check sees if a note escapes that)."""
+    from samizdat.weasy import HTML
+
+    note = " ".join(["word"] * 1500)
+    document = HTML(string=f"<html><head><style>@page {{ size: A5; margin: 20mm }} "
+                    ".n { float: footnote; footnote-policy: line }</style></head><body>"
+                    f"<p>The text<span class='n'>{note}</span> goes on.</p></body></html>"
+                    ).render()
+    findings = verify._off_the_page("tall.pdf", document)
+    assert codes(findings) == ["P007"]
+    assert "above the top of the text" in findings[0].message
+
+
+@pytest.mark.parametrize("css, want", [
+    ("", []), ("@page { @footnote { margin-top: -30mm } }", ["P007"])])
+def test_P007_notes_printed_over_the_text(tmp_path, css, want):
+    """A full page of text and a short note: the notes' area drawn up over the text's
+    last lines is P007."""
+    from samizdat import manuscript
+
+    body = " ".join(["Ein Satz, der die Seite füllt, ohne Ende."] * 80)
+    source = tmp_path / "over.md"
+    source.write_text("---\ntitle: T\nauthor: A\ndate: 2024\nlang: de\nrights: CC0\n---\n\n"
+                      f"Ein Ruf.[^1] {body}\n\n[^1]: Eine kurze Anmerkung.\n", encoding="utf-8")
+    ms = manuscript.load(source)
+    document = pdf.layout(pdf.print_html(ms), ms=ms, page=pdf.A5, css=css)
+    findings = verify._off_the_page("over.pdf", document)
+    assert codes(findings) == want
+    assert all("the notes are printed over the text" in f.message for f in findings)
+
+
 def test_metadata_is_compared_as_the_build_writes_it_and_a_real_difference_still_fails(
         tmp_path):
     """Quotes pandoc makes curly, a line separator (a line end to pandoc) and Markdown

@@ -49,7 +49,8 @@ def epub(ms, out, *, css=STYLES / "epub.css", modified="2000-01-01T00:00:00Z", c
     for change in dict.fromkeys(changes):
         logging.getLogger("samizdat").warning(
             "%s", Finding("E007", ms.name, None, change, "warning"))
-    entries[NAV] = add_bodymatter_landmark(entries[NAV], entries, words=ms.labels)
+    entries[NAV] = add_bodymatter_landmark(nav_spans_with_text(entries[NAV]), entries,
+                                           words=ms.labels)
     if cover:
         add_cover(entries, cover, ms)
     entries[STYLESHEET] = Path(css).read_bytes()
@@ -178,14 +179,20 @@ def _declare_prefixes(root, name, changes):
 
 def _unregistered_links(root, name, changes):
     """A link whose scheme EPUBCheck does not know (policy.LINK_SCHEMES: `foo:bar`,
-    `C:\\file`) printed as its words, as print does with a link no reader can follow:
-    house.lua mends the manuscript's links (R010); this catches raw HTML's."""
+    `C:\\file`: HTM-025) or that is no valid URL (policy.malformed: RSC-020) printed as
+    its words, as print does with a link no reader can follow: house.lua mends the
+    manuscript's links (R010); this catches raw HTML's."""
     changed = False
     for link in list(root.iterfind(f".//{{{XHTML}}}a[@href]")):
-        scheme = _scheme(link.get("href"))
-        if scheme and scheme not in policy.LINK_SCHEMES:
-            changes.append(f"a link to '{link.get('href')}' in {name} has a scheme no reader "
-                           "follows: printed as its words")
+        href = link.get("href")
+        scheme = _scheme(href)
+        if not scheme:
+            continue
+        fault = "" if scheme not in policy.LINK_SCHEMES else policy.malformed(href)
+        if scheme not in policy.LINK_SCHEMES or fault:
+            why = f"is no well-formed address ({fault})" if fault else \
+                "has a scheme no reader follows"
+            changes.append(f"a link to '{href}' in {name} {why}: printed as its words")
             _unwrap_keeping_text(link)
             changed = True
     return changed
@@ -448,6 +455,20 @@ def add_bodymatter_landmark(nav, entries, *, words=None):
         for named in landmarks.xpath(f"x:li/x:a[@epub:type='{mark}']", namespaces=NS):
             named.text = words[field]
     return _serialize(root)
+
+
+def nav_spans_with_text(nav):
+    """The navigation's entries without the empty spans pandoc copies into them from
+    their headings: an anchor in a heading (Muse's `#label` on a heading's line, Markdown's
+    `# Title []{#label}`) became `<span id="label"/>` in the entry, which EPUBCheck
+    refuses (RSC-005: spans within nav elements must contain text). The anchor stays
+    in the text, where links go."""
+    root = etree.fromstring(nav)
+    empty = [span for span in root.iterfind(f".//{{{XHTML}}}nav//{{{XHTML}}}span")
+             if not "".join(span.itertext()).strip()]
+    for span in empty:
+        _unwrap_keeping_text(span)
+    return _serialize(root) if empty else nav
 
 
 COVER_PAGE = """<?xml version="1.0" encoding="UTF-8"?>

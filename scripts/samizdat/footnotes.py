@@ -245,6 +245,73 @@ def unplaceable(document):
     return sorted(n for n in tall if n is not None)
 
 
+HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
+
+
+def stranding(document):
+    """Numbers of the notes that leave a heading alone at the foot of the page before
+    their call's: a note called in the first lines after a heading, too tall to sit with
+    them on the heading's page (a chapter's first page has a third of its height less),
+    takes its call's line to the next page, and the heading's page has nothing after the
+    heading (seen on an Arabic text whose chapters open with long notes)."""
+    stranded = []
+    pages = [p._page_box for p in document.pages]
+    for before, page in zip(pages, pages[1:]):
+        if _last_line_tag(before) not in HEADINGS:
+            continue
+        lines = _text_lines(page)[:2]
+        areas = [a for a in page.children if isinstance(a, FootnoteAreaBox)]
+        notes = {_note_number(n): n for a in areas for n in a.children}
+        called = [n for line in lines for n in _call_numbers(line) if n in notes]
+        # the notes are what moved the lines: with them (and their area's rule and
+        # margins), the lines did not fit below the heading (a note that did is no
+        # cause, and stays)
+        needed = sum(notes[n].margin_height() for n in called) + sum(
+            line.height for line in lines) + sum(a.margin_height() - a.height for a in areas)
+        if called and needed > _room_below(before):
+            stranded += called
+    return sorted(set(stranded))
+
+
+def _text_lines(page_box):
+    """The lines of the page's text, not of its notes or margins, in order."""
+    return [b for f in page_box.children if not isinstance(f, FootnoteAreaBox)
+            and not type(f).__name__.endswith("MarginBox")
+            for b in descendants(f) if isinstance(b, LineBox)]
+
+
+def _room_below(page_box):
+    """The height left on the page below its last line of text and above its notes."""
+    lines = _text_lines(page_box)
+    foot = max((line.position_y + line.height for line in lines), default=0)
+    areas = [a for a in page_box.children if isinstance(a, FootnoteAreaBox) and a.children]
+    bottom = min([a.position_y for a in areas],
+                 default=page_box.content_box_y() + page_box.height)
+    return bottom - foot
+
+
+def _last_line_tag(page_box):
+    """The tag of the element whose line is the last of the page's text (in <main>: not
+    the title page's, nor the contents', notes' or margins')."""
+    last = None
+
+    def walk(box, owner, text):
+        nonlocal last
+        tag = getattr(box, "element_tag", None)
+        text = text or tag == "main"
+        if isinstance(box, LineBox):
+            last = owner if text else None
+            return
+        for child in getattr(box, "children", ()):
+            walk(child, tag if tag and not isinstance(box, InlineBox) else owner, text)
+
+    for flow in page_box.children:
+        if not isinstance(flow, FootnoteAreaBox) and not type(flow).__name__.endswith(
+                "MarginBox"):
+            walk(flow, None, False)
+    return last
+
+
 def _line_height(page_box):
     """The height of the first line of text on the page, outside its footnote area."""
     for child in page_box.children:

@@ -161,7 +161,7 @@ class Manuscript:
         """Run pandoc on this manuscript (see pandoc.run); return its stdout bytes."""
         reader = pandoc.PLAIN if self.meta.get("smart") is False else pandoc.READER
         return pandoc.run(args, text=self.body, meta=self.pandoc_meta, source=self.path,
-                          reader=reader, **options)
+                          reader=pandoc.reader_for(self.lang, reader), **options)
 
     @property
     def labels(self):
@@ -286,7 +286,7 @@ class Index:
     notes: list  # Note nodes
     raw_html: list  # raw HTML text
     attributes: list  # (key, value) of every pandoc attribute
-    ids: set = field(default_factory=set)  # every id, pandoc's and raw HTML's
+    ids: set = field(default_factory=set)  # every id of the text, pandoc's and raw HTML's
     images: list = field(default_factory=list)  # (src, alt text) of every Image
     headings: Counter = field(default_factory=Counter)  # {level: how many headings}
 
@@ -294,27 +294,30 @@ class Index:
 def _index(ast, name):
     """Walk `ast` once, without recursion (a deep AST must be refused, not crash)."""
     found = Index([], [], [], [])
-    stack = [(ast["blocks"], 1), (ast["meta"], 1)]
+    # `text`: under the blocks. An id in the metadata is no place a link can go: the
+    # text does not print it there (Muse's `#notes #anchor`; Text::Amuse's own test
+    # calls such anchors invalid), and a link to it was EPUBCheck's RSC-012.
+    stack = [(ast["blocks"], 1, True), (ast["meta"], 1, False)]
     while stack:
-        node, depth = stack.pop()
+        node, depth, text = stack.pop()
         if depth > pandoc.MAX_DEPTH:
             raise UserError(pandoc.too_deep(name, depth))
         if isinstance(node, dict) and isinstance(node.get("t"), str):  # a node
-            _note_node(node, found)
+            _note_node(node, found, text)
             children = [node.get("c")]
         elif isinstance(node, dict):  # the metadata, a MetaMap's keys
             children = node.values()
         elif isinstance(node, list):
-            _note_attributes(node, found)
+            _note_attributes(node, found, text)
             children = node
         else:
             continue
-        stack.extend((child, depth + 1) for child in reversed(list(children))
+        stack.extend((child, depth + 1, text) for child in reversed(list(children))
                      if isinstance(child, (dict, list)))
     return found
 
 
-def _note_node(node, found):
+def _note_node(node, found, text=True):
     kind = node.get("t")
     if kind == "Header":
         found.headings[node["c"][0]] += 1
@@ -328,19 +331,21 @@ def _note_node(node, found):
         import html
 
         found.raw_html.append(node["c"][1])
-        found.ids.update(RAW_ID.findall(node["c"][1]))
+        if text:
+            found.ids.update(RAW_ID.findall(node["c"][1]))
         for match in IMG_SRC.finditer(node["c"][1]):
             found.targets.append(
                 ("Image", html.unescape(next(g for g in match.groups() if g is not None))))
 
 
-def _note_attributes(node, found):
-    """pandoc's Attr is [id, [classes], [[key, value], ...]]."""
+def _note_attributes(node, found, text=True):
+    """pandoc's Attr is [id, [classes], [[key, value], ...]]; its id is a place in the
+    text only under the blocks (`text`)."""
     if (len(node) == 3 and isinstance(node[0], str) and isinstance(node[1], list)
             and isinstance(node[2], list)
             and all(isinstance(p, list) and len(p) == 2 for p in node[2])):
         found.attributes += [tuple(p) for p in node[2]]
-        if node[0]:
+        if node[0] and text:
             found.ids.add(node[0])
 
 

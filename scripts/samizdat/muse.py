@@ -60,6 +60,11 @@ CALL = re.compile(r"\[([1-9][0-9]*)\]|\{([1-9][0-9]*)\}")
 MAX_NOTE_DIGITS = 100
 # <center> and <right> blocks, which pandoc's Muse reader reads as plain paragraphs
 ALIGNED = re.compile(r"<(/?)(center|right)>")
+# Text::Amuse's language switch, `<[it]>…</[it]>`: on lines of its own around blocks,
+# or inline. pandoc's Muse reader knows none and printed the tags as text (amusewiki's
+# languages.muse, and its Persian, Chinese, Japanese and Indonesian test files).
+LANGUAGE = re.compile(r"<(/?)\[([a-z]{2,3}(?:-[A-Za-z0-9]{1,8})*)\]>")
+_LANG_CLASS = "samizdat-lang-"
 NEWPAGE = re.compile(r" {6,}(\* ?){5}\s*$")  # Text::Amuse's page break: it ends a note
 _ALIGN = "SAMIZDATALIGN"
 # A definition, as Text::Amuse reads one: a label at the very start of a line, then
@@ -327,10 +332,10 @@ def scan(text, body_line, *, offset=None, defined=frozenset()):
         if state.closing or BLOCK_OPEN.match(line):
             reading.lines.append(_in_block(state, line, offset))
             continue
-        aligned = ALIGNED.fullmatch(line.strip())
+        aligned = ALIGNED.fullmatch(line.strip()) or LANGUAGE.fullmatch(line.strip())
         if aligned and offset is not None:  # a mark for _align, a paragraph of its own
-            reading.lines += ["", f"{_ALIGN}{aligned[2]}{'close' if aligned[1] else 'open'}",
-                              ""]
+            kind = aligned[2] if aligned.re is ALIGNED else f"lang-{aligned[2]}"
+            reading.lines += ["", f"{_ALIGN}{kind}{'close' if aligned[1] else 'open'}", ""]
             state.blank = True
             continue
         reading.lines.append(_line(reading, state, number, line, offset, defined))
@@ -450,9 +455,15 @@ def _rewrite(segments, label, open_note, number, reading, offset, defined):
         if label and index == 0 and label[3] is not None and (int(label[3]), True) in defined:
             head = f"[{offset + int(label[3])}] {_MARK}"  # the text's spaces follow
         rest = text[start:]
-        rewritten = CALL.sub(call, rest)  # records the calls
+        rewritten = LANGUAGE.sub(_language_span, CALL.sub(call, rest))  # records the calls
         out += head + (rewritten if offset is not None else rest)
     return out
+
+
+def _language_span(match):
+    """An inline `<[xx]>` or `</[xx]>` as pandoc's Muse reader reads a span: a class
+    that _align makes the span's `lang`."""
+    return "</class>" if match[1] else f'<class name="{_LANG_CLASS}{match[2]}">'
 
 
 def check_notes(origin, name):
@@ -511,7 +522,8 @@ def convert(text, name, *, folder, given=None):
     defined = frozenset((n.number, n.secondary) for n in first.definitions if n.secondary)
     offset = _offset("\n".join(first.lines))
     renamed = "\n".join(scan(text, body_line, offset=offset, defined=defined).lines)
-    ast = json.loads(pandoc.run(["-t", "json"], text=renamed, source=name, reader="muse"))
+    ast = json.loads(pandoc.run(["-t", "json"], text=renamed, source=name,
+                                reader=pandoc.reader_for(meta.get("lang"), "muse")))
     ast["blocks"] = _align(_hoist(_mark_secondary(_glue_calls(_escaped_targets(ast["blocks"])))))
     markdown = pandoc.run(["-t", "markdown-smart", "--wrap=none"], text=json.dumps(ast),
                           source=name, reader="json").decode("utf-8")
@@ -550,8 +562,16 @@ def _offset(body):
 
 def _align(node):
     """The AST with the blocks between a <center> or <right> mark and its closing mark
-    in a Div of class "center" or "right" (print.css and epub.css set them so)."""
+    in a Div of class "center" or "right" (print.css and epub.css set them so), those
+    between `<[xx]>` and `</[xx]>` in a Div of language xx, and a span of an inline
+    `<[xx]>` (_language_span) of language xx."""
     if isinstance(node, dict):
+        if node.get("t") == "Span":
+            attr = node["c"][0]
+            langs = [c for c in attr[1] if c.startswith(_LANG_CLASS)]
+            if langs:
+                attr[1] = [c for c in attr[1] if not c.startswith(_LANG_CLASS)]
+                attr[2] = [*attr[2], ["lang", langs[0][len(_LANG_CLASS):]]]
         return {k: _align(v) for k, v in node.items()}
     if not isinstance(node, list):
         return node
@@ -563,7 +583,9 @@ def _align(node):
             out = []
         elif mark and stack:
             kind, outer = stack.pop()
-            outer.append({"t": "Div", "c": [["", [kind], []], out]})
+            attr = ["", [], [["lang", kind[5:]]]] if kind.startswith("lang-") else \
+                ["", [kind], []]
+            outer.append({"t": "Div", "c": [attr, out]})
             out = outer
         elif not mark:
             out.append(_align(item))

@@ -18,6 +18,20 @@ TEMPLATES = Path(__file__).parent / "templates"
 # a `---` block further down the text is text, not metadata no check has seen.
 READER = "markdown+smart-yaml_metadata_block"
 PLAIN = "markdown-smart-yaml_metadata_block"
+# Languages written without spaces between words (Chinese, Japanese; two-letter and
+# three-letter tags): a line break inside a paragraph is no space there (CSS Text 3's
+# segment break rule; WeasyPrint and pandoc printed it as one, "萨帕 塔人" in
+# amusewiki's Chinese text). pandoc's east_asian_line_breaks drops it between two wide
+# characters. Korean spaces its words, and keeps its line breaks as spaces.
+UNSPACED = {"zh", "ja", "zho", "chi", "jpn", "yue", "cmn", "lzh", "wuu", "hak", "nan", "gan",
+            "hsn", "cjy", "cdo", "cpx", "czh", "czo", "mnp"}
+
+
+def reader_for(lang, reader=READER):
+    """`reader` (a pandoc input format) for a text in language `lang` (a BCP 47 tag):
+    with east_asian_line_breaks for one written without spaces between words."""
+    primary = str(lang or "").split("-")[0].split("_")[0].lower()
+    return f"{reader}+east_asian_line_breaks" if primary in UNSPACED else reader
 # The deepest nesting of pandoc's JSON a manuscript may have (block quotes, lists,
 # emphasis, notes, tables: two levels each). Real books stay under 40; deeper ones
 # would exhaust Python's stack in the checks and WeasyPrint's in the layout.

@@ -145,7 +145,8 @@ def _refuse_misplaced(document, ms, page):
 def _mend(html, document, ms, page):
     """`html` mended for what its first layout `document` showed, each mend said: a word
     wider than the measure may break anywhere (P008); a note too tall for a page goes
-    to the end of its chapter (P005)."""
+    to the end of its chapter (P005), and so does one that left a heading alone at the
+    foot of the page before its call's (footnotes.stranding)."""
     from . import verify
 
     words = verify.overlong_words(document)
@@ -153,9 +154,11 @@ def _mend(html, document, ms, page):
         _say_broken(words, ms, page)
         html = linebreak.breakable(html, words)
     tall = footnotes.unplaceable(document)
-    if tall:
+    stranding = [n for n in footnotes.stranding(document) if n not in tall]
+    if tall or stranding:
         _say_endnotes(tall, ms, page)
-        html = footnotes.as_endnotes(html, tall)
+        _say_endnotes(stranding, ms, page, why="with its call and the heading before it")
+        html = footnotes.as_endnotes(html, sorted(tall + stranding))
     return html
 
 
@@ -170,15 +173,16 @@ def _say_broken(words, ms, page):
             "warning"))
 
 
-def _say_endnotes(numbers, ms, page):
-    """P005 (W): each note of `numbers` is set at the end of its chapter."""
+def _say_endnotes(numbers, ms, page, why="with its call"):
+    """P005 (W): each note of `numbers` is set at the end of its chapter; `why`: what
+    it is too tall to sit with."""
     log = logging.getLogger("samizdat")
     for n in numbers:
         # a collection's note N is a note of its own file's or of one of its parts
         home, number = ms.note_homes[n - 1] if getattr(ms, "parts", None) else (ms, n)
         log.warning("%s", Finding(
             "P005", home.name, _note_line(home, number, definition=True),
-            f"note {number} is too tall for a page ({page.name}) with its call: set at the end "
+            f"note {number} is too tall for a page ({page.name}) {why}: set at the end "
             "of its chapter, its call linking to it (a note cannot go on to the next page)",
             "warning"))
 

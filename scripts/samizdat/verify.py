@@ -16,7 +16,7 @@ from . import footnotes, impose, linebreak, policy
 from .epub import NS
 from .glyphs import SET_AS
 from .errors import Finding
-from .weasy import FootnoteAreaBox, MarginBox, ReplacedBox, TextBox, descendants
+from .weasy import FootnoteAreaBox, LineBox, MarginBox, ReplacedBox, TextBox, descendants
 
 # OPF element -> the manuscript metadata keys it carries, in order
 OPF_FIELDS = {"title": ("title", "subtitle"), "creator": ("author",), "language": ("lang",),
@@ -267,50 +267,94 @@ OVERHANG = 1.0
 
 
 def _off_the_page(name, document):
-    """P007: text or an image that reaches past the right edge of the measure (a long
-    code line, a wide table, a large image), or an image below the page's text area
-    (one in a note), page by page; the first of each page."""
+    """P007: text or an image that reaches past an edge of the measure (a long code
+    line, a wide table, a large image): past the right edge, or the left one (where a
+    right-to-left line runs over); an image below the page's text area (one in a note);
+    a line above the top of the text area, or the notes drawn over the text (a footnote
+    area taller than the room left for it starts above the page's text, the symptom
+    issue 25 reported on an Arabic book). Page by page; the first of each page."""
     findings = []
     for number, page in enumerate(document.pages, 1):
         box = page._page_box
+        left = box.content_box_x() - OVERHANG
         right = box.content_box_x() + box.width + OVERHANG
+        top = box.content_box_y() - OVERHANG
         bottom = box.content_box_y() + box.height + OVERHANG
         flows = [c for c in box.children if not isinstance(c, MarginBox)]
         for child in (d for flow in flows for d in descendants(flow)):
-            if not isinstance(child, (TextBox, ReplacedBox)):
+            if not isinstance(child, (TextBox, ReplacedBox, LineBox)):
+                continue
+            if isinstance(child, LineBox):
+                # a line's own box: the glyphs' heights vary by font (Amiri reaches
+                # above its line), the line's top is where the layout put the line
+                above = top - child.position_y
+                if above > 0:
+                    what = " ".join("".join(_texts(child)).split())[:40]
+                    findings.append(Finding("P007", name, None,
+                                            f"page {number}: '{what}' is set {above:.0f} pt "
+                                            "above the top of the text"))
+                    break
                 continue
             what = f"'{child.text[:40]}'" if isinstance(child, TextBox) else "an image"
-            # the border box: a margin may reach past the edge, ink may not
-            past = (child.position_x + child.margin_width() - child.margin_right - right
-                    - _hanging(child))
+            past_right, past_left = _past_edges(child, left, right)
             # images only: a text box's height is its font's, whose descent may reach
             # past the line's (Amiri's does), and ink that low is still on the page
             below = (child.position_y + child.margin_height() - child.margin_bottom - bottom
                      if isinstance(child, ReplacedBox) else 0)
-            if past > 0 or below > 0:
-                where = (f"{past + _hanging(child):.0f} pt past the right edge"
-                         if past > 0 else f"{below:.0f} pt below the foot")
+            if past_right > 0 or past_left > 0 or below > 0:
+                where = (f"{past_right + _hanging(child):.0f} pt past the right edge"
+                         if past_right > 0 else
+                         f"{past_left + _hanging(child):.0f} pt past the left edge"
+                         if past_left > 0 else f"{below:.0f} pt below the foot")
                 findings.append(Finding("P007", name, None,
                                         f"page {number}: {what} runs {where} of the text"))
                 break
+        else:
+            findings += _notes_over_text(name, number, flows)
     return findings
 
 
+def _notes_over_text(name, number, flows):
+    """P007 when the page's footnote area starts above the foot of its last line of
+    text: notes and text printed over each other."""
+    areas = [f for f in flows if isinstance(f, FootnoteAreaBox)]
+    lines = [d for f in flows if not isinstance(f, FootnoteAreaBox)
+             for d in descendants(f) if isinstance(d, LineBox)]
+    if not areas or not lines:
+        return []
+    foot = max(line.position_y + line.height for line in lines)
+    over = foot - areas[0].border_box_y() - OVERHANG
+    if over <= 0:
+        return []
+    return [Finding("P007", name, None, f"page {number}: the notes are printed over the "
+                    f"text ({over + OVERHANG:.0f} pt of it)")]
+
+
+def _past_edges(box, left, right):
+    """How far (px) the border box of text box or image `box` reaches past the right
+    edge and past the left edge of the measure; a space at a line's end may hang (at
+    the right of a left-to-right line, at the left of a right-to-left one)."""
+    x0 = box.position_x + box.margin_left
+    x1 = box.position_x + box.margin_width() - box.margin_right
+    return x1 - right - _hanging(box), left - x0 - _hanging(box)
+
+
 def overlong_words(document):
-    """The texts (stripped) of the text boxes that run past the right edge of the measure:
-    words wider than a line, which nothing in them lets break (a long compound in a
-    language without hyphenation patterns, a URL with no slash in reach). A note's
-    number, pushed past the edge by the word it is glued to, is not one."""
+    """The texts (stripped) of the text boxes that run past an edge of the measure (the
+    right, or the left where a right-to-left line runs over): words wider than a line,
+    which nothing in them lets break (a long compound in a language without hyphenation
+    patterns, a URL with no slash in reach). A note's number, pushed past the edge by
+    the word it is glued to, is not one."""
     words = {}
     for page in document.pages:
         box = page._page_box
+        left = box.content_box_x() - OVERHANG
         right = box.content_box_x() + box.width + OVERHANG
         for flow in (c for c in box.children if not isinstance(c, MarginBox)):
             for child in descendants(flow):
                 if isinstance(child, TextBox) and child.text.strip() and \
-                        not child.element_tag.endswith("::footnote-call") and (
-                        child.position_x + child.margin_width() - child.margin_right
-                        - _hanging(child) > right):
+                        not child.element_tag.endswith("::footnote-call") and \
+                        max(_past_edges(child, left, right)) > 0:
                     words.setdefault(child.text.strip(), None)
     return list(words)
 

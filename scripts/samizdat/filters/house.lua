@@ -10,7 +10,8 @@
 -- * So does a link no reader of the book can follow (lint warns, R010): to a page of
 --   the site the text came from (`/library/x`, as amusewiki writes them), to a file
 --   beside the text or outside it (the book carries none), or to an address whose
---   scheme EPUBCheck does not know (HTM-025) or that is file:.
+--   scheme EPUBCheck does not know (HTM-025) or that is file:, or that is no valid URL
+--   (RSC-020: a backslash, a bad %-escape, no host).
 -- * A "tag" in raw HTML that names no element of HTML, SVG or MathML (`<ВАЛЕРИК>` in a
 --   plain-text edition, `cmd <file>`) is text pandoc took for markup: printed as
 --   written (lint warns, R011). In XHTML such a tag never closed broke the book (E005).
@@ -98,12 +99,43 @@ for scheme in ([[
   SCHEMES[scheme] = true
 end
 
+-- Whether an address of a scheme EPUBCheck knows is a valid URL, as policy.malformed
+-- judges it (a test compares the two): EPUBCheck refuses one that is not (RSC-020).
+local SPECIAL = {http = true, https = true, ftp = true, ws = true, wss = true}
+-- what pandoc writes percent-encoded (its escapeURI): no fault of the address
+local ESCAPED = '[%s<>|"{}%[%]^`]'
+
+local function unescape(text)
+  return (text:gsub(ESCAPED, function(c) return string.format('%%%02X', c:byte()) end)
+              :gsub('%%(%x%x)', function(h) return string.char(tonumber(h, 16)) end))
+end
+
+local function well_formed(target)
+  local url = target:match('^%s*(.-)%s*$')
+  if url:find('\\', 1, true) then return false end
+  for at in url:gmatch('()%%') do
+    if not url:sub(at + 1, at + 2):match('^%x%x$') then return false end
+  end
+  if select(2, url:gsub('#', '')) > 1 then return false end
+  if url:find('[\0-\8\14-\31\127]') or url:find('\194[\128-\159]') then return false end
+  local scheme, rest = url:match('^([^:]*):(.*)$')
+  if not SPECIAL[scheme:lower()] then return rest ~= '' end
+  if rest:sub(1, 2) ~= '//' then return false end
+  local authority = rest:sub(3):match('^[^/?#]*')
+  local host = authority:match('[^@]*$')
+  local name, port = host:match('^([^:]*):(.*)$')
+  name = name or host
+  if name == '' or name:sub(1, 1) == '.' or name:find('..', 1, true) then return false end
+  if unescape(name):find('[\0\t\n\r #/:<>?@%[\\%]^|%%]') then return false end
+  return port == nil or port == '' or (port:match('^%d+$') ~= nil and tonumber(port) < 65536)
+end
+
 local function followable(target)
   if target == '' or target == '#' then return true end
   local place = target:match('^#(.+)$')
   if place then return ids[place] end
   local scheme = target:match('^%s*([%a][%w+.-]*):')
-  return scheme ~= nil and SCHEMES[scheme:lower()] ~= nil
+  return scheme ~= nil and SCHEMES[scheme:lower()] ~= nil and well_formed(target)
 end
 
 local function live(link)
@@ -130,7 +162,8 @@ end
 unstyle.Link = function(link) return live(link) or unstyled(link) end
 
 return {
-  gather,
+  -- the ids of the text: one in the metadata is no place a link can go (manuscript._index)
+  {Pandoc = function(doc) doc.blocks:walk(gather) end},
   unstyle,
   {Div = bare},
 }
