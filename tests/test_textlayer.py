@@ -164,3 +164,20 @@ def test_a_fix_that_does_not_apply_says_so_and_changes_nothing(caplog, monkeypat
     finally:
         weasy._rebuild.cache_clear()
         weasy.say_not_applied.cache_clear()
+
+
+@pytest.mark.parametrize("lang", ["hi", "bn", "km", "th"])
+def test_the_ink_is_the_same_with_the_text_layer(lang):
+    """The spans change what copies, never where a glyph is drawn: a move that ended a
+    span's glyphs (a vowel sign kerned back over its letter, then the pen moved on) was
+    the last number of its TJ array, which PDFium does not apply: a Hindi के ate the
+    space after it on screen."""
+    script, phrase = PHRASES[lang]
+    if not font_of(lang):
+        pytest.skip(f"the {script} font is not installed")
+    text = f"{phrase} के सभी {phrase}"
+    pages = [pypdfium2.PdfDocument(drawn(text, font_of(lang), fixed=fixed))[0]
+             .render(scale=2).to_pil().convert("L") for fixed in (True, False)]
+    from PIL import ImageChops
+
+    assert ImageChops.difference(*pages).getbbox() is None

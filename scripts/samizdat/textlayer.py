@@ -88,13 +88,24 @@ class Spans(dict):
     open = None
 
 
+# A TJ array's body ending in a move after its last glyph (a mark's kerning back).
+TRAILING_MOVE = re.compile(r">(-?[0-9.]+)<$")
+
+
 def _flush(stream, string):
     """Show the glyphs gathered in `string` (a TJ array's body being built, ending in
-    '<' or in a glyph's hex digits); return the start of the next one."""
-    string = string[:-1] if string.endswith("<") else string + ">"
+    '<' or in a glyph's hex digits); return the start of the next one. A move after the
+    last glyph is carried to the next array's start: PDFium does not apply a number
+    that ends a TJ array, and a Hindi के (its vowel sign drawn back over the letter,
+    then the pen moved on) ate the space after it on screen ("के सभी" read "केसभी")."""
+    carried = TRAILING_MOVE.search(string)
+    if carried:
+        string = string[:carried.start()] + ">"
+    else:
+        string = string[:-1] if string.endswith("<") else string + ">"
     if string:
         stream.show_text(string)
-    return "<"
+    return f"{carried[1]}<" if carried else "<"
 
 
 def _mark(stream, string, spans, index):
