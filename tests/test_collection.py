@@ -10,6 +10,7 @@ import re
 import shutil
 import zipfile
 
+import pikepdf
 import pytest
 from lxml import etree
 
@@ -34,7 +35,8 @@ def book():
 def outputs(tmp_path_factory, book):
     """{file name: path} of the collection's build (which verifies every output)."""
     out = tmp_path_factory.mktemp("collection")
-    build.build(COLLECTION / "reader.md", out, parallel=False)
+    every = build.PrintOptions(given=(("outputs", "epub,pdf,pamphlet,book"),))
+    build.build(COLLECTION / "reader.md", out, printing=every, parallel=False)
     return {p.name: p for p in out.iterdir()}
 
 
@@ -47,9 +49,16 @@ def test_the_parts_are_read_in_order(book):
 
 
 def test_every_output_of_a_single_text_is_built(outputs):
+    """The bound book included: its interior and cover wrap pass their checks (boxes,
+    PDF/X, spine against the interior's pages, the interior's text: B001-B005) in the
+    build, and the interior holds every page of the reading PDF."""
     for name in ("reader.epub", "reader.kepub.epub", "reader.pdf", "reader-pamphlet-a4.pdf",
-                 "reader-pamphlet-letter.pdf", "reader-cover.png"):
+                 "reader-pamphlet-letter.pdf", "reader-cover.png", "reader-book-interior.pdf",
+                 "reader-book-cover.pdf"):
         assert name in outputs
+    with pikepdf.open(outputs["reader.pdf"]) as reading, \
+            pikepdf.open(outputs["reader-book-interior.pdf"]) as interior:
+        assert len(interior.pages) == len(reading.pages) + len(reading.pages) % 2
 
 
 def _pages(epub):
