@@ -271,3 +271,13 @@ def test_a_word_is_broken_only_where_its_letters_stay_as_they_are():
     with linebreak.standard_hyphenation():
         assert list(hungarian.iterate("mennyire")) == [("mennyi", "re")]
     assert ("meny", "nyire") in list(hungarian.iterate("mennyire"))
+
+
+def test_a_very_long_word_is_named_by_its_ends(tmp_path, caplog):
+    """A finding stays a line a person can read: a word of 3,000 letters is named by its
+    first and last letters and its length, not quoted whole."""
+    word = "ab" * 1500
+    ms, html, document = laid_out(tmp_path, f"Before it {word} and after it.")
+    said = [r.getMessage() for r in caplog.records if r.getMessage().startswith("P008")]
+    assert said == [f"P008 {ms.path}:9: '{word[:40]}…{word[-12:]}' (3000 characters) is wider "
+                    "than a line (A6): broken to fit, without a hyphen"]

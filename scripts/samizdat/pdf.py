@@ -169,8 +169,20 @@ def _say_broken(words, ms, page):
         home = next((each for each in _texts_of(ms) if each.line_of_nth(word, 1)), ms)
         log.warning("%s", Finding(
             "P008", home.name, home.line_of_nth(word, 1),
-            f"'{word}' is wider than a line ({page.name}): broken to fit, without a hyphen",
-            "warning"))
+            f"{_quoted(word)} is wider than a line ({page.name}): broken to fit, "
+            "without a hyphen", "warning"))
+
+
+# A word quoted in a finding whole up to this many characters, else its start and end
+# (a 3,000-mark word made a finding line of 3,000 characters).
+QUOTED = 60
+
+
+def _quoted(word):
+    """`word` in quotes, or its first and last characters around '…', and its length."""
+    if len(word) <= QUOTED:
+        return f"'{word}'"
+    return f"'{word[:40]}…{word[-12:]}' ({len(word)} characters)"
 
 
 def _say_endnotes(numbers, ms, page, why="with its call"):
