@@ -88,7 +88,7 @@ NO_START = "、。，．・：；？！）」』】〕〉》ゝゞヽヾ々"
 NO_END = "（「『【〔〈《"
 # The right margin print.css gives every page (@page margin: ... 15mm ...)
 RIGHT_MARGIN_PT = 15 / 25.4 * 72
-SLACK = 1.0  # pt: as verify.OVERHANG
+SLACK = 1.0  # pt: as linebreak.OVERHANG
 
 
 def script_of(lang):

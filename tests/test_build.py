@@ -124,8 +124,8 @@ def test_a_fresh_process_builds_with_a_forked_lane(tmp_path):
     from conftest import ROOT
 
     source = ROOT / "tests" / "library" / "mutual-aid-note.md"
-    probe = ("import sys; from samizdat import build, pdf, process; "
-             "assert not pdf.PANGO_USED and process.lanes().get_start_method() == 'fork'; "
+    probe = ("import sys; from samizdat import build, process, weasy; "
+             "assert not weasy.pango_ran() and process.lanes().get_start_method() == 'fork'; "
              f"build.build({str(source)!r}, {str(tmp_path)!r})")
     subprocess.run([sys.executable, "-c", probe], check=True, timeout=300,
                    cwd=ROOT, env={"PYTHONPATH": str(ROOT / "scripts"), "PATH": "/usr/bin:/bin"})

@@ -13,7 +13,8 @@ import re
 import pytest
 
 from conftest import MANUSCRIPT, ROOT
-from samizdat import cli, lint, manuscript
+from samizdat import cli, lint, manuscript, text
+from samizdat.notes import scan_notes
 from samizdat.errors import UserError
 
 CASES = ROOT / "tests" / "check"
@@ -92,7 +93,7 @@ def test_real_manuscript_is_clean(capsys, monkeypatch):
 
 def scan(text):
     """(calls, {label: text lines}) of `text`, calls as (label, line, inside)."""
-    found = lint.scan_notes(text)
+    found = scan_notes(text)
     return found.calls, {d.label: d.text for d in found.definitions}
 
 
@@ -153,7 +154,7 @@ def test_calls_beside_code_and_comments_count(text, calls):
 
 def test_empty_definition_takes_the_next_paragraph():
     # pandoc reads on past one blank line after an empty `[^1]:`
-    found = lint.scan_notes("A.[^1]\n\n[^1]:\n\nSwallowed.[^2]\n")
+    found = scan_notes("A.[^1]\n\n[^1]:\n\nSwallowed.[^2]\n")
     assert [(d.text, d.swallowed) for d in found.definitions] == [(["", "", "Swallowed.[^2]"], 5)]
     assert found.calls[-1] == ("2", 5, "1")
 
@@ -165,7 +166,7 @@ def test_empty_definition_takes_the_next_paragraph():
     "A.[^1]\n\n[^1]:\nNote\nlazily.\n",
 ])
 def test_empty_definition_swallows_nothing_else(text):
-    assert [d.swallowed for d in lint.scan_notes(text).definitions] == [None]
+    assert [d.swallowed for d in scan_notes(text).definitions] == [None]
 
 
 def test_line_starting_with_a_label_ends_the_note():
@@ -196,7 +197,7 @@ def test_only_line_feeds_end_lines():
     # U+2028 and form feeds come in with pasted text; pandoc and editors do not count them
     calls, _ = scan("A\u2028B\x0cC\r\nD[^1]\n\n[^1]: x\n")
     assert calls == [("1", 2, None)]
-    assert lint.scan_notes("A\u2028B\n\n[^1]: x\n").definitions[0].line == 3
+    assert scan_notes("A\u2028B\n\n[^1]: x\n").definitions[0].line == 3
 
 
 def test_label_with_hyphen_and_digit():
@@ -212,7 +213,7 @@ def test_fenced_code_in_a_note_is_skipped():
 def test_lines_count_from_first_line():
     text = "---\ntitle: T\n---\n\nA.[^1]\n\n[^1]: x\n"
     calls, _ = scan(text)
-    assert lint.scan_notes(text, 4).calls == [("1", 5, None)] == calls
+    assert scan_notes(text, 4).calls == [("1", 5, None)] == calls
 
 
 # --- findings beyond the one-per-code goldens -------------------------------------
@@ -372,7 +373,7 @@ def test_html_comments_are_bounded_before_pandoc_reads_them(tmp_path):
 
 def test_an_absurd_value_is_refused_at_its_line_in_yaml_and_in_muse(tmp_path):
     """M013 names the key's line: the YAML's, or the Muse header directive's."""
-    long = "S" * (manuscript.MAX_TITLE_CHARS + 1)
+    long = "S" * (text.MAX_TITLE_CHARS + 1)
     (tmp_path / "in.md").write_text(HEAD.replace("title: T", f"title: {long}") + "Text.\n",
                                     encoding="utf-8")
     (tmp_path / "in.muse").write_text(f"#title Short\n\n#author A\n\n#subtitle {long}\n\n"

@@ -88,7 +88,7 @@ def _manuscript_linked_out(book, world):
 
 def _long_comment(book, world):
     """A manuscript of 16 MB, nearly all of it one HTML comment (pandoc took 34 s and
-    2.3 GB of it, the build 95 s: see manuscript.MAX_COMMENT_BYTES)."""
+    2.3 GB of it, the build 95 s: see text.MAX_COMMENT_BYTES)."""
     lines = ("x" * 99 + "\n") * (16 * 1024 * 1024 // 100 - 100)
     with (book / "in.md").open("a", encoding="utf-8") as text:
         text.write(f"\n<!--\n{lines}-->\n")

@@ -383,7 +383,7 @@ def test_a_right_to_left_pamphlet_is_bound_on_the_right(tmp_path):
     source = numbered_pdf(tmp_path / "in.pdf", 8)
     rtl = impose.saddle(source, tmp_path / "rtl.pdf", rtl=True)
     with pikepdf.open(rtl) as pamphlet:
-        first = verify._placed(pamphlet.pages[0], [verify._digest(verify._contents(p))
+        first = verify._placed(pamphlet.pages[0], [verify._digest(verify.page_content(p))
                                                    for p in pikepdf.open(source).pages])
     assert [(p.slot, p.number) for p in first] == [(0, 1), (1, 8)]
     assert verify.verify_pamphlet(rtl, source, sheet=impose.A4, rtl=True) == []

@@ -12,7 +12,7 @@ import pytest
 from lxml import etree
 
 from conftest import ROOT
-from samizdat import build, manuscript, muse, shelving
+from samizdat import build, manuscript, muse, scaffold, shelving
 from samizdat.errors import UserError
 from test_epub import epubcheck
 
@@ -99,7 +99,7 @@ def test_import_round_trips(tmp_path, source):
     """`samizdat import` writes Markdown that builds the very bytes the Muse file does."""
     folder = tmp_path / "shelf"
     shutil.copytree(MUSE / "shelf", folder)
-    written = muse.write_markdown(folder / source.name)
+    written = scaffold.write_markdown(folder / source.name)
     assert written == folder / f"{source.stem}.md"
     given = build.PrintOptions(given=(("outputs", "epub,pdf"),))
     from_muse = build.build(folder / source.name, tmp_path / "a", printing=given,
@@ -111,9 +111,9 @@ def test_import_round_trips(tmp_path, source):
 
 def test_import_never_overwrites(tmp_path):
     shutil.copytree(MUSE / "shelf", tmp_path / "shelf")
-    muse.write_markdown(tmp_path / "shelf" / "verse.muse")
+    scaffold.write_markdown(tmp_path / "shelf" / "verse.muse")
     with pytest.raises(UserError, match="X010"):
-        muse.write_markdown(tmp_path / "shelf" / "verse.muse")
+        scaffold.write_markdown(tmp_path / "shelf" / "verse.muse")
 
 
 def test_a_missing_rights_statement_is_refused_with_the_file_named(tmp_path):

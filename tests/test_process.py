@@ -2,6 +2,8 @@
 
 import os
 import signal
+import subprocess
+import sys
 import time
 
 import pytest
@@ -120,3 +122,16 @@ def test_no_module_of_samizdat_is_imported_once_the_deadline_may_stop_the_build(
     after = {m for m in sys.modules if m.startswith("samizdat.")}
     assert at_deadline and after - at_deadline[0] == set()
     assert {"samizdat.kepub", "samizdat.pdf", "samizdat.verify"} <= set(process.reached())
+
+
+def test_the_door_knows_when_pango_has_run():
+    """Any layout through the one door (an HTML rendered with no font configuration of
+    its own included) says Pango has run, and lanes then never fork this process."""
+    probe = ("from samizdat import process, weasy; "
+             "assert not weasy.pango_ran(); "
+             "assert process.lanes().get_start_method() == 'fork'; "
+             "weasy.HTML(string='<p>a</p>').render(); "
+             "assert weasy.pango_ran(); "
+             "assert process.lanes().get_start_method() == 'forkserver'")
+    subprocess.run([sys.executable, "-c", probe], check=True, timeout=120,
+                   env={"PYTHONPATH": str(ROOT / "scripts"), "PATH": "/usr/bin:/bin"})

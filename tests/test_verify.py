@@ -8,7 +8,7 @@ import zipfile
 import pikepdf
 import pytest
 
-from samizdat import epub, footnotes, pdf, verify
+from samizdat import epub, footnotes, linebreak, pdf, verify
 
 
 def tampered_epub(built, tmp_path, edit):
@@ -210,7 +210,7 @@ def test_a_right_to_left_word_wider_than_the_line_is_broken_to_fit(tmp_path, cap
     assert verify._off_the_page("long.pdf", document) == []
     for page in document.pages:
         box = page._page_box
-        assert all(b.position_x >= box.content_box_x() - verify.OVERHANG
+        assert all(b.position_x >= box.content_box_x() - linebreak.OVERHANG
                    for b in descendants(box) if isinstance(b, TextBox) and b.text.strip())
 
 

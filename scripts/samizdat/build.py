@@ -10,7 +10,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import editions, lint, manuscript, process, scratch, shelf
+from . import editions, lint, manuscript, metadata, process, scratch, shelf
 from .errors import Finding, UserError, errors_in
 
 log = logging.getLogger("samizdat")
@@ -122,8 +122,8 @@ def source_date(ms):
     if epoch.isdigit() and len(epoch) <= 11:
         when = datetime.datetime.fromtimestamp(int(epoch), datetime.timezone.utc)
         return when.strftime("%Y-%m-%dT%H:%M:%SZ")
-    match = lint.DATE.fullmatch(ms.date)
-    if not match or not lint.valid_date(match[0]):
+    match = metadata.DATE.fullmatch(ms.date)
+    if not match or not metadata.valid_date(match[0]):
         return "1970-01-01T00:00:00Z"
     return f"{match[1]}-{match[2] or '01'}-{match[3] or '01'}T00:00:00Z"
 

@@ -135,7 +135,7 @@ def version():
 
 
 def _lang(text):
-    from .lint import LANG_SHAPE
+    from .metadata import LANG_SHAPE
 
     if not LANG_SHAPE.fullmatch(text):
         raise argparse.ArgumentTypeError(f"not a BCP 47 language tag: {text!r}")
@@ -334,9 +334,9 @@ def _on_cluster(args, printing, timeout, catalog):
 
 
 def _import(args):
-    from . import muse
+    from . import scaffold
 
-    path = muse.write_markdown(args.source, args.output, given=_given_meta(args))
+    path = scaffold.write_markdown(args.source, args.output, given=_given_meta(args))
     log.info("Wrote %s: `samizdat check %s` says what it still needs", path, path)
     return 0
 

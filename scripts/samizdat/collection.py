@@ -4,7 +4,7 @@ rights and body (an introduction), then each text as a part under its own title 
 author, with its own notes, numbered from 1 in each part.
 
 Everything happens on the source side: each part is read and parsed as a text of its
-own (`manuscript.parse`), then the parts' pandoc ASTs are joined into one
+own (`text.parse`), then the parts' pandoc ASTs are joined into one
 (`Collection.composed`), which every stage reads as it reads any manuscript's (pandoc
 takes it as JSON). So a collection builds every output a single text builds, and
 every check of the outputs runs on it unchanged. Each part is checked as its own
@@ -28,7 +28,7 @@ from urllib.parse import urlparse
 
 from . import pandoc, resources
 from .errors import Finding, UserError
-from .manuscript import Manuscript, parse, split_lines
+from .text import Manuscript, parse, split_lines
 
 # A book of 100 texts is an anthology's upper end (The Anarchist Library's largest
 # bookbuilder collections hold a few dozen); all of them together are read into

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from math import inf
 
 from .patches import opens, patch, swapped
-from .printhtml import span_end
+from .markup import span_end
 from .weasy import FootnoteAreaBox, InlineBox, LineBox, SourceFix, block, descendants, layout
 
 # The overflow branch's rule, and the fix: defer only notes whose policy is auto.

@@ -13,7 +13,7 @@ uses for reading position, highlights and page turns, and the body's content ins
 from lxml import etree
 
 from . import epub
-from .verify import NS
+from .epub import NS
 
 XHTML = NS["x"]
 SKIPPED = ("nav.xhtml", "cover.xhtml")  # no text to read: Kobo's own kepubs skip them

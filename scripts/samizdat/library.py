@@ -507,11 +507,11 @@ def spines(pamphlet, out, *, dpi=50, width_mm=12):
     import pypdfium2
     from PIL import Image, ImageDraw
 
-    from .verify import COLLATION, _contents
+    from .verify import COLLATION, page_content
 
     with pikepdf.open(pamphlet) as pdf:
         outsides = [i for i, side in enumerate(pdf.pages)
-                    if COLLATION.search(_contents(side).decode("latin-1"))]
+                    if COLLATION.search(page_content(side).decode("latin-1"))]
     document = pypdfium2.PdfDocument(str(pamphlet))
     try:
         sides = [document[i].render(scale=dpi / 72).to_pil() for i in outsides]

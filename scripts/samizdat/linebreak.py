@@ -32,7 +32,7 @@ import types
 
 from . import wordbreak
 from .patches import applied, opens, patch, swapped
-from .printhtml import in_body_text
+from .markup import in_body_text
 from .weasy import (
     FootnoteAreaBox,
     InlineBox,
@@ -369,3 +369,48 @@ def breakable(html, words):
 
     return in_body_text(html, lambda text: found.sub(
         lambda m: f'<span class="samizdat-overlong">{m[0]}</span>', text))
+
+
+# --- words wider than the measure (P007, P008) ----------------------------------
+
+# How far (pt) a glyph run may reach past the text's measure: justification and
+# hanging punctuation stay well within it.
+OVERHANG = 1.0
+
+
+def overlong_words(document):
+    """The texts (stripped) of the text boxes that run past an edge of the measure (the
+    right, or the left where a right-to-left line runs over): words wider than a line,
+    which nothing in them lets break (a long compound in a language without hyphenation
+    patterns, a URL with no slash in reach). A note's number, pushed past the edge by
+    the word it is glued to, is not one."""
+    words = {}
+    for page in document.pages:
+        box = page._page_box
+        left = box.content_box_x() - OVERHANG
+        right = box.content_box_x() + box.width + OVERHANG
+        for flow in (c for c in box.children if not isinstance(c, MarginBox)):
+            for child in descendants(flow):
+                if isinstance(child, TextBox) and child.text.strip() and \
+                        not child.element_tag.endswith("::footnote-call") and \
+                        max(past_edges(child, left, right)) > 0:
+                    words.setdefault(child.text.strip(), None)
+    return list(words)
+
+
+def past_edges(box, left, right):
+    """How far (px) the border box of text box or image `box` reaches past the right
+    edge and past the left edge of the measure; a space at a line's end may hang (at
+    the right of a left-to-right line, at the left of a right-to-left one)."""
+    x0 = box.position_x + box.margin_left
+    x1 = box.position_x + box.margin_width() - box.margin_right
+    return x1 - right - hanging(box), left - x0 - hanging(box)
+
+
+def hanging(box):
+    """How far a text box's trailing spaces may hang past the edge (CSS Text 3: a
+    space at a line's end hangs): a space's width for each."""
+    if not isinstance(box, TextBox):
+        return 0
+    spaces = len(box.text) - len(box.text.rstrip())
+    return spaces * 0.6 * box.style["font_size"]

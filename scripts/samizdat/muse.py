@@ -29,7 +29,7 @@ import yaml
 
 from . import pandoc, resources
 from .errors import Finding, UserError
-from .manuscript import derived_identifier
+from .metadata import derived_identifier
 
 # Muse header key -> Samizdat metadata key
 MAPPING = {"title": "title", "subtitle": "subtitle", "author": "author", "date": "date",
@@ -689,22 +689,3 @@ def _take_notes(node, taken):
     if isinstance(node, dict):
         return {k: _take_notes(v, taken) for k, v in node.items()}
     return node
-
-
-def write_markdown(source, out=None, *, given=None):
-    """`samizdat import`: write the Markdown manuscript of Muse file `source` to `out`
-    (default: beside it, with .md), never over an existing file; return its path.
-    X010 for a source that is not .muse or an output that exists."""
-    from .manuscript import load
-    from .scaffold import write_new
-
-    source = Path(source)
-    if not is_muse(source):
-        raise UserError(Finding("X010", str(source), None, "import reads a Muse file, "
-                                "whose name ends in .muse"))
-    out = Path(out) if out else source.with_suffix(".md")
-    if out.suffix.lower() != ".md":
-        raise UserError(Finding("X010", str(out), None,
-                                "a manuscript's name ends in .md, e.g. my-text.md"))
-    return write_new(out, load(source, given=given).text,
-                     other="choose another name with -o")

@@ -147,9 +147,7 @@ def _mend(html, document, ms, page):
     wider than the measure may break anywhere (P008); a note too tall for a page goes
     to the end of its chapter (P005), and so does one that left a heading alone at the
     foot of the page before its call's (footnotes.stranding)."""
-    from . import verify
-
-    words = verify.overlong_words(document)
+    words = linebreak.overlong_words(document)
     if words:
         _say_broken(words, ms, page)
         html = linebreak.breakable(html, words)
@@ -211,7 +209,7 @@ def _human(index):
 
 def _note_line(ms, number, *, definition=False):
     """Source line of note `number`'s call (or of its definition)."""
-    from .lint import scan_notes
+    from .notes import scan_notes
 
     # pandoc makes one note per call, in call order (a label called twice is two notes).
     scan = scan_notes(ms.text, ms.yaml_lines + 1)
@@ -222,17 +220,6 @@ def _note_line(ms, number, *, definition=False):
     if definition:
         return next((d.line for d in scan.definitions if d.label == labels[number - 1]), None)
     return lines[number - 1]
-
-
-# Whether Pango has laid out text in this process (see build.lanes: forking after
-# that is not safe).
-PANGO_USED = []
-
-
-def font_configuration():
-    """A WeasyPrint FontConfiguration, noting that Pango is now in use here."""
-    PANGO_USED.append(True)
-    return FontConfiguration()
 
 
 def _render(html, *, ms, page, styles, forced, css=""):
@@ -270,7 +257,7 @@ def _house_style(path, stamp, faces=(), lead=None):
     and two page sizes with one sheet; a text in other scripts gets its own, so two
     families never share a name). The PDFs are the same bytes; the time saved per render
     was within this machine's noise when measured (A5: 0.567 against 0.573 CPU-s)."""
-    fonts = font_configuration()
+    fonts = FontConfiguration()
     fetcher = LocalFetcher([path.parent], fonts=[face.path for face in faces])
     sheets = [CSS(filename=str(path), font_config=fonts, url_fetcher=fetcher)]
     if faces:

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pikepdf
 
-from . import FONTS, impose, pdf
-from .weasy import CSS, HTML, write_pdf
+from . import FONTS, impose
+from .weasy import CSS, HTML, FontConfiguration, write_pdf
 
 CROSS = 14.0  # points from a cross's centre to the end of an arm
 EDGES = {"short": "the left and right edges", "long": "the top and bottom edges"}
@@ -75,7 +75,7 @@ def sheet_bytes(sheet, duplex):
 
 def _layout(width, height, duplex):
     """PDF bytes of the two sides, both upright, laid out by WeasyPrint."""
-    fonts = pdf.font_configuration()
+    fonts = FontConfiguration()
     css = CSS(string=CSS_TEXT % {"w": width, "h": height, "edge_top": height / 2 - 40,
                                  "ruler_left": width / 2 - 50 * impose.MM},
               base_url=str(FONTS) + "/", font_config=fonts)

@@ -8,9 +8,9 @@ import re
 from dataclasses import dataclass
 
 from . import glyphs, pandoc, wordbreak
+from .markup import in_body_text, span_end
 
 NOTE = re.compile(r'<span class="samizdat-note(?: secondary)?" data-note="\d+">')
-SPAN_TAG = re.compile(r"<span\b|</span>")
 
 
 def print_html(ms, *, modified=None):
@@ -75,7 +75,6 @@ def _no_notes_in_contents(html):
 # pandoc keeps them inside a word, and WeasyPrint broke the line there but justified
 # it as if it ran on: a line holding one word before one was stretched or left a runt.
 SEPARATORS = re.compile("[\u2028\u2029]")
-BODY_TEXT = re.compile(r">([^<]+)<")
 
 
 def separators_as_breaks(html):
@@ -84,13 +83,6 @@ def separators_as_breaks(html):
     if not SEPARATORS.search(html):
         return html
     return in_body_text(html, lambda text: SEPARATORS.sub("<br />", text))
-
-
-def in_body_text(html, change):
-    """`html` with `change` (HTML -> HTML) applied to each run of text between two tags
-    of its body: never to an attribute's value, nor to the head (the PDF's title)."""
-    body = html.find("<body")
-    return html[:body] + BODY_TEXT.sub(lambda m: ">" + change(m[1]) + "<", html[body:])
 
 
 def glue_calls(html, lang=""):
@@ -121,14 +113,6 @@ def glue_calls(html, lang=""):
 # Where a script marks a word's end with a sign of its own, not a space: Ethiopic's
 # wordspace (U+1361) and the zero width space (Thai, Khmer, Lao texts may carry it).
 WORD_ENDS = "\u1361\u200b"
-def span_end(html, start):
-    """Index just past the </span> that closes the <span> opening at `start`."""
-    depth = 0
-    for tag in SPAN_TAG.finditer(html, start):
-        depth += -1 if tag.group() == "</span>" else 1
-        if depth == 0:
-            return tag.end()
-    return len(html)  # pandoc closes every span; never reached
 
 
 @dataclass(frozen=True)

@@ -258,9 +258,9 @@ def lanes():
     the child, which then hangs."""
     import multiprocessing
 
-    from . import pdf
+    from . import weasy
 
-    if not pdf.PANGO_USED and threading.active_count() == 1:
+    if not weasy.pango_ran() and threading.active_count() == 1:
         return multiprocessing.get_context("fork")
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(list(reached()))
@@ -273,8 +273,8 @@ def start_lanes():
     import sys
     from multiprocessing import forkserver
 
-    pdf = sys.modules.get(f"{__package__}.pdf")  # not imported: Pango cannot have run
-    if pdf is not None and pdf.PANGO_USED:
+    weasy = sys.modules.get(f"{__package__}.weasy")  # not imported: Pango cannot have run
+    if weasy is not None and weasy.pango_ran():
         lanes()
         forkserver.ensure_running()
 

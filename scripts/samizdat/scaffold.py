@@ -1,5 +1,7 @@
-"""`samizdat new PATH.md`: a first manuscript that `samizdat check` passes as it stands,
-each field with a one-line reminder of what it is for, and a note to copy."""
+"""Manuscripts written for the user, never over a file: `samizdat new PATH.md`, a first
+manuscript that `samizdat check` passes as it stands, each field with a one-line
+reminder of what it is for, and a note to copy; and `samizdat import`, the Markdown
+manuscript of a Muse file."""
 
 import datetime
 import json
@@ -7,7 +9,9 @@ import os
 import uuid
 from pathlib import Path
 
+from . import muse
 from .errors import Finding, UserError
+from .manuscript import load
 
 DEFAULT_RIGHTS = "Anti-Copyright: may be freely copied, reprinted and distributed."
 
@@ -66,3 +70,19 @@ def write_new(path, text, *, other="choose another name"):
 def _yaml(value):
     """`value` as a YAML scalar: a JSON string is valid YAML and quotes whatever needs it."""
     return json.dumps(" ".join(str(value).split()), ensure_ascii=False)
+
+
+def write_markdown(source, out=None, *, given=None):
+    """`samizdat import`: write the Markdown manuscript of Muse file `source` to `out`
+    (default: beside it, with .md), never over an existing file; return its path.
+    X010 for a source that is not .muse or an output that exists."""
+    source = Path(source)
+    if not muse.is_muse(source):
+        raise UserError(Finding("X010", str(source), None, "import reads a Muse file, "
+                                "whose name ends in .muse"))
+    out = Path(out) if out else source.with_suffix(".md")
+    if out.suffix.lower() != ".md":
+        raise UserError(Finding("X010", str(out), None,
+                                "a manuscript's name ends in .md, e.g. my-text.md"))
+    return write_new(out, load(source, given=given).text,
+                     other="choose another name with -o")

@@ -261,11 +261,6 @@ def _find_from(flow, text, at):
     return found if found >= 0 else flow.find(text)
 
 
-# How far (pt) a glyph run may reach past the text's measure: justification and
-# hanging punctuation stay well within it.
-OVERHANG = 1.0
-
-
 def _off_the_page(name, document):
     """P007: text or an image that reaches past an edge of the measure (a long code
     line, a wide table, a large image): past the right edge, or the left one (where a
@@ -276,10 +271,10 @@ def _off_the_page(name, document):
     findings = []
     for number, page in enumerate(document.pages, 1):
         box = page._page_box
-        left = box.content_box_x() - OVERHANG
-        right = box.content_box_x() + box.width + OVERHANG
-        top = box.content_box_y() - OVERHANG
-        bottom = box.content_box_y() + box.height + OVERHANG
+        left = box.content_box_x() - linebreak.OVERHANG
+        right = box.content_box_x() + box.width + linebreak.OVERHANG
+        top = box.content_box_y() - linebreak.OVERHANG
+        bottom = box.content_box_y() + box.height + linebreak.OVERHANG
         flows = [c for c in box.children if not isinstance(c, MarginBox)]
         for child in (d for flow in flows for d in descendants(flow)):
             if not isinstance(child, (TextBox, ReplacedBox, LineBox)):
@@ -296,15 +291,15 @@ def _off_the_page(name, document):
                     break
                 continue
             what = f"'{child.text[:40]}'" if isinstance(child, TextBox) else "an image"
-            past_right, past_left = _past_edges(child, left, right)
+            past_right, past_left = linebreak.past_edges(child, left, right)
             # images only: a text box's height is its font's, whose descent may reach
             # past the line's (Amiri's does), and ink that low is still on the page
             below = (child.position_y + child.margin_height() - child.margin_bottom - bottom
                      if isinstance(child, ReplacedBox) else 0)
             if past_right > 0 or past_left > 0 or below > 0:
-                where = (f"{past_right + _hanging(child):.0f} pt past the right edge"
+                where = (f"{past_right + linebreak.hanging(child):.0f} pt past the right edge"
                          if past_right > 0 else
-                         f"{past_left + _hanging(child):.0f} pt past the left edge"
+                         f"{past_left + linebreak.hanging(child):.0f} pt past the left edge"
                          if past_left > 0 else f"{below:.0f} pt below the foot")
                 findings.append(Finding("P007", name, None,
                                         f"page {number}: {what} runs {where} of the text"))
@@ -323,40 +318,11 @@ def _notes_over_text(name, number, flows):
     if not areas or not lines:
         return []
     foot = max(line.position_y + line.height for line in lines)
-    over = foot - areas[0].border_box_y() - OVERHANG
+    over = foot - areas[0].border_box_y() - linebreak.OVERHANG
     if over <= 0:
         return []
     return [Finding("P007", name, None, f"page {number}: the notes are printed over the "
-                    f"text ({over + OVERHANG:.0f} pt of it)")]
-
-
-def _past_edges(box, left, right):
-    """How far (px) the border box of text box or image `box` reaches past the right
-    edge and past the left edge of the measure; a space at a line's end may hang (at
-    the right of a left-to-right line, at the left of a right-to-left one)."""
-    x0 = box.position_x + box.margin_left
-    x1 = box.position_x + box.margin_width() - box.margin_right
-    return x1 - right - _hanging(box), left - x0 - _hanging(box)
-
-
-def overlong_words(document):
-    """The texts (stripped) of the text boxes that run past an edge of the measure (the
-    right, or the left where a right-to-left line runs over): words wider than a line,
-    which nothing in them lets break (a long compound in a language without hyphenation
-    patterns, a URL with no slash in reach). A note's number, pushed past the edge by
-    the word it is glued to, is not one."""
-    words = {}
-    for page in document.pages:
-        box = page._page_box
-        left = box.content_box_x() - OVERHANG
-        right = box.content_box_x() + box.width + OVERHANG
-        for flow in (c for c in box.children if not isinstance(c, MarginBox)):
-            for child in descendants(flow):
-                if isinstance(child, TextBox) and child.text.strip() and \
-                        not child.element_tag.endswith("::footnote-call") and \
-                        max(_past_edges(child, left, right)) > 0:
-                    words.setdefault(child.text.strip(), None)
-    return list(words)
+                    f"text ({over + linebreak.OVERHANG:.0f} pt of it)")]
 
 
 PT_PER_PX = 0.75  # WeasyPrint lays out in CSS px
@@ -388,18 +354,9 @@ def _ink_beyond(box, left, top, right, bottom):
             (isinstance(box, TextBox) and box.text.strip())):
         return False
     x0, y0 = box.border_box_x() * PT_PER_PX, box.border_box_y() * PT_PER_PX
-    x1 = x0 + (box.border_width() - _hanging(box)) * PT_PER_PX
+    x1 = x0 + (box.border_width() - linebreak.hanging(box)) * PT_PER_PX
     y1 = y0 + box.border_height() * PT_PER_PX
     return x0 < left or y0 < top or x1 > right or y1 > bottom
-
-
-def _hanging(box):
-    """How far a text box's trailing spaces may hang past the edge (CSS Text 3: a
-    space at a line's end hangs): a space's width for each."""
-    if not isinstance(box, TextBox):
-        return 0
-    spaces = len(box.text) - len(box.text.rstrip())
-    return spaces * 0.6 * box.style["font_size"]
 
 
 def _pdf_info(name, pdf, ms):
@@ -494,9 +451,9 @@ def verify_pamphlet(path, pdf_path, *, sheet, scheme=impose.SADDLE, signature=No
     impose.check_options(duplex, creep_mm)
     name = shown or str(path)
     with pikepdf.open(pdf_path) as source, pikepdf.open(path) as pamphlet:
-        digests = [_digest(_contents(page)) for page in source.pages]
+        digests = [_digest(page_content(page)) for page in source.pages]
         read = _Read([_placed(side, digests, scheme.rows) for side in pamphlet.pages],
-                     [COLLATION.findall(_contents(side).decode("latin-1"))
+                     [COLLATION.findall(page_content(side).decode("latin-1"))
                       for side in pamphlet.pages],
                      [[float(v) for v in page.mediabox] for page in source.pages],
                      [(float(side.mediabox[2]), float(side.mediabox[3]))
@@ -516,7 +473,7 @@ def verify_pamphlet(path, pdf_path, *, sheet, scheme=impose.SADDLE, signature=No
     return findings + _collations(name, read, want, scheme.rows)
 
 
-def _contents(page):
+def page_content(page):
     """A page's content stream bytes, its parts joined if it has several."""
     contents = page.get("/Contents")
     if contents is None:
@@ -531,7 +488,7 @@ def _digest(data):
 
 def _placed(side, digests, rows=1):
     """The pages drawn on a sheet side, as Placed, in drawing order."""
-    content = _contents(side).decode("latin-1")
+    content = page_content(side).decode("latin-1")
     sheet_w, sheet_h = float(side.mediabox[2]), float(side.mediabox[3])
     placed = []
     for *clip, a, b, c, d, e, f, name in PLACEMENT.findall(content):
@@ -644,7 +601,7 @@ def _marks_outside(name, pamphlet, box, rows=1):
             findings.append(Finding("I005", name, None, f"sheet side {number}: trim box "
                                     f"{[round(float(t), 2) for t in trim]} is not the pages' "
                                     f"area {[round(a, 2) for a in area]}"))
-        content = _contents(side).decode("latin-1")
+        content = page_content(side).decode("latin-1")
         width = re.search(r"([\d.]+) w\b", content)
         half = float(width.group(1)) / 2 if width else 0.5  # PDF's default width is 1
         for segment in SEGMENT.findall(content):

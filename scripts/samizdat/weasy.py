@@ -81,7 +81,8 @@ def import_quickly(module):
 import_quickly("weasyprint")
 
 # The names below come after the quick import: that order is the point of this module.
-from weasyprint import CSS, HTML
+from weasyprint import CSS
+from weasyprint import HTML as _HTML
 from weasyprint.formatting_structure.boxes import (
     FootnoteAreaBox,
     InlineBox,
@@ -94,7 +95,7 @@ from weasyprint import layout
 from weasyprint.layout import block, inline, preferred
 from weasyprint.draw import text as text_drawing
 from weasyprint.text import line_break
-from weasyprint.text.fonts import FontConfiguration
+from weasyprint.text.fonts import FontConfiguration as _FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 from weasyprint.pdf.stream import Stream as PdfStream
 
@@ -105,7 +106,34 @@ __all__ = ["CSS", "HTML", "FontConfiguration", "FootnoteAreaBox", "InlineBox", "
            "MarginBox", "ReplacedBox", "SourceFix", "TextBox", "URLFetcher", "URLFetcherResponse",
            "block", "descendants", "digest_of", "find_library", "import_quickly", "inline",
            "layout", "line_break", "preferred", "say_not_applied", "swapped",
-           "text_drawing", "weasyprint_version", "write_pdf"]
+           "pango_ran", "text_drawing", "weasyprint_version", "write_pdf"]
+
+
+# Whether Pango has set text in this process: every layout goes through this door, so
+# the door knows (process.lanes forks only a process where it has not: Pango's
+# font-loading thread can leave fontconfig locked in a forked child, which then hangs).
+_PANGO_RAN = []
+
+
+def pango_ran():
+    """Whether WeasyPrint has laid out text (Pango has run) in this process."""
+    return bool(_PANGO_RAN)
+
+
+class FontConfiguration(_FontConfiguration):
+    """WeasyPrint's FontConfiguration, noting that Pango now runs here (pango_ran)."""
+
+    def __init__(self, *args, **kwargs):
+        _PANGO_RAN.append(True)
+        super().__init__(*args, **kwargs)
+
+
+class HTML(_HTML):
+    """WeasyPrint's HTML, noting that Pango runs here when it lays out (pango_ran)."""
+
+    def render(self, *args, **kwargs):
+        _PANGO_RAN.append(True)
+        return super().render(*args, **kwargs)
 
 
 def descendants(box):
