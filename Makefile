@@ -17,7 +17,7 @@ OUTPUTS := $(OUT)/$(STEM).epub $(OUT)/$(STEM).pdf \
            $(OUT)/$(STEM)-cover.png $(OUT)/$(STEM)-pamphlet-sheet1.png \
            $(OUT)/$(STEM)-printer-test.pdf $(OUT)/$(STEM)-printer-test-letter.pdf \
            $(OUT)/catalog.xml $(OUT)/index.html $(OUT)/SHA256SUMS
-CODE    := $(wildcard scripts/samizdat/*.py scripts/samizdat/filters/*.lua \
+CODE    := $(wildcard scripts/samizdat/*.py scripts/samizdat/*/*.py scripts/samizdat/filters/*.lua \
                       scripts/samizdat/templates/*)
 STYLES  := $(wildcard styles/*.css styles/fonts/*)
 INSTALLED := $(VENV)/.installed
@@ -87,11 +87,11 @@ corpus: $(INSTALLED) $(CHECKERS)
 # sheet, and the spines of the first text printed in one-sheet signatures.
 docs: docs/first-sheet.png docs/spines.png
 docs/first-sheet.png: $(OUT)/$(STEM)-pamphlet-a4.pdf
-	$(BIN)/python -c "from samizdat.library import sheet_proof; sheet_proof('$<', '$@', dpi=50)"
+	$(BIN)/python -c "from samizdat.outputs.listing import sheet_proof; sheet_proof('$<', '$@', dpi=50)"
 docs/spines.png: $(INSTALLED)
 	$(BIN)/samizdat build manuscript/$(STEM).md --out $(OUT)/signatures --trim a5 \
 	  --outputs pamphlet --signature 4 -q
-	$(BIN)/python -c "from samizdat.library import spines; \
+	$(BIN)/python -c "from samizdat.outputs.listing import spines; \
 	  spines('$(OUT)/signatures/$(STEM)-pamphlet-a4.pdf', '$@')"
 
 # Ace by DAISY, the accessibility checker, where Node is present (tests run it too).

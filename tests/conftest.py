@@ -17,7 +17,7 @@ sys.path.insert(0, str(ROOT / "scripts"))
 def built(tmp_path_factory):
     """{kind: path} of the outputs of the real manuscript, built once as `samizdat build`
     does (a library of one: with catalog.xml and index.html beside)."""
-    from samizdat.shelving import build_library
+    from samizdat.library.local import build_library
 
     out = tmp_path_factory.mktemp("build")
     books, failures = build_library([MANUSCRIPT], out, jobs=1)
@@ -28,6 +28,6 @@ def built(tmp_path_factory):
 @pytest.fixture(scope="session")
 def real():
     """The real manuscript, loaded."""
-    from samizdat import manuscript
+    from samizdat.source import manuscript
 
     return manuscript.load(MANUSCRIPT)

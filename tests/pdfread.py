@@ -6,7 +6,7 @@ import re
 import pikepdf
 from pypdf import PdfReader
 
-from samizdat.verify import squash
+from samizdat.checks.verify import squash
 
 
 def page_texts(path_or_bytes):
@@ -62,7 +62,7 @@ def call_contexts(ms):
 
 
 def _contexts(node, contexts, number, before):
-    from samizdat.pandoc import stringify
+    from samizdat.source.pandoc import stringify
 
     inlines = node.get("c") if node.get("t") in ("Para", "Plain") else None
     if inlines is None:

@@ -40,7 +40,7 @@ def test_ace_sees_a_violation(built, tmp_path):
     # The same EPUB with the colophon's ARIA role taken out: Ace must object.
     import zipfile
 
-    from samizdat import epub
+    from samizdat.outputs import epub
 
     with zipfile.ZipFile(built["epub"]) as archive:
         entries = {i.filename: archive.read(i) for i in archive.infolist()}

@@ -12,7 +12,10 @@ import pytest
 from PIL import Image
 
 from conftest import MANUSCRIPT, ROOT
-from samizdat import book, build, editions, manuscript, verify
+from samizdat import build, editions
+from samizdat.checks import verify
+from samizdat.outputs import book
+from samizdat.source import manuscript
 from samizdat.editions import MM, TRIMS
 
 MID = ROOT / "tests" / "corpus" / "barclay-offenbarung" / "barclay-offenbarung.md"
@@ -290,7 +293,8 @@ def test_chinese_japanese_korean_spines_stack_upright_characters():
 
 def test_black_ink_is_left_out_and_said_when_weasyprint_sets_colours_another_way(
         monkeypatch, caplog):
-    from samizdat import patches, weasy
+    from samizdat import weasy
+    from samizdat.weasy import patches
 
     with weasy.as_black_ink() as in_force:
         assert in_force and weasy.PdfStream.set_color_rgb is weasy._black_ink

@@ -20,7 +20,9 @@ import pypdfium2
 import pytest
 
 from conftest import ROOT
-from samizdat import fontstack, manuscript, pdf, wordbreak
+from samizdat.outputs import pdf
+from samizdat.source import manuscript
+from samizdat.writing import fontstack, wordbreak
 from samizdat.weasy import LineBox, TextBox, descendants
 
 NOTE = "[^1]"
@@ -303,7 +305,7 @@ CALL = '<span class="samizdat-note" data-note="1">N.</span>'
     ("the revolution.", "revolution."),  # a word of a spaced script: all of it, as before
 ])
 def test_glue_calls_takes_the_last_word_by_the_scripts_rules(before, glued):
-    from samizdat import printhtml
+    from samizdat.outputs import printhtml
 
     if not wordbreak.available():
         pytest.skip("ICU (libicuuc) is not installed: install Debian's libicu72 or later")

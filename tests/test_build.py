@@ -9,7 +9,8 @@ import zipfile
 import pytest
 
 from conftest import MANUSCRIPT
-from samizdat import build, process, verify
+from samizdat import build, process
+from samizdat.checks import verify
 from samizdat.errors import Finding, UserError
 
 
@@ -55,7 +56,7 @@ def test_same_bytes_at_another_time_in_another_folder(tmp_path, monkeypatch):
 
 
 def test_timestamp_comes_from_the_manuscript_without_source_date_epoch(tmp_path, monkeypatch):
-    from samizdat import manuscript
+    from samizdat.source import manuscript
 
     monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
     source = tmp_path / "text.md"  # not in git: falls back to the YAML date
@@ -110,7 +111,7 @@ def test_a_bad_manuscript_stops_before_any_stage(tmp_path):
 
 
 def test_lanes_fork_only_while_pango_has_not_run(real):
-    from samizdat import pdf
+    from samizdat.outputs import pdf
 
     pdf.layout(pdf.print_html(real), ms=real, page=pdf.A5)  # Pango has now run here
     assert process.lanes().get_start_method() == "forkserver"
@@ -156,7 +157,7 @@ DEBUG = "/tmp/samizdat-test-debug.txt"
 
 
 def test_a_full_disk_in_the_second_lane_is_one_coded_line(tmp_path):
-    patch = ("from samizdat import epub; "
+    patch = ("from samizdat.outputs import epub; "
              "epub.epub = lambda *a, **k: (_ for _ in ()).throw("
              "OSError(errno.ENOSPC, 'No space left on device'))")
     status, stderr = fresh_cli(tmp_path / "out", patch)
@@ -167,7 +168,7 @@ def test_a_full_disk_in_the_second_lane_is_one_coded_line(tmp_path):
 
 def test_a_fault_of_samizdat_is_one_line_and_its_details_go_to_a_file(tmp_path):
     patch = ("import os; os.environ['SAMIZDAT_DEBUG'] = " + repr(str(tmp_path / "debug.txt"))
-             + "; from samizdat import cover; "
+             + "; from samizdat.outputs import cover; "
              "cover.cover = lambda *a, **k: 1 / 0")
     status, stderr = fresh_cli(tmp_path / "out", patch)
     assert status == 70 and stderr.startswith("X009 samizdat: internal error (")
@@ -176,7 +177,7 @@ def test_a_fault_of_samizdat_is_one_line_and_its_details_go_to_a_file(tmp_path):
 
 
 def test_a_build_past_its_time_is_stopped_and_changes_nothing(tmp_path):
-    slow = ("import time; from samizdat import pdf; layout = pdf.layout; "
+    slow = ("import time; from samizdat.outputs import pdf; layout = pdf.layout; "
             "pdf.layout = lambda *a, **k: (time.sleep(3), layout(*a, **k))[1]")
     status, stderr = fresh_cli(tmp_path / "out", slow, "--timeout", "1")
     assert status == 1 and stderr.startswith("X004 ") and "longer than 1 s" in stderr, stderr
@@ -205,7 +206,7 @@ def test_a_minimal_manuscript_builds_the_same_bytes_twice_and_says_so_once(tmp_p
 
 
 def test_the_derived_identifier_follows_the_facts_not_the_body(tmp_path):
-    from samizdat import manuscript
+    from samizdat.source import manuscript
 
     def identifier(text):
         source = tmp_path / "m.md"

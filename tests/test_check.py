@@ -13,8 +13,10 @@ import re
 import pytest
 
 from conftest import MANUSCRIPT, ROOT
-from samizdat import cli, lint, manuscript, text
-from samizdat.notes import scan_notes
+from samizdat import cli
+from samizdat.checks import lint
+from samizdat.source import manuscript, text
+from samizdat.source.notes import scan_notes
 from samizdat.errors import UserError
 
 CASES = ROOT / "tests" / "check"

@@ -142,7 +142,8 @@ def test_version_names_samizdat_and_its_tools(capsys):
 
 def test_new_writes_a_manuscript_check_passes_silently(tmp_path, capsys):
     """Two texts started alike are two books (fresh identifiers); nothing is overwritten."""
-    from samizdat import build, manuscript
+    from samizdat import build
+    from samizdat.source import manuscript
 
     made = []
     for name in ("one.md", "two.md"):

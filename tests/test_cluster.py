@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT
-from samizdat import build, cluster, shelving
+from samizdat import build
+from samizdat.library import cluster, local
 from samizdat.errors import UserError
 
 DASK = Path(sys.executable).parent / "dask"
@@ -105,8 +106,8 @@ def test_a_library_built_on_the_cluster_is_byte_for_byte_the_local_one(dask_clus
                                             scheduler=dask_cluster.address,
                                             printing=printing, timeout=600)
     assert failures == [] and sorted(books) == sorted(s.stem for s in SOURCES)
-    local, failures = shelving.build_library(SOURCES, tmp_path / "local", jobs=2,
-                                             printing=printing)
+    _, failures = local.build_library(SOURCES, tmp_path / "local", jobs=2,
+                                      printing=printing)
     assert failures == []
     assert digests(tmp_path / "cluster") == digests(tmp_path / "local")
     files = [n for n in digests(tmp_path / "cluster") if not n.startswith("catalog-")]
@@ -188,7 +189,7 @@ def test_the_command_line_builds_on_the_cluster(dask_cluster, tmp_path, capsys):
 
 @pytest.mark.parametrize("name", ["../escape.pdf", "other-text.pdf"])
 def test_a_worker_cannot_install_a_file_that_is_not_one_of_the_texts_outputs(tmp_path, name):
-    from samizdat import manuscript
+    from samizdat.source import manuscript
 
     class Finished:
         def result(self):
@@ -209,7 +210,9 @@ def test_the_client_checks_the_letter_pamphlet_framed_from_the_a5_pdf(tmp_path):
     """The worker frames the Letter pamphlet from the A5 layout and says so in the
     record: the client frames the A5 PDF it received the same way and checks the
     pamphlet against it. One bound on the other side is refused."""
-    from samizdat import editions, impose, manuscript
+    from samizdat import editions
+    from samizdat.outputs import impose
+    from samizdat.source import manuscript
 
     ms = manuscript.load(SOURCES[0])
     result = cluster.build_task(ms.path.name, ms.inputs, build.PrintOptions(), 600,
@@ -246,7 +249,10 @@ def test_the_client_checks_the_letter_pamphlet_framed_from_the_a5_pdf(tmp_path):
 def test_the_client_checks_every_ebook_it_installs(monkeypatch, tmp_path):
     """The e-books are one table (editions.EBOOKS): the client runs each one's check on
     the file the worker sent, as the build does; none is installed unchecked."""
-    from samizdat import cluster, editions, manuscript, verify
+    from samizdat import editions
+    from samizdat.checks import verify
+    from samizdat.library import cluster
+    from samizdat.source import manuscript
 
     ms = manuscript.load(ROOT / "manuscript" / "workers-power.md")
     monkeypatch.setattr(editions, "plan", lambda choices: [])  # no print files here
@@ -264,3 +270,23 @@ def test_the_client_checks_every_ebook_it_installs(monkeypatch, tmp_path):
                             checked.append(path.name) or [])
     cluster._verify(made, ms, tmp_path, build.PrintOptions(), ())
     assert sorted(checked) == sorted(p.name for p in made)
+
+
+def test_the_client_checks_the_bound_book_it_installs(tmp_path):
+    """The bound book's interior and cover wrap, sent by a worker, are checked by the
+    client as the build checks them: a cover wrap swapped for the interior is refused
+    (a wrap is one page), and a good pair passes."""
+    from samizdat.source import manuscript
+
+    ms = manuscript.load(SOURCES[0])
+    printing = build.PrintOptions(given=(("outputs", "pdf,book"),))
+    out = tmp_path / "out"
+    build.build(ms.path, out, printing=printing)
+    made = [p for p in out.iterdir() if p.name.startswith(ms.stem) and p.suffix == ".pdf"]
+    assert {p.name for p in made} >= {f"{ms.stem}-book-interior.pdf", f"{ms.stem}-book-cover.pdf"}
+    assert cluster._verify(made, ms, out, printing, ()) == []
+    cover = out / f"{ms.stem}-book-cover.pdf"
+    cover.write_bytes((out / f"{ms.stem}-book-interior.pdf").read_bytes())
+    findings = cluster._verify(made, ms, out, printing, ())
+    assert findings and {f.code for f in findings} >= {"B003"}
+    assert all(f.path == str(cover) for f in findings)

@@ -15,7 +15,10 @@ import pytest
 from lxml import etree
 
 from conftest import ROOT
-from samizdat import build, lint, manuscript, shelf
+from samizdat import build
+from samizdat.checks import lint
+from samizdat.outputs import shelf
+from samizdat.source import manuscript
 from samizdat.errors import UserError
 
 COLLECTION = ROOT / "tests" / "collection"
@@ -221,7 +224,7 @@ def test_epub_notes_count_again_from_each_part_in_both_series():
     """pandoc numbers a chapter file's notes from 1, but the lettering of secondary notes
     (Muse's {1}) counts through the book: each part starts both series again, as
     print.css does; outside a collection the count runs on."""
-    from samizdat import epub
+    from samizdat.outputs import epub
 
     def labels(entries):
         return ["".join(etree.fromstring(data).xpath("//x:sup/text()", namespaces=XHTML))

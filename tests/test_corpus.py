@@ -11,7 +11,9 @@ import pytest
 
 from conftest import ROOT
 from pdfread import folded
-from samizdat import fontstack, impose, shelving
+from samizdat.library import local
+from samizdat.outputs import impose
+from samizdat.writing import fontstack
 from test_editions import texts as page_texts
 from test_epub import epubcheck
 
@@ -35,7 +37,7 @@ def chosen():
 def shelf(tmp_path_factory):
     """The chosen texts built together, as a library would build them."""
     out = tmp_path_factory.mktemp("corpus")
-    books, failures = shelving.build_library([CORPUS / t / f"{t}.md" for t in chosen()], out,
+    books, failures = local.build_library([CORPUS / t / f"{t}.md" for t in chosen()], out,
                                           jobs=2)
     return out, books, failures
 
@@ -131,7 +133,7 @@ def bench_shelf(tmp_path_factory):
     """The sample built together, as a library would build it."""
     src, out = tmp_path_factory.mktemp("bench-src"), tmp_path_factory.mktemp("bench")
     paths = {slug: unpack(slug, src) for slug in SAMPLE}
-    books, failures = shelving.build_library(list(paths.values()), out, jobs=2)
+    books, failures = local.build_library(list(paths.values()), out, jobs=2)
     return paths, books, failures
 
 
@@ -185,7 +187,8 @@ VERSE = ("whitman-song-of-myself", "pushkin-mednyj-vsadnik", "hafez-divan")
 
 @pytest.mark.parametrize("text", VERSE)
 def test_a_poem_prints_as_verse_not_as_code(text):
-    from samizdat import manuscript, printhtml
+    from samizdat.outputs import printhtml
+    from samizdat.source import manuscript
 
     html = printhtml.print_html(manuscript.load(CORPUS / text / f"{text}.md"))
     assert html.count('<div class="verse">') >= 5 and "<pre" not in html

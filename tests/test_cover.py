@@ -8,7 +8,8 @@ import pytest
 from lxml import etree
 from PIL import Image, ImageChops, ImageDraw, ImageFont
 
-from samizdat import cover, verify
+from samizdat.checks import verify
+from samizdat.outputs import cover
 
 NS = verify.NS
 
@@ -72,7 +73,7 @@ def test_epub_has_the_cover_first_and_marked(built):
 def test_an_arabic_script_title_is_drawn_in_amiri_right_to_left(monkeypatch, tmp_path):
     """Seen on the Persian Hafez: Libertine has no Arabic letters, and the cover showed
     boxes. Arabic script takes Amiri, set right to left."""
-    from samizdat import manuscript
+    from samizdat.source import manuscript
 
     source = tmp_path / "fa.md"
     source.write_text("---\ntitle: دیوان حافظ\nauthor: حافظ شیرازی\ndate: 1389\nlang: fa\n"
@@ -92,7 +93,7 @@ def test_a_line_mixing_scripts_takes_each_character_from_a_font_that_has_it():
     (فارسی)", was drawn in Amiri alone, which has no Latin letters: boxes. Each
     character now comes from the first font of print's stack that has it, in the order
     a reader sees, the parentheses mirrored around the Persian word."""
-    from samizdat import glyphs
+    from samizdat.writing import glyphs
 
     fonts = glyphs.coverage()
     line = "Wikipedia contributors (فارسی) – 1917"
@@ -176,7 +177,8 @@ def test_a_title_of_any_length_is_cut_short_on_the_cover_and_said_to_be():
 def test_a_script_without_a_bundled_font_is_drawn_in_its_installed_one():
     """A Bengali or Chinese title was drawn in boxes: the cover takes the installed
     script font the PDF is set in (fontstack), else the first of the stack."""
-    from samizdat import cover, fontstack
+    from samizdat.outputs import cover
+    from samizdat.writing import fontstack
 
     for text, script in (("শকুন্তলা", "Bengali"), ("道德经", "CJK")):
         installed = fontstack.installed(next(s for s in fontstack.SCRIPTS if s.name == script))

@@ -164,12 +164,12 @@ def test_a_new_edition_is_one_entry_in_the_table(tmp_path, monkeypatch):
     from conftest import MANUSCRIPT
     from pdfread import folded
 
-    from samizdat import shelving
+    from samizdat.library import local
 
     entry = editions.imposed("pocket", editions.TRIMS["a5"], editions.SHEETS["a3"])
     monkeypatch.setattr(editions, "HOUSE", editions.HOUSE[:3] + (entry,))
     out = tmp_path / "out"
-    books, failures = shelving.build_library([MANUSCRIPT], out, jobs=1, printing=build.PrintOptions(
+    books, failures = local.build_library([MANUSCRIPT], out, jobs=1, printing=build.PrintOptions(
         given=(("outputs", "pdf,pocket"),)))
     assert failures == []
     assert books["workers-power"].files["pocket-a3"] == "workers-power-pocket-a3.pdf"
@@ -234,7 +234,7 @@ def test_the_letter_pamphlet_is_the_a5_pages_line_for_line(built):
 
 
 def test_a_page_is_framed_unscaled_and_centred(tmp_path):
-    from samizdat import impose
+    from samizdat.outputs import impose
 
     source = tmp_path / "a5.pdf"
     with pikepdf.new() as pdf:
@@ -250,7 +250,8 @@ def test_a_page_is_framed_unscaled_and_centred(tmp_path):
 def test_the_layouts_ink_decides_whether_a_trim_may_be_framed(real):
     """The first text's A5 pages keep 10.8 mm of margin on half-letter: framed at a
     10 mm minimum, not at 11 (then every page with text would be crowded)."""
-    from samizdat import pdf, verify
+    from samizdat.checks import verify
+    from samizdat.outputs import pdf
 
     document = pdf.layout(pdf.print_html(real), ms=real, page=pdf.A5)
     letter = editions.TRIMS["half-letter"]
@@ -301,7 +302,7 @@ def test_running_heads_near_the_top_do_not_stop_the_framing(tmp_path):
     taken for ink too near half-letter's top, which is 3 mm further away: every page
     "crowded", and the Letter pamphlet laid out again, one layout after the other. Only
     the edges a framing brings nearer are looked at."""
-    from samizdat import verify
+    from samizdat.checks import verify
     from samizdat.weasy import MarginBox, TextBox, descendants
     from test_pdf import laid_out
 

@@ -8,7 +8,8 @@ from pathlib import Path
 from lxml import etree
 
 from conftest import ROOT
-from samizdat import epub, verify
+from samizdat.checks import verify
+from samizdat.outputs import epub
 
 NS = verify.NS
 
@@ -71,7 +72,7 @@ def test_what_converted_texts_carry_is_mended_and_said(tmp_path, caplog):
     is a warning (E007)."""
     import logging
 
-    from samizdat import manuscript
+    from samizdat.source import manuscript
 
     source = tmp_path / "converted.md"
     source.write_text(CONVERTED, encoding="utf-8")
@@ -90,7 +91,7 @@ def test_a_tag_naming_no_element_is_printed_as_text_and_the_epub_is_valid(tmp_pa
     """RusLit's plain-text Lermontov, as pandoc converted it, carries `<ВАЛЕРИК>`{=html}:
     a "tag" never closed, which made the chapter's XHTML unreadable (E005). It is text:
     printed as written, and EPUBCheck finds nothing (tests/check/r011-text-taken-for-a-tag)."""
-    from samizdat import manuscript
+    from samizdat.source import manuscript
 
     source = tmp_path / "in.md"
     source.write_text((ROOT / "tests" / "check" / "r011-text-taken-for-a-tag" / "in.md")
@@ -134,7 +135,7 @@ def test_a_note_opening_with_a_quotation_begins_with_its_number(tmp_path):
     """The number linking back goes before the note's first words, in its quotation's
     first paragraph: put in the note's first paragraph of its own, it stood after the
     quotation ("79. Again:") and the EPUB's note read otherwise than print's (E002)."""
-    from samizdat import manuscript
+    from samizdat.source import manuscript
 
     source = tmp_path / "meditations.md"
     source.write_text(QUOTING_NOTE, encoding="utf-8")
@@ -254,7 +255,8 @@ def test_accessibility_metadata_and_landmarks(built):
 
 def test_the_words_samizdat_adds_are_in_the_books_language(tmp_path):
     """A Russian text's colophon, contents, landmarks, cover and backlinks in Russian."""
-    from samizdat import labels, manuscript
+    from samizdat.source import manuscript
+    from samizdat.writing import labels
 
     source = tmp_path / "ru.md"
     source.write_text("---\ntitle: Патриотизм\nauthor: Лев Толстой\ndate: 1894\nlang: ru\n"
@@ -281,7 +283,7 @@ def test_a_right_to_left_text_reads_right_to_left(tmp_path):
 
     from PIL import Image
 
-    from samizdat import manuscript
+    from samizdat.source import manuscript
 
     source = tmp_path / "fa.md"
     source.write_text("---\ntitle: دیوان\nauthor: حافظ\ndate: 1389\nlang: fa\n"
@@ -304,7 +306,8 @@ def test_a_right_to_left_text_reads_right_to_left(tmp_path):
 def test_headings_in_bare_divs_are_in_both_contents(tmp_path):
     """Standard Ebooks wraps a chapter's heading in a div with no attributes (Kropotkin's
     Mutual Aid): pandoc's contents skipped those chapters, in print and in the EPUB."""
-    from samizdat import manuscript, printhtml
+    from samizdat.outputs import printhtml
+    from samizdat.source import manuscript
 
     chapters = "".join(f":::: {{#chapter-{n} .chapter}}\n::: {{}}\n## {n}\n\nTitle {n}\n:::\n\n"
                        f"Text {n}.\n::::\n\n" for n in ("I", "II", "III"))
@@ -338,7 +341,7 @@ def test_the_kobo_edition_is_a_valid_epub_with_each_note_after_its_call(built, r
                                                                        tmp_path):
     """kepub: EPUBCheck clean; every run of text in a koboSpan; each note in its call's
     file, after the call (Kobo pops those up). A note moved before its call is E008."""
-    from samizdat import kepub
+    from samizdat.outputs import kepub
 
     path = built["kepub"]
     assert path.name == "workers-power.kepub.epub"
@@ -371,7 +374,7 @@ def test_the_kobo_edition_is_a_valid_epub_with_each_note_after_its_call(built, r
 
 def test_a_comment_in_the_text_is_left_to_itself_in_the_kepub():
     """The Anarchist Library's manual carries HTML comments: lxml cannot put a span in one."""
-    from samizdat import kepub
+    from samizdat.outputs import kepub
 
     page = (b"<html xmlns='http://www.w3.org/1999/xhtml'><body><p>A<!-- note -->B</p>"
             b"</body></html>")
@@ -385,7 +388,7 @@ def test_each_chapter_is_a_file_of_its_own(tmp_path):
     sections, Kropotkin's Mutual Aid), each make one XHTML file: they went into one."""
     import posixpath
 
-    from samizdat import manuscript
+    from samizdat.source import manuscript
 
     chapters = "".join(
         f':::: {{#chapter-{n} .chapter epub:type="chapter"}}\n::: {{}}\n'
@@ -421,7 +424,7 @@ def test_each_chapter_is_a_file_of_its_own(tmp_path):
 def test_a_heading_group_with_an_id_of_its_own_still_splits(tmp_path):
     """A chapter whose heading sits in a div with an id (not Standard Ebooks' bare one):
     the group gives its id to an anchor and way to its blocks, and the chapter splits."""
-    from samizdat import manuscript
+    from samizdat.source import manuscript
 
     chapters = "".join(f':::: {{#chapter-{n} .chapter}}\n::: {{#group-{n}}}\n## {n}\n:::\n\n'
                        f"Text {n}, see [group II](#group-II).\n::::\n\n" for n in ("I", "II"))
@@ -458,7 +461,7 @@ def test_a_link_of_a_scheme_no_reader_follows_is_printed_as_its_words(tmp_path, 
     (R010); this is a link of raw HTML."""
     import logging
 
-    from samizdat import manuscript
+    from samizdat.source import manuscript
 
     source = tmp_path / "odd.md"
     source.write_text("---\ntitle: T\nauthor: A\ndate: 2024\nlang: en\nrights: CC0\n---\n\n"
@@ -483,7 +486,7 @@ def test_an_anchor_in_a_heading_leaves_no_empty_span_in_the_navigation(tmp_path)
     labels.muse: `#hello-1` on a heading's line): pandoc copies the heading's anchor
     into its navigation entry as an empty span. The entry keeps its words, the text
     its anchor and the links to it."""
-    from samizdat import manuscript
+    from samizdat.source import manuscript
 
     source = tmp_path / "anchors.md"
     source.write_text("---\ntitle: T\nauthor: A\ndate: 2024\nlang: en\nrights: CC0\n---\n\n"
@@ -507,7 +510,7 @@ def test_an_address_that_is_no_valid_url_is_printed_as_its_words(tmp_path):
     valid addresses of the same shapes stay."""
     from test_printhtml import MALFORMED, WELL_FORMED
 
-    from samizdat import manuscript
+    from samizdat.source import manuscript
 
     links = "\n\n".join(f"[link {n}](<{t}>)" for n, t in enumerate(MALFORMED + WELL_FORMED))
     source = tmp_path / "addresses.md"

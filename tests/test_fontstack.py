@@ -15,7 +15,10 @@ import pypdfium2
 import pytest
 
 from conftest import ROOT
-from samizdat import cli, fontstack, lint, manuscript
+from samizdat import cli
+from samizdat.checks import lint
+from samizdat.source import manuscript
+from samizdat.writing import fontstack
 
 BENCH = ROOT / "tests" / "corpus" / "bench"
 # (bench text, its lines kept: the YAML and the first stanzas; the Telugu text's 35th

@@ -6,7 +6,10 @@ import pytest
 
 from conftest import MANUSCRIPT, ROOT
 from pdfread import note_placement, page_texts
-from samizdat import editions, footnotes, manuscript, pdf
+from samizdat import editions
+from samizdat.outputs import pdf
+from samizdat.source import manuscript
+from samizdat.weasy import footnotes
 from samizdat.errors import UserError
 
 WORDS = ("the workers council soviet committee factory production management party "
@@ -179,7 +182,7 @@ def test_a_note_taller_than_the_page_is_set_at_the_end_of_its_chapter(tmp_path, 
     refused (P005). It is set at the end of its chapter, after the chapter's last
     paragraph and before the next chapter, its call numbered 1 and linked both ways;
     the other notes stay on their calls' pages; the build says so (P005, a warning)."""
-    from samizdat import verify
+    from samizdat.checks import verify
 
     paras, text = long_note_text()
     ms = load_text(tmp_path, text, "aid.md")
@@ -281,7 +284,8 @@ def test_a_note_a_rounding_error_pushed_off_its_page_stays(tmp_path, monkeypatch
     """Seen on A6 with `samizdat new`'s text: WeasyPrint found the two-line note 1e-13 px
     taller than its area and moved it to the colophon's page. Fixed, it stays; unfixed
     (the fix's digest not matching), the build refuses it, and says the fix is off."""
-    from samizdat import editions, pdf
+    from samizdat import editions
+    from samizdat.outputs import pdf
 
     source = tmp_path / "t.md"
     source.write_text(TWO_LINE_NOTE, encoding="utf-8")

@@ -5,7 +5,8 @@ import sys
 
 import pytest
 
-from samizdat import framestack, pdf
+from samizdat.outputs import pdf
+from samizdat.weasy import framestack
 
 CALLS = 2000
 

@@ -11,7 +11,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from samizdat import STYLES, cli, epub, manuscript, pandoc, pdf, resources
+from samizdat import STYLES, cli
+from samizdat.outputs import epub, pdf
+from samizdat.source import manuscript, pandoc, resources
 from samizdat.errors import UserError
 from test_hostile import MARKER, REMOTE, SECRET_PIXEL, leaks, png
 

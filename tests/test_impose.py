@@ -8,7 +8,8 @@ import pytest
 from weasyprint import HTML
 
 from pdfread import page_texts, saddle_position, unimpose
-from samizdat import impose, verify
+from samizdat.checks import verify
+from samizdat.outputs import impose
 
 
 def numbered_pdf(path, pages, size="148mm 210mm"):
@@ -383,7 +384,7 @@ def test_a_right_to_left_pamphlet_is_bound_on_the_right(tmp_path):
     source = numbered_pdf(tmp_path / "in.pdf", 8)
     rtl = impose.saddle(source, tmp_path / "rtl.pdf", rtl=True)
     with pikepdf.open(rtl) as pamphlet:
-        first = verify._placed(pamphlet.pages[0], [verify._digest(verify.page_content(p))
+        first = verify._placed(pamphlet.pages[0], [verify._digest(impose.page_content(p))
                                                    for p in pikepdf.open(source).pages])
     assert [(p.slot, p.number) for p in first] == [(0, 1), (1, 8)]
     assert verify.verify_pamphlet(rtl, source, sheet=impose.A4, rtl=True) == []

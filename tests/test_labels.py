@@ -6,7 +6,9 @@ import subprocess
 
 import pytest
 
-from samizdat import labels, manuscript, pandoc, printhtml
+from samizdat.outputs import printhtml
+from samizdat.source import manuscript, pandoc
+from samizdat.writing import labels
 
 
 def pandoc_contents(key):

@@ -10,10 +10,11 @@ import pytest
 from lxml import etree
 
 from conftest import MANUSCRIPT, ROOT
-from samizdat import library, shelving
+from samizdat.library import local
+from samizdat.outputs import listing
 
 TEXTS = ROOT / "tests" / "library"
-NS = {"a": library.ATOM, "dc": library.DCTERMS}
+NS = {"a": listing.ATOM, "dc": listing.DCTERMS}
 
 
 @pytest.fixture(scope="module")
@@ -22,7 +23,7 @@ def shelf(tmp_path_factory):
     folder = tmp_path_factory.mktemp("shelf")
     sources = [MANUSCRIPT, TEXTS / "mutual-aid-note.md", TEXTS / "a-short-letter.md",
                TEXTS / "broken.md"]
-    books, failures = shelving.build_library(sources, folder / "out", jobs=2)
+    books, failures = local.build_library(sources, folder / "out", jobs=2)
     return sources, folder / "out", books, failures
 
 
@@ -39,11 +40,11 @@ def test_the_broken_text_is_reported_and_the_others_built(shelf):
 def test_catalog_is_an_opds_acquisition_feed(shelf):
     _, out, books, _ = shelf
     feed = etree.parse(str(out / "catalog.xml")).getroot()
-    assert feed.tag == f"{{{library.ATOM}}}feed"
+    assert feed.tag == f"{{{listing.ATOM}}}feed"
     for tag in ("id", "title", "updated"):
         assert feed.findtext(f"a:{tag}", namespaces=NS)
     self_link = feed.find("a:link[@rel='self']", NS)
-    assert self_link.get("type") == library.ACQUISITION
+    assert self_link.get("type") == listing.ACQUISITION
     entries = feed.findall("a:entry", NS)
     assert len(entries) == 3
     for entry in entries:
@@ -52,7 +53,7 @@ def test_catalog_is_an_opds_acquisition_feed(shelf):
         assert entry.findtext("a:author/a:name", namespaces=NS)
         links = {(l.get("rel"), l.get("type")): l.get("href")
                  for l in entry.findall("a:link", NS)}
-        epub = links[(library.OPEN_ACCESS, "application/epub+zip")]
+        epub = links[(listing.OPEN_ACCESS, "application/epub+zip")]
         assert (out / epub).exists() and epub.endswith(".epub")
         assert (out / links[("http://opds-spec.org/image", "image/png")]).exists()
     letter = next(e for e in entries if e.findtext("a:title", namespaces=NS) == "A Short Letter")
@@ -87,7 +88,7 @@ def test_nothing_changed_nothing_rebuilt(shelf, caplog):
     good = sources[:3]
     before = {p.name: p.stat().st_mtime_ns for p in out.iterdir() if p.suffix != ".html"}
     with caplog.at_level(logging.INFO, logger="samizdat"):
-        books, failures = shelving.build_library(good, out, jobs=1)
+        books, failures = local.build_library(good, out, jobs=1)
     assert failures == [] and len(books) == 3
     assert sum("unchanged, not rebuilt" in r.getMessage() for r in caplog.records) == 3
     after = {p.name: p.stat().st_mtime_ns for p in out.iterdir() if p.suffix != ".html"}
@@ -101,10 +102,10 @@ def test_nothing_changed_nothing_rebuilt(shelf, caplog):
 def test_a_changed_text_is_rebuilt(tmp_path):
     source = tmp_path / "text.md"
     shutil.copy(TEXTS / "mutual-aid-note.md", source)
-    shelving.build_library([source], tmp_path / "out", jobs=1)
+    local.build_library([source], tmp_path / "out", jobs=1)
     first = (tmp_path / "out" / "text.epub").read_bytes()
     source.write_text(source.read_text().replace("Neighbours", "Friends"))
-    shelving.build_library([source], tmp_path / "out", jobs=1)
+    local.build_library([source], tmp_path / "out", jobs=1)
     assert (tmp_path / "out" / "text.epub").read_bytes() != first
 
 
@@ -115,14 +116,14 @@ def test_two_texts_with_one_name_are_refused(tmp_path):
     shutil.copy(TEXTS / "a-short-letter.md", tmp_path / "a" / "x.md")
     shutil.copy(TEXTS / "mutual-aid-note.md", tmp_path / "x.md")
     with pytest.raises(UserError) as error:
-        shelving.build_library([tmp_path / "a" / "x.md", tmp_path / "x.md"], tmp_path / "out")
+        local.build_library([tmp_path / "a" / "x.md", tmp_path / "x.md"], tmp_path / "out")
     assert error.value.findings[0].code == "X003"
 
 
 def test_readme_picture_is_the_current_first_sheet(built, tmp_path):
     from PIL import Image, ImageChops, ImageStat
 
-    fresh = library.sheet_proof(built["pamphlet-a4"], tmp_path / "sheet.png", dpi=50)
+    fresh = listing.sheet_proof(built["pamphlet-a4"], tmp_path / "sheet.png", dpi=50)
     committed = Image.open(ROOT / "docs" / "first-sheet.png").convert("RGB")
     current = Image.open(fresh).convert("RGB")
     assert committed.size == current.size, "run `make docs`"
@@ -140,7 +141,7 @@ def test_readme_picture_of_the_spines_is_current(tmp_path):
     given = (("trim", "a5"), ("outputs", "pamphlet"), ("signature", "4"))
     made = build.build(ROOT / "manuscript" / "workers-power.md", tmp_path / "out",
                        printing=build.PrintOptions(given=given), parallel=False)
-    fresh = library.spines(made["pamphlet-a4"], tmp_path / "spines.png")
+    fresh = listing.spines(made["pamphlet-a4"], tmp_path / "spines.png")
     committed = Image.open(ROOT / "docs" / "spines.png").convert("RGB")
     current = Image.open(fresh).convert("RGB")
     assert committed.size == current.size, "run `make docs`"
@@ -153,11 +154,11 @@ def test_texts_built_one_at_a_time_share_one_catalog(tmp_path):
     a book whose files are gone leaves it."""
     out = tmp_path / "out"
     for text in ("mutual-aid-note.md", "a-short-letter.md"):
-        shelving.build_library([TEXTS / text], out)
+        local.build_library([TEXTS / text], out)
     assert catalog_titles(out) == ["A Note on Mutual Aid: Written for the Samizdat tests",
                                    "A Short Letter"]
     (out / "mutual-aid-note.epub").unlink()
-    shelving.build_library([TEXTS / "a-short-letter.md"], out)
+    local.build_library([TEXTS / "a-short-letter.md"], out)
     assert catalog_titles(out) == ["A Short Letter"]
     assert "mutual-aid-note" not in (out / "index.html").read_text(encoding="utf-8")
 
@@ -168,7 +169,7 @@ def catalog_titles(out):
 
 
 def fake_books(count):
-    return [library.Book(stem=f"text-{n:03d}", title=f"Text {n:03d}", author="A. Writer",
+    return [listing.Book(stem=f"text-{n:03d}", title=f"Text {n:03d}", author="A. Writer",
                          identifier=f"urn:x:{n}", updated="2023-01-01T00:00:00Z",
                          files={"epub": f"text-{n:03d}.epub", "kepub": f"text-{n:03d}.kepub.epub",
                                 "pdf": f"text-{n:03d}.pdf"},
@@ -176,7 +177,7 @@ def fake_books(count):
 
 
 def test_a_big_catalog_comes_in_linked_pages_of_50_with_one_id():
-    pages = library.catalog_pages(fake_books(120))
+    pages = listing.catalog_pages(fake_books(120))
     main = [name for name in pages if re.fullmatch(r"catalog(-\d+)?\.xml", name)]
     assert main == ["catalog.xml", "catalog-2.xml", "catalog-3.xml"]
     feeds = {name: etree.fromstring(pages[name]) for name in main}
@@ -193,18 +194,18 @@ def test_a_big_catalog_comes_in_linked_pages_of_50_with_one_id():
               for e in feed.findall("a:entry", NS)]
     assert titles == [f"Text {n:03d}" for n in range(120)]
     kinds = {l.get("type") for feed in feeds.values() for l in feed.iterfind(".//a:entry/a:link", NS)
-             if l.get("rel") == library.OPEN_ACCESS}
+             if l.get("rel") == listing.OPEN_ACCESS}
     assert kinds == {"application/epub+zip", "application/kepub+zip"}  # no print files
 
 
 def test_the_catalog_id_does_not_change_as_books_come_and_go():
-    ids = {etree.fromstring(library.catalog_pages(fake_books(n))["catalog.xml"]).findtext(
+    ids = {etree.fromstring(listing.catalog_pages(fake_books(n))["catalog.xml"]).findtext(
         "a:id", namespaces=NS) for n in (0, 1, 60)}
     assert len(ids) == 1
 
 
 def test_pages_a_smaller_shelf_no_longer_needs_are_removed(tmp_path):
-    from samizdat import shelf
+    from samizdat.outputs import shelf
 
     for book in fake_books(120):  # the download page gives each file's size
         for name in book.files.values():
@@ -221,12 +222,12 @@ def test_the_catalog_leads_to_each_author_and_subject():
     books = fake_books(4)
     books[0].author, books[1].author = "B. Other", "B. Other"
     books[2].subjects, books[3].subjects = ["Anarchism", "History"], ["History"]
-    pages = library.catalog_pages(books)
+    pages = listing.catalog_pages(books)
     start = etree.fromstring(pages["catalog.xml"])
     sections = {l.get("href"): l.get("type") for l in start.findall("a:link", NS)
                 if l.get("rel") == "subsection"}
-    assert sections == {"catalog-authors.xml": library.NAVIGATION,
-                        "catalog-subjects.xml": library.NAVIGATION}
+    assert sections == {"catalog-authors.xml": listing.NAVIGATION,
+                        "catalog-subjects.xml": listing.NAVIGATION}
     authors = etree.fromstring(pages["catalog-authors.xml"])
     listed = {e.findtext("a:title", namespaces=NS): e.find("a:link", NS).get("href")
               for e in authors.findall("a:entry", NS)}
@@ -268,7 +269,7 @@ def test_every_feed_of_a_120_book_catalog_validates_against_opds_1_2():
         book.author = f"Writer {n % 13}"
         book.files["cover"] = f"{book.stem}-cover.png"
         book.files["thumbnail"] = f"{book.stem}-cover-thumb.png"
-    pages = library.catalog_pages(books)
+    pages = listing.catalog_pages(books)
     # three pages of 50, two navigation feeds, a feed for each author and each subject
     assert len(pages) == 3 + 2 + 13 + 7
     for name, data in pages.items():
@@ -281,7 +282,7 @@ def test_every_feed_of_a_120_book_catalog_validates_against_opds_1_2():
 
 def test_the_schema_check_finds_a_feed_that_breaks_opds():
     """The validation above can fail: an entry with no id, or no way to its book."""
-    good = library.catalog_pages(fake_books(1))["catalog.xml"]
+    good = listing.catalog_pages(fake_books(1))["catalog.xml"]
     feed = etree.fromstring(good)
     entry = feed.find("a:entry", NS)
     entry.remove(entry.find("a:id", NS))
@@ -296,7 +297,7 @@ def test_the_catalog_keeps_the_id_its_library_gives_it(tmp_path):
     """samizdat.yaml beside the texts names the catalog; the folder keeps the name for
     later builds that do not; the options win over both; two shelves naming two
     catalogs for one library are refused (M010), as is an id that is no URI."""
-    from samizdat import shelf
+    from samizdat.outputs import shelf
     from samizdat.errors import UserError
 
     texts = tmp_path / "texts"
@@ -304,10 +305,10 @@ def test_the_catalog_keeps_the_id_its_library_gives_it(tmp_path):
     (texts / "a.md").write_text("x")
     (texts / "samizdat.yaml").write_text(
         "catalog:\n  title: The Shelf\n  id: urn:uuid:11111111-2222-4333-8444-555555555555\n")
-    named = shelving.catalog_for([texts / "a.md"])
-    assert named == library.Catalog("The Shelf", "urn:uuid:11111111-2222-4333-8444-555555555555")
-    assert shelving.catalog_for([texts / "a.md"], title="Other").title == "Other"
-    assert shelving.catalog_for([tmp_path / "elsewhere.md"]) is None
+    named = local.catalog_for([texts / "a.md"])
+    assert named == listing.Catalog("The Shelf", "urn:uuid:11111111-2222-4333-8444-555555555555")
+    assert local.catalog_for([texts / "a.md"], title="Other").title == "Other"
+    assert local.catalog_for([tmp_path / "elsewhere.md"]) is None
     out = tmp_path / "out"
     out.mkdir()
     shelf.keep_catalog(out, named)
@@ -321,15 +322,15 @@ def test_the_catalog_keeps_the_id_its_library_gives_it(tmp_path):
     (other / "b.md").write_text("x")
     (other / "samizdat.yaml").write_text("catalog:\n  title: Another\n")
     with pytest.raises(UserError) as refused:
-        shelving.catalog_for([texts / "a.md", other / "b.md"])
+        local.catalog_for([texts / "a.md", other / "b.md"])
     assert refused.value.findings[0].code == "M010"
     with pytest.raises(UserError) as refused:
-        shelving.catalog_for([texts / "a.md"], id_="not a uri")
+        local.catalog_for([texts / "a.md"], id_="not a uri")
     assert refused.value.findings[0].code == "M010"
 
 
 def test_the_download_page_comes_in_pages_with_a_search_over_all_of_them(tmp_path):
-    from samizdat import shelf
+    from samizdat.outputs import shelf
 
     books = fake_books(120)
     for book in books:
@@ -359,14 +360,15 @@ def test_the_download_page_comes_in_pages_with_a_search_over_all_of_them(tmp_pat
 def test_a_library_build_writes_its_pages_once_not_once_per_text(tmp_path, monkeypatch):
     """Each install used to rewrite the catalog and the download pages twice: with
     20,000 books, 6.4 s a time, for each book. A library writes them when it ends."""
-    from samizdat import build, shelf
+    from samizdat import build
+    from samizdat.outputs import shelf
 
     written = []
     real = shelf.library_pages
     monkeypatch.setattr(shelf, "library_pages", lambda books, *rest: written.append(
         len(list(books))) or real(books, *rest))
     sources = [TEXTS / "mutual-aid-note.md", TEXTS / "a-short-letter.md"]
-    books, failures = shelving.build_library(
+    books, failures = local.build_library(
         sources, tmp_path, jobs=1, printing=build.PrintOptions(given=(("outputs", "epub"),)))
     assert failures == [] and len(books) == 2
     assert written == [2]
@@ -378,7 +380,7 @@ def test_a_hostile_title_stays_text_on_the_page_in_the_search_and_the_feeds(tmp_
     """A library's name and a book's title come from strangers' files: markup in them
     is text everywhere (the page, its search index, the OpenSearch description, the
     feeds), and the search index stays a script that only assigns data."""
-    from samizdat import shelf
+    from samizdat.outputs import shelf
 
     evil = '</script><script>alert(1)</script>"\u2028'
     books = fake_books(2)
@@ -386,7 +388,7 @@ def test_a_hostile_title_stays_text_on_the_page_in_the_search_and_the_feeds(tmp_
     for book in books:
         for name in book.files.values():
             (tmp_path / name).write_bytes(b"x")
-    shelf.keep_catalog(tmp_path, library.catalog_of({"title": "<b>Shelf</b> & co"}, "t"))
+    shelf.keep_catalog(tmp_path, listing.catalog_of({"title": "<b>Shelf</b> & co"}, "t"))
     shelf.write_library_pages(books, tmp_path)
     page = (tmp_path / "index.html").read_text(encoding="utf-8")
     assert "<script>alert(1)" not in page and "<b>Shelf" not in page
@@ -420,11 +422,11 @@ def test_a_catalog_title_no_xml_can_carry_is_refused_naming_where_it_came_from(t
                           "--catalog-title/--catalog-id")):
         if not given:
             with pytest.raises(UserError) as refused:
-                shelving.catalog_for([tmp_path / "a.md"])
+                local.catalog_for([tmp_path / "a.md"])
         else:
             (tmp_path / "samizdat.yaml").unlink(missing_ok=True)
             with pytest.raises(UserError) as refused:
-                shelving.catalog_for([tmp_path / "a.md"], **given)
+                local.catalog_for([tmp_path / "a.md"], **given)
         assert [(f.code, f.path) for f in refused.value.findings] == [("M010", where)]
 
 
@@ -445,12 +447,12 @@ def test_every_link_of_the_feeds_and_pages_names_its_file_whatever_the_text_is_n
     for name in names:
         shutil.copy(TEXTS / "a-short-letter.md", texts / f"{name}.md")
     out = tmp_path / "out"
-    books, failures = shelving.build_library(
+    books, failures = local.build_library(
         [texts / f"{name}.md" for name in names], out, jobs=1,
         printing=build.PrintOptions(given=(("outputs", "epub"),)))
     assert failures == [] and sorted(books) == sorted(names)
     links = [(feed.name, link.get("href")) for feed in out.glob("catalog*.xml")
-             for link in etree.parse(str(feed)).iter(f"{{{library.ATOM}}}link")]
+             for link in etree.parse(str(feed)).iter(f"{{{listing.ATOM}}}link")]
     links += [(page.name, element.get(attribute)) for page in out.glob("index*.html")
               for element, attribute, _, _ in html.parse(str(page)).getroot().iterlinks()
               if element.tag in ("a", "img")]
@@ -488,7 +490,7 @@ def test_texts_whose_outputs_would_meet_are_refused_before_anything_is_built(tmp
     shutil.copy(TEXTS / "a-short-letter.md", tmp_path / "zine.md")
     shutil.copy(TEXTS / "mutual-aid-note.md", tmp_path / f"{name}.md")
     with pytest.raises(UserError) as error:
-        shelving.build_library([tmp_path / "zine.md", tmp_path / f"{name}.md"],
+        local.build_library([tmp_path / "zine.md", tmp_path / f"{name}.md"],
                                tmp_path / "out", jobs=1)
     [finding] = error.value.findings
     assert finding.code == "X014" and "zine.md" in str(finding) and f"{name}.md" in str(finding)
@@ -504,7 +506,7 @@ def test_texts_named_alike_on_a_usb_stick_or_a_mac_are_refused(tmp_path, other):
     shutil.copy(TEXTS / "a-short-letter.md", tmp_path / "café.md")
     shutil.copy(TEXTS / "mutual-aid-note.md", tmp_path / f"{other}.md")
     with pytest.raises(UserError) as error:
-        shelving.build_library([tmp_path / "café.md", tmp_path / f"{other}.md"],
+        local.build_library([tmp_path / "café.md", tmp_path / f"{other}.md"],
                                tmp_path / "out", jobs=1)
     assert [f.code for f in error.value.findings] == ["X003"]
 
@@ -516,16 +518,16 @@ def test_a_text_built_alone_does_not_take_a_file_another_text_owns(tmp_path):
     shutil.copy(TEXTS / "mutual-aid-note.md", tmp_path / "zine-pamphlet-a4.md")
     for first, second in (("zine", "zine-pamphlet-a4"), ("zine-pamphlet-a4", "zine")):
         out = tmp_path / f"out-{first}"
-        shelving.build_library([tmp_path / f"{first}.md"], out, jobs=1)
+        local.build_library([tmp_path / f"{first}.md"], out, jobs=1)
         before = folder_bytes(out)
-        books, failures = shelving.build_library([tmp_path / f"{second}.md"], out, jobs=1)
+        books, failures = local.build_library([tmp_path / f"{second}.md"], out, jobs=1)
         assert [f.code for f in failures] == ["X014"] and books == {}
         assert first in failures[0].message and "zine-pamphlet-a4.pdf" in failures[0].message
         assert folder_bytes(out) == before
 
 
 def test_a_refusal_in_the_last_step_leaves_the_folder_as_it_was(tmp_path, monkeypatch):
-    """A library whose catalog cannot be written (its last step, shelving.finish) leaves
+    """A library whose catalog cannot be written (its last step, local.finish) leaves
     every file of the folder as it was: outputs, records, manifests, catalog state, and
     no temporary file."""
     from samizdat.errors import Finding, UserError
@@ -533,18 +535,18 @@ def test_a_refusal_in_the_last_step_leaves_the_folder_as_it_was(tmp_path, monkey
     text = tmp_path / "a-short-letter.md"
     shutil.copy(TEXTS / text.name, text)
     out = tmp_path / "out"
-    shelving.build_library([text], out, jobs=1,
-                           catalog=library.Catalog("The Shelf", "urn:x:1"))
+    local.build_library([text], out, jobs=1,
+                           catalog=listing.Catalog("The Shelf", "urn:x:1"))
     before = folder_bytes(out)
     text.write_text(text.read_text(encoding="utf-8") + "\nOne more.\n", encoding="utf-8")
 
     def refuse(*args, **kwargs):
         raise UserError(Finding("M010", "samizdat.yaml", None, "refused"))
 
-    monkeypatch.setattr(library, "download_pages", refuse)
+    monkeypatch.setattr(listing, "download_pages", refuse)
     with pytest.raises(UserError):
-        shelving.build_library([text, TEXTS / "mutual-aid-note.md"], out, jobs=1,
-                               catalog=library.Catalog("Another", "urn:x:2"))
+        local.build_library([text, TEXTS / "mutual-aid-note.md"], out, jobs=1,
+                               catalog=listing.Catalog("Another", "urn:x:2"))
     assert folder_bytes(out) == before
 
 
@@ -559,7 +561,7 @@ def test_a_catalog_title_the_feed_cannot_hold_changes_nothing(tmp_path):
     text = tmp_path / "a-short-letter.md"
     shutil.copy(TEXTS / text.name, text)
     out = tmp_path / "out"
-    shelving.build_library([text], out, jobs=1)
+    local.build_library([text], out, jobs=1)
     before = folder_bytes(out)
     env = {**os.environ, "PYTHONPATH": str(ROOT / "scripts")}
     run = [sys.executable, "-m", "samizdat", "build", str(text), str(TEXTS / "mutual-aid-note.md"),
@@ -575,7 +577,7 @@ def test_a_catalog_title_the_feed_cannot_hold_changes_nothing(tmp_path):
 def test_a_poisoned_catalog_state_is_ignored_with_a_warning(tmp_path, caplog):
     """A catalog state the feed cannot hold (a control character, a number for a title,
     not JSON) is treated as absent, with a warning (X015): later builds still work."""
-    from samizdat import shelf
+    from samizdat.outputs import shelf
 
     out = tmp_path / "out"
     (out / shelf.RECORDS).mkdir(parents=True)
@@ -584,8 +586,8 @@ def test_a_poisoned_catalog_state_is_ignored_with_a_warning(tmp_path, caplog):
                    '{"title": "A", "id": "not a uri"}', "[1", '{"title": "\\ud800"}'):
         state.write_text(poison)
         caplog.clear()
-        assert shelf.catalog_of(out) == library.Catalog()
+        assert shelf.catalog_of(out) == listing.Catalog()
         assert "X015" in caplog.text
     state.write_text(poison)
-    books, failures = shelving.build_library([TEXTS / "a-short-letter.md"], out, jobs=1)
+    books, failures = local.build_library([TEXTS / "a-short-letter.md"], out, jobs=1)
     assert failures == [] and catalog_titles(out) == ["A Short Letter"]

@@ -3,7 +3,11 @@
 import random
 
 import pytest
-from samizdat import STYLES, linebreak, manuscript, pdf, verify
+from samizdat import STYLES
+from samizdat.checks import verify
+from samizdat.outputs import pdf
+from samizdat.source import manuscript
+from samizdat.weasy import linebreak
 from samizdat.weasy import CSS, HTML, FontConfiguration
 
 # The run before <em> fits the first line only without its trailing space.
@@ -166,7 +170,8 @@ def test_texts_with_emphasis_and_links(tmp_path, seed, page, points, unfixed):
 def test_a_short_line_before_an_image_that_did_not_fit_is_no_runt(tmp_path):
     """Found in Entre Nous (Gutenberg): a page number, then a picture the width of the
     page; the number's line is short because the picture went to the next line."""
-    from samizdat import manuscript, pdf
+    from samizdat.outputs import pdf
+    from samizdat.source import manuscript
     from test_hostile import png
 
     (tmp_path / "wide.png").write_bytes(png(600, 40, b"\x80\x80\x80"))
@@ -264,7 +269,7 @@ def test_a_word_is_broken_only_where_its_letters_stay_as_they_are():
     fixes that break is not offered; the standard one is."""
     import pyphen
 
-    from samizdat import linebreak
+    from samizdat.weasy import linebreak
 
     hungarian = pyphen.Pyphen(lang="hu")
     assert ("meny", "nyire") in list(hungarian.iterate("mennyire"))

@@ -94,7 +94,7 @@ def test_quotation_marks_are_kept_as_in_the_source(real):
 
 
 def test_the_chapter_level_is_the_first_heading_level_used_twice(tmp_path):
-    from samizdat import manuscript
+    from samizdat.source import manuscript
 
     def level(body):
         source = tmp_path / "c.md"
@@ -115,7 +115,7 @@ def test_the_chapter_level_is_the_first_heading_level_used_twice(tmp_path):
 def test_the_language_is_carried_in_bcp_47s_shortest_form(tmp_path, written, shown, direction):
     """TEI conversions write ISO 639-2 (`ara`): the house style's `:lang(ar)` rules, the
     hyphenation and the labels look for `ar`."""
-    from samizdat import manuscript
+    from samizdat.source import manuscript
 
     source = tmp_path / "l.md"
     source.write_text(f"---\ntitle: T\nauthor: A\ndate: 2024\nlang: {written}\nrights: x\n"

@@ -12,7 +12,9 @@ import pytest
 from lxml import etree
 
 from conftest import ROOT
-from samizdat import build, manuscript, muse, scaffold, shelving
+from samizdat import build
+from samizdat.library import local
+from samizdat.source import manuscript, muse, scaffold
 from samizdat.errors import UserError
 from test_epub import epubcheck
 
@@ -26,7 +28,7 @@ NS = {"x": "http://www.w3.org/1999/xhtml", "epub": "http://www.idpf.org/2007/ops
 def shelf(tmp_path_factory):
     out = tmp_path_factory.mktemp("muse")
     given = (("outputs", "epub,pdf"),)
-    books, failures = shelving.build_library(SHELF, out, jobs=2,
+    books, failures = local.build_library(SHELF, out, jobs=2,
                                              printing=build.PrintOptions(given=given))
     return out, books, failures
 
@@ -432,7 +434,8 @@ def test_a_link_to_an_anchor_in_the_header_is_printed_as_its_words(tmp_path, cap
     the link's line), as Text::Amuse, which calls the anchor invalid, does."""
     import logging
 
-    from samizdat import epub, lint
+    from samizdat.checks import lint
+    from samizdat.outputs import epub
 
     source = tmp_path / "hyper.muse"
     source.write_text("#title Internal anchors\n#author A\n#lang en\n#notes #invalid1\n"
@@ -461,7 +464,7 @@ def test_a_line_break_in_a_chinese_paragraph_is_no_space(tmp_path, name, head):
     '墨西哥萨帕\\n塔人' was printed '萨帕 塔人', in the PDF and the EPUB. Chinese and
     Japanese put no space between words, and a line break there is none (CSS Text 3);
     Korean does, and keeps it."""
-    from samizdat import epub, pdf
+    from samizdat.outputs import epub, pdf
 
     source = tmp_path / name
     text = "而从墨西哥萨帕\n塔人的海螺社区，Acapatzingo\n位于墨西哥城边缘。\n"
@@ -486,7 +489,7 @@ def test_a_language_switch_is_the_language_of_its_words_not_text(tmp_path):
     Japanese and Indonesian test files): pandoc's Muse reader knows none, and the tags
     were printed as text. Around blocks or inline, in a note too, the words they hold
     carry that language (hyphenation and fonts follow it); the EPUB passes EPUBCheck."""
-    from samizdat import epub, pdf
+    from samizdat.outputs import epub, pdf
 
     source = tmp_path / "languages.muse"
     source.write_text("#title Languages\n#lang hr\n\n** Italiano\n\n<[it]>\n"
@@ -513,7 +516,7 @@ def test_a_topic_with_markup_is_the_pdfs_keyword_as_text(tmp_path):
     """Text::Amuse's manual.muse (the corpus's muse-amuse-compile-manual) has `#topics My
     *category*`: the PDF's Keywords said 'My <em>category</em>' and P003 refused the
     text. They are the words, as the manuscript's metadata reads in plain text."""
-    from samizdat import pdf
+    from samizdat.outputs import pdf
 
     source = tmp_path / "manual.muse"
     source.write_text("#title The =manual=\n#author A\n#lang en\n#topics My *category*\n\n"

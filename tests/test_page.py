@@ -8,7 +8,7 @@ import subprocess
 import pytest
 from PIL import Image
 
-from samizdat import cover
+from samizdat.outputs import cover
 
 CHROMIUM = shutil.which("chromium")
 # CI installs Chromium (the Makefile does); elsewhere the test says what it needs.
@@ -54,7 +54,7 @@ def test_the_search_finds_books_on_every_page_of_the_shelf(tmp_path):
     """The download page's search, run by the browser from a folder (file://, as a
     library's USB stick would open it): a book on the third page is found from the first,
     and a word no book has finds nothing."""
-    from samizdat import library, shelf
+    from samizdat.outputs import listing, shelf
 
     from test_library import fake_books
 
@@ -69,7 +69,7 @@ def test_the_search_finds_books_on_every_page_of_the_shelf(tmp_path):
     assert "1 found for “mutual AID”" in found
     assert '<a href="index-3.html#text-105">Text 105</a>' in found
     assert "0 found for “nothing”" in dom(f"{page}?q=nothing", tmp_path)
-    assert library.SEARCH_INDEX == "search.js"
+    assert listing.SEARCH_INDEX == "search.js"
 
 
 def dom(url, tmp_path):

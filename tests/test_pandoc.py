@@ -5,7 +5,7 @@ import sys
 
 import pypandoc
 
-from samizdat import pandoc
+from samizdat.source import pandoc
 
 
 def test_the_pandoc_is_pypandocs_own_and_3_9():
@@ -16,7 +16,7 @@ def test_the_pandoc_is_pypandocs_own_and_3_9():
 
 
 def test_it_is_found_without_importing_pypandoc():
-    probe = ("import sys; from samizdat import pandoc; pandoc.executable(); "
+    probe = ("import sys; from samizdat.source import pandoc; pandoc.executable(); "
              "print('pypandoc' in sys.modules)")
     loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
                             check=True).stdout.strip()

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from samizdat import framestack, patches, weasy
+from samizdat import weasy
+from samizdat.weasy import framestack, patches
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "scripts" / "samizdat"
@@ -104,7 +105,7 @@ def test_hyphenation_is_left_to_another_pyphen(monkeypatch, said):
     other = dataclasses.replace(patches.patch("standard-hyphenation"),
                                 targets=(("pyphen.Pyphen.iterate", "another pyphen"),))
     monkeypatch.setitem(patches.BY_NAME, "standard-hyphenation", other)
-    from samizdat import linebreak
+    from samizdat.weasy import linebreak
 
     standard = pyphen.Pyphen.iterate
     with linebreak.standard_hyphenation() as in_force:

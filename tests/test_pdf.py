@@ -6,8 +6,8 @@ import pikepdf
 import pytest
 
 from pdfread import note_placement, page_texts, unimpose
-from samizdat import pdf
-from samizdat.verify import squash
+from samizdat.outputs import pdf
+from samizdat.checks.verify import squash
 
 A5 = (419.53, 595.28)
 
@@ -125,7 +125,7 @@ def test_chapters_open_pages_run_heads_and_are_listed_with_their_pages(tmp_path)
     the contents after the title page give each chapter's page; the outline lists them."""
     import pypdfium2
 
-    from samizdat import manuscript
+    from samizdat.source import manuscript
 
     words = " ".join(["Words of the chapter, long enough to fill more than one page."] * 60)
     body = "".join(f"# Chapter {n}\n\n{words}\n\n{words}\n\n" for n in (1, 2, 3))
@@ -157,7 +157,7 @@ def test_a_chapters_number_and_title_as_two_headings_open_one_page(tmp_path, lev
     opens its own."""
     import pypdfium2
 
-    from samizdat import manuscript
+    from samizdat.source import manuscript
 
     words = " ".join(["Mots du chapitre, assez pour remplir plus d'une page."] * 50)
     body = "".join(f"{level} {n}\n\n{level} TITRE {n}\n\n{words}\n\n" for n in ("I", "II"))
@@ -179,7 +179,7 @@ def test_a_chapters_number_and_title_as_two_headings_open_one_page(tmp_path, lev
 def test_a_right_to_left_text_is_set_right_to_left_in_its_own_fonts(tmp_path):
     """Persian and Hebrew: lines start at the right edge, every glyph from the build's
     fonts (Persian from Amiri; Libertine has Hebrew), none from the machine's."""
-    from samizdat import manuscript
+    from samizdat.source import manuscript
     from samizdat.weasy import TextBox, descendants
 
     source = tmp_path / "fa.md"
@@ -204,7 +204,7 @@ def test_a_right_to_left_text_is_set_right_to_left_in_its_own_fonts(tmp_path):
 
 def laid_out(tmp_path, body, *, lang="en"):
     """The A5 layout (a WeasyPrint Document) of a manuscript of `body` in `lang`."""
-    from samizdat import manuscript
+    from samizdat.source import manuscript
 
     source = tmp_path / "t.md"
     source.write_text(f"---\ntitle: T\nauthor: A\ndate: 2024\nlang: {lang}\nrights: CC0\n"

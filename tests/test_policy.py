@@ -4,7 +4,7 @@ render draws it, through <use>, patterns, markers and clip paths; circles refuse
 The bound (MAX_SVG_DRAWN, 200,000) and its measurement are in policy.py; the hostile
 case r005-svg-use-bomb is the reported 2 KB file that drew 10^10 rectangles."""
 
-from samizdat import policy
+from samizdat.source import policy
 
 HEAD = '<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink">'
 

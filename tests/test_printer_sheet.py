@@ -7,8 +7,8 @@ import pikepdf
 import pytest
 
 from pdfread import page_texts
-from samizdat import impose
-from samizdat.printer_sheet import printer_test
+from samizdat.outputs import impose
+from samizdat.outputs.printer_sheet import printer_test
 
 SHEETS = pytest.mark.parametrize("sheet", [impose.A4, impose.LETTER], ids=lambda s: s.name)
 MODES = pytest.mark.parametrize("duplex", ["short", "long"])

@@ -8,14 +8,15 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from samizdat import pandoc, policy, printhtml
+from samizdat.outputs import printhtml
+from samizdat.source import pandoc, policy
 
 REFERENCE = Path(__file__).parent / "printhtml" / "glue-reference.lua"
 
 
 def print_html_of(tmp_path, text):
     """The print HTML of a manuscript holding `text`."""
-    from samizdat import manuscript
+    from samizdat.source import manuscript
 
     source = tmp_path / "t.md"
     source.write_text(text, encoding="utf-8")
@@ -291,7 +292,7 @@ def test_chapters_under_one_title_heading_are_level_2(tmp_path):
 def test_dashes_no_font_has_are_set_as_em_dashes(tmp_path):
     """Found in Kropotkin's Mutual Aid (Standard Ebooks): U+2E3A and U+2E3B, which no
     font of the build's has, print as two and three em dashes; the check lets them by."""
-    from samizdat import glyphs
+    from samizdat.writing import glyphs
 
     html = print_html_of(tmp_path, "---\ntitle: T\n---\n\nB⸺ and ⸻.[^1]\n\n[^1]: C⸺.\n")
     printed = printhtml.printed(html)

@@ -121,7 +121,7 @@ def test_no_module_of_samizdat_is_imported_once_the_deadline_may_stop_the_build(
     building.build(ROOT / "manuscript" / "workers-power.md", tmp_path / "out")
     after = {m for m in sys.modules if m.startswith("samizdat.")}
     assert at_deadline and after - at_deadline[0] == set()
-    assert {"samizdat.kepub", "samizdat.pdf", "samizdat.verify"} <= set(process.reached())
+    assert {"samizdat.outputs.kepub", "samizdat.outputs.pdf", "samizdat.checks.verify"} <= set(process.reached())
 
 
 def test_the_door_knows_when_pango_has_run():

@@ -15,8 +15,10 @@ from datetime import timedelta
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from samizdat import cli, lint, manuscript
-from samizdat.notes import scan_notes
+from samizdat import cli
+from samizdat.checks import lint
+from samizdat.source import manuscript
+from samizdat.source.notes import scan_notes
 from samizdat.errors import UserError
 
 LABELS = ["1", "2", "3", "10", "a", "B", "b", "note-1"]

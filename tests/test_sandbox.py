@@ -7,7 +7,8 @@ import struct
 
 import pytest
 
-from samizdat import epub, manuscript, pdf
+from samizdat.outputs import epub, pdf
+from samizdat.source import manuscript
 from samizdat.errors import UserError
 
 SECRET = b"SECRET-BYTES-0123456789"

@@ -22,9 +22,11 @@ import pypdfium2.raw as pdfium_c
 import pytest
 
 from conftest import ROOT
-from samizdat import fontstack, manuscript, shelving
-from samizdat.pandoc import stringify
-from samizdat.verify import squash
+from samizdat.library import local
+from samizdat.source import manuscript
+from samizdat.writing import fontstack
+from samizdat.source.pandoc import stringify
+from samizdat.checks.verify import squash
 
 UDHR = ROOT / "tests" / "corpus" / "udhr"
 NOTE = "A/RES/217(III)"  # the note of every text (udhr.py)
@@ -75,7 +77,7 @@ def shelf(tmp_path_factory):
         tar.extractall(src, filter="data")
     paths = {stem: src / f"{stem}.md" for stem in TEXTS}
     settable = [p for p in paths.values() if not unset_scripts(p)]
-    books, failures = shelving.build_library(settable, out, jobs=2)
+    books, failures = local.build_library(settable, out, jobs=2)
     return paths, books, failures, out
 
 
@@ -181,7 +183,7 @@ BROKEN_BY_FORCE = {}
 def test_every_line_is_broken_where_its_script_breaks(shelf, stem, monkeypatch):
     """No run of the text is wider than a line, to be broken anywhere to fit (what the
     build says as P008, a warning, from its worker process: caught here in this one)."""
-    from samizdat import pdf, printhtml
+    from samizdat.outputs import pdf, printhtml
 
     built(shelf, stem)
     forced = []

@@ -14,7 +14,8 @@ from html.parser import HTMLParser
 from lxml import etree
 
 from conftest import ROOT
-from samizdat import library, shelf, shelving
+from samizdat.library import local
+from samizdat.outputs import listing, shelf
 
 TEXTS = ROOT / "tests" / "library"
 
@@ -47,7 +48,7 @@ def inconsistencies(out):
             wrong.append(f"SHA256SUMS: {name}")
     if (out / "catalog.xml").exists():
         feed = etree.parse(str(out / "catalog.xml"))
-        for href in feed.xpath("//a:link/@href", namespaces={"a": library.ATOM}):
+        for href in feed.xpath("//a:link/@href", namespaces={"a": listing.ATOM}):
             if not (out / href.split("#")[0]).is_file():  # the download page, at the book
                 wrong.append(f"catalog.xml: {href}")
     if (out / "index.html").exists():
@@ -57,7 +58,7 @@ def inconsistencies(out):
             if not (out / href).is_file():
                 wrong.append(f"index.html: {href}")
         for href, size in page.sizes.items():
-            if (out / href).is_file() and library._size(out / href) != size:
+            if (out / href).is_file() and listing._size(out / href) != size:
                 wrong.append(f"index.html: size of {href}")
     return wrong
 
@@ -65,7 +66,9 @@ def inconsistencies(out):
 INSTALL = """
 import json, os, shutil, signal, sys
 from pathlib import Path
-from samizdat import build, library, shelf, shelving
+from samizdat import build
+from samizdat.library import local
+from samizdat.outputs import listing, shelf
 out, new, stem, kill_at = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3], int(sys.argv[4])
 replace, count = os.replace, [0]
 def replace_then_die(*args):
@@ -80,7 +83,7 @@ made = {}
 for kind, name in record["book"]["files"].items():
     shutil.copy(new / name, tmp / name)
     made[kind] = tmp / name
-shelf.install(made, out, record=shelf.Record(record["key"], library.Book(**record["book"])))
+shelf.install(made, out, record=shelf.Record(record["key"], listing.Book(**record["book"])))
 print(count[0])
 """
 
@@ -93,7 +96,7 @@ def test_a_kill_at_each_step_of_an_install_leaves_the_folder_consistent(tmp_path
     text = tmp_path / "a-short-letter.md"
     shutil.copy(TEXTS / text.name, text)
     old, new = tmp_path / "old", tmp_path / "new"
-    shelving.build_library([text, TEXTS / "mutual-aid-note.md"], old, jobs=1)
+    local.build_library([text, TEXTS / "mutual-aid-note.md"], old, jobs=1)
     text.write_text(text.read_text(encoding="utf-8") + "\nOne more paragraph.\n",
                     encoding="utf-8")
     build.build(text, new)
@@ -111,7 +114,7 @@ def test_a_kill_at_each_step_of_an_install_leaves_the_folder_consistent(tmp_path
         shutil.copytree(old, out)
         assert install(out, kill_at).returncode == -signal.SIGKILL
         assert inconsistencies(out) == [], f"killed after rename {kill_at}"
-    shelving.build_library([text, TEXTS / "mutual-aid-note.md"], out, jobs=1)
+    local.build_library([text, TEXTS / "mutual-aid-note.md"], out, jobs=1)
     assert inconsistencies(out) == []
     left = [p.name for p in [*out.iterdir(), *(out / shelf.RECORDS).iterdir()]
             if p.name.startswith(shelf.TEMP)]

@@ -13,7 +13,9 @@ import pypdfium2
 import pytest
 
 from pdfread import folded
-from samizdat import editions, impose, verify
+from samizdat import editions
+from samizdat.checks import verify
+from samizdat.outputs import impose
 
 A6, QUARTER_LETTER = editions.TRIMS["a6"], editions.TRIMS["quarter-letter"]
 A5 = editions.TRIMS["a5"]
@@ -131,7 +133,7 @@ def test_verify_sees_a_missing_or_misplaced_collation_mark(tmp_path):
     with pikepdf.open(out, allow_overwriting_input=True) as pamphlet:
         outside = pamphlet.pages[26]  # signature 2 (52 + 48 pages: 13 sheets, 26 sides)
         content = outside.Contents.read_bytes()
-        assert verify.COLLATION.search(content.decode())
+        assert impose.COLLATION.search(content.decode())
         outside.Contents = pamphlet.make_stream(re.sub(rb"q 0 g [^Q]* re f Q\n", b"", content))
         inside = pamphlet.pages[3]
         inside.Contents = pamphlet.make_stream(inside.Contents.read_bytes() +

@@ -10,7 +10,10 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT
-from samizdat import build, manuscript, shelf, shelving
+from samizdat import build
+from samizdat.library import local
+from samizdat.outputs import shelf
+from samizdat.source import manuscript
 from test_sandbox import png
 
 TEXTS = ROOT / "tests" / "library"
@@ -20,7 +23,7 @@ def _library(source, out, caplog):
     """Build `source` as a library of one; True if it was rebuilt."""
     caplog.clear()
     with caplog.at_level(logging.INFO, logger="samizdat"):
-        books, failures = shelving.build_library([source], out, jobs=1)
+        books, failures = local.build_library([source], out, jobs=1)
     assert failures == []
     return not any("unchanged, not rebuilt" in r.getMessage() for r in caplog.records)
 
@@ -108,7 +111,7 @@ def test_the_key_changes_with_the_tools_versions(text, monkeypatch):
 def test_the_key_changes_with_an_installed_script_font(tmp_path, monkeypatch):
     """A Telugu text is set in the installed Noto Serif Telugu (fontstack): another
     version of it (a package upgrade) is another input."""
-    from samizdat import fontstack
+    from samizdat.writing import fontstack
 
     fonts = tmp_path / "fonts"
     fonts.mkdir()

@@ -4,7 +4,8 @@ import sys
 
 import pytest
 
-from samizdat import STYLES, cli, pandoc
+from samizdat import STYLES, cli
+from samizdat.source import pandoc
 from samizdat.errors import UserError, system_finding
 
 

@@ -13,7 +13,9 @@ import pypdfium2
 import pytest
 
 from conftest import ROOT
-from samizdat import fontstack, textlayer, weasy
+from samizdat import weasy
+from samizdat.weasy import textlayer
+from samizdat.writing import fontstack
 from samizdat.weasy import CSS, HTML, FontConfiguration, write_pdf
 
 FONTS = ROOT / "styles" / "fonts"

@@ -8,7 +8,9 @@ import zipfile
 import pikepdf
 import pytest
 
-from samizdat import epub, footnotes, linebreak, pdf, verify
+from samizdat.checks import verify
+from samizdat.outputs import epub, pdf
+from samizdat.weasy import footnotes, linebreak
 
 
 def tampered_epub(built, tmp_path, edit):
@@ -112,7 +114,7 @@ def test_P004_a_font_not_embedded(built, real, a5, tmp_path):
 
 
 def test_E005_raw_html_that_is_not_xhtml(tmp_path):
-    from samizdat import manuscript
+    from samizdat.source import manuscript
     from samizdat.errors import UserError
 
     source = tmp_path / "raw.md"
@@ -138,7 +140,7 @@ WIDE = ("---\ntitle: Wide\nauthor: A\ndate: 2024\nlang: en\nrights: Anti-Copyrig
 def test_P007_nothing_runs_off_the_page(tmp_path, css, want):
     """The house style wraps code and fits tables to the measure; without it the code
     line and the table run off the page, and P007 says so."""
-    from samizdat import manuscript
+    from samizdat.source import manuscript
 
     source = tmp_path / "wide.md"
     source.write_text(WIDE, encoding="utf-8")
@@ -154,7 +156,7 @@ def test_P007_nothing_runs_off_the_page(tmp_path, css, want):
 def test_P007_nothing_runs_below_the_foot(tmp_path, css, want):
     """An image in a note (Barclay's Apologie, tests/corpus, has scans there) is held to
     the note's lines; one drawn below the page's text area is P007."""
-    from samizdat import manuscript
+    from samizdat.source import manuscript
     from test_hostile import png
 
     (tmp_path / "scan.png").write_bytes(png(540, 80, b"\x40\x40\x40"))
@@ -178,7 +180,7 @@ def test_P007_a_right_to_left_line_runs_past_the_left_edge(tmp_path, css, want):
     """In a right-to-left text a line too wide runs over at the left: the code line and
     the table of WIDE in Persian, unwrapped, are P007 there (the right edge alone was
     looked at, and nothing was said)."""
-    from samizdat import manuscript
+    from samizdat.source import manuscript
 
     source = tmp_path / "wide.md"
     source.write_text(WIDE.replace("lang: en", "lang: fa").replace(
@@ -195,7 +197,7 @@ def test_a_right_to_left_word_wider_than_the_line_is_broken_to_fit(tmp_path, cap
     unsaid (P008 looked at the right edge only): it is broken to fit, and said."""
     import logging
 
-    from samizdat import manuscript
+    from samizdat.source import manuscript
     from samizdat.weasy import TextBox, descendants
 
     source = tmp_path / "long.md"
@@ -236,7 +238,7 @@ def test_P007_a_note_taller_than_the_page_is_drawn_above_its_top():
 def test_P007_notes_printed_over_the_text(tmp_path, css, want):
     """A full page of text and a short note: the notes' area drawn up over the text's
     last lines is P007."""
-    from samizdat import manuscript
+    from samizdat.source import manuscript
 
     body = " ".join(["Ein Satz, der die Seite füllt, ohne Ende."] * 80)
     source = tmp_path / "over.md"
@@ -255,7 +257,9 @@ def test_metadata_is_compared_as_the_build_writes_it_and_a_real_difference_still
     in the identifier are written so in the outputs: the E001 and P003 comparisons
     read the manuscript the same way, and still refuse a title that differs."""
     from conftest import ROOT
-    from samizdat import build, manuscript, shelving
+    from samizdat import build
+    from samizdat.library import local
+    from samizdat.source import manuscript
 
     letter = (ROOT / "tests" / "library" / "a-short-letter.md").read_text(encoding="utf-8")
     source = tmp_path / "quoted.md"
@@ -265,7 +269,7 @@ def test_metadata_is_compared_as_the_build_writes_it_and_a_real_difference_still
                       .replace("identifier: urn:uuid:", "identifier: '*urn:uuid:*"),
                       encoding="utf-8")
     source.write_text(source.read_text(encoding="utf-8").replace("9b44\n", "9b44'\n"))
-    books, failures = shelving.build_library(
+    books, failures = local.build_library(
         [source], tmp_path / "out", jobs=1,
         printing=build.PrintOptions(given=(("outputs", "epub,pdf"),)))
     assert failures == []

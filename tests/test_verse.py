@@ -3,7 +3,7 @@
 
 import pytest
 
-from samizdat import epub
+from samizdat.outputs import epub
 from samizdat.weasy import CSS, HTML, descendants
 
 # pandoc's EPUB XHTML of verse: a line block (Markdown's | lines, Muse's <verse>), a

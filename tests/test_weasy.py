@@ -150,7 +150,7 @@ def test_a_fix_with_more_changes_makes_them_all_or_none(monkeypatch):
     import dataclasses
     import dis
 
-    from samizdat import footnotes
+    from samizdat.weasy import footnotes
 
     fix = footnotes._deferral_fix()
     rebuilt = weasy._rebuild(fix)

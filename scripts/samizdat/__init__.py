@@ -1,4 +1,11 @@
-"""Samizdat: one Markdown manuscript -> EPUB, PDF and print-ready pamphlets, verified."""
+"""Samizdat: one Markdown manuscript -> EPUB, PDF and print-ready pamphlets, verified.
+
+The rooms, bottom to top (each imports only from the ones before it: tests/test_layers.py):
+errors, scratch; writing/ (scripts, fonts, line breaks); editions (formats as data);
+source/ (the manuscript); weasy/ (the one door to WeasyPrint and its fixes); process
+(lanes, pools, the deadline); outputs/; checks/; build (one text's stage graph);
+library/ (many texts); cli.
+"""
 
 from pathlib import Path
 
@@ -18,3 +25,6 @@ def _styles():
 
 STYLES = _styles()
 FONTS = STYLES / "fonts"
+# The package itself: its modules, pandoc's filters and templates (an input of every
+# build: outputs.shelf.input_key).
+PACKAGE = Path(__file__).resolve().parent

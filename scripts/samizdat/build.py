@@ -10,8 +10,11 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import editions, lint, manuscript, metadata, process, scratch, shelf
+from . import editions, process, scratch
+from .checks import lint
 from .errors import Finding, UserError, errors_in
+from .outputs import shelf
+from .source import manuscript, metadata
 
 log = logging.getLogger("samizdat")
 # Creep per sheet defaults to the thickness of 80 g/m² office paper.
@@ -68,12 +71,12 @@ def outputs(stem, choices=editions.Choices()):
 def purposes(choices=editions.Choices()):
     """What each printed file of a build with `choices` is for, {kind: text}, in the
     table's order: the library page and the catalog say it."""
-    from . import library
+    from .outputs import listing
 
     table = editions.plan(choices)
     about = {edition.kind: edition.about for edition in table}
     for sheet in _sheets(table):
-        about[editions.printer_test(sheet)[0]] = library.PRINTER_TEST.format(sheet=sheet.name)
+        about[editions.printer_test(sheet)[0]] = listing.PRINTER_TEST.format(sheet=sheet.name)
     return about
 
 
@@ -155,7 +158,7 @@ def build(source, out_dir, *, printing=PrintOptions(), parallel=True,
 def _build(ms, out_dir, *, printing, parallel, modified=None, manifests=True):
     from concurrent.futures import ThreadPoolExecutor
 
-    from . import printhtml
+    from .outputs import printhtml
 
     try:
         table = editions.plan(choices_of(ms, printing))
@@ -171,7 +174,7 @@ def _build(ms, out_dir, *, printing, parallel, modified=None, manifests=True):
         # pandoc runs in its own processes: start both now, import WeasyPrint meanwhile.
         parsed = threads.submit(lambda: ms.ast)
         html = threads.submit(printhtml.print_html, ms, modified=modified)
-        from . import pdf  # noqa: F401 - the import is what overlaps pandoc
+        from .outputs import pdf  # noqa: F401 - the import is what overlaps pandoc
         parsed.result()
         _, warnings = check(ms)
         html = html.result()
@@ -190,10 +193,10 @@ def _build(ms, out_dir, *, printing, parallel, modified=None, manifests=True):
                             modified=modified, shown=out_dir, framed=framed)
         step.finish(ms.name)
         files = {kind: path.name for kind, path in made.items()}
-        from . import library
+        from .outputs import listing
 
         record = shelf.Record(shelf.input_key(ms, printing),
-                              library.book_of(ms, files, updated=modified,
+                              listing.book_of(ms, files, updated=modified,
                                               about=purposes(choices_of(ms, printing)),
                                               framed=framed))
         return shelf.install(made, out_dir, record=record, manifests=manifests)
@@ -212,7 +215,7 @@ def make_all(ms, tmp, step, printing=PrintOptions(), *, parallel=True, html=None
     printer tests, cover and EPUB in a forked process (the other core), or here after
     the first with `parallel` off. A second process rather than a thread: Python work
     in a thread would hold up the reading PDF's layout, which is the longest path."""
-    from . import printhtml
+    from .outputs import printhtml
 
     choices = choices_of(ms, printing)
     table = editions.plan(choices)
@@ -272,7 +275,7 @@ def imposing(edition, ms, choices, printing):
 def _other_lane(work, modified):
     from concurrent.futures import ThreadPoolExecutor
 
-    from . import epub, printer_sheet
+    from .outputs import epub, printer_sheet
 
     with ThreadPoolExecutor(1) as thread:
         # pandoc makes the EPUB in its own process while the other layouts run.
@@ -286,13 +289,14 @@ def _other_lane(work, modified):
 
 
 def _epub_lane(work, modified, made_epub=None):
-    from . import cover, epub, verify
+    from .checks import verify
+    from .outputs import cover, epub
 
     cover_png = cover.cover(work.ms, work.paths["cover"]).read_bytes()
     cover.thumbnail(cover_png, work.paths["thumbnail"])
     if "epub" not in work.paths:
         return []
-    from . import kepub
+    from .outputs import kepub
 
     epub.epub(work.ms, work.paths["epub"], modified=modified, cover=cover_png, made=made_epub)
     kepub.kepub(work.paths["epub"], work.paths["kepub"])
@@ -343,7 +347,8 @@ def _framed(work, edition, layout, document):
     """(path, findings) of `edition`'s pages: those of `layout` (whose WeasyPrint
     `document` it is) on its own trim, unscaled (impose.frame); or, should any ink come
     within editions.MIN_MARGIN_MM of the new edges, a layout of its own."""
-    from . import impose, verify
+    from .checks import verify
+    from .outputs import impose
 
     page = (edition.page.width, edition.page.height)
     crowded = verify.crowded_pages(document, page, editions.MIN_MARGIN_MM * editions.MM)
@@ -361,7 +366,8 @@ def _bind(work, edition, layout, document):
     """Make and verify `edition` of the bound book from `layout` (a PDF) and its
     WeasyPrint `document`: the interior, or the cover for the interior made before it;
     return the findings (the warnings among them already said)."""
-    from . import book, verify
+    from .checks import verify
+    from .outputs import book
 
     path, shown = work.paths[edition.kind], work.names[edition.kind]
     interior = next(e for e in work.table if e.bound == "interior" and e.page == edition.page)
@@ -383,7 +389,8 @@ def _bind(work, edition, layout, document):
 def _layout(work, edition):
     """(path, findings, WeasyPrint document) of the verified page layout of `edition`'s
     trim."""
-    from . import pdf, verify
+    from .checks import verify
+    from .outputs import pdf
 
     reading = edition.reading
     path = work.paths[edition.kind] if reading else work.tmp / f"{edition.page.slug}.pdf"
@@ -398,12 +405,13 @@ def _layout(work, edition):
 def _impose(work, edition, layout, *, proof):
     """Impose `edition` from `layout`, with the picture of its first sheet if `proof`
     and none is made yet; return the verifier's findings."""
-    from . import impose, library, verify
+    from .checks import verify
+    from .outputs import impose, listing
 
     impose.saddle(layout, work.paths[edition.kind], marks=work.printing.marks,
                   **work.imposing(edition))
     if proof and not work.paths["proof"].exists():
-        library.sheet_proof(work.paths[edition.kind], work.paths["proof"])
+        listing.sheet_proof(work.paths[edition.kind], work.paths["proof"])
     return verify.verify_pamphlet(work.paths[edition.kind], layout,
                                   shown=work.names[edition.kind], **work.imposing(edition))
 

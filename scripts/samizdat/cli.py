@@ -135,7 +135,7 @@ def version():
 
 
 def _lang(text):
-    from .metadata import LANG_SHAPE
+    from .source.metadata import LANG_SHAPE
 
     if not LANG_SHAPE.fullmatch(text):
         raise argparse.ArgumentTypeError(f"not a BCP 47 language tag: {text!r}")
@@ -282,7 +282,8 @@ def entry():
 
 def run(args):
     """Run `check` or `build`; return the exit status."""
-    from . import build, editions, shelving
+    from . import build, editions
+    from .library import local
 
     if args.command == "check":
         return _check_all(build, args.sources, given=_given_meta(args))
@@ -299,11 +300,11 @@ def run(args):
                     if getattr(args, key.replace("-", "_")) is not None))
     timeout = args.timeout or build.process.TIMEOUT
     build.process.bound_memory(args.memory or build.process.MEMORY_GB)
-    catalog = shelving.catalog_for(args.sources, title=args.catalog_title, id_=args.catalog_id)
+    catalog = local.catalog_for(args.sources, title=args.catalog_title, id_=args.catalog_id)
     if args.scheduler:
         books, findings = _on_cluster(args, printing, timeout, catalog)
     else:
-        books, findings = shelving.build_library(args.sources, args.out, jobs=args.jobs,
+        books, findings = local.build_library(args.sources, args.out, jobs=args.jobs,
                                                  printing=printing, timeout=timeout,
                                                  catalog=catalog)
     for finding in findings:
@@ -312,7 +313,7 @@ def run(args):
 
 
 def _new(args):
-    from . import scaffold
+    from .source import scaffold
 
     rights = args.rights or scaffold.DEFAULT_RIGHTS
     path = scaffold.new(args.path, title=args.title, author=args.author, lang=args.lang,
@@ -324,8 +325,9 @@ def _new(args):
 
 def _on_cluster(args, printing, timeout, catalog):
     try:
-        from . import cluster
         import distributed  # noqa: F401 - only to say so when it is not installed
+
+        from .library import cluster
     except ImportError:
         raise UserError(Finding("X013", args.scheduler, None, "--scheduler needs Dask: "
                                 "pip install 'samizdat[cluster]'")) from None
@@ -334,7 +336,7 @@ def _on_cluster(args, printing, timeout, catalog):
 
 
 def _import(args):
-    from . import scaffold
+    from .source import scaffold
 
     path = scaffold.write_markdown(args.source, args.output, given=_given_meta(args))
     log.info("Wrote %s: `samizdat check %s` says what it still needs", path, path)

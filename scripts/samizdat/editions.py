@@ -10,7 +10,7 @@ entry in TRIMS or SHEETS.
 import re
 from dataclasses import dataclass, field
 
-from . import fontstack
+from .writing import fontstack
 
 MM = 72 / 25.4
 INCH = 72.0

@@ -58,9 +58,8 @@ def system_finding(error, *, out_dir=None):
     output folder (or the disk is full), X006 if a file of Samizdat's own is missing
     (a broken install), else X008 naming the file."""
     import errno
-    from pathlib import Path
 
-    from . import STYLES
+    from . import PACKAGE, STYLES
 
     name = error.filename or out_dir or "samizdat"
     why = error.strerror or str(error)
@@ -68,7 +67,7 @@ def system_finding(error, *, out_dir=None):
     if inside or error.errno in (errno.ENOSPC, errno.EDQUOT, errno.EROFS):
         return Finding("X002", str(out_dir if not inside else name), None,
                        f"the output folder cannot be written: {why}")
-    if _inside(name, STYLES) or _inside(name, Path(__file__).parent):
+    if _inside(name, STYLES) or _inside(name, PACKAGE):
         return Finding("X006", str(name), None,
                        f"a file of Samizdat's own cannot be read ({why}): reinstall samizdat")
     return Finding("X008", str(name), None, why)

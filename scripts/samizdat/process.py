@@ -17,30 +17,47 @@ import traceback
 
 from .errors import Finding, UserError
 
-# `from . import a, b` and `from .a import x` (at any indent: stages import lazily)
-_RELATIVE_IMPORT = re.compile(r"^[ \t]*from \.(\w*) import \(?([\w, ]+)", re.M)
+# `from . import a, b`, `from ..a import x` and `from .a import (x, y)`, at any indent
+# (stages import lazily)
+_RELATIVE_IMPORT = re.compile(
+    r"^[ \t]*from (\.+)([\w.]*) import (?:\(([^)]*)\)|([^\n#]*))", re.M)
 
 
 @functools.cache
 def reached(root="build"):
-    """Every module of this package that module `root` imports, itself or through
-    another, read from their sources: what a build may import once it has begun. The
-    build imports them all before its deadline may stop it (`interruptible`), and the
-    fork server preloads them, so no list of stages is kept by hand."""
-    from pathlib import Path
-
-    folder = Path(__file__).parent
+    """Every module of this package that module `root` (dotted, below the package)
+    imports, itself or through another, read from their sources: what a build may
+    import once it has begun. The build imports them all before its deadline may stop
+    it (`interruptible`), and the fork server preloads them, so no list of stages is
+    kept by hand."""
     seen, todo = set(), [root]
     while todo:
         name = todo.pop()
-        source = folder / f"{name}.py"
-        if name in seen or not source.is_file():
+        source = _source_of(name)
+        if name in seen or source is None:
             continue
         seen.add(name)
-        for module, names in _RELATIVE_IMPORT.findall(source.read_text(encoding="utf-8")):
-            todo.extend([module] if module else
-                        [n.split(" as ")[0].strip() for n in names.split(",") if n.strip()])
+        here = name.split(".") if source.name == "__init__.py" else name.split(".")[:-1]
+        for dots, module, listed, written in _RELATIVE_IMPORT.findall(
+                source.read_text(encoding="utf-8")):
+            base = here[:len(here) - len(dots) + 1] + (module.split(".") if module else [])
+            # the module named, its packages, and each name that is a module of its own
+            todo += [".".join(base[:cut]) for cut in range(1, len(base) + 1)]
+            todo += [".".join(base + [n.split(" as ")[0].strip()])
+                     for n in (listed or written).split(",") if n.strip()]
     return tuple(f"{__package__}.{name}" for name in sorted(seen))
+
+
+def _source_of(name):
+    """The source file of module `name` (dotted, below this package), or None when it
+    is none of its modules (a name a module holds: a class, a function)."""
+    from pathlib import Path
+
+    path = Path(__file__).parent.joinpath(*name.split("."))
+    for source in (path / "__init__.py", path.with_suffix(".py")):
+        if source.is_file():
+            return source
+    return None
 
 # What one text may take, by default: a 500-page book with hundreds of notes takes
 # minutes; a text with 5,000 notes ~10 (WeasyPrint lays out a page's notes again for

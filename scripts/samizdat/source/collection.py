@@ -26,8 +26,8 @@ import re
 from pathlib import Path
 from urllib.parse import urlparse
 
+from ..errors import Finding, UserError
 from . import pandoc, resources
-from .errors import Finding, UserError
 from .text import Manuscript, parse, split_lines
 
 # A book of 100 texts is an anthology's upper end (The Anarchist Library's largest

@@ -13,7 +13,7 @@ import os
 import unicodedata
 from pathlib import Path
 
-from . import FONTS
+from .. import FONTS
 
 # Characters no font needs to draw: spaces, line ends, format controls (zero-width
 # joiners, direction marks), and variation selectors.

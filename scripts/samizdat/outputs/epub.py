@@ -14,8 +14,10 @@ from urllib.parse import urlsplit
 
 from lxml import etree
 
-from . import STYLES, labels, pandoc, policy, resources
-from .errors import Finding, UserError
+from .. import STYLES
+from ..errors import Finding, UserError
+from ..source import pandoc, policy, resources
+from ..writing import labels
 
 XHTML = "http://www.w3.org/1999/xhtml"
 OPS = "http://www.idpf.org/2007/ops"

@@ -9,8 +9,8 @@ import os
 import uuid
 from pathlib import Path
 
+from ..errors import Finding, UserError
 from . import muse
-from .errors import Finding, UserError
 from .manuscript import load
 
 DEFAULT_RIGHTS = "Anti-Copyright: may be freely copied, reprinted and distributed."

@@ -7,8 +7,8 @@ its parts and joined into one book (collection.py).
 
 from pathlib import Path
 
+from ..errors import Finding, UserError
 from . import collection, resources
-from .errors import Finding, UserError
 from .text import Manuscript, parse
 
 __all__ = ["Manuscript", "load"]  # load(path) -> Manuscript

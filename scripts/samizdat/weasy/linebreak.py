@@ -30,10 +30,9 @@ import html as markup
 import re
 import types
 
-from . import wordbreak
-from .patches import applied, opens, patch, swapped
-from .markup import in_body_text
-from .weasy import (
+from ..writing import wordbreak
+from ..writing.markup import in_body_text
+from . import (
     FootnoteAreaBox,
     InlineBox,
     LineBox,
@@ -46,6 +45,7 @@ from .weasy import (
     line_break,
     preferred,
 )
+from .patches import applied, opens, patch, swapped
 
 RULE = "    if resume_index is None and first_line_width <= max_width:\n"
 FIXED_RULE = ("    if resume_index is None and (first_line_width <= max_width or (\n"

@@ -23,9 +23,9 @@ import re
 from dataclasses import dataclass
 from math import inf
 
+from ..writing.markup import span_end
+from . import FootnoteAreaBox, InlineBox, LineBox, SourceFix, block, descendants, layout
 from .patches import opens, patch, swapped
-from .markup import span_end
-from .weasy import FootnoteAreaBox, InlineBox, LineBox, SourceFix, block, descendants, layout
 
 # The overflow branch's rule, and the fix: defer only notes whose policy is auto.
 RULE = "report = not context.in_column and can_break_now and not could_break_before"

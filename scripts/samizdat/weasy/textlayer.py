@@ -37,8 +37,8 @@ import unicodedata
 
 import pydyf
 
+from . import SourceFix, text_drawing
 from .patches import patch
-from .weasy import SourceFix, text_drawing
 
 # sha256 of `inspect.getsource(weasyprint.draw.text.draw_first_line)` it was written for.
 KNOWN_SOURCE = patch("text-layer").digest

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import yaml
 
+from ..errors import Finding, UserError
 from . import pandoc, resources
-from .errors import Finding, UserError
 from .metadata import derived_identifier, given, read_lang, reserved, valid_date
 
 FENCE_END = re.compile(r"^(---|\.\.\.)[ \t]*$")
@@ -150,7 +150,7 @@ class Manuscript:
     @property
     def labels(self):
         """The words Samizdat adds to the book, in its language (see labels)."""
-        from . import labels
+        from ..writing import labels
 
         return labels.labels(self.lang or None)
 

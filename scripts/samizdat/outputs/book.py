@@ -28,9 +28,9 @@ import zlib
 import pikepdf
 from PIL import Image, ImageDraw
 
+from ..editions import INCH, MM
+from ..errors import Finding
 from . import cover as covers
-from .editions import INCH, MM
-from .errors import Finding
 
 log = logging.getLogger("samizdat")
 
@@ -76,7 +76,7 @@ def interior(document, out, *, ms, page, modified, shown):
     """Write `document` (the layout of `page`s) to `out` as the bound book's interior,
     PDF/X-1a with `page.bleed` on every side; return the warnings (B006 blank pages
     added, B007 images below PPI), each already logged. `shown` names the file."""
-    from .weasy import write_pdf, as_black_ink
+    from ..weasy import as_black_ink, write_pdf
 
     bleed = page.bleed / 0.75  # CSS px
     saved = [p.bleed for p in document.pages]
@@ -220,7 +220,7 @@ def _streams(page):
 
 def _low_resolution(document, ms, shown):
     """B007 (W): each raster image printed below PPI at its size on the page, named."""
-    from .weasy import ReplacedBox, descendants
+    from ..weasy import ReplacedBox, descendants
 
     found = {}
     for laid in document.pages:

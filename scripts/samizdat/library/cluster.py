@@ -21,8 +21,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from . import manuscript, shelf
-from .errors import Finding, UserError
+from ..errors import Finding, UserError
+from ..outputs import shelf
+from ..source import manuscript
 
 log = logging.getLogger("samizdat")
 CONNECT_TIMEOUT = 30  # seconds to reach the scheduler
@@ -35,7 +36,7 @@ def build_task(name, files, printing, timeout, shown, modified):
     client shows them (`shown`: its manuscript's path, its output folder). `modified`
     is the outputs' date as the client has it (build.source_date: SOURCE_DATE_EPOCH is
     the client's)."""
-    from . import build
+    from .. import build
 
     with tempfile.TemporaryDirectory(prefix="samizdat-task-") as tmp:
         source, out = Path(tmp) / "src", Path(tmp) / "out"
@@ -67,13 +68,13 @@ def _shown(finding, renamed):
 def build_library(sources, out_dir, *, scheduler, printing, timeout, catalog=None):
     """Build every manuscript of `sources` into `out_dir` on the Dask cluster whose
     scheduler is at `scheduler`; return ({stem: Book}, [findings]) as
-    shelving.build_library does. Waits at most as long as building them one after
+    local.build_library does. Waits at most as long as building them one after
     another would be allowed, plus a minute."""
     from distributed import Client, as_completed
 
-    from . import build, library
-
-    from .shelving import finish, refuse_meeting_outputs
+    from .. import build
+    from ..outputs import listing
+    from .local import finish, refuse_meeting_outputs
 
     out_dir = Path(out_dir)
     names = refuse_meeting_outputs([Path(s) for s in sources], printing)  # X014, as here
@@ -96,7 +97,7 @@ def build_library(sources, out_dir, *, scheduler, printing, timeout, catalog=Non
             cached = shelf.read_record(out_dir, ms.stem)
             if cached and cached["key"] == key and shelf.intact(out_dir, cached["files"]):
                 log.info("%s: unchanged, not rebuilt", source)
-                books[ms.stem] = library.Book(**cached["book"])
+                books[ms.stem] = listing.Book(**cached["book"])
                 unchanged += 1
                 continue
             future = client.submit(build_task, source.name, ms.inputs, printing, timeout,
@@ -143,7 +144,7 @@ def _gather(pending, out_dir, books, failures, as_completed, printing, *, wait):
 
 def _installed(future, ms, key, out_dir, books, printing):
     """Install the outputs of `ms`'s finished task; return its findings."""
-    from . import library
+    from ..outputs import listing
 
     try:
         result = future.result()
@@ -154,7 +155,7 @@ def _installed(future, ms, key, out_dir, books, printing):
         return [Finding(*fields) for fields in result["findings"]]
     tmp = shelf.temp_dir(out_dir)
     try:
-        book = library.Book(**result["book"])
+        book = listing.Book(**result["book"])
         kinds = {name: kind for kind, name in book.files.items()}
         made = _received(result, tmp, ms, kinds)
         findings = _verify(made, ms, out_dir, printing, book.framed) + _digests(
@@ -193,9 +194,12 @@ def _digests(made, sums, out_dir):
 
 def _verify(made, ms, out_dir, printing, framed=()):
     """What the client can check without a layout: every e-book (editions.EBOOKS) against
-    the manuscript, each imposition of the reading PDF's trim against that PDF, and each
-    the worker says it `framed` from that PDF against that PDF framed here."""
-    from . import build, editions, impose, printhtml, verify
+    the manuscript, each imposition of the reading PDF's trim against that PDF, each
+    the worker says it `framed` from that PDF against that PDF framed here, and the
+    bound book (_bound)."""
+    from .. import build, editions
+    from ..checks import verify
+    from ..outputs import impose, printhtml
 
     files = {p.name: p for p in made}
     html = printhtml.print_html(ms, modified=build.source_date(ms))
@@ -220,4 +224,23 @@ def _verify(made, ms, out_dir, printing, framed=()):
             files[edition.file(ms.stem)], source,
             shown=str(out_dir / edition.file(ms.stem)),
             **build.imposing(edition, ms, choices, printing))
+    for edition in (e for e in table if e.bound):
+        findings += _bound(edition, files, table, reading, ms, out_dir, printing)
     return findings
+
+
+def _bound(edition, files, table, reading, ms, out_dir, printing):
+    """The bound book's file `edition` as the client checks it: the cover wrap against
+    the interior it wraps (its spine, its boxes); the interior's boxes, PDF/X and page
+    count, and its text page by page against the reading PDF where both have one trim."""
+    from ..checks import verify
+
+    name = edition.file(ms.stem)
+    if edition.bound == "cover":
+        interior = next(e for e in table if e.bound == "interior" and e.page == edition.page)
+        return verify.verify_book_cover(files[name], files[interior.file(ms.stem)],
+                                        page=edition.page, paper_mm=printing.paper_mm,
+                                        shown=str(out_dir / name))
+    same = reading is not None and reading.page == edition.page
+    return verify.verify_book_interior(files[name], files[reading.file(ms.stem)] if same
+                                       else None, page=edition.page, shown=str(out_dir / name))

@@ -11,7 +11,7 @@ files beside them, even if a build is killed at any moment:
 3. its record is written, then the manifests again, with it.
 
 A library build installs each text with its record alone, and writes the manifests once
-when it ends (shelving.finish): rewriting them for every text made a library build
+when it ends (local.finish): rewriting them for every text made a library build
 quadratic (20,000 texts: 6.4 s for each of 40,000 rewrites). Until then they describe the
 folder as the last finished build left it, but for the files a running build replaces.
 
@@ -43,7 +43,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import Finding, UserError
+from ..errors import Finding, UserError
 
 log = logging.getLogger("samizdat")
 RECORDS = ".samizdat"
@@ -65,7 +65,7 @@ class Record:
     """What a text was built from (`key`, see build.input_key) and its Book."""
 
     key: str
-    book: object  # library.Book
+    book: object  # listing.Book
 
 
 def temp_dir(out_dir):
@@ -220,7 +220,7 @@ def sha256(path):
 def write_manifests(out_dir, books, *, new=None, leave_out=(), catalog=None):
     """SHA256SUMS (lines kept for files still there, `new` {name: digest} added,
     `leave_out` names dropped), then catalog.xml and index.html for `books`, under
-    `catalog` (a library.Catalog, kept as the folder's from now on; None: the folder's).
+    `catalog` (a listing.Catalog, kept as the folder's from now on; None: the folder's).
     All is worked out before anything is written: a refusal on the way (a catalog the
     feed cannot hold) changes nothing."""
     out_dir = Path(out_dir)
@@ -261,13 +261,13 @@ def write_library_pages(books, out_dir):
 def library_pages(books, out_dir, catalog):
     """{file name: bytes} of the library's pages for `books` in `out_dir` under
     `catalog` (see write_library_pages), nothing written."""
-    from . import library
+    from . import listing
 
     books = list(books)
     proof = next((b.files["proof"] for b in sorted(books, key=lambda b: b.stem)
                   if "proof" in b.files), None)
-    pages = library.catalog_pages(books, catalog=catalog)
-    pages.update(library.download_pages(books, folder=out_dir, catalog=catalog, proof=proof))
+    pages = listing.catalog_pages(books, catalog=catalog)
+    pages.update(listing.download_pages(books, folder=out_dir, catalog=catalog, proof=proof))
     return pages
 
 
@@ -282,10 +282,10 @@ def _write_pages(out_dir, pages):
 
 def page_files(out_dir):
     """The library pages (and SHA256SUMS) now in `out_dir`."""
-    from . import library
+    from . import listing
 
     out_dir = Path(out_dir)
-    named = [out_dir / n for n in ("SHA256SUMS", library.SEARCH_INDEX, library.OPENSEARCH)]
+    named = [out_dir / n for n in ("SHA256SUMS", listing.SEARCH_INDEX, listing.OPENSEARCH)]
     return [*(p for p in named if os.path.lexists(p)), *out_dir.glob("catalog*.xml"),
             *out_dir.glob("index*.html")]
 
@@ -296,24 +296,24 @@ CATALOG = ".catalog.json"
 
 
 def catalog_of(out_dir):
-    """The library.Catalog of the folder `out_dir`, as a build last named it (the
+    """The listing.Catalog of the folder `out_dir`, as a build last named it (the
     default one if none did, or if what is kept is not a catalog the feed can hold:
     X015)."""
-    from . import library
+    from . import listing
 
     folder = records_folder(out_dir)
     data = _read_own(folder / CATALOG, CATALOG_LIMIT) if folder else None
     if data is None:
-        return library.Catalog()
+        return listing.Catalog()
     try:
         values = json.loads(data)
-        catalog = library.catalog_of({"title": values["title"], "id": values["id"] or None},
+        catalog = listing.catalog_of({"title": values["title"], "id": values["id"] or None},
                                      str(folder / CATALOG))
     except (ValueError, KeyError, TypeError, RecursionError, UserError):
         catalog = None
     if catalog is None or NOT_XML.search(catalog.title + catalog.id):
         _unusable(folder / CATALOG, "not a catalog's title and id", data)
-        return library.Catalog()
+        return listing.Catalog()
     return catalog
 
 
@@ -428,11 +428,11 @@ def read_record(out_dir, stem):
 
 def _parsed_record(data, stem):
     """The record in `data` if it is one a build of `stem` writes, else None."""
-    from . import library
+    from . import listing
 
     try:
         record = json.loads(data)
-        book, files = library.Book(**record["book"]), record["files"]
+        book, files = listing.Book(**record["book"]), record["files"]
         valid = (isinstance(record["key"], str) and book.stem == stem
                  and _texts(record["book"]) and isinstance(files, dict)
                  and set(book.files.values()) <= set(files))
@@ -459,7 +459,7 @@ def intact(out_dir, files):
 def shelved_books(out_dir):
     """{stem: Book} of every book an earlier build left in `out_dir` (its record there
     and all its files still there)."""
-    from . import library
+    from . import listing
 
     shelved, folder = {}, records_folder(out_dir)
     for record_path in sorted(folder.glob("*.json")) if folder else []:
@@ -467,7 +467,7 @@ def shelved_books(out_dir):
             continue
         record = read_record(out_dir, record_path.stem)
         if record and all(_regular(Path(out_dir) / name) for name in record["files"]):
-            shelved[record_path.stem] = library.Book(**record["book"])
+            shelved[record_path.stem] = listing.Book(**record["book"])
     return shelved
 
 
@@ -546,12 +546,14 @@ def input_key(ms, printing):
     single build, a library's and a cluster's client."""
     from importlib.metadata import version
 
-    from . import STYLES, fontstack, pandoc
+    from .. import PACKAGE, STYLES
+    from ..source import pandoc
+    from ..writing import fontstack
 
     digest = hashlib.sha256()
     for name, data in sorted(ms.inputs.items()):
         digest.update(f"{len(name)}:{name}{len(data)}:".encode() + data)
-    roots = [Path(__file__).parent, STYLES]
+    roots = [PACKAGE, STYLES]
     for root in roots:
         for path in sorted(p for p in root.rglob("*") if p.is_file() and
                            "__pycache__" not in p.parts):

@@ -27,8 +27,8 @@ from pathlib import Path
 
 import yaml
 
+from ..errors import Finding, UserError
 from . import pandoc, resources
-from .errors import Finding, UserError
 from .metadata import derived_identifier
 
 # Muse header key -> Samizdat metadata key

@@ -15,8 +15,9 @@ from pathlib import Path
 
 import pikepdf
 
-from . import FONTS, impose
-from .weasy import CSS, HTML, FontConfiguration, write_pdf
+from .. import FONTS
+from ..weasy import CSS, HTML, FontConfiguration, write_pdf
+from . import impose
 
 CROSS = 14.0  # points from a cross's centre to the end of an arm
 EDGES = {"short": "the left and right edges", "long": "the top and bottom edges"}

@@ -3,15 +3,16 @@ library) with the build's own fonts -> PNG. No network, no other fonts, same byt
 for the same manuscript."""
 
 import functools
-import os
 import io
+import os
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
 
-from . import FONTS, glyphs
+from .. import FONTS
+from ..writing import glyphs
 
 SIZE = (1600, 2400)  # 2:3, what e-reader library views expect
 INK, PAPER, BAND = (250, 247, 240), (28, 24, 22), (150, 28, 24)
@@ -201,7 +202,7 @@ def _by_font(text, style):
 def _script_font(char):
     """The installed font of `char`'s script (fontstack: Devanagari, Bengali, Han, …, as
     the PDF sets it), by absolute path, or None. No italic: the PDF slants it too."""
-    from . import fontstack
+    from ..writing import fontstack
 
     script = fontstack.script_of(char)
     path = script and fontstack.installed(script)

@@ -16,9 +16,11 @@ import os
 import unicodedata
 from pathlib import Path
 
-from . import manuscript, process, scratch, shelf
-from .build import PrintOptions, build, quiet_libraries
-from .errors import Finding, UserError
+from .. import process, scratch
+from ..build import PrintOptions, build, quiet_libraries
+from ..errors import Finding, UserError
+from ..outputs import shelf
+from ..source import manuscript
 
 log = logging.getLogger("samizdat")
 
@@ -27,7 +29,7 @@ def build_library(sources, out_dir, *, jobs=None, printing=PrintOptions(),
                   timeout=process.TIMEOUT, catalog=None):
     """Build every manuscript in `sources` into `out_dir`, in parallel, skipping those
     whose inputs are unchanged; then write one catalog and download page for all,
-    under `catalog` (a library.Catalog; None: the one the folder has).
+    under `catalog` (a listing.Catalog; None: the one the folder has).
 
     Returns ({stem: Book}, [findings of the manuscripts that failed]); a failure does
     not stop or damage the others.
@@ -64,16 +66,17 @@ def _build_all(sources, out_dir, jobs, printing, timeout, catalog):
 
 
 def catalog_for(sources, *, title=None, id_=None):
-    """The library.Catalog that a build of `sources` names, or None if none does: the
+    """The listing.Catalog that a build of `sources` names, or None if none does: the
     `catalog:` of the samizdat.yaml beside them (texts from several folders must not
     name different ones: M010), each of its keys overridden by the options given."""
-    from . import library, muse
+    from ..outputs import listing
+    from ..source import muse
 
     named = {}
     for folder in dict.fromkeys(Path(s).resolve().parent for s in sources):
         path, values = muse.read_shelf(folder)
         if "catalog" in values:
-            named[str(path)] = library.catalog_of(values["catalog"], str(path))
+            named[str(path)] = listing.catalog_of(values["catalog"], str(path))
     if len(set(named.values())) > 1:
         raise UserError(Finding("M010", " and ".join(named), None, "these name different "
                                 "catalogs for one library: give --catalog-title and "
@@ -81,8 +84,8 @@ def catalog_for(sources, *, title=None, id_=None):
     given = {key: value for key, value in (("title", title), ("id", id_)) if value is not None}
     if not named and not given:
         return None
-    base = next(iter(named.values()), library.Catalog())
-    return library.catalog_of({"title": base.title, "id": base.id or None, **given},
+    base = next(iter(named.values()), listing.Catalog())
+    return listing.catalog_of({"title": base.title, "id": base.id or None, **given},
                               "--catalog-title/--catalog-id" if given else next(iter(named)))
 
 
@@ -147,7 +150,7 @@ def refuse_meeting_outputs(sources, printing):
 def _outputs_of(source, printing):
     """(stem, the names of the files a build of `source` writes); no names if it cannot
     be read or its choices are wrong."""
-    from . import build as builds
+    from .. import build as builds
 
     try:
         ms = source if isinstance(source, manuscript.Manuscript) else \
@@ -174,7 +177,7 @@ def build_cached(source, out_dir, printing=PrintOptions(), parallel=False,
     """(Book, [], unchanged) for one manuscript, rebuilt only if its inputs changed
     (`unchanged` True when it was not); (None, findings, False) if it failed. Runs in a
     worker process: logging goes through the parent's stderr."""
-    from . import library
+    from ..outputs import listing
 
     quiet_libraries()
     try:
@@ -185,12 +188,12 @@ def build_cached(source, out_dir, printing=PrintOptions(), parallel=False,
         if cached and cached["key"] == shelf.input_key(ms, printing) and shelf.intact(
                 out_dir, cached["files"]):
             log.info("%s: unchanged, not rebuilt", source)
-            return library.Book(**cached["book"]), [], True
+            return listing.Book(**cached["book"]), [], True
         _refuse_taken(ms, out_dir, printing)
         # A library's manifests are written once, by finish(); one text's at install.
         build(ms, out_dir, printing=printing, parallel=parallel, timeout=timeout,
               manifests=parallel)
         record = shelf.read_record(out_dir, source.stem)
-        return library.Book(**record["book"]), [], False
+        return listing.Book(**record["book"]), [], False
     except UserError as error:
         return None, error.findings, False

@@ -19,7 +19,8 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import FONTS, glyphs
+from .. import FONTS
+from . import glyphs
 
 DEBIAN = ("/usr/share/fonts/truetype/noto", "/usr/share/fonts/opentype/noto")
 # Noto Serif CJK's collection holds one face per region; a text's `lang` picks it.

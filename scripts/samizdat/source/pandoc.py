@@ -7,10 +7,11 @@ import os
 import subprocess
 from pathlib import Path
 
-from .errors import Finding, UserError
+from .. import PACKAGE
+from ..errors import Finding, UserError
 
-FILTERS = Path(__file__).parent / "filters"
-TEMPLATES = Path(__file__).parent / "templates"
+FILTERS = PACKAGE / "filters"
+TEMPLATES = PACKAGE / "templates"
 # Typographic quotes, dashes and ellipses ("--" an en dash, "---" an em dash, as
 # pandoc's own Markdown writer leaves them in every converted text); a manuscript
 # with `smart: false` keeps its characters exactly as written (PLAIN). pandoc never

@@ -11,20 +11,25 @@ import re
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
-from . import STYLES, fontstack, footnotes, linebreak, resources, textlayer
-from .editions import TRIMS
-from .framestack import roomy
-from .errors import Finding, UserError
-from .printhtml import print_html  # noqa: F401 - the PDF stage's input, re-exported
-from .weasy import (
+from .. import STYLES
+from ..editions import TRIMS
+from ..errors import Finding, UserError
+from ..source import resources
+from ..weasy import (
     CSS,
     HTML,
     FontConfiguration,
     URLFetcher,
     URLFetcherResponse,
     descendants,
+    footnotes,
+    linebreak,
+    textlayer,
     write_pdf,
 )
+from ..weasy.framestack import roomy
+from ..writing import fontstack
+from .printhtml import print_html  # noqa: F401 - the PDF stage's input, re-exported
 
 MAX_RENDERS = 12
 
@@ -209,7 +214,7 @@ def _human(index):
 
 def _note_line(ms, number, *, definition=False):
     """Source line of note `number`'s call (or of its definition)."""
-    from .notes import scan_notes
+    from ..source.notes import scan_notes
 
     # pandoc makes one note per call, in call order (a label called twice is two notes).
     scan = scan_notes(ms.text, ms.yaml_lines + 1)

@@ -7,8 +7,9 @@ import functools
 import re
 from dataclasses import dataclass
 
-from . import glyphs, pandoc, wordbreak
-from .markup import in_body_text, span_end
+from ..source import pandoc
+from ..writing import glyphs, wordbreak
+from ..writing.markup import in_body_text, span_end
 
 NOTE = re.compile(r'<span class="samizdat-note(?: secondary)?" data-note="\d+">')
 

@@ -18,8 +18,8 @@ from urllib.parse import quote
 
 from lxml import etree
 
-from . import editions
-from .errors import Finding, UserError
+from .. import editions
+from ..errors import Finding, UserError
 
 ATOM = "http://www.w3.org/2005/Atom"
 DCTERMS = "http://purl.org/dc/terms/"
@@ -507,7 +507,7 @@ def spines(pamphlet, out, *, dpi=50, width_mm=12):
     import pypdfium2
     from PIL import Image, ImageDraw
 
-    from .verify import COLLATION, page_content
+    from .impose import COLLATION, page_content
 
     with pikepdf.open(pamphlet) as pdf:
         outsides = [i for i, side in enumerate(pdf.pages)

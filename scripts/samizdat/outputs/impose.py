@@ -21,12 +21,13 @@ then the bytes are those written before they existed):
 import functools
 import logging
 import math
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
 import pikepdf
 
-from .editions import SCHEMES, SHEETS, Size
+from ..editions import SCHEMES, SHEETS, Size
 
 MM = 72 / 25.4
 TOLERANCE = 0.5  # points: A5 x 2 is 2.8 pt narrower than A4; anything more is refused
@@ -211,6 +212,10 @@ def collation_mark(signature, count, face, page, rows=1):
     top = (height + rows * page_h) / 2 - COLLATION_TOP * page_h
     return (width / 2 - COLLATION_WIDTH / 2, top - (signature + 1) * step, COLLATION_WIDTH,
             step)
+
+
+# How a collation mark is drawn (_collation), as verify and the spines picture read it
+COLLATION = re.compile(r"q 0 g ([-\d.]+) ([-\d.]+) ([-\d.]+) ([-\d.]+) re f Q")
 
 
 def _collation(signature, count, face, page, rows):
@@ -425,3 +430,12 @@ def _copy_metadata(source, target):
     lang = source.Root.get("/Lang")
     if lang is not None:
         target.Root.Lang = lang
+
+
+def page_content(page):
+    """A page's content stream bytes, its parts joined if it has several."""
+    contents = page.get("/Contents")
+    if contents is None:
+        return b""
+    parts = contents if isinstance(contents, pikepdf.Array) else [contents]
+    return b"".join(part.read_bytes() for part in parts)

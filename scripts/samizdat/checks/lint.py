@@ -11,11 +11,12 @@ import re
 from dataclasses import dataclass
 from urllib.parse import unquote, urlparse
 
-from . import editions, muse, policy, resources
-from .errors import Finding
-from .metadata import given, reserved, valid_date
-from .text import split_lines
-from .notes import scan_notes
+from .. import editions
+from ..errors import Finding
+from ..source import muse, policy, resources
+from ..source.metadata import given, reserved, valid_date
+from ..source.notes import scan_notes
+from ..source.text import split_lines
 
 REQUIRED = ("title", "author", "date", "lang", "rights")
 # A rights statement must grant the right to copy, and not take it back.
@@ -269,7 +270,7 @@ def _nested_line(lines, key, inner):
 def _cover_findings(ms):
     """M014 (warning): a text too long for its room on the cover even in its smallest
     type is cut short there with an ellipsis (see cover._fit); the book keeps it whole."""
-    from . import cover
+    from ..outputs import cover
 
     return [Finding("M014", ms.name, key_line(ms, key),
                     f"'{key}' is too long for the cover: cut short there with '…' (the "
@@ -333,7 +334,7 @@ def _glyph_findings(ms):
     one missing, say what to install."""
     import unicodedata
 
-    from . import fontstack
+    from ..writing import fontstack
 
     findings = []
     for char, script in fontstack.missing(ms.text)[:MAX_CHARACTER_FINDINGS]:

@@ -12,11 +12,21 @@ import pikepdf
 from ebooklib import epub as ebooklib_epub
 from lxml import etree
 
-from . import footnotes, impose, linebreak, policy
-from .epub import NS
-from .glyphs import SET_AS
-from .errors import Finding
-from .weasy import FootnoteAreaBox, LineBox, MarginBox, ReplacedBox, TextBox, descendants
+from ..errors import Finding
+from ..outputs import impose
+from ..outputs.epub import NS
+from ..source import policy
+from ..weasy import (
+    FootnoteAreaBox,
+    LineBox,
+    MarginBox,
+    ReplacedBox,
+    TextBox,
+    descendants,
+    footnotes,
+    linebreak,
+)
+from ..writing.glyphs import SET_AS
 
 # OPF element -> the manuscript metadata keys it carries, in order
 OPF_FIELDS = {"title": ("title", "subtitle"), "creator": ("author",), "language": ("lang",),
@@ -100,7 +110,7 @@ def _epub_metadata(name, path, ms):
         if element == "identifier":
             want = [ms.identifier]
         if element == "date":  # written in full for Calibre (see epub.full_date)
-            from .epub import full_date
+            from ..outputs.epub import full_date
 
             want = [full_date(v) for v in want]
         if got != want:
@@ -111,7 +121,7 @@ def _epub_metadata(name, path, ms):
 
 
 def _printed(ms, html):
-    from . import printhtml
+    from ..outputs import printhtml
 
     return printhtml.printed(html or printhtml.print_html(ms))
 
@@ -412,8 +422,6 @@ PLACEMENT = re.compile(r"q (?:([-\d.]+) ([-\d.]+) ([-\d.]+) ([-\d.]+) re W n )?"
                        r"([-\d.]+) ([-\d.]+) ([-\d.]+) ([-\d.]+) ([-\d.]+) ([-\d.]+) cm "
                        r"(/\w+) Do Q")
 SEGMENT = re.compile(r"([-\d.]+) ([-\d.]+) m ([-\d.]+) ([-\d.]+) l")
-# q 0 g x y w h re f Q: a collation mark
-COLLATION = re.compile(r"q 0 g ([-\d.]+) ([-\d.]+) ([-\d.]+) ([-\d.]+) re f Q")
 SLACK = 0.01  # points: the pamphlet's matrices carry 4 decimals
 
 
@@ -451,9 +459,9 @@ def verify_pamphlet(path, pdf_path, *, sheet, scheme=impose.SADDLE, signature=No
     impose.check_options(duplex, creep_mm)
     name = shown or str(path)
     with pikepdf.open(pdf_path) as source, pikepdf.open(path) as pamphlet:
-        digests = [_digest(page_content(page)) for page in source.pages]
+        digests = [_digest(impose.page_content(page)) for page in source.pages]
         read = _Read([_placed(side, digests, scheme.rows) for side in pamphlet.pages],
-                     [COLLATION.findall(page_content(side).decode("latin-1"))
+                     [impose.COLLATION.findall(impose.page_content(side).decode("latin-1"))
                       for side in pamphlet.pages],
                      [[float(v) for v in page.mediabox] for page in source.pages],
                      [(float(side.mediabox[2]), float(side.mediabox[3]))
@@ -473,22 +481,13 @@ def verify_pamphlet(path, pdf_path, *, sheet, scheme=impose.SADDLE, signature=No
     return findings + _collations(name, read, want, scheme.rows)
 
 
-def page_content(page):
-    """A page's content stream bytes, its parts joined if it has several."""
-    contents = page.get("/Contents")
-    if contents is None:
-        return b""
-    parts = contents if isinstance(contents, pikepdf.Array) else [contents]
-    return b"".join(part.read_bytes() for part in parts)
-
-
 def _digest(data):
     return hashlib.sha256(data).hexdigest()
 
 
 def _placed(side, digests, rows=1):
     """The pages drawn on a sheet side, as Placed, in drawing order."""
-    content = page_content(side).decode("latin-1")
+    content = impose.page_content(side).decode("latin-1")
     sheet_w, sheet_h = float(side.mediabox[2]), float(side.mediabox[3])
     placed = []
     for *clip, a, b, c, d, e, f, name in PLACEMENT.findall(content):
@@ -601,7 +600,7 @@ def _marks_outside(name, pamphlet, box, rows=1):
             findings.append(Finding("I005", name, None, f"sheet side {number}: trim box "
                                     f"{[round(float(t), 2) for t in trim]} is not the pages' "
                                     f"area {[round(a, 2) for a in area]}"))
-        content = page_content(side).decode("latin-1")
+        content = impose.page_content(side).decode("latin-1")
         width = re.search(r"([\d.]+) w\b", content)
         half = float(width.group(1)) / 2 if width else 0.5  # PDF's default width is 1
         for segment in SEGMENT.findall(content):
@@ -645,7 +644,7 @@ RGB_OPERATOR = re.compile(rb"(?<![\w/#])(?:rg|RG)(?![\w])")
 def verify_book_interior(path, reading, *, page, shown=None):
     """The bound book's interior read back: every page's boxes (B001), PDF/X-1a
     (B002), an even page count (B003), the same text as the reading PDF at `reading`
-    page by page (B005), fonts embedded (P004)."""
+    page by page (B005; None: not compared), fonts embedded (P004)."""
     name = shown or str(path)
     with pikepdf.open(path) as pdf:
         findings = _book_boxes(name, pdf, (page.width, page.height), page.bleed)
@@ -654,14 +653,14 @@ def verify_book_interior(path, reading, *, page, shown=None):
         if len(pdf.pages) % 2:
             findings.append(Finding("B003", name, None, f"{len(pdf.pages)} pages: a bound "
                                     "book has an even number"))
-    return findings + _same_text(name, path, reading)
+    return findings + (_same_text(name, path, reading) if reading else [])
 
 
 def verify_book_cover(path, interior, *, page, paper_mm, shown=None):
     """The cover wrap read back: one page (B003), its boxes, its TrimBox as wide as
     back + spine + front (B001), the spine as wide as the `interior`'s leaves of paper
     `paper_mm` thick (B004), PDF/X-1a (B002)."""
-    from .book import spine_mm
+    from ..outputs.book import spine_mm
 
     name = shown or str(path)
     with pikepdf.open(interior) as book:
@@ -715,7 +714,7 @@ def _book_boxes(name, pdf, size, bleed):
 def _pdfx(name, pdf):
     """B002: what PDF/X-1a asks and a printer's preflight reads: the version named, an
     OutputIntent, no RGB colour, no image in RGB or with a soft mask, no annotation."""
-    from .book import PDFX
+    from ..outputs.book import PDFX
 
     problems = []
     if str(pdf.docinfo.get("/GTS_PDFXVersion", "")) != PDFX:
@@ -773,7 +772,7 @@ def _images(resources, seen=None):
 
 
 def _page_streams(page):
-    from .book import _streams
+    from ..outputs.book import _streams
 
     return _streams(page)
 
