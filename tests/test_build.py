@@ -8,7 +8,7 @@ import zipfile
 
 import pytest
 
-from conftest import MANUSCRIPT
+from conftest import MANUSCRIPT, ROOT
 from samizdat import build, process
 from samizdat.checks import verify
 from samizdat.errors import Finding, UserError
@@ -215,3 +215,26 @@ def test_the_derived_identifier_follows_the_facts_not_the_body(tmp_path):
     same = identifier(MINIMAL)
     assert identifier(MINIMAL.replace("One paragraph.", "One corrected paragraph.")) == same
     assert identifier(MINIMAL.replace("title: A Minimal Text", "title: Another")) != same
+
+
+def test_a_text_with_images_gives_the_same_pdf_wherever_its_folder_is(tmp_path):
+    """WeasyPrint names an image in the PDF after its URL: the text's files are served
+    from one fixed place (pdf.TEXT_FOLDER), not its folder's path on this machine (a
+    text with an image gave other bytes in another folder)."""
+    import shutil
+
+    import pikepdf
+
+    from samizdat.outputs import pdf
+    from samizdat.source import manuscript
+
+    made = []
+    for where in ("a", "somewhere/much/deeper"):
+        folder = tmp_path / where / "book"
+        shutil.copytree(ROOT / "tests" / "hostile" / "valid-odd-image-names", folder)
+        made.append(tmp_path / f"{len(made)}.pdf")
+        pdf.pdf(manuscript.load(folder / "in.md"), made[-1])
+    with pikepdf.open(made[0]) as document:
+        assert [o for o in document.objects if isinstance(o, pikepdf.Stream)
+                and o.get("/Subtype") == "/Image"]
+    assert made[0].read_bytes() == made[1].read_bytes()

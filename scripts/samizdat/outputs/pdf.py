@@ -227,15 +227,21 @@ def _note_line(ms, number, *, definition=False):
     return lines[number - 1]
 
 
+# Where WeasyPrint is told a text's own files are: one fixed place, not its folder's
+# path on this machine. WeasyPrint names each image in the PDF by the md5 of its URL:
+# with the folder's path in it, a text with an image gave other bytes in another folder.
+TEXT_FOLDER = Path("/samizdat-text")
+
+
 def _render(html, *, ms, page, styles, forced, css=""):
     faces = fontstack.faces(ms.text, ms.lang)
     fonts, house, refused = _house_style(styles / "print.css", _stamp(styles / "print.css"),
                                          faces, fontstack.leading(ms.text, faces))
-    fetcher = LocalFetcher([styles], {_as_named(ms.folder, m.target): m.data
+    fetcher = LocalFetcher([styles], {_as_named(TEXT_FOLDER, m.target): m.data
                                       for m in resources.usable(ms)})
     fetcher.refused += refused
     sheets = [*house, CSS(string=_page_css(page, forced) + css, font_config=fonts)]
-    document = HTML(string=html, base_url=str(ms.folder) + "/", url_fetcher=fetcher).render(
+    document = HTML(string=html, base_url=f"{TEXT_FOLDER}/", url_fetcher=fetcher).render(
         stylesheets=sheets, font_config=fonts)
     fetcher.raise_refused(ms)
     return document
@@ -341,6 +347,15 @@ class LocalFetcher(URLFetcher):
         """WeasyPrint only warns about a failed fetch: make a refusal stop the build."""
         if self.refused:
             raise UserError([Finding("R002", ms.name, None,
-                                     f"{url} refused: the build reads only the images "
-                                     "the checks approved and the house style")
+                                     f"{_in_folder(url, ms)} refused: the build reads only "
+                                     "the images the checks approved and the house style")
                              for url in self.refused])
+
+
+def _in_folder(url, ms):
+    """`url` as the user knows it: a file of the text's named in its own folder."""
+    parsed = urlparse(url)
+    named = Path(unquote(parsed.path))
+    if parsed.scheme == "file" and named.is_relative_to(TEXT_FOLDER):
+        return str(ms.folder / named.relative_to(TEXT_FOLDER))
+    return url
