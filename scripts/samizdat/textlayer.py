@@ -181,11 +181,46 @@ def _clusters(font, glyph_item, utf8):
         # read a span's text backwards (Persian's hamza)
         moved = not rtl and any(g.geometry.y_offset or g.geometry.x_offset for g in glyphs)
         found.append((*here, text, right, moved))
+    groups = []  # [first glyph, last glyph, text, spanned], in the order of the characters
     for group in _syllables(found[::-1] if rtl else found):
-        if not all(c[3] for c in group) or (
-                any(c[4] for c in group) and sum(c[1] - c[0] + 1 for c in group) > 1):
-            spans[min(c[0] for c in group)] = (max(c[1] for c in group),
-                                               "".join(c[2] for c in group))
+        spanned = not all(c[3] for c in group) or (
+            any(c[4] for c in group) and sum(c[1] - c[0] + 1 for c in group) > 1)
+        groups.append([min(c[0] for c in group), max(c[1] for c in group),
+                       "".join(c[2] for c in group), spanned])
+    for first_glyph, last_glyph, text, spanned in _held_together(
+            groups[::-1] if rtl else groups, infos, count, rtl):
+        if spanned:
+            spans[first_glyph] = (last_glyph, text)
+    return spans, first
+
+
+def _held_together(groups, infos, count, rtl):
+    """`groups` (in glyph order) with each span stretched over the groups after it that
+    PDFium would read between its parts. A glyph raised or lowered (a text rise) is a
+    text object of its own, and PDFium sorts a line's text objects by where each
+    starts; it takes a span's text once, from its first object, and skips the next
+    object only if it is of the same span: a Yoruba s̩'s lowered mark, placed past the
+    start of the text after it, came later, and its span's text was read again there
+    ('àwo̩n' as 'àw s̩ o̩n'). So the span goes on until the text after it starts
+    past every part of it."""
+    origins, pen = [], 0
+    for k in range(count):
+        origins.append(pen + infos[k].geometry.x_offset)
+        pen += infos[k].geometry.width
+    origins.append(pen)
+    held = []
+    for group in groups:
+        if held and held[-1][3]:
+            span = held[-1]
+            apart = [origins[k] for k in range(span[0], span[1] + 1)
+                     if infos[k].geometry.y_offset]
+            # a margin for WeasyPrint's whole-number moves (2/1000 of a 10 pt em)
+            if apart and max(apart) + 20 > origins[group[0]]:
+                span[1] = group[1]
+                span[2] = group[2] + span[2] if rtl else span[2] + group[2]
+                continue
+        held.append(list(group))
+    return held
     return spans, first
 
 
