@@ -51,8 +51,6 @@ _RUN_TOGETHER = ("issue 26: text layer: PDFium drops the space after a syllable 
 _CLUSTERS = ("issue 26: text layer: a mark drawn raised or a vowel reordered splits a span "
              "in two text objects, which PDFium reads as two lines")
 TEXT_LAYER_FAILS = {
-    "udhr-yor": "issue 26: text layer: a letter with U+0329 drawn as two glyphs is read "
-                "twice or not at all",
     "udhr-pes_1": "issue 26: text layer: a hamza above (U+0654) comes out on another letter "
                   "(right to left: spans are read backwards, so none is written)",
     "udhr-urd": "issue 26: text layer: a kasra (U+0650) comes out on another letter "

@@ -219,3 +219,24 @@ def test_a_lowered_mark_past_the_next_words_start_is_read_once():
     from PIL import ImageChops
 
     assert ImageChops.difference(*pages).getbbox() is None
+
+
+# Its next sentences: 210 pt wide, "àwùjo̩ nínú" ends a line's run at o̩ (Pango sets a
+# justified space as a run of its own).
+YORUBA_2 = ("pé àwo̩n ní ìgbàgbó̩ nínú è̩tó̩ o̩mo̩nìyàn tó jé̩ kòs̩eémánìí, ìgbàgbó̩ nínú "
+             "iyì àti è̩ye̩ è̩dá ènìyàn, àti ìgbàgbó̩ nínú ìdó̩gba è̩tó̩ láàrin o̩kùnrin "
+             "àti obìnrin, tó sì jé̩ pé wó̩n tún ti pinnu láti s̩e ìgbéláruge̩ ìtè̩síwájú "
+             "àwùjo̩ nínú èyí tí òmìnira ètò ìgbéayé rere è̩dá ti lè gbòòrò sí i")
+
+
+def test_a_mark_standing_past_its_runs_end_is_read_once():
+    """The same when the mark's syllable ends its run: the span goes on over the next
+    run's first glyphs (before, 'àwùjo̩' was read 'àwùj e̩ o̩')."""
+    font = FONTS / "LinLibertine_R.otf"
+    pdf = paragraph(YORUBA_2, font, width=210)
+    assert squashed(pdfium_text(pdf)) == squashed(YORUBA_2)
+    pages = [pypdfium2.PdfDocument(paragraph(YORUBA_2, font, fixed=fixed, width=210))[0]
+             .render(scale=2).to_pil().convert("L") for fixed in (True, False)]
+    from PIL import ImageChops
+
+    assert ImageChops.difference(*pages).getbbox() is None
