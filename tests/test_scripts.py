@@ -55,8 +55,6 @@ TEXT_LAYER_FAILS = {
                   "(right to left: spans are read backwards, so none is written)",
     "udhr-urd": "issue 26: text layer: a kasra (U+0650) comes out on another letter "
                 "(right to left, as Persian)",
-    "udhr-bod": "issue 26: text layer: Tibetan's vowel sign e (U+0F7A) is lost from some "
-                "syllables since the ActualText fix maps a glyph first seen in a mixed run",
     "udhr-ben": "issue 26: text layer: a reph drawn after its syllable is read twice",
     **{stem: _RUN_TOGETHER for stem in ("udhr-hin", "udhr-guj", "udhr-tel", "udhr-kan",
                                         "udhr-lao")},

@@ -45,12 +45,11 @@ KNOWN_SOURCE = patch("text-layer").digest
 
 # A run of only these is drawn a glyph a character, in order, with nothing moved (Latin,
 # Greek and Cyrillic letters without combining marks, punctuation, symbols, CJK, Hangul
-# syllables), or is read right from WeasyPrint's own map (Tibetan, whose subjoined
-# letters are drawn moved: spanned, pdfium took a span's second text object for another
-# line and read the UDHR's བརྗོད། as བད།རྗོ): the run is left as WeasyPrint draws it,
-# and not looked at glyph by glyph (that look doubled the time of writing a Latin
-# text's PDF: 0.46 -> 0.98 s).
-SIMPLE = re.compile("[\x00-\u02ff\u0370-\u0482\u048a-\u052f\u0f00-\u0fff\u1e00-\u1fff"
+# syllables): the run is left as WeasyPrint draws it, and not looked at glyph by glyph
+# (that look doubled the time of writing a Latin text's PDF: 0.46 -> 0.98 s). Not
+# Tibetan: its vowel signs are drawn moved over their letters, which poppler read before
+# them, and PDFium lost ེ where its glyph was first mapped in another cluster.
+SIMPLE = re.compile("[\x00-\u02ff\u0370-\u0482\u048a-\u052f\u1e00-\u1fff"
                     "\u2000-\u2bff\u3000-\u9fff\uac00-\ud7a3\uf900-\ufaff"
                     "\uff00-\uffef]*")
 
