@@ -187,8 +187,10 @@ def _clusters(font, glyph_item, utf8, stream=None, following=None):
         # a glyph moved off its pen position (a mark set over its letter, raised by a
         # text rise) is read where it is drawn: viewers sort it out of place or take
         # it for another line, unless its syllable's text is given. Not a lone glyph
-        # (a justified space is moved); not right to left, where pdfium and poppler
-        # read a span's text backwards (Persian's hamza)
+        # (a justified space is moved); not right to left: a span's text must be
+        # written in the order it is drawn for poppler (it reverses the whole span) and
+        # with its combining marks after their letters for PDFium (it reverses only the
+        # letters), and no one string is both (Persian's hamza, Urdu's kasra)
         moved = not rtl and any(g.geometry.y_offset or g.geometry.x_offset for g in glyphs)
         found.append((*here, text, right, moved))
     groups = []  # [first glyph, last glyph, text, spanned], in the order of the characters
