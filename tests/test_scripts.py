@@ -53,14 +53,14 @@ _RUN_TOGETHER = ("issue 26: text layer: PDFium drops the space after a syllable 
 _CLUSTERS = ("issue 26: text layer: a mark drawn raised or a vowel reordered splits a span "
              "in two text objects, which PDFium reads as two lines")
 TEXT_LAYER_FAILS = {
-    "udhr-yor": "issue 26: text layer: a letter with U+0329 drawn as two glyphs is read "
-                "twice or not at all",
-    "udhr-pes_1": "issue 26: text layer: a hamza above (U+0654) comes out on another letter "
-                  "(right to left: spans are read backwards, so none is written)",
-    "udhr-urd": "issue 26: text layer: a kasra (U+0650) comes out on another letter "
-                "(right to left, as Persian)",
-    "udhr-bod": "issue 26: text layer: Tibetan's vowel sign e (U+0F7A) is lost from some "
-                "syllables since the ActualText fix maps a glyph first seen in a mixed run",
+    "udhr-pes_1": "issue 26: text layer: a hamza above (U+0654), raised by a text rise, is a "
+                  "text object of its own that both readers put on another letter; spanned, "
+                  "no ActualText reads right in both: pdftotext reverses the whole span "
+                  "(TextOutputDev.cc reorderText), PDFium keeps a combining mark where it "
+                  "stands and reverses only the letters around it (fx_bidi.cpp: NSM is "
+                  "kLeftWeak, which CloseTempLine adds left to right)",
+    "udhr-urd": "issue 26: text layer: a kasra (U+0650) comes out on another letter (right to "
+                "left, as Persian: no ActualText both readers read right)",
     "udhr-ben": "issue 26: text layer: a reph drawn after its syllable is read twice",
     **{stem: _RUN_TOGETHER for stem in ("udhr-hin", "udhr-guj", "udhr-tel", "udhr-kan",
                                         "udhr-lao")},

@@ -45,12 +45,11 @@ KNOWN_SOURCE = patch("text-layer").digest
 
 # A run of only these is drawn a glyph a character, in order, with nothing moved (Latin,
 # Greek and Cyrillic letters without combining marks, punctuation, symbols, CJK, Hangul
-# syllables), or is read right from WeasyPrint's own map (Tibetan, whose subjoined
-# letters are drawn moved: spanned, pdfium took a span's second text object for another
-# line and read the UDHR's བརྗོད། as བད།རྗོ): the run is left as WeasyPrint draws it,
-# and not looked at glyph by glyph (that look doubled the time of writing a Latin
-# text's PDF: 0.46 -> 0.98 s).
-SIMPLE = re.compile("[\x00-\u02ff\u0370-\u0482\u048a-\u052f\u0f00-\u0fff\u1e00-\u1fff"
+# syllables): the run is left as WeasyPrint draws it, and not looked at glyph by glyph
+# (that look doubled the time of writing a Latin text's PDF: 0.46 -> 0.98 s). Not
+# Tibetan: its vowel signs are drawn moved over their letters, which poppler read before
+# them, and PDFium lost ེ where its glyph was first mapped in another cluster.
+SIMPLE = re.compile("[\x00-\u02ff\u0370-\u0482\u048a-\u052f\u1e00-\u1fff"
                     "\u2000-\u2bff\u3000-\u9fff\uac00-\ud7a3\uf900-\ufaff"
                     "\uff00-\uffef]*")
 
@@ -59,7 +58,8 @@ RUN = ("        string += '<'\n"
        "        for i, glyph_info in enumerate(glyphs_info[0:num_glyphs]):\n"
        "            glyph_id = glyph_info.glyph\n")
 FIXED_RUN = ("        utf8_text = utf8_text or textbox.pango_layout.text.encode()\n"
-             "        spans, first_maps = _samizdat_clusters(font, glyph_item, utf8_text)\n"
+             "        spans, first_maps = _samizdat_clusters(font, glyph_item, utf8_text, stream,\n"
+             "                                               run)\n"
              "        string += '<'\n"
              "        for i, glyph_info in enumerate(glyphs_info[0:num_glyphs]):\n"
              "            if spans:\n"
@@ -86,6 +86,9 @@ class Spans(dict):
     an ActualText span; `open` is the last glyph index of the span being drawn."""
 
     open = None
+
+    def __bool__(self):
+        return bool(len(self)) or self.open is not None
 
 
 # A TJ array's body ending in a move after its last glyph (a mark's kerning back).
@@ -129,15 +132,22 @@ def _same(drawn, text):
     return drawn == text or (drawn.isspace() and text.isspace())
 
 
-def _clusters(font, glyph_item, utf8):
+def _clusters(font, glyph_item, utf8, stream=None, following=None):
     """(Spans, {glyph id: text}) for a Pango glyph item drawn in WeasyPrint `font`: the
     clusters whose glyphs do not spell their text, and the ToUnicode entry of each glyph
-    the font has none for yet (the first time it is drawn)."""
-    from weasyprint.text.ffi import pango
+    the font has none for yet (the first time it is drawn). `following` is the line's
+    next run (a Pango GSList node, or NULL); a span the run before left open on
+    `stream` goes on over this run's first glyphs (_run_on)."""
+    from weasyprint.text.ffi import ffi, pango
 
+    carried = getattr(stream, "_samizdat_carry", 0)
+    if carried:
+        stream._samizdat_carry = 0
     offset, length = glyph_item.item.offset, glyph_item.item.length
     if SIMPLE.fullmatch(utf8[offset:offset + length].decode(errors="replace")):
-        return Spans(), {}
+        spans = Spans()
+        spans.open = carried - 1 if carried else None
+        return spans, {}
     glyph_string = glyph_item.glyphs
     count, infos = glyph_string.num_glyphs, glyph_string.glyphs
     clusters = glyph_string.log_clusters
@@ -177,16 +187,98 @@ def _clusters(font, glyph_item, utf8):
         # a glyph moved off its pen position (a mark set over its letter, raised by a
         # text rise) is read where it is drawn: viewers sort it out of place or take
         # it for another line, unless its syllable's text is given. Not a lone glyph
-        # (a justified space is moved); not right to left, where pdfium and poppler
-        # read a span's text backwards (Persian's hamza)
+        # (a justified space is moved); not right to left: a span's text must be
+        # written in the order it is drawn for poppler (it reverses the whole span) and
+        # with its combining marks after their letters for PDFium (it reverses only the
+        # letters), and no one string is both (Persian's hamza, Urdu's kasra)
         moved = not rtl and any(g.geometry.y_offset or g.geometry.x_offset for g in glyphs)
         found.append((*here, text, right, moved))
+    groups = []  # [first glyph, last glyph, text, spanned], in the order of the characters
     for group in _syllables(found[::-1] if rtl else found):
-        if not all(c[3] for c in group) or (
-                any(c[4] for c in group) and sum(c[1] - c[0] + 1 for c in group) > 1):
-            spans[min(c[0] for c in group)] = (max(c[1] for c in group),
-                                               "".join(c[2] for c in group))
+        spanned = not all(c[3] for c in group) or (
+            any(c[4] for c in group) and sum(c[1] - c[0] + 1 for c in group) > 1)
+        groups.append([min(c[0] for c in group), max(c[1] for c in group),
+                       "".join(c[2] for c in group), spanned])
+    held = _held_together(groups[::-1] if rtl else groups, infos, count, rtl)
+    if held and held[-1][3] and not rtl and following not in (None, ffi.NULL):
+        more, text = _run_on(held[-1], infos, count, following.data, glyph_item, utf8)
+        if more:
+            held[-1][1] += more
+            held[-1][2] += text
+            stream._samizdat_carry = more
+    for first_glyph, last_glyph, text, spanned in held:
+        if spanned and first_glyph >= carried:
+            spans[first_glyph] = (last_glyph, text)
+    if carried:
+        spans.open = carried - 1
     return spans, first
+
+
+def _held_together(groups, infos, count, rtl):
+    """`groups` (in glyph order) with each span stretched over the groups after it that
+    PDFium would read between its parts. A glyph raised or lowered (a text rise) is a
+    text object of its own, and PDFium sorts a line's text objects by where each
+    starts; it takes a span's text once, from its first object, and skips the next
+    object only if it is of the same span: a Yoruba s̩'s lowered mark, placed past the
+    start of the text after it, came later, and its span's text was read again there
+    ('àwo̩n' as 'àw s̩ o̩n'). So the span goes on until the text after it starts
+    past every part of it."""
+    origins = _origins(infos, count)
+    held = []
+    for group in groups:
+        if held and held[-1][3]:
+            span = held[-1]
+            apart = [origins[k] for k in range(span[0], span[1] + 1)
+                     if infos[k].geometry.y_offset]
+            if apart and max(apart) + MARGIN > origins[group[0]]:
+                span[1] = group[1]
+                span[2] = group[2] + span[2] if rtl else span[2] + group[2]
+                continue
+        held.append(list(group))
+    return held
+    return spans, first
+
+
+def _origins(infos, count, pen=0):
+    """Where each of `count` glyphs is drawn along the line (Pango units, from `pen`),
+    and where the pen stands after the last."""
+    origins = []
+    for k in range(count):
+        origins.append(pen + infos[k].geometry.x_offset)
+        pen += infos[k].geometry.width
+    return origins + [pen]
+
+
+# WeasyPrint writes moves as whole thousandths of an em: a margin for that (Pango units:
+# 2/1000 of a 10 pt em)
+MARGIN = 20
+
+
+def _run_on(span, infos, count, following, glyph_item, utf8):
+    """(glyphs, text) of the next run's first clusters that a span ending its run must
+    go on over (_held_together): its mark stands past the run's end (a Yoruba e̩ before
+    a justified space, which Pango sets as a run of its own). Only a run in the same
+    font, left to right."""
+    origins = _origins(infos, count)
+    apart = [origins[k] for k in range(span[0], span[1] + 1) if infos[k].geometry.y_offset]
+    if not apart or max(apart) + MARGIN <= origins[count] or \
+            following.item.analysis.font != glyph_item.item.analysis.font or \
+            following.item.analysis.level % 2:
+        return 0, ""
+    glyphs = following.glyphs
+    n, clusters, pen, k = glyphs.num_glyphs, glyphs.log_clusters, origins[count], 0
+    while k < n and pen + glyphs.glyphs[k].geometry.x_offset < max(apart) + MARGIN:
+        end = k
+        while end + 1 < n and clusters[end + 1] == clusters[k]:
+            end += 1
+        for j in range(k, end + 1):
+            pen += glyphs.glyphs[j].geometry.width
+        k = end + 1
+    if not k:
+        return 0, ""
+    start = following.item.offset
+    stop = following.item.length if k >= n else clusters[k]
+    return k, utf8[start + clusters[0]:start + stop].decode()
 
 
 def _syllables(clusters):
