@@ -217,10 +217,7 @@ def test_each_paragraph_is_broken_into_lines(built, lang):
     assert all(len(lines) > 1 for lines in laid), [len(lines) for lines in laid]
 
 
-@pytest.mark.parametrize("lang", [pytest.param(lang, marks=pytest.mark.xfail(
-    strict=True, reason="an Amharic line justified at its spaces is drawn 5 to 15 pt short "
-    "of the edge the layout gives it (not found why: its ፡ lines are not)"))
-    if lang == "am" else lang for lang in JUSTIFIED])
+@pytest.mark.parametrize("lang", JUSTIFIED)
 def test_a_justified_line_reaches_the_right_edge(built, lang):
     """Every line but a paragraph's last ends within 1.5 pt of the edge in the PDF: not
     an em short, as WeasyPrint left Chinese lines, which have no space to widen."""

@@ -160,7 +160,12 @@ def faces(text, lang=""):
 # Scripts whose justified lines linebreak.spaced_characters widens itself, measured in
 # the stack as it is (Libertine first): set in their own font first, its lines came out
 # 2 to 24 pt short of the edge (tests/test_breaking.py); they keep the house's order.
-SPACED_BY_SCRIPT = frozenset({"CJK", "Thai", "Lao", "Khmer", "Myanmar", "Ethiopic"})
+# Not Ethiopic: after Libertine each of its spaces was a run of Libertine's whose first
+# glyph is moved (the spacing's left half), which WeasyPrint writes as a TJ array opening
+# with an empty string, and PDFium drops such an array's last move: Tigrinya's lines
+# holding spaces ended 3 to 21 pt short in PDFium (flush in poppler); led by its own
+# font, its spaces are in its words' runs, and its lines end at the edge.
+SPACED_BY_SCRIPT = frozenset({"CJK", "Thai", "Lao", "Khmer", "Myanmar"})
 
 
 def leading(text, faces_):
@@ -182,12 +187,50 @@ def leading(text, faces_):
     return most.family
 
 
+# What the house's body font sets even in a text its script's font leads: figures, and
+# the signs of addresses, sums and code. The Indic fonts of Noto carry Latin figures and
+# signs of their own, larger than Libertine's, and set first they drew a Hindi title
+# page's date and the colophon's address ("91daa23a7688", "/", "_") in Noto among
+# Libertine's letters. The text's punctuation and spaces stay in its script's font
+# (leading: WeasyPrint lost spaces where a run changed fonts).
+HOUSE_SIGNS = frozenset(map(ord, "0123456789#$%&*+/<=>@\\^_`|~\u00d7\u00f7"))
+
+
+def lead_range(path):
+    """The code points the leading font at `path` is to set: all it has but HOUSE_SIGNS
+    the bundled body fonts have (a tuple of (first, last) runs), or None when that is
+    all it has. The range is cut from the font's own map: WeasyPrint 70 gives a face
+    its unicode-range as its character set, so a point the font lacks would be drawn
+    as a box, and a point of the font left out (the danda, shared by every Indic script)
+    would go to whatever font of the machine has it."""
+    have = glyphs.coverage_of((str(path),))[str(path)]
+    keep = sorted(have - (HOUSE_SIGNS & _body_points()))
+    if len(keep) == len(have):
+        return None
+    runs = []
+    for point in keep:
+        if runs and runs[-1][1] == point - 1:
+            runs[-1][1] = point
+        else:
+            runs.append([point, point])
+    return tuple((first, last) for first, last in runs)
+
+
+def _unicode_range(runs):
+    return ", ".join(f"U+{a:X}" if a == b else f"U+{a:X}-{b:X}" for a, b in runs)
+
+
 def css(text_faces, lead=None, stack=""):
     """@font-face rules for `text_faces`, by absolute file: URL; with `lead` (a family),
     rules that set it before the house's `stack` (print.css's font-family list) in the
-    text and the page's margin boxes."""
-    rules = [f'@font-face {{ font-family: "{face.family}"; src: url({Path(face.path).as_uri()});'
-             + (" font-weight: bold;" if face.bold else "") + " }" for face in text_faces]
+    text and the page's margin boxes, its faces cut to their lead_range."""
+    rules = []
+    for face in text_faces:
+        runs = lead_range(face.path) if face.family == lead else None
+        rules.append(f'@font-face {{ font-family: "{face.family}"; '
+                     f"src: url({Path(face.path).as_uri()});"
+                     + (" font-weight: bold;" if face.bold else "")
+                     + (f" unicode-range: {_unicode_range(runs)};" if runs else "") + " }")
     if lead and stack:
         first = f'font-family: "{lead}", {stack}'
         rules.append(f"html {{ {first}; }}\n@page {{ @top-center {{ {first}; }} "
