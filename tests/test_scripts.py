@@ -448,7 +448,7 @@ def test_the_leading_font_keeps_all_it_has_but_the_house_signs():
     map has but the house's figures and signs, which the bundled body font has: no
     character falls out of the text's stack to a font of the machine's, and nothing
     the font lacks is put in it (WeasyPrint takes the range as the font's map)."""
-    from samizdat import glyphs
+    from samizdat.writing import glyphs
 
     libertine = glyphs.coverage()["LinLibertine_R.otf"]
     tried = 0

@@ -236,7 +236,6 @@ def _held_together(groups, infos, count, rtl):
                 continue
         held.append(list(group))
     return held
-    return spans, first
 
 
 def _origins(infos, count, pen=0):
