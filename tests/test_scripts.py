@@ -44,10 +44,7 @@ TEXTS = manifest()
 
 # The text layer (search, copy, screen readers) as PDFium reads it is not the text yet
 # for these (issue 26), what it reads in place of the text said for each. Strict: each
-# flips when its text layer is right. (poppler's pdftotext reads the Indic ones right:
-# textlayer.py's ActualText spans; PDFium runs a spanned syllable into the next word.)
-_RUN_TOGETHER = ("issue 26: text layer: PDFium drops the space after a syllable drawn in "
-                 "an ActualText span (poppler reads it)")
+# flips when its text layer is right.
 _CLUSTERS = ("issue 26: text layer: a mark drawn raised or a vowel reordered splits a span "
              "in two text objects, which PDFium reads as two lines")
 TEXT_LAYER_FAILS = {
@@ -60,8 +57,6 @@ TEXT_LAYER_FAILS = {
     "udhr-bod": "issue 26: text layer: Tibetan's vowel sign e (U+0F7A) is lost from some "
                 "syllables since the ActualText fix maps a glyph first seen in a mixed run",
     "udhr-ben": "issue 26: text layer: a reph drawn after its syllable is read twice",
-    **{stem: _RUN_TOGETHER for stem in ("udhr-hin", "udhr-guj", "udhr-tel", "udhr-kan",
-                                        "udhr-lao")},
     **{stem: _CLUSTERS for stem in ("udhr-tha", "udhr-khm", "udhr-mya")},
 }
 

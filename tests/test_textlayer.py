@@ -45,11 +45,14 @@ def font_of(lang):
     return path
 
 
-def drawn(text, font, *, fixed=True):
-    """PDF bytes of `text` on one wide line in `font`, the fix in force or not."""
+def drawn(text, font, *, fixed=True, justified=False):
+    """PDF bytes of `text` on one wide line in `font`, the fix in force or not; or,
+    `justified`, in justified lines 300 pt wide."""
     fonts = FontConfiguration()
+    page = ("body { text-align: justify } @page { size: 300pt 600pt }" if justified
+            else "@page { size: 2000pt 80pt }")
     css = CSS(string=f"@font-face {{ font-family: T; src: url({font.as_uri()}) }} "
-                     "body { font-family: T; font-size: 14pt } @page { size: 2000pt 80pt }",
+                     f"body {{ font-family: T; font-size: 14pt }} {page}",
               font_config=fonts)
     document = HTML(string=f"<html><body><p>{text}</p></body></html>").render(
         stylesheets=[css], font_config=fonts)
@@ -120,6 +123,30 @@ def test_a_reader_of_actual_text_reads_the_phrase(lang):
 def test_pdfium_reads_the_phrase(lang):
     text = PHRASES[lang][1]
     assert squashed(pdfium_text(drawn(text, font_of(lang)))) == squashed(text)
+
+
+def words_of(text):
+    """`text`'s words, NFC, one space between them."""
+    return " ".join(unicodedata.normalize("NFC", text).split())
+
+
+@pytest.mark.parametrize("lang", ["hi", "ta", "te", "si", "yo", "ar", "fa", "he"])
+def test_pdfium_reads_the_phrase_word_for_word(lang):
+    """Its words apart: a space drawn between two ActualText spans was a text object
+    of its own with no ink, which PDFium drops (Hindi's "अधिकारों के" read
+    "अधिकारोंके"): it is drawn inside the span before it."""
+    text = PHRASES[lang][1]
+    assert words_of(pdfium_text(drawn(text, font_of(lang)))) == words_of(text)
+
+
+@pytest.mark.parametrize("lang", ["hi", "te"])
+def test_pdfium_reads_a_justified_phrase_word_for_word(lang):
+    """In a justified line each space is a Pango run of its own (WeasyPrint's word
+    spacing is an attribute): a span ending a run stays open over the space runs after
+    it, else the space is again an object of its own."""
+    text = " ".join([PHRASES[lang][1]] * 3)
+    assert words_of(pdfium_text(drawn(text, font_of(lang), justified=True))) == \
+        words_of(text)
 
 
 @pytest.mark.parametrize("lang", ["hi", "bn", "ta", "te", "si", "km", "th", "yo", "ar"])

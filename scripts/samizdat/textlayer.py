@@ -59,7 +59,7 @@ RUN = ("        string += '<'\n"
        "        for i, glyph_info in enumerate(glyphs_info[0:num_glyphs]):\n"
        "            glyph_id = glyph_info.glyph\n")
 FIXED_RUN = ("        utf8_text = utf8_text or textbox.pango_layout.text.encode()\n"
-             "        spans, first_maps = _samizdat_clusters(font, glyph_item, utf8_text)\n"
+             "        spans, first_maps = _samizdat_clusters(font, glyph_item, utf8_text, run)\n"
              "        string += '<'\n"
              "        for i, glyph_info in enumerate(glyphs_info[0:num_glyphs]):\n"
              "            if spans:\n"
@@ -70,22 +70,26 @@ MAPPING = "                font.to_unicode[glyph_id] = utf8_text[offset+t1:offse
 FIXED_MAPPING = ("                font.to_unicode[glyph_id] = (\n"
                  "                    first_maps[glyph_id] if glyph_id in first_maps\n"
                  "                    else utf8_text[offset+t1:offset+t2].decode())\n")
-# A span still open at the end of the run is closed there.
+# A span still open at the end of the run is closed there (or after the white space
+# runs that follow it).
 RUN_END = ("            x_advance += (logical_width + offset - kerning) / 1000\n"
            "\n"
            "        # Close the last glyphs list, remove if empty.\n")
 FIXED_RUN_END = ("            x_advance += (logical_width + offset - kerning) / 1000\n"
                  "\n"
-                 "        if spans:\n"
-                 "            string = _samizdat_mark(stream, string, spans, num_glyphs)\n"
+                 "        if spans or getattr(stream, '_samizdat_open', 0):\n"
+                 "            string = _samizdat_end(stream, string, spans, num_glyphs)\n"
                  "        # Close the last glyphs list, remove if empty.\n")
 
 
 class Spans(dict):
     """{first glyph index: (last glyph index, text)} of a run's clusters drawn inside
-    an ActualText span; `open` is the last glyph index of the span being drawn."""
+    an ActualText span; `open` is the last glyph index of the span being drawn;
+    `carry` the number of runs after this one its last span stays open over (runs of
+    white space, whose text its ActualText ends with)."""
 
     open = None
+    carry = 0
 
 
 # A TJ array's body ending in a move after its last glyph (a mark's kerning back).
@@ -124,15 +128,34 @@ def _mark(stream, string, spans, index):
     return string
 
 
+def _end(stream, string, spans, count):
+    """At the end of a run of `count` glyphs: close its open span, unless it is carried
+    over the white space runs after it; close a carried span after the last of them."""
+    if spans.open is not None and spans.carry:
+        stream._samizdat_open = spans.carry
+        spans.open = None
+        return string
+    if spans:
+        string = _mark(stream, string, spans, count)
+    pending = getattr(stream, "_samizdat_open", 0)
+    if pending and not spans:  # a white space run a span is carried over
+        stream._samizdat_open = pending - 1
+        if pending == 1:
+            string = _flush(stream, string)
+            stream.end_marked_content()
+    return string
+
+
 def _same(drawn, text):
     """Whether glyphs read as `drawn` give `text` (one space for another is the same)."""
     return drawn == text or (drawn.isspace() and text.isspace())
 
 
-def _clusters(font, glyph_item, utf8):
+def _clusters(font, glyph_item, utf8, next_run=None):
     """(Spans, {glyph id: text}) for a Pango glyph item drawn in WeasyPrint `font`: the
     clusters whose glyphs do not spell their text, and the ToUnicode entry of each glyph
-    the font has none for yet (the first time it is drawn)."""
+    the font has none for yet (the first time it is drawn). `next_run`: the line's next
+    run (a Pango GSList node, or None/NULL)."""
     from weasyprint.text.ffi import pango
 
     offset, length = glyph_item.item.offset, glyph_item.item.length
@@ -186,7 +209,65 @@ def _clusters(font, glyph_item, utf8):
                 any(c[4] for c in group) and sum(c[1] - c[0] + 1 for c in group) > 1):
             spans[min(c[0] for c in group)] = (max(c[1] for c in group),
                                                "".join(c[2] for c in group))
+    if spans and not rtl:
+        _take_spaces(spans, found)
+        _carry_over_spaces(spans, found, utf8, next_run)
     return spans, first
+
+
+def _carry_over_spaces(spans, found, utf8, node):
+    """A span ending the run stays open over the runs of white space after it, its
+    ActualText ending with their text: a justified line's every space is a run of its
+    own (WeasyPrint's word spacing is a Pango attribute), drawn between two spans in an
+    object PDFium drops (`_take_spaces`)."""
+    last_start = max(spans)
+    last, text = spans[last_start]
+    if last != found[-1][1]:
+        return
+    carried = []
+    while node:  # a GSList node; NULL (false) ends the list
+        item = node.data.item
+        blank = utf8[item.offset:item.offset + item.length].decode(errors="replace")
+        if not blank.isspace() or item.analysis.level % 2:
+            break
+        carried.append(blank)
+        node = node.next
+    if carried:
+        spans[last_start] = (last, text + "".join(carried))
+        spans.carry = len(carried)
+
+
+def _take_spaces(spans, found):
+    """Draw white space that would stand alone in its text object inside the span
+    before it (or, at a run's start, the one after it), its ActualText ending (or
+    starting) with it. Between two spans, or between a span and the run's end, a space
+    is a TJ of its own, an object with no ink: PDFium's text page drops an object
+    narrower than 0.01 pt (cpdf_textpage.cpp, ProcessTextObject: `if
+    (fabs(pTextObj->GetRect().Width()) < kSizeEpsilon) return;`) and then guesses a
+    space from the gap, which after a syllable whose mark is kerned back it does not
+    see: Hindi's "अधिकारों के" read "अधिकारोंके". `spans` and `found` (the run's
+    clusters in glyph order, left to right) as in `_clusters`; `spans` is changed."""
+    starts = {c[0]: n for n, c in enumerate(found)}
+
+    def blank(cluster):
+        return cluster[2].isspace()
+
+    for start in sorted(spans):
+        last, text = spans[start]
+        n = starts.get(last + 1)
+        if n is None:
+            continue
+        m = n
+        while m < len(found) and blank(found[m]):
+            m += 1
+        if m > n and (m == len(found) or found[m][0] in spans):
+            spans[start] = (found[m - 1][1], text + "".join(c[2] for c in found[n:m]))
+    m = 0
+    while m < len(found) and blank(found[m]):
+        m += 1
+    if 0 < m < len(found) and found[m][0] in spans:
+        last, text = spans.pop(found[m][0])
+        spans[0] = (last, "".join(c[2] for c in found[:m]) + text)
 
 
 def _syllables(clusters):
@@ -259,7 +340,8 @@ def _nominal(font):
 
 def _fix():
     return SourceFix(text_drawing, "draw_first_line", KNOWN_SOURCE, RUN, FIXED_RUN,
-                     helpers=(("_samizdat_clusters", _clusters), ("_samizdat_mark", _mark)),
+                     helpers=(("_samizdat_clusters", _clusters), ("_samizdat_mark", _mark),
+                              ("_samizdat_end", _end)),
                      more=((MAPPING, FIXED_MAPPING), (RUN_END, FIXED_RUN_END)),
                      patch="text-layer")
 
