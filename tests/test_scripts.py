@@ -57,7 +57,7 @@ TEXT_LAYER_FAILS = {
     "udhr-bod": "issue 26: text layer: Tibetan's vowel sign e (U+0F7A) is lost from some "
                 "syllables since the ActualText fix maps a glyph first seen in a mixed run",
     "udhr-ben": "issue 26: text layer: a reph drawn after its syllable is read twice",
-    **{stem: _CLUSTERS for stem in ("udhr-tha", "udhr-khm", "udhr-mya")},
+    **{stem: _CLUSTERS for stem in ("udhr-tha", "udhr-khm")},
 }
 
 

@@ -13,7 +13,7 @@ import pypdfium2
 import pytest
 
 from conftest import ROOT
-from samizdat import fontstack, textlayer, weasy
+from samizdat import fontstack, textlayer, weasy, wordbreak
 from samizdat.weasy import CSS, HTML, FontConfiguration, write_pdf
 
 FONTS = ROOT / "styles" / "fonts"
@@ -26,6 +26,8 @@ PHRASES = {
     "si": ("Sinhala", "සියලු මනුෂ්‍යයෝ නිදහස්ව උපත ලබා ඇත. ගරුත්වයෙන් හා අයිතිවාසිකම්වලින්"),
     "km": ("Khmer", "មនុស្សទាំងអស់ កើតមកមានសេរីភាព និងសមភាព ក្នុងផ្នែកសេចក្ដីថ្លៃថ្នូរនិងសិទ្ធិ"),
     "th": ("Thai", "มนุษย์ทั้งหลายเกิดมามีอิสระและเสมอภาคกันในเกียรติศักดิ์และสิทธิ"),
+    "my": ("Myanmar", "လူတိုင်းသည် တူညီ လွတ်လပ်သော ဂုဏ်သိက္ခာဖြင့် လည်းကောင်း၊ "
+                      "တူညီလွတ်လပ်သော အခွင့်အရေးများဖြင့် လည်းကောင်း၊ မွေးဖွားလာသူများ ဖြစ်သည်။"),
     "yo": ("GentiumBookPlus-Regular.ttf", "ìkéde káríayé fún è̩tó̩ o̩mo̩nìyàn, iyì àti è̩tó̩ kò̩ò̩kan"),
     "ar": ("Amiri-Regular.ttf", "يولد جميع الناس أحرارًا متساوين في الكرامة والحقوق"),
     "fa": ("Amiri-Regular.ttf", "تمام افراد بشر آزاد بدنیا میایند و از لحاظ حیثیت و حقوق"),
@@ -45,14 +47,19 @@ def font_of(lang):
     return path
 
 
-def drawn(text, font, *, fixed=True, justified=False):
+def drawn(text, font, *, fixed=True, justified=False, latin_first=False):
     """PDF bytes of `text` on one wide line in `font`, the fix in force or not; or,
-    `justified`, in justified lines 300 pt wide."""
+    `justified`, in justified lines 300 pt wide; `latin_first`: Libertine before `font`
+    in the stack (as a text whose script Samizdat justifies itself is set: its spaces
+    are Libertine's)."""
     fonts = FontConfiguration()
     page = ("body { text-align: justify } @page { size: 300pt 600pt }" if justified
             else "@page { size: 2000pt 80pt }")
+    libertine = (FONTS / "LinLibertine_R.otf").as_uri()
     css = CSS(string=f"@font-face {{ font-family: T; src: url({font.as_uri()}) }} "
-                     f"body {{ font-family: T; font-size: 14pt }} {page}",
+                     f"@font-face {{ font-family: L; src: url({libertine}) }} "
+                     f"body {{ font-family: {'L, T' if latin_first else 'T'}; "
+                     f"font-size: 14pt }} {page}",
               font_config=fonts)
     document = HTML(string=f"<html><body><p>{text}</p></body></html>").render(
         stylesheets=[css], font_config=fonts)
@@ -147,6 +154,53 @@ def test_pdfium_reads_a_justified_phrase_word_for_word(lang):
     text = " ".join([PHRASES[lang][1]] * 3)
     assert words_of(pdfium_text(drawn(text, font_of(lang), justified=True))) == \
         words_of(text)
+
+
+def lone_spaces(pdf):
+    """The text objects (TJ, Tj, as written) outside any ActualText span whose glyphs
+    are all white space: objects with no ink, which PDFium's text page drops, and with
+    them the space."""
+    with pikepdf.open(io.BytesIO(pdf)) as document:
+        page = document.pages[0]
+        maps = {name: _to_unicode(font) for name, font in page.Resources.Font.items()}
+        found, spans, font = [], [], None
+        for operands, operator in pikepdf.parse_content_stream(page):
+            op = str(operator)
+            if op == "BDC":
+                props = operands[1] if len(operands) > 1 else None
+                spans.append(isinstance(props, pikepdf.Dictionary) and "/ActualText" in props)
+            elif op == "BMC":
+                spans.append(False)
+            elif op == "EMC":
+                spans.pop()
+            elif op == "Tf":
+                font = maps[str(operands[0])]
+            elif op in ("TJ", "Tj") and not any(spans):
+                items = operands[0] if op == "TJ" else [operands[0]]
+                data = b"".join(bytes(i) for i in items if isinstance(i, pikepdf.String))
+                chars = "".join(font.get(data[i:i + 2], "?") for i in range(0, len(data), 2))
+                if chars and chars.isspace():
+                    found.append(pikepdf.unparse_content_stream(
+                        [(operands, operator)]).decode("latin-1"))
+        return found
+
+
+@pytest.mark.parametrize(("lang", "justified", "latin_first"), [
+    ("hi", False, False), ("hi", True, False), ("my", False, True), ("my", True, True),
+    ("th", True, True)])
+def test_no_space_is_a_text_object_of_its_own(lang, justified, latin_first):
+    """A space between two ActualText spans, after a span ending a Pango run (a
+    justified line's every space is a run of its own: WeasyPrint's word spacing is an
+    attribute), or in another font than its words (a Burmese or Thai text's spaces are
+    Libertine's) was a TJ of its own: an object with no ink, which PDFium drops
+    (cpdf_textpage.cpp: `if (fabs(pTextObj->GetRect().Width()) < kSizeEpsilon)
+    return;`), and then it guesses a space from the gap, often wrongly. Each is drawn
+    inside a span over the syllable before it, its ActualText ending with the space.
+    (The words are marked as the build marks them: U+200B between Thai or Burmese
+    words, where a line may break.)"""
+    text = wordbreak.mark_words(PHRASES[lang][1] + " " + PHRASES[lang][1], lang)
+    assert not lone_spaces(drawn(text, font_of(lang), justified=justified,
+                                 latin_first=latin_first))
 
 
 @pytest.mark.parametrize("lang", ["hi", "bn", "ta", "te", "si", "km", "th", "yo", "ar"])

@@ -209,32 +209,55 @@ def _clusters(font, glyph_item, utf8, next_run=None):
                 any(c[4] for c in group) and sum(c[1] - c[0] + 1 for c in group) > 1):
             spans[min(c[0] for c in group)] = (max(c[1] for c in group),
                                                "".join(c[2] for c in group))
-    if spans and not rtl:
-        _take_spaces(spans, found)
-        _carry_over_spaces(spans, found, utf8, next_run)
+    if not rtl:
+        if spans:
+            _take_spaces(spans, found)
+        _carry_over_spaces(spans, found, utf8, next_run, glyph_item.item.analysis.font)
     return spans, first
 
 
-def _carry_over_spaces(spans, found, utf8, node):
-    """A span ending the run stays open over the runs of white space after it, its
-    ActualText ending with their text: a justified line's every space is a run of its
-    own (WeasyPrint's word spacing is a Pango attribute), drawn between two spans in an
-    object PDFium drops (`_take_spaces`)."""
-    last_start = max(spans)
-    last, text = spans[last_start]
-    if last != found[-1][1]:
-        return
-    carried = []
+def _carry_over_spaces(spans, found, utf8, node, font):
+    """Draw the runs of white space after this run (`node`: the line's next run, a
+    GSList node or NULL) inside a span ending this run, its ActualText ending with their
+    text, when they would stand alone in a text object of their own, which PDFium drops
+    (`_take_spaces`): after a span (a justified line's every space is a run of its own:
+    WeasyPrint's word spacing is a Pango attribute), or in another font than this run's
+    (Thai, Khmer, Burmese spaces are set in the stack's first font). Then a run ending
+    in plain glyphs gets a span over its last syllable. The span stays open over those
+    runs (`Spans.carry`)."""
+    carried, blank_font = [], None
     while node:  # a GSList node; NULL (false) ends the list
         item = node.data.item
         blank = utf8[item.offset:item.offset + item.length].decode(errors="replace")
-        if not blank.isspace() or item.analysis.level % 2:
+        if not _blank(blank) or item.analysis.level % 2:
             break
-        carried.append(blank)
+        carried.append(_unmarked(blank))
+        blank_font = blank_font or item.analysis.font
         node = node.next
-    if carried:
-        spans[last_start] = (last, text + "".join(carried))
-        spans.carry = len(carried)
+    if not carried or not found:
+        return
+    end = found[-1][1]
+    start = next((s for s, (last, _) in spans.items() if last == end), None)
+    if start is not None:
+        last, text = spans[start]
+    elif blank_font != font:
+        group = list(_syllables(found))[-1]
+        start, last, text = group[0][0], end, "".join(c[2] for c in group)
+    else:
+        return
+    spans[start] = (last, text + "".join(carried))
+    spans.carry = len(carried)
+
+
+def _blank(text):
+    """Whether `text` draws no ink: white space, U+200B (which wordbreak.mark_words
+    puts between Thai, Lao, Khmer, Burmese words), the joiners."""
+    return bool(text) and all(c.isspace() or c in "\u200b\u200c\u200d\u2060" for c in text)
+
+
+def _unmarked(text):
+    """`text` without the U+200B wordbreak.mark_words put in (not the manuscript's)."""
+    return text.replace("\u200b", "")
 
 
 def _take_spaces(spans, found):
@@ -249,25 +272,23 @@ def _take_spaces(spans, found):
     clusters in glyph order, left to right) as in `_clusters`; `spans` is changed."""
     starts = {c[0]: n for n, c in enumerate(found)}
 
-    def blank(cluster):
-        return cluster[2].isspace()
-
     for start in sorted(spans):
         last, text = spans[start]
         n = starts.get(last + 1)
         if n is None:
             continue
         m = n
-        while m < len(found) and blank(found[m]):
+        while m < len(found) and _blank(found[m][2]):
             m += 1
         if m > n and (m == len(found) or found[m][0] in spans):
-            spans[start] = (found[m - 1][1], text + "".join(c[2] for c in found[n:m]))
+            spans[start] = (found[m - 1][1],
+                            text + _unmarked("".join(c[2] for c in found[n:m])))
     m = 0
-    while m < len(found) and blank(found[m]):
+    while m < len(found) and _blank(found[m][2]):
         m += 1
     if 0 < m < len(found) and found[m][0] in spans:
         last, text = spans.pop(found[m][0])
-        spans[0] = (last, "".join(c[2] for c in found[:m]) + text)
+        spans[0] = (last, _unmarked("".join(c[2] for c in found[:m])) + text)
 
 
 def _syllables(clusters):
