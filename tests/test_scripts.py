@@ -45,8 +45,10 @@ TEXTS = manifest()
 # The text layer (search, copy, screen readers) as PDFium reads it is not the text yet
 # for these (issue 26), what it reads in place of the text said for each. Strict: each
 # flips when its text layer is right.
-_CLUSTERS = ("issue 26: text layer: a mark drawn raised or a vowel reordered splits a span "
-             "in two text objects, which PDFium reads as two lines")
+_CLUSTERS = ("issue 26: text layer: a raised mark ending a Pango run (before a bracket or "
+             "a word break in another font) is set past the next run's start: PDFium sorts "
+             "its text object after that run's and reads its span's ActualText again "
+             "(a span reaches over the next syllables of its own run only)")
 TEXT_LAYER_FAILS = {
     "udhr-yor": "issue 26: text layer: a letter with U+0329 drawn as two glyphs is read "
                 "twice or not at all",
@@ -56,7 +58,6 @@ TEXT_LAYER_FAILS = {
                 "(right to left, as Persian)",
     "udhr-bod": "issue 26: text layer: Tibetan's vowel sign e (U+0F7A) is lost from some "
                 "syllables since the ActualText fix maps a glyph first seen in a mixed run",
-    "udhr-ben": "issue 26: text layer: a reph drawn after its syllable is read twice",
     **{stem: _CLUSTERS for stem in ("udhr-tha", "udhr-khm")},
 }
 

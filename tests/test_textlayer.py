@@ -126,7 +126,8 @@ def test_a_reader_of_actual_text_reads_the_phrase(lang):
     assert squashed(spec_text(drawn(text, font_of(lang)))) == squashed(text)
 
 
-@pytest.mark.parametrize("lang", ["hi", "bn", "ta", "te", "si", "yo", "ar", "fa", "he"])
+@pytest.mark.parametrize("lang", ["hi", "bn", "ta", "te", "si", "km", "th", "my", "yo", "ar",
+                                  "fa", "he"])
 def test_pdfium_reads_the_phrase(lang):
     text = PHRASES[lang][1]
     assert squashed(pdfium_text(drawn(text, font_of(lang)))) == squashed(text)
@@ -144,6 +145,40 @@ def test_pdfium_reads_the_phrase_word_for_word(lang):
     "अधिकारोंके"): it is drawn inside the span before it."""
     text = PHRASES[lang][1]
     assert words_of(pdfium_text(drawn(text, font_of(lang)))) == words_of(text)
+
+
+@pytest.mark.parametrize("lang", ["th", "km", "bn"])
+def test_pdfium_reads_a_raised_mark_once(lang):
+    """A mark raised by a text rise (Thai ์ over ิ, Khmer ាំ, a Bengali reph) is a text
+    object of its own, set to the right past where the next syllable starts. PDFium
+    sorts a line's objects by their origin and reads a span's ActualText again for an
+    object of it that does not follow another of it: the syllable was read twice
+    ("ศักดิ์และ ดิ์"). The span reaches over the next syllable, and an invisible copy of
+    its glyphs on the baseline comes first."""
+    text = PHRASES[lang][1]
+    assert words_of(pdfium_text(drawn(text, font_of(lang)))) == words_of(text)
+
+
+def pdftotext(pdf, tmp_path):
+    """The text poppler's pdftotext reads in `pdf`, or a skip where it is not installed."""
+    import shutil
+    import subprocess
+
+    if not shutil.which("pdftotext"):
+        pytest.skip("poppler's pdftotext is not installed (apt-get install poppler-utils)")
+    path = tmp_path / "t.pdf"
+    path.write_bytes(pdf)
+    return subprocess.run(["pdftotext", "-q", str(path), "-"], capture_output=True, text=True,
+                          check=True, timeout=60).stdout
+
+
+@pytest.mark.parametrize("lang", ["hi", "bn", "th", "my"])
+def test_poppler_reads_the_phrase_word_for_word(lang, tmp_path):
+    """What is drawn for PDFium (spans over spaces, an invisible copy before a raised
+    mark) keeps poppler's reading: it takes a span's place from its first and last
+    glyph drawn."""
+    text = PHRASES[lang][1]
+    assert words_of(pdftotext(drawn(text, font_of(lang)), tmp_path)) == words_of(text)
 
 
 @pytest.mark.parametrize("lang", ["hi", "te"])
@@ -247,7 +282,7 @@ def test_a_fix_that_does_not_apply_says_so_and_changes_nothing(caplog, monkeypat
         weasy.say_not_applied.cache_clear()
 
 
-@pytest.mark.parametrize("lang", ["hi", "bn", "km", "th"])
+@pytest.mark.parametrize("lang", ["hi", "bn", "km", "th", "my"])
 def test_the_ink_is_the_same_with_the_text_layer(lang):
     """The spans change what copies, never where a glyph is drawn: a move that ended a
     span's glyphs (a vowel sign kerned back over its letter, then the pen moved on) was

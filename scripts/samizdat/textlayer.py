@@ -90,6 +90,12 @@ class Spans(dict):
 
     open = None
     carry = 0
+    # first glyph indexes of the spans holding a raised glyph (drawn after the others,
+    # `_redraw`), the WeasyPrint font they are drawn in, and where in the stream's
+    # operators the span being drawn began
+    raised = frozenset()
+    font = None
+    began = None
 
 
 # A TJ array's body ending in a move after its last glyph (a mark's kerning back).
@@ -117,6 +123,7 @@ def _mark(stream, string, spans, index):
     open the one that starts here. Returns the TJ body to go on with."""
     if spans.open is not None and index > spans.open:
         string = _flush(stream, string)
+        _redraw(stream, spans)
         stream.end_marked_content()
         spans.open = None
     if index in spans:
@@ -125,6 +132,7 @@ def _mark(stream, string, spans, index):
         stream.begin_marked_content(
             "Span", pydyf.Dictionary({"ActualText": pydyf.String(text)}))
         spans.open = last
+        spans.began = len(stream.stream) if index in spans.raised else None
     return string
 
 
@@ -132,6 +140,9 @@ def _end(stream, string, spans, count):
     """At the end of a run of `count` glyphs: close its open span, unless it is carried
     over the white space runs after it; close a carried span after the last of them."""
     if spans.open is not None and spans.carry:
+        if spans.began is not None:
+            string = _flush(stream, string)
+            _redraw(stream, spans)
         stream._samizdat_open = spans.carry
         spans.open = None
         return string
@@ -144,6 +155,106 @@ def _end(stream, string, spans, count):
             string = _flush(stream, string)
             stream.end_marked_content()
     return string
+
+
+# A TJ array's body as WeasyPrint writes it: glyph strings and numbers.
+TJ_ITEM = re.compile(r"<([0-9a-f]*)>|(-?[0-9]*\.?[0-9]+)")
+
+
+def _redraw(stream, spans):
+    """Put before the span begun at operator `spans.began` of `stream` an invisible copy
+    of its glyphs on the baseline (text rendering mode 3: no ink), in one TJ, each
+    raised glyph's place kept by a move, the pen then moved back to the span's start;
+    the span's own drawing is left as it is. PDFium's text page sorts a line's text
+    objects by where they start and reads a span's ActualText with the first of its
+    objects, then again with any object of it that does not follow another one of it
+    in that order; and it measures the gap to the next word from the end of that
+    first object (cpdf_textpage.cpp: PreMarkedContent's `kDone` for an object whose
+    previous one has the same marks; ProcessInsertObject). A raised glyph is an object
+    of its own (a text rise): Thai's ์ over ิ, Khmer's ាំ, a Bengali reph, set to the
+    right, past where the next syllable begins, were read there a second time
+    (`_reach_over_raised` keeps the next object past them); the copy comes first and
+    reaches the span's end. (Drawing the span's glyphs in another order would do for
+    PDFium, but poppler takes a span's extent from its first and last glyph drawn.)
+    Operators not understood: nothing is put in."""
+    began, spans.began = spans.began, None
+    if began is None:
+        return
+    parsed = [_parse_op(op, spans.font) for op in stream.stream[began:]]
+    if None in parsed:
+        return
+    base, rise, glyphs, pen = [], False, 0, 0.0
+    for op, items, count, advance in parsed:
+        if items is None:
+            rise = float(op[:-3]) != 0
+        elif rise:
+            base.append(_number(-advance))
+        else:
+            base += items
+            glyphs += count
+        pen += advance
+    if not glyphs:
+        return
+    stream.stream[began:began] = [b"3 Tr", *_show(base), b"0 Tr", *_show([_number(pen)])]
+
+
+def _parse_op(op, font):
+    """(op, None, 0, 0) for a text rise operator (bytes); (op, items, glyph count,
+    advance in thousandths of an em) for a TJ operator as WeasyPrint writes it, in
+    `font`; None for another."""
+    if op.endswith(b" Ts"):
+        try:
+            float(op[:-3])
+        except ValueError:
+            return None
+        return op, None, 0, 0.0
+    if not (op.startswith(b"[") and op.endswith(b"] TJ")) or font is None:
+        return None
+    body = op[1:-4].decode("ascii", errors="replace")
+    items, advance, glyphs, at = [], 0.0, 0, 0
+    step = 2 if font.bitmap else 4
+    for match in TJ_ITEM.finditer(body):
+        if body[at:match.start()].strip():
+            return None
+        at = match.end()
+        hexes, number = match.groups()
+        if number is not None:
+            items.append(number)
+            advance -= float(number)
+        elif hexes:
+            if len(hexes) % step:
+                return None
+            for k in range(0, len(hexes), step):
+                width = font.widths.get(int(hexes[k:k + step], 16))
+                if width is None:
+                    return None
+                advance += width
+                glyphs += 1
+            items.append(f"<{hexes}>")
+        # an empty string draws nothing: PDFium adds the numbers about it together
+    if body[at:].strip():
+        return None
+    return op, items, glyphs, advance
+
+
+def _number(value):
+    return f"{value:.6f}".rstrip("0").rstrip(".") or "0"
+
+
+def _show(items):
+    """TJ operators drawing `items` (glyph strings and numbers): a move that ends them
+    in a TJ of its own (`_flush`: PDFium drops a number ending a TJ array)."""
+    k = len(items)
+    while k and not items[k - 1].startswith("<"):
+        k -= 1
+    shown = []
+    for part in (items[:k], items[k:]):
+        if part:
+            body = "".join(" " + i if n and not i.startswith("<")
+                           and not part[n - 1].startswith("<") else i
+                           for n, i in enumerate(part))
+            shown.append(b"[" + body.encode("ascii") + b"] TJ")
+    return shown
 
 
 def _same(drawn, text):
@@ -210,10 +321,64 @@ def _clusters(font, glyph_item, utf8, next_run=None):
             spans[min(c[0] for c in group)] = (max(c[1] for c in group),
                                                "".join(c[2] for c in group))
     if not rtl:
+        raised = [bool(infos[k].geometry.y_offset) and infos[k].glyph != empty
+                  for k in range(count)]
+        if spans and any(raised):
+            _reach_over_raised(spans, found, infos, raised)
         if spans:
             _take_spaces(spans, found)
         _carry_over_spaces(spans, found, utf8, next_run, glyph_item.item.analysis.font)
+        if spans and any(raised):
+            spans.font = font
+            spans.raised = frozenset(
+                start for start, (last, _) in spans.items()
+                if any(raised[start:last + 1]) and any(
+                    not raised[k] and infos[k].glyph != empty for k in range(start, last + 1)))
     return spans, first
+
+
+# How far (Pango units, 1/1024 pt) a raised glyph's origin may stand past the object
+# after its span: WeasyPrint's TJ numbers are rounded, Pango's positions are not.
+REACH = 64
+
+
+def _reach_over_raised(spans, found, infos, raised):
+    """Extend each span holding a raised glyph (`raised`: per glyph of the run) over the
+    syllables after it (or before it) until the object after the span starts at or past
+    every raised glyph's origin, and the span's first glyph on the baseline at or before
+    them. PDFium sorts a line's text objects by their origin and reads a span's
+    ActualText once only if its objects follow one another in that order (`_redraw`):
+    Thai's ์ over ิ, Khmer's ាំ, a Bengali reph are raised and set to the right, past
+    where the next syllable begins. `spans`, `found` (glyph order, left to right) as in
+    `_clusters`; `spans` is changed."""
+    origin, pen = [], 0
+    for info in infos[0:len(raised)]:
+        origin.append(pen + info.geometry.x_offset)
+        pen += info.geometry.width
+    origin.append(pen)  # the next run's
+    units = [[g[0][0], g[-1][1], "".join(c[2] for c in g), g[0][0] in spans]
+             for g in _syllables(found)]
+
+    def lifted(unit):
+        return [origin[k] for k in range(unit[0], unit[1] + 1) if raised[k]]
+
+    def base(unit):
+        return next((origin[k] for k in range(unit[0], unit[1] + 1) if not raised[k]), None)
+
+    i = 0
+    while i < len(units):
+        unit = units[i]
+        if unit[3] and lifted(unit):
+            while i > 0 and base(unit) is not None and min(lifted(unit)) < base(unit) - REACH:
+                before = units.pop(i - 1)
+                i -= 1
+                unit[0], unit[2] = before[0], before[2] + unit[2]
+            while i + 1 < len(units) and origin[unit[1] + 1] < max(lifted(unit)) + REACH:
+                after = units.pop(i + 1)
+                unit[1], unit[2] = after[1], unit[2] + after[2]
+        i += 1
+    spans.clear()
+    spans.update({unit[0]: (unit[1], unit[2]) for unit in units if unit[3]})
 
 
 def _carry_over_spaces(spans, found, utf8, node, font):
