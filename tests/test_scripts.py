@@ -50,8 +50,6 @@ _CLUSTERS = ("issue 26: text layer: a raised mark ending a Pango run (before a b
              "its text object after that run's and reads its span's ActualText again "
              "(a span reaches over the next syllables of its own run only)")
 TEXT_LAYER_FAILS = {
-    "udhr-yor": "issue 26: text layer: a letter with U+0329 drawn as two glyphs is read "
-                "twice or not at all",
     "udhr-pes_1": "issue 26: text layer: a hamza above (U+0654) comes out on another letter "
                   "(right to left: spans are read backwards, so none is written)",
     "udhr-urd": "issue 26: text layer: a kasra (U+0650) comes out on another letter "
