@@ -98,16 +98,20 @@ class Spans(dict):
     began = None
 
 
-# A TJ array's body ending in a move after its last glyph (a mark's kerning back).
-TRAILING_MOVE = re.compile(r">(-?[0-9.]+)<$")
+# A TJ array's body ending in moves after its last glyph (a mark's kerning back, a
+# zero width space's move).
+TRAILING_MOVE = re.compile(r"(?:>-?[0-9.]+<)+$")
 
 
 def _flush(stream, string):
     """Show the glyphs gathered in `string` (a TJ array's body being built, ending in
     '<' or in a glyph's hex digits); return the start of the next one. A move after the
     last glyph is carried to the next array's start: PDFium does not apply a number
-    that ends a TJ array, and a Hindi के (its vowel sign drawn back over the letter,
-    then the pen moved on) ate the space after it on screen ("के सभी" read "केसभी")."""
+    that ends a TJ array holding an empty string (cpdf_streamcontentparser.cpp,
+    AddTextObject: `kernings.back()` is the slot of the last string, empty ones
+    included), and a Hindi के (its vowel sign drawn back over the letter, then the pen
+    moved on) ate the space after it on screen ("के सभी" read "केसभी"). Every move
+    after the last glyph goes on (a span ending in U+200B: a kerning, then its move)."""
     carried = TRAILING_MOVE.search(string)
     if carried:
         string = string[:carried.start()] + ">"
@@ -115,7 +119,7 @@ def _flush(stream, string):
         string = string[:-1] if string.endswith("<") else string + ">"
     if string:
         stream.show_text(string)
-    return f"{carried[1]}<" if carried else "<"
+    return " ".join(re.findall(r"-?[0-9.]+", carried[0])) + "<" if carried else "<"
 
 
 def _mark(stream, string, spans, index):
@@ -140,9 +144,10 @@ def _end(stream, string, spans, count):
     """At the end of a run of `count` glyphs: close its open span, unless it is carried
     over the white space runs after it; close a carried span after the last of them."""
     if spans.open is not None and spans.carry:
-        if spans.began is not None:
-            string = _flush(stream, string)
-            _redraw(stream, spans)
+        # shown here all the same: the next run may be in another font, and a move
+        # ending this run's TJ must go on to the next one (`_flush`)
+        string = _flush(stream, string)
+        _redraw(stream, spans)
         stream._samizdat_open = spans.carry
         spans.open = None
         return string
