@@ -46,12 +46,11 @@ TEXTS = manifest()
 
 # The text layer (search, copy, screen readers) as PDFium reads it is not the text yet
 # for these (issue 26), what it reads in place of the text said for each. Strict: each
-# flips when its text layer is right. (poppler's pdftotext reads the Indic ones right:
-# textlayer.py's ActualText spans; PDFium runs a spanned syllable into the next word.)
-_RUN_TOGETHER = ("issue 26: text layer: PDFium drops the space after a syllable drawn in "
-                 "an ActualText span (poppler reads it)")
-_CLUSTERS = ("issue 26: text layer: a mark drawn raised or a vowel reordered splits a span "
-             "in two text objects, which PDFium reads as two lines")
+# flips when its text layer is right.
+_CLUSTERS = ("issue 26: text layer: a raised mark ending a Pango run (before a bracket or "
+             "a word break in another font) is set past the next run's start: PDFium sorts "
+             "its text object after that run's and reads its span's ActualText again "
+             "(a span reaches over the next syllables of its own run only)")
 TEXT_LAYER_FAILS = {
     "udhr-pes_1": "issue 26: text layer: a hamza above (U+0654), raised by a text rise, is a "
                   "text object of its own that both readers put on another letter; spanned, "
@@ -61,10 +60,7 @@ TEXT_LAYER_FAILS = {
                   "kLeftWeak, which CloseTempLine adds left to right)",
     "udhr-urd": "issue 26: text layer: a kasra (U+0650) comes out on another letter (right to "
                 "left, as Persian: no ActualText both readers read right)",
-    "udhr-ben": "issue 26: text layer: a reph drawn after its syllable is read twice",
-    **{stem: _RUN_TOGETHER for stem in ("udhr-hin", "udhr-guj", "udhr-tel", "udhr-kan",
-                                        "udhr-lao")},
-    **{stem: _CLUSTERS for stem in ("udhr-tha", "udhr-khm", "udhr-mya")},
+    **{stem: _CLUSTERS for stem in ("udhr-tha", "udhr-khm")},
 }
 
 

@@ -58,8 +58,7 @@ RUN = ("        string += '<'\n"
        "        for i, glyph_info in enumerate(glyphs_info[0:num_glyphs]):\n"
        "            glyph_id = glyph_info.glyph\n")
 FIXED_RUN = ("        utf8_text = utf8_text or textbox.pango_layout.text.encode()\n"
-             "        spans, first_maps = _samizdat_clusters(font, glyph_item, utf8_text, stream,\n"
-             "                                               run)\n"
+             "        spans, first_maps = _samizdat_clusters(font, glyph_item, utf8_text, run)\n"
              "        string += '<'\n"
              "        for i, glyph_info in enumerate(glyphs_info[0:num_glyphs]):\n"
              "            if spans:\n"
@@ -70,37 +69,48 @@ MAPPING = "                font.to_unicode[glyph_id] = utf8_text[offset+t1:offse
 FIXED_MAPPING = ("                font.to_unicode[glyph_id] = (\n"
                  "                    first_maps[glyph_id] if glyph_id in first_maps\n"
                  "                    else utf8_text[offset+t1:offset+t2].decode())\n")
-# A span still open at the end of the run is closed there.
+# A span still open at the end of the run is closed there (or after the white space
+# runs that follow it).
 RUN_END = ("            x_advance += (logical_width + offset - kerning) / 1000\n"
            "\n"
            "        # Close the last glyphs list, remove if empty.\n")
 FIXED_RUN_END = ("            x_advance += (logical_width + offset - kerning) / 1000\n"
                  "\n"
-                 "        if spans:\n"
-                 "            string = _samizdat_mark(stream, string, spans, num_glyphs)\n"
+                 "        if spans or getattr(stream, '_samizdat_open', 0):\n"
+                 "            string = _samizdat_end(stream, string, spans, num_glyphs)\n"
                  "        # Close the last glyphs list, remove if empty.\n")
 
 
 class Spans(dict):
     """{first glyph index: (last glyph index, text)} of a run's clusters drawn inside
-    an ActualText span; `open` is the last glyph index of the span being drawn."""
+    an ActualText span; `open` is the last glyph index of the span being drawn;
+    `carry` the number of runs after this one its last span stays open over (runs of
+    white space, whose text its ActualText ends with)."""
 
     open = None
+    carry = 0
+    # first glyph indexes of the spans holding a raised glyph (drawn after the others,
+    # `_redraw`), the WeasyPrint font they are drawn in, and where in the stream's
+    # operators the span being drawn began
+    raised = frozenset()
+    font = None
+    began = None
 
-    def __bool__(self):
-        return bool(len(self)) or self.open is not None
 
-
-# A TJ array's body ending in a move after its last glyph (a mark's kerning back).
-TRAILING_MOVE = re.compile(r">(-?[0-9.]+)<$")
+# A TJ array's body ending in moves after its last glyph (a mark's kerning back, a
+# zero width space's move).
+TRAILING_MOVE = re.compile(r"(?:>-?[0-9.]+<)+$")
 
 
 def _flush(stream, string):
     """Show the glyphs gathered in `string` (a TJ array's body being built, ending in
     '<' or in a glyph's hex digits); return the start of the next one. A move after the
     last glyph is carried to the next array's start: PDFium does not apply a number
-    that ends a TJ array, and a Hindi के (its vowel sign drawn back over the letter,
-    then the pen moved on) ate the space after it on screen ("के सभी" read "केसभी")."""
+    that ends a TJ array holding an empty string (cpdf_streamcontentparser.cpp,
+    AddTextObject: `kernings.back()` is the slot of the last string, empty ones
+    included), and a Hindi के (its vowel sign drawn back over the letter, then the pen
+    moved on) ate the space after it on screen ("के सभी" read "केसभी"). Every move
+    after the last glyph goes on (a span ending in U+200B: a kerning, then its move)."""
     carried = TRAILING_MOVE.search(string)
     if carried:
         string = string[:carried.start()] + ">"
@@ -108,7 +118,7 @@ def _flush(stream, string):
         string = string[:-1] if string.endswith("<") else string + ">"
     if string:
         stream.show_text(string)
-    return f"{carried[1]}<" if carried else "<"
+    return " ".join(re.findall(r"-?[0-9.]+", carried[0])) + "<" if carried else "<"
 
 
 def _mark(stream, string, spans, index):
@@ -116,6 +126,7 @@ def _mark(stream, string, spans, index):
     open the one that starts here. Returns the TJ body to go on with."""
     if spans.open is not None and index > spans.open:
         string = _flush(stream, string)
+        _redraw(stream, spans)
         stream.end_marked_content()
         spans.open = None
     if index in spans:
@@ -124,7 +135,130 @@ def _mark(stream, string, spans, index):
         stream.begin_marked_content(
             "Span", pydyf.Dictionary({"ActualText": pydyf.String(text)}))
         spans.open = last
+        spans.began = len(stream.stream) if index in spans.raised else None
     return string
+
+
+def _end(stream, string, spans, count):
+    """At the end of a run of `count` glyphs: close its open span, unless it is carried
+    over the white space runs after it; close a carried span after the last of them."""
+    if spans.open is not None and spans.carry:
+        # shown here all the same: the next run may be in another font, and a move
+        # ending this run's TJ must go on to the next one (`_flush`)
+        string = _flush(stream, string)
+        _redraw(stream, spans)
+        stream._samizdat_open = spans.carry
+        spans.open = None
+        return string
+    if spans:
+        string = _mark(stream, string, spans, count)
+    pending = getattr(stream, "_samizdat_open", 0)
+    if pending and not spans:  # a white space run a span is carried over
+        stream._samizdat_open = pending - 1
+        if pending == 1:
+            string = _flush(stream, string)
+            stream.end_marked_content()
+    return string
+
+
+# A TJ array's body as WeasyPrint writes it: glyph strings and numbers.
+TJ_ITEM = re.compile(r"<([0-9a-f]*)>|(-?[0-9]*\.?[0-9]+)")
+
+
+def _redraw(stream, spans):
+    """Put before the span begun at operator `spans.began` of `stream` an invisible copy
+    of its glyphs on the baseline (text rendering mode 3: no ink), in one TJ, each
+    raised glyph's place kept by a move, the pen then moved back to the span's start;
+    the span's own drawing is left as it is. PDFium's text page sorts a line's text
+    objects by where they start and reads a span's ActualText with the first of its
+    objects, then again with any object of it that does not follow another one of it
+    in that order; and it measures the gap to the next word from the end of that
+    first object (cpdf_textpage.cpp: PreMarkedContent's `kDone` for an object whose
+    previous one has the same marks; ProcessInsertObject). A raised glyph is an object
+    of its own (a text rise): Thai's ์ over ิ, Khmer's ាំ, a Bengali reph, set to the
+    right, past where the next syllable begins, were read there a second time
+    (`_reach_over_raised` keeps the next object past them); the copy comes first and
+    reaches the span's end. (Drawing the span's glyphs in another order would do for
+    PDFium, but poppler takes a span's extent from its first and last glyph drawn.)
+    Operators not understood: nothing is put in."""
+    began, spans.began = spans.began, None
+    if began is None:
+        return
+    parsed = [_parse_op(op, spans.font) for op in stream.stream[began:]]
+    if None in parsed:
+        return
+    base, rise, glyphs, pen = [], False, 0, 0.0
+    for op, items, count, advance in parsed:
+        if items is None:
+            rise = float(op[:-3]) != 0
+        elif rise:
+            base.append(_number(-advance))
+        else:
+            base += items
+            glyphs += count
+        pen += advance
+    if not glyphs:
+        return
+    stream.stream[began:began] = [b"3 Tr", *_show(base), b"0 Tr", *_show([_number(pen)])]
+
+
+def _parse_op(op, font):
+    """(op, None, 0, 0) for a text rise operator (bytes); (op, items, glyph count,
+    advance in thousandths of an em) for a TJ operator as WeasyPrint writes it, in
+    `font`; None for another."""
+    if op.endswith(b" Ts"):
+        try:
+            float(op[:-3])
+        except ValueError:
+            return None
+        return op, None, 0, 0.0
+    if not (op.startswith(b"[") and op.endswith(b"] TJ")) or font is None:
+        return None
+    body = op[1:-4].decode("ascii", errors="replace")
+    items, advance, glyphs, at = [], 0.0, 0, 0
+    step = 2 if font.bitmap else 4
+    for match in TJ_ITEM.finditer(body):
+        if body[at:match.start()].strip():
+            return None
+        at = match.end()
+        hexes, number = match.groups()
+        if number is not None:
+            items.append(number)
+            advance -= float(number)
+        elif hexes:
+            if len(hexes) % step:
+                return None
+            for k in range(0, len(hexes), step):
+                width = font.widths.get(int(hexes[k:k + step], 16))
+                if width is None:
+                    return None
+                advance += width
+                glyphs += 1
+            items.append(f"<{hexes}>")
+        # an empty string draws nothing: PDFium adds the numbers about it together
+    if body[at:].strip():
+        return None
+    return op, items, glyphs, advance
+
+
+def _number(value):
+    return f"{value:.6f}".rstrip("0").rstrip(".") or "0"
+
+
+def _show(items):
+    """TJ operators drawing `items` (glyph strings and numbers): a move that ends them
+    in a TJ of its own (`_flush`: PDFium drops a number ending a TJ array)."""
+    k = len(items)
+    while k and not items[k - 1].startswith("<"):
+        k -= 1
+    shown = []
+    for part in (items[:k], items[k:]):
+        if part:
+            body = "".join(" " + i if n and not i.startswith("<")
+                           and not part[n - 1].startswith("<") else i
+                           for n, i in enumerate(part))
+            shown.append(b"[" + body.encode("ascii") + b"] TJ")
+    return shown
 
 
 def _same(drawn, text):
@@ -132,22 +266,16 @@ def _same(drawn, text):
     return drawn == text or (drawn.isspace() and text.isspace())
 
 
-def _clusters(font, glyph_item, utf8, stream=None, following=None):
+def _clusters(font, glyph_item, utf8, next_run=None):
     """(Spans, {glyph id: text}) for a Pango glyph item drawn in WeasyPrint `font`: the
     clusters whose glyphs do not spell their text, and the ToUnicode entry of each glyph
-    the font has none for yet (the first time it is drawn). `following` is the line's
-    next run (a Pango GSList node, or NULL); a span the run before left open on
-    `stream` goes on over this run's first glyphs (_run_on)."""
-    from weasyprint.text.ffi import ffi, pango
+    the font has none for yet (the first time it is drawn). `next_run`: the line's next
+    run (a Pango GSList node, or None/NULL)."""
+    from weasyprint.text.ffi import pango
 
-    carried = getattr(stream, "_samizdat_carry", 0)
-    if carried:
-        stream._samizdat_carry = 0
     offset, length = glyph_item.item.offset, glyph_item.item.length
     if SIMPLE.fullmatch(utf8[offset:offset + length].decode(errors="replace")):
-        spans = Spans()
-        spans.open = carried - 1 if carried else None
-        return spans, {}
+        return Spans(), {}
     glyph_string = glyph_item.glyphs
     count, infos = glyph_string.num_glyphs, glyph_string.glyphs
     clusters = glyph_string.log_clusters
@@ -187,97 +315,149 @@ def _clusters(font, glyph_item, utf8, stream=None, following=None):
         # a glyph moved off its pen position (a mark set over its letter, raised by a
         # text rise) is read where it is drawn: viewers sort it out of place or take
         # it for another line, unless its syllable's text is given. Not a lone glyph
-        # (a justified space is moved); not right to left: a span's text must be
-        # written in the order it is drawn for poppler (it reverses the whole span) and
-        # with its combining marks after their letters for PDFium (it reverses only the
-        # letters), and no one string is both (Persian's hamza, Urdu's kasra)
+        # (a justified space is moved); not right to left, where pdfium and poppler
+        # read a span's text backwards (Persian's hamza)
         moved = not rtl and any(g.geometry.y_offset or g.geometry.x_offset for g in glyphs)
         found.append((*here, text, right, moved))
-    groups = []  # [first glyph, last glyph, text, spanned], in the order of the characters
     for group in _syllables(found[::-1] if rtl else found):
-        spanned = not all(c[3] for c in group) or (
-            any(c[4] for c in group) and sum(c[1] - c[0] + 1 for c in group) > 1)
-        groups.append([min(c[0] for c in group), max(c[1] for c in group),
-                       "".join(c[2] for c in group), spanned])
-    held = _held_together(groups[::-1] if rtl else groups, infos, count, rtl)
-    if held and held[-1][3] and not rtl and following not in (None, ffi.NULL):
-        more, text = _run_on(held[-1], infos, count, following.data, glyph_item, utf8)
-        if more:
-            held[-1][1] += more
-            held[-1][2] += text
-            stream._samizdat_carry = more
-    for first_glyph, last_glyph, text, spanned in held:
-        if spanned and first_glyph >= carried:
-            spans[first_glyph] = (last_glyph, text)
-    if carried:
-        spans.open = carried - 1
+        if not all(c[3] for c in group) or (
+                any(c[4] for c in group) and sum(c[1] - c[0] + 1 for c in group) > 1):
+            spans[min(c[0] for c in group)] = (max(c[1] for c in group),
+                                               "".join(c[2] for c in group))
+    if not rtl:
+        raised = [bool(infos[k].geometry.y_offset) and infos[k].glyph != empty
+                  for k in range(count)]
+        if spans and any(raised):
+            _reach_over_raised(spans, found, infos, raised)
+        if spans:
+            _take_spaces(spans, found)
+        _carry_over_spaces(spans, found, utf8, next_run, glyph_item.item.analysis.font)
+        if spans and any(raised):
+            spans.font = font
+            spans.raised = frozenset(
+                start for start, (last, _) in spans.items()
+                if any(raised[start:last + 1]) and any(
+                    not raised[k] and infos[k].glyph != empty for k in range(start, last + 1)))
     return spans, first
 
 
-def _held_together(groups, infos, count, rtl):
-    """`groups` (in glyph order) with each span stretched over the groups after it that
-    PDFium would read between its parts. A glyph raised or lowered (a text rise) is a
-    text object of its own, and PDFium sorts a line's text objects by where each
-    starts; it takes a span's text once, from its first object, and skips the next
-    object only if it is of the same span: a Yoruba s̩'s lowered mark, placed past the
-    start of the text after it, came later, and its span's text was read again there
-    ('àwo̩n' as 'àw s̩ o̩n'). So the span goes on until the text after it starts
-    past every part of it."""
-    origins = _origins(infos, count)
-    held = []
-    for group in groups:
-        if held and held[-1][3]:
-            span = held[-1]
-            apart = [origins[k] for k in range(span[0], span[1] + 1)
-                     if infos[k].geometry.y_offset]
-            if apart and max(apart) + MARGIN > origins[group[0]]:
-                span[1] = group[1]
-                span[2] = group[2] + span[2] if rtl else span[2] + group[2]
-                continue
-        held.append(list(group))
-    return held
+# How far (Pango units, 1/1024 pt) a raised glyph's origin may stand past the object
+# after its span: WeasyPrint's TJ numbers are rounded, Pango's positions are not.
+REACH = 64
 
 
-def _origins(infos, count, pen=0):
-    """Where each of `count` glyphs is drawn along the line (Pango units, from `pen`),
-    and where the pen stands after the last."""
-    origins = []
-    for k in range(count):
-        origins.append(pen + infos[k].geometry.x_offset)
-        pen += infos[k].geometry.width
-    return origins + [pen]
+def _reach_over_raised(spans, found, infos, raised):
+    """Extend each span holding a raised glyph (`raised`: per glyph of the run) over the
+    syllables after it (or before it) until the object after the span starts at or past
+    every raised glyph's origin, and the span's first glyph on the baseline at or before
+    them. PDFium sorts a line's text objects by their origin and reads a span's
+    ActualText once only if its objects follow one another in that order (`_redraw`):
+    Thai's ์ over ิ, Khmer's ាំ, a Bengali reph are raised and set to the right, past
+    where the next syllable begins. `spans`, `found` (glyph order, left to right) as in
+    `_clusters`; `spans` is changed."""
+    origin, pen = [], 0
+    for info in infos[0:len(raised)]:
+        origin.append(pen + info.geometry.x_offset)
+        pen += info.geometry.width
+    origin.append(pen)  # the next run's
+    units = [[g[0][0], g[-1][1], "".join(c[2] for c in g), g[0][0] in spans]
+             for g in _syllables(found)]
+
+    def lifted(unit):
+        return [origin[k] for k in range(unit[0], unit[1] + 1) if raised[k]]
+
+    def base(unit):
+        return next((origin[k] for k in range(unit[0], unit[1] + 1) if not raised[k]), None)
+
+    i = 0
+    while i < len(units):
+        unit = units[i]
+        if unit[3] and lifted(unit):
+            while i > 0 and base(unit) is not None and min(lifted(unit)) < base(unit) - REACH:
+                before = units.pop(i - 1)
+                i -= 1
+                unit[0], unit[2] = before[0], before[2] + unit[2]
+            while i + 1 < len(units) and origin[unit[1] + 1] < max(lifted(unit)) + REACH:
+                after = units.pop(i + 1)
+                unit[1], unit[2] = after[1], unit[2] + after[2]
+        i += 1
+    spans.clear()
+    spans.update({unit[0]: (unit[1], unit[2]) for unit in units if unit[3]})
 
 
-# WeasyPrint writes moves as whole thousandths of an em: a margin for that (Pango units:
-# 2/1000 of a 10 pt em)
-MARGIN = 20
+def _carry_over_spaces(spans, found, utf8, node, font):
+    """Draw the runs of white space after this run (`node`: the line's next run, a
+    GSList node or NULL) inside a span ending this run, its ActualText ending with their
+    text, when they would stand alone in a text object of their own, which PDFium drops
+    (`_take_spaces`): after a span (a justified line's every space is a run of its own:
+    WeasyPrint's word spacing is a Pango attribute), or in another font than this run's
+    (Thai, Khmer, Burmese spaces are set in the stack's first font). Then a run ending
+    in plain glyphs gets a span over its last syllable. The span stays open over those
+    runs (`Spans.carry`)."""
+    carried, blank_font = [], None
+    while node:  # a GSList node; NULL (false) ends the list
+        item = node.data.item
+        blank = utf8[item.offset:item.offset + item.length].decode(errors="replace")
+        if not _blank(blank) or item.analysis.level % 2:
+            break
+        carried.append(_unmarked(blank))
+        blank_font = blank_font or item.analysis.font
+        node = node.next
+    if not carried or not found:
+        return
+    end = found[-1][1]
+    start = next((s for s, (last, _) in spans.items() if last == end), None)
+    if start is not None:
+        last, text = spans[start]
+    elif blank_font != font:
+        group = list(_syllables(found))[-1]
+        start, last, text = group[0][0], end, "".join(c[2] for c in group)
+    else:
+        return
+    spans[start] = (last, text + "".join(carried))
+    spans.carry = len(carried)
 
 
-def _run_on(span, infos, count, following, glyph_item, utf8):
-    """(glyphs, text) of the next run's first clusters that a span ending its run must
-    go on over (_held_together): its mark stands past the run's end (a Yoruba e̩ before
-    a justified space, which Pango sets as a run of its own). Only a run in the same
-    font, left to right."""
-    origins = _origins(infos, count)
-    apart = [origins[k] for k in range(span[0], span[1] + 1) if infos[k].geometry.y_offset]
-    if not apart or max(apart) + MARGIN <= origins[count] or \
-            following.item.analysis.font != glyph_item.item.analysis.font or \
-            following.item.analysis.level % 2:
-        return 0, ""
-    glyphs = following.glyphs
-    n, clusters, pen, k = glyphs.num_glyphs, glyphs.log_clusters, origins[count], 0
-    while k < n and pen + glyphs.glyphs[k].geometry.x_offset < max(apart) + MARGIN:
-        end = k
-        while end + 1 < n and clusters[end + 1] == clusters[k]:
-            end += 1
-        for j in range(k, end + 1):
-            pen += glyphs.glyphs[j].geometry.width
-        k = end + 1
-    if not k:
-        return 0, ""
-    start = following.item.offset
-    stop = following.item.length if k >= n else clusters[k]
-    return k, utf8[start + clusters[0]:start + stop].decode()
+def _blank(text):
+    """Whether `text` draws no ink: white space, U+200B (which wordbreak.mark_words
+    puts between Thai, Lao, Khmer, Burmese words), the joiners."""
+    return bool(text) and all(c.isspace() or c in "\u200b\u200c\u200d\u2060" for c in text)
+
+
+def _unmarked(text):
+    """`text` without the U+200B wordbreak.mark_words put in (not the manuscript's)."""
+    return text.replace("\u200b", "")
+
+
+def _take_spaces(spans, found):
+    """Draw white space that would stand alone in its text object inside the span
+    before it (or, at a run's start, the one after it), its ActualText ending (or
+    starting) with it. Between two spans, or between a span and the run's end, a space
+    is a TJ of its own, an object with no ink: PDFium's text page drops an object
+    narrower than 0.01 pt (cpdf_textpage.cpp, ProcessTextObject: `if
+    (fabs(pTextObj->GetRect().Width()) < kSizeEpsilon) return;`) and then guesses a
+    space from the gap, which after a syllable whose mark is kerned back it does not
+    see: Hindi's "अधिकारों के" read "अधिकारोंके". `spans` and `found` (the run's
+    clusters in glyph order, left to right) as in `_clusters`; `spans` is changed."""
+    starts = {c[0]: n for n, c in enumerate(found)}
+
+    for start in sorted(spans):
+        last, text = spans[start]
+        n = starts.get(last + 1)
+        if n is None:
+            continue
+        m = n
+        while m < len(found) and _blank(found[m][2]):
+            m += 1
+        if m > n and (m == len(found) or found[m][0] in spans):
+            spans[start] = (found[m - 1][1],
+                            text + _unmarked("".join(c[2] for c in found[n:m])))
+    m = 0
+    while m < len(found) and _blank(found[m][2]):
+        m += 1
+    if 0 < m < len(found) and found[m][0] in spans:
+        last, text = spans.pop(found[m][0])
+        spans[0] = (last, _unmarked("".join(c[2] for c in found[:m])) + text)
 
 
 def _syllables(clusters):
@@ -350,7 +530,8 @@ def _nominal(font):
 
 def _fix():
     return SourceFix(text_drawing, "draw_first_line", KNOWN_SOURCE, RUN, FIXED_RUN,
-                     helpers=(("_samizdat_clusters", _clusters), ("_samizdat_mark", _mark)),
+                     helpers=(("_samizdat_clusters", _clusters), ("_samizdat_mark", _mark),
+                              ("_samizdat_end", _end)),
                      more=((MAPPING, FIXED_MAPPING), (RUN_END, FIXED_RUN_END)),
                      patch="text-layer")
 
