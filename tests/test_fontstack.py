@@ -117,11 +117,10 @@ def test_chinese_is_set_in_the_simplified_face_and_its_text_layer_is_the_text(bu
 # Issue 26: in Indic scripts a vowel sign drawn before its consonant, a conjunct or a
 # sign's other form came out of WeasyPrint 70's text layer as other characters (its
 # ToUnicode maps a glyph, not a cluster): pypdfium2 found Telugu 77%, Devanagari
-# (Marathi) 55%, Bengali 35% of these texts' words. textlayer's ActualText spans mend it;
-# Bengali keeps one word of 524 (অবসানে) that pdfium reads as অবসা ৰ্ম্ম নে: a span
-# drawn in two text objects (a glyph raised by text rise) whose text pdfium gives twice.
-@pytest.mark.parametrize("lang", ["te", "mr", pytest.param("bn", marks=pytest.mark.xfail(
-    strict=True, reason="pdfium repeats a span drawn in two text objects"))])
+# (Marathi) 55%, Bengali 35% of these texts' words. textlayer's ActualText spans mend it
+# (Bengali's অবসানে, its reph a text object of its own, was read অবসা ৰ্ম্ম নে until a
+# span reached over its raised glyph: textlayer._reach_over_raised).
+@pytest.mark.parametrize("lang", ["te", "mr", "bn"])
 def test_indic_text_layer_holds_the_manuscripts_words(lang, built):
     needs(lang)
     assert found(lang, built) == 1

@@ -5,7 +5,6 @@ for the single build, the library and the cluster's client."""
 import logging
 import shutil
 import zipfile
-from pathlib import Path
 
 import pytest
 
@@ -88,10 +87,11 @@ def test_the_key_changes_with_the_styles_and_fonts(text, tmp_path, monkeypatch):
 
 
 def test_the_key_changes_with_samizdats_code(text, tmp_path, monkeypatch):
+    import samizdat
+
     code = tmp_path / "samizdat"
-    shutil.copytree(Path(shelf.__file__).parent, code,
-                    ignore=shutil.ignore_patterns("__pycache__"))
-    monkeypatch.setattr(shelf, "__file__", str(code / "shelf.py"))
+    shutil.copytree(samizdat.PACKAGE, code, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(samizdat, "PACKAGE", code)
     before = _key(text)
     lua = next((code / "filters").glob("*.lua"))
     lua.write_text(lua.read_text() + "\n-- changed\n")
