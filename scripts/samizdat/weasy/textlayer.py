@@ -95,6 +95,8 @@ class Spans(dict):
     open = None
     carry = 0
     into = None
+    # (how far the span goes on past its run, how far it goes in it): `_redraw`
+    beyond = None
     # first glyph indexes of the spans holding a raised glyph (drawn after the others,
     # `_redraw`), the WeasyPrint font they are drawn in, and where in the stream's
     # operators the span being drawn began
@@ -155,7 +157,7 @@ def _end(stream, string, spans, count):
         # shown here all the same: the next run may be in another font, and a move
         # ending this run's TJ must go on to the next one (`_flush`)
         string = _flush(stream, string)
-        _redraw(stream, spans)
+        _redraw(stream, spans, spans.beyond)
         stream._samizdat_open = spans.carry
         # the next run that is not white space closes it (`_clusters`, `_enter`)
         stream._samizdat_into = spans.into
@@ -176,7 +178,7 @@ def _end(stream, string, spans, count):
 TJ_ITEM = re.compile(r"<([0-9a-f]*)>|(-?[0-9]*\.?[0-9]+)")
 
 
-def _redraw(stream, spans):
+def _redraw(stream, spans, beyond=None):
     """Put before the span begun at operator `spans.began` of `stream` an invisible copy
     of its glyphs on the baseline (text rendering mode 3: no ink), in one TJ, each
     raised glyph's place kept by a move, the pen then moved back to the span's start;
@@ -191,6 +193,11 @@ def _redraw(stream, spans):
     (`_reach_over_raised` keeps the next object past them); the copy comes first and
     reaches the span's end. (Drawing the span's glyphs in another order would do for
     PDFium, but poppler takes a span's extent from its first and last glyph drawn.)
+    `beyond`: (how far the span goes on past this run, how far it goes in it; Pango
+    units) for a span carried over the next run's first glyphs (`_reach_into_next_run`):
+    the copy ends with its last glyph again, set to end where the span does, for PDFium
+    measures the gap to the next text object from the end of the first one (ProcessInsert
+    Object, `last_pos`: a space was put in after the span, 'ศักดิ์ป ระจำตัว').
     Operators not understood: nothing is put in."""
     began, spans.began = spans.began, None
     if began is None:
@@ -210,6 +217,12 @@ def _redraw(stream, spans):
         pen += advance
     if not glyphs:
         return
+    if beyond and beyond[1] > 0:
+        last = next(i for i in reversed(base) if i.startswith("<") and len(i) > 2)[
+            -(3 if spans.font.bitmap else 5):-1]
+        extra = pen * beyond[0] / beyond[1]
+        base += [_number(spans.font.widths[int(last, 16)] - extra), f"<{last}>"]
+        pen += extra
     stream.stream[began:began] = [b"3 Tr", *_show(base), b"0 Tr", *_show([_number(pen)])]
 
 
@@ -483,8 +496,8 @@ def _reach_into_next_run(spans, found, infos, raised, utf8, node):
     pen, texts, chain = origin[-1] + width, list(before), []
     while node and pen < reach and not node.data.item.analysis.level % 2:
         entered = node.data
-        count, infos = entered.glyphs.num_glyphs, entered.glyphs.glyphs
-        starts = _origins(infos, count, pen)
+        count, its = entered.glyphs.num_glyphs, entered.glyphs.glyphs
+        starts = _origins(its, count, pen)
         glyphs = 0
         for group in _syllables(_run_clusters(entered, utf8)):
             if starts[group[0][0]] >= reach:
@@ -493,10 +506,11 @@ def _reach_into_next_run(spans, found, infos, raised, utf8, node):
             glyphs = group[-1][1] + 1
             # a glyph of that run's raised too (Khmer's ួ below រ) is passed as well
             reach = max([reach] + [starts[k] + REACH for k in range(group[0][0], glyphs)
-                                   if infos[k].geometry.y_offset and infos[k].glyph != empty])
+                                   if its[k].geometry.y_offset and its[k].glyph != empty])
         if not glyphs:
             break
         chain.append([glyphs, 0])
+        done = starts[glyphs] - (its[glyphs].geometry.x_offset if glyphs < count else 0)
         if glyphs < count:
             break
         # the whole run taken: on over the white space after it, and the next run
@@ -506,9 +520,11 @@ def _reach_into_next_run(spans, found, infos, raised, utf8, node):
         after, width, node = blanks
         texts += after
         chain[-1][1] = len(after)
-        pen = starts[-1] + width
+        pen = done = starts[-1] + width
     if not chain:
         return False
+    spans.beyond = (done - origin[-1],
+                    origin[-1] - origin[start] + infos[start].geometry.x_offset)
     into = None
     for glyphs, runs in reversed(chain):
         into = (glyphs, runs, into)
