@@ -47,10 +47,6 @@ TEXTS = manifest()
 # The text layer (search, copy, screen readers) as PDFium reads it is not the text yet
 # for these (issue 26), what it reads in place of the text said for each. Strict: each
 # flips when its text layer is right.
-_CLUSTERS = ("issue 26: text layer: a raised mark ending a Pango run (before a bracket or "
-             "a word break in another font) is set past the next run's start: PDFium sorts "
-             "its text object after that run's and reads its span's ActualText again "
-             "(a span reaches over the next syllables of its own run only)")
 TEXT_LAYER_FAILS = {
     "udhr-pes_1": "issue 26: text layer: a hamza above (U+0654), raised by a text rise, is a "
                   "text object of its own that both readers put on another letter; spanned, "
@@ -60,7 +56,6 @@ TEXT_LAYER_FAILS = {
                   "kLeftWeak, which CloseTempLine adds left to right)",
     "udhr-urd": "issue 26: text layer: a kasra (U+0650) comes out on another letter (right to "
                 "left, as Persian: no ActualText both readers read right)",
-    **{stem: _CLUSTERS for stem in ("udhr-tha", "udhr-khm")},
 }
 
 

@@ -433,3 +433,81 @@ def test_tibetan_vowel_signs_are_read_after_their_letters():
     from PIL import ImageChops
 
     assert ImageChops.difference(*pages).getbbox() is None
+
+
+# Two paragraphs of the UDHR's preamble in Khmer (tests/corpus/udhr: OHCHR's translation,
+# as test_scripts builds it), set as the build sets them: wordbreak's U+200B between words,
+# in Libertine, a run of its own between the Khmer runs. Raised marks (ី, ិ, ួ) end runs
+# and stand past the next run's start.
+KHMER_MARKS = ("ទៅលើសិទ្ធិមូលដ្ឋាន", "គតិរួម")
+
+
+@pytest.fixture(scope="module")
+def khmer_book(tmp_path_factory):
+    """(PDF, its paragraphs): a book of the Khmer paragraphs holding KHMER_MARKS, with
+    the corpus text's metadata, built as the build builds it."""
+    import tarfile
+
+    from samizdat import build
+
+    script = next(s for s in fontstack.SCRIPTS if s.name == "Khmer")
+    if fontstack.installed(script) is None:
+        pytest.skip(f"{script.font} is not installed")
+    with tarfile.open(ROOT / "tests" / "corpus" / "udhr" / "udhr.tar.xz") as tar:
+        text = tar.extractfile("udhr-khm.md").read().decode()
+    _, metadata, body = text.split("---\n", 2)
+    paragraphs = [re.sub(r"\[\^\d+\]", "", line) for line in body.splitlines()
+                  if any(mark in line for mark in KHMER_MARKS)]
+    folder = tmp_path_factory.mktemp("khmer")
+    source = folder / "khm.md"
+    source.write_text(f"---\n{metadata}---\n\n" + "\n\n".join(paragraphs) + "\n",
+                      encoding="utf-8")
+    build.build(source, folder / "out", parallel=False)
+    return (folder / "out" / "khm.pdf").read_bytes(), paragraphs
+
+
+def body_text(pdf):
+    """PDFium's text of the pages between the first (title) and the last (colophon)."""
+    document = pypdfium2.PdfDocument(pdf)
+    return "".join(document[i].get_textpage().get_text_range()
+                   for i in range(1, len(document) - 1))
+
+
+def test_a_raised_mark_ending_a_run_is_read_once(khmer_book):
+    """A raised mark ending a Pango run (before a U+200B, set in Libertine as a run of
+    its own) stands past the next run's start: PDFium sorted its text object after that
+    run's first one and read its syllable's ActualText again ('ទៅលើសិទ្ធិមូល' read
+    'ទៅលើសិទ្ធិ លើ សិទ្ធិមូសិទ្ធិមូល'). Its span goes on over the next run's first
+    syllables, over a whole run and into the next where one is not enough (សិទ្ធិ's own
+    ិ stands past មូ's start)."""
+    pdf, paragraphs = khmer_book
+    assert all(squashed(p) in squashed(body_text(pdf)) for p in paragraphs)
+
+
+def test_no_space_is_read_inside_a_word_after_a_carried_span(khmer_book):
+    """PDFium measures the gap to the next text object from the end of a span's first
+    object (the copy `_redraw` puts first): the copy of a span carried into the next run
+    ends where the span does, else PDFium saw a gap there and put a space in a word
+    ('ដើម្បីជៀ ស'). Every space it reads stands where the text has one, or where a line
+    may break (wordbreak's U+200B; lines break there)."""
+    pdf, paragraphs = khmer_book
+    text = body_text(pdf).replace("\r\n", " ").replace("\u200b", "")
+    body = " ".join(paragraphs)
+    marked = wordbreak.mark_words(body, "km")
+    breaks, n = set(), 0
+    for char in marked:
+        if char in " \u200b":
+            breaks.add(n)
+        else:
+            n += 1
+    found, spaces = [], []
+    for char in text:
+        if char.isspace():
+            spaces.append(len(found))
+        else:
+            found.append(char)
+    start = "".join(found).find(squashed(body))
+    assert start >= 0
+    inside = [at - start for at in spaces
+              if 0 < at - start < len(squashed(body)) and at - start not in breaks]
+    assert inside == []

@@ -58,7 +58,8 @@ RUN = ("        string += '<'\n"
        "        for i, glyph_info in enumerate(glyphs_info[0:num_glyphs]):\n"
        "            glyph_id = glyph_info.glyph\n")
 FIXED_RUN = ("        utf8_text = utf8_text or textbox.pango_layout.text.encode()\n"
-             "        spans, first_maps = _samizdat_clusters(font, glyph_item, utf8_text, run)\n"
+             "        spans, first_maps = _samizdat_clusters(font, glyph_item, utf8_text, run,\n"
+             "                                               stream)\n"
              "        string += '<'\n"
              "        for i, glyph_info in enumerate(glyphs_info[0:num_glyphs]):\n"
              "            if spans:\n"
@@ -85,16 +86,26 @@ class Spans(dict):
     """{first glyph index: (last glyph index, text)} of a run's clusters drawn inside
     an ActualText span; `open` is the last glyph index of the span being drawn;
     `carry` the number of runs after this one its last span stays open over (runs of
-    white space, whose text its ActualText ends with)."""
+    white space, whose text its ActualText ends with); `into`: (glyphs, runs) when that
+    span goes on over the first glyphs of the next run that is not white space (and,
+    taking all of them, over the white space runs after it): `_reach_into_next_run`.
+    A run entered so holds no span of its own over those glyphs; `open` is then the
+    last of them from its start (`_enter`)."""
 
     open = None
     carry = 0
+    into = None
+    # (how far the span goes on past its run, how far it goes in it): `_redraw`
+    beyond = None
     # first glyph indexes of the spans holding a raised glyph (drawn after the others,
     # `_redraw`), the WeasyPrint font they are drawn in, and where in the stream's
     # operators the span being drawn began
     raised = frozenset()
     font = None
     began = None
+
+    def __bool__(self):  # a run entered by a span carried into it has work to do
+        return bool(len(self)) or self.open is not None
 
 
 # A TJ array's body ending in moves after its last glyph (a mark's kerning back, a
@@ -142,12 +153,14 @@ def _mark(stream, string, spans, index):
 def _end(stream, string, spans, count):
     """At the end of a run of `count` glyphs: close its open span, unless it is carried
     over the white space runs after it; close a carried span after the last of them."""
-    if spans.open is not None and spans.carry:
+    if spans.open is not None and (spans.carry or spans.into):
         # shown here all the same: the next run may be in another font, and a move
         # ending this run's TJ must go on to the next one (`_flush`)
         string = _flush(stream, string)
-        _redraw(stream, spans)
+        _redraw(stream, spans, spans.beyond)
         stream._samizdat_open = spans.carry
+        # the next run that is not white space closes it (`_clusters`, `_enter`)
+        stream._samizdat_into = spans.into
         spans.open = None
         return string
     if spans:
@@ -155,7 +168,7 @@ def _end(stream, string, spans, count):
     pending = getattr(stream, "_samizdat_open", 0)
     if pending and not spans:  # a white space run a span is carried over
         stream._samizdat_open = pending - 1
-        if pending == 1:
+        if pending == 1 and not getattr(stream, "_samizdat_into", None):
             string = _flush(stream, string)
             stream.end_marked_content()
     return string
@@ -165,7 +178,7 @@ def _end(stream, string, spans, count):
 TJ_ITEM = re.compile(r"<([0-9a-f]*)>|(-?[0-9]*\.?[0-9]+)")
 
 
-def _redraw(stream, spans):
+def _redraw(stream, spans, beyond=None):
     """Put before the span begun at operator `spans.began` of `stream` an invisible copy
     of its glyphs on the baseline (text rendering mode 3: no ink), in one TJ, each
     raised glyph's place kept by a move, the pen then moved back to the span's start;
@@ -180,6 +193,11 @@ def _redraw(stream, spans):
     (`_reach_over_raised` keeps the next object past them); the copy comes first and
     reaches the span's end. (Drawing the span's glyphs in another order would do for
     PDFium, but poppler takes a span's extent from its first and last glyph drawn.)
+    `beyond`: (how far the span goes on past this run, how far it goes in it; Pango
+    units) for a span carried over the next run's first glyphs (`_reach_into_next_run`):
+    the copy ends with its last glyph again, set to end where the span does, for PDFium
+    measures the gap to the next text object from the end of the first one (ProcessInsert
+    Object, `last_pos`: a space was put in after the span, 'ศักดิ์ป ระจำตัว').
     Operators not understood: nothing is put in."""
     began, spans.began = spans.began, None
     if began is None:
@@ -199,6 +217,12 @@ def _redraw(stream, spans):
         pen += advance
     if not glyphs:
         return
+    if beyond and beyond[1] > 0:
+        last = next(i for i in reversed(base) if i.startswith("<") and len(i) > 2)[
+            -(3 if spans.font.bitmap else 5):-1]
+        extra = pen * beyond[0] / beyond[1]
+        base += [_number(spans.font.widths[int(last, 16)] - extra), f"<{last}>"]
+        pen += extra
     stream.stream[began:began] = [b"3 Tr", *_show(base), b"0 Tr", *_show([_number(pen)])]
 
 
@@ -266,16 +290,28 @@ def _same(drawn, text):
     return drawn == text or (drawn.isspace() and text.isspace())
 
 
-def _clusters(font, glyph_item, utf8, next_run=None):
+def _clusters(font, glyph_item, utf8, next_run=None, stream=None):
     """(Spans, {glyph id: text}) for a Pango glyph item drawn in WeasyPrint `font`: the
     clusters whose glyphs do not spell their text, and the ToUnicode entry of each glyph
     the font has none for yet (the first time it is drawn). `next_run`: the line's next
-    run (a Pango GSList node, or None/NULL)."""
+    run (a Pango GSList node, or None/NULL); `stream`: the one drawn on, whose
+    `_samizdat_into` says that a span of a run before this one goes on over its first
+    glyphs (`_reach_into_next_run`)."""
     from weasyprint.text.ffi import pango
 
     offset, length = glyph_item.item.offset, glyph_item.item.length
-    if SIMPLE.fullmatch(utf8[offset:offset + length].decode(errors="replace")):
-        return Spans(), {}
+    run_text = utf8[offset:offset + length].decode(errors="replace")
+    into = getattr(stream, "_samizdat_into", None)
+    if into and not _blank(run_text):
+        # taken here: the span is closed in this run, by `_mark` or `_end`
+        stream._samizdat_into, stream._samizdat_open = None, 0
+    else:
+        into = None
+    if SIMPLE.fullmatch(run_text):
+        spans = Spans()
+        if into:
+            _enter(spans, [], into, glyph_item.glyphs.num_glyphs)
+        return spans, {}
     glyph_string = glyph_item.glyphs
     count, infos = glyph_string.num_glyphs, glyph_string.glyphs
     clusters = glyph_string.log_clusters
@@ -331,7 +367,12 @@ def _clusters(font, glyph_item, utf8, next_run=None):
             _reach_over_raised(spans, found, infos, raised)
         if spans:
             _take_spaces(spans, found)
-        _carry_over_spaces(spans, found, utf8, next_run, glyph_item.item.analysis.font)
+        if into:
+            _enter(spans, found, into, count)
+        if not (into and into[0] >= count) and not (
+                spans and any(raised)
+                and _reach_into_next_run(spans, found, infos, raised, utf8, next_run)):
+            _carry_over_spaces(spans, found, utf8, next_run, glyph_item.item.analysis.font)
         if spans and any(raised):
             spans.font = font
             spans.raised = frozenset(
@@ -355,11 +396,7 @@ def _reach_over_raised(spans, found, infos, raised):
     Thai's ์ over ิ, Khmer's ាំ, a Bengali reph are raised and set to the right, past
     where the next syllable begins. `spans`, `found` (glyph order, left to right) as in
     `_clusters`; `spans` is changed."""
-    origin, pen = [], 0
-    for info in infos[0:len(raised)]:
-        origin.append(pen + info.geometry.x_offset)
-        pen += info.geometry.width
-    origin.append(pen)  # the next run's
+    origin = _origins(infos, len(raised))
     units = [[g[0][0], g[-1][1], "".join(c[2] for c in g), g[0][0] in spans]
              for g in _syllables(found)]
 
@@ -383,6 +420,135 @@ def _reach_over_raised(spans, found, infos, raised):
         i += 1
     spans.clear()
     spans.update({unit[0]: (unit[1], unit[2]) for unit in units if unit[3]})
+
+
+def _origins(infos, count, pen=0):
+    """Where each of a run's `count` glyphs (Pango glyph infos) starts, from `pen` (Pango
+    units), then where the next run starts."""
+    origin = []
+    for info in infos[0:count]:
+        origin.append(pen + info.geometry.x_offset)
+        pen += info.geometry.width
+    origin.append(pen)
+    return origin
+
+
+def _run_clusters(glyph_item, utf8):
+    """[(first glyph, last glyph, text)] of a left-to-right Pango glyph item's clusters,
+    in glyph order."""
+    glyphs = glyph_item.glyphs
+    count, clusters = glyphs.num_glyphs, glyphs.log_clusters
+    offset, length = glyph_item.item.offset, glyph_item.item.length
+    found, start = [], 0
+    while start < count:
+        end = start
+        while end + 1 < count and clusters[end + 1] == clusters[start]:
+            end += 1
+        after = length if end == count - 1 else clusters[end + 1]
+        found.append((start, end, utf8[offset + clusters[start]:offset + after].decode()))
+        start = end + 1
+    return found
+
+
+def _blank_runs(utf8, node):
+    """([text of each run of white space from `node` on], their width in Pango units,
+    the node after them): left to right runs only; None for a right to left one."""
+    texts, width = [], 0
+    while node:  # a GSList node; NULL (false) ends the list
+        item = node.data.item
+        text = utf8[item.offset:item.offset + item.length].decode(errors="replace")
+        if item.analysis.level % 2:
+            return None
+        if not _blank(text):
+            break
+        texts.append(_unmarked(text))
+        glyphs = node.data.glyphs
+        width += sum(glyphs.glyphs[k].geometry.width for k in range(glyphs.num_glyphs))
+        node = node.next
+    return texts, width, node
+
+
+def _reach_into_next_run(spans, found, infos, raised, utf8, node):
+    """Carry the span ending this run, when it holds a raised glyph set past where the
+    next run that is not white space (`node` on: the line's next runs) starts, over
+    that run's first syllables, until the text object after it starts past every raised
+    glyph's origin; over the white space runs between too, and, if it takes the whole
+    run, the ones after it. PDFium sorts a line's text objects by their origin (see
+    `_reach_over_raised`, which does this within a run): Thai's ์ ending a run before
+    a U+200B or a bracket in another font, Khmer's ាំ, stood past the next run's start,
+    and its syllable was read again after that run's first one ('ศักดิ์ประจ ดิ์ ำตัว').
+    Returns whether it did (`spans.into`, `spans.carry` set; its ActualText goes on
+    with the text it reaches over); `spans`, `found`, `infos`, `raised` as in
+    `_clusters`."""
+    from weasyprint.text.ffi import pango
+
+    empty = pango.PANGO_GLYPH_EMPTY
+    end = found[-1][1]
+    start = next((s for s, (last, _) in spans.items() if last == end), None)
+    if start is None or not any(raised[start:end + 1]):
+        return False
+    origin = _origins(infos, len(raised))
+    reach = max(origin[k] for k in range(start, end + 1) if raised[k]) + REACH
+    blanks = _blank_runs(utf8, node)
+    if blanks is None:
+        return False
+    before, width, node = blanks
+    pen, texts, chain = origin[-1] + width, list(before), []
+    while node and pen < reach and not node.data.item.analysis.level % 2:
+        entered = node.data
+        count, its = entered.glyphs.num_glyphs, entered.glyphs.glyphs
+        starts = _origins(its, count, pen)
+        glyphs = 0
+        for group in _syllables(_run_clusters(entered, utf8)):
+            if starts[group[0][0]] >= reach:
+                break
+            texts.append(_unmarked("".join(c[2] for c in group)))
+            glyphs = group[-1][1] + 1
+            # a glyph of that run's raised too (Khmer's ួ below រ) is passed as well
+            reach = max([reach] + [starts[k] + REACH for k in range(group[0][0], glyphs)
+                                   if its[k].geometry.y_offset and its[k].glyph != empty])
+        if not glyphs:
+            break
+        chain.append([glyphs, 0])
+        done = starts[glyphs] - (its[glyphs].geometry.x_offset if glyphs < count else 0)
+        if glyphs < count:
+            break
+        # the whole run taken: on over the white space after it, and the next run
+        blanks = _blank_runs(utf8, node.next)
+        if blanks is None:
+            break
+        after, width, node = blanks
+        texts += after
+        chain[-1][1] = len(after)
+        pen = done = starts[-1] + width
+    if not chain:
+        return False
+    spans.beyond = (done - origin[-1],
+                    origin[-1] - origin[start] + infos[start].geometry.x_offset)
+    into = None
+    for glyphs, runs in reversed(chain):
+        into = (glyphs, runs, into)
+    last, text = spans[start]
+    spans[start] = (last, text + "".join(texts))
+    spans.carry, spans.into = len(before), into
+    return True
+
+
+def _enter(spans, found, into, count):
+    """Take a run's first glyphs out of its own spans: a span of a run before it is
+    carried over them (`into`: (glyphs, white space runs after this one it goes on
+    over when it takes them all, the `into` of the run after those), from
+    `_reach_into_next_run`), whose ActualText holds their text. A span of this run reaching past them keeps the rest. `found`, `count` (the
+    run's clusters and glyphs) as in `_clusters`; `spans` is changed."""
+    glyphs, runs, rest = into
+    for start in [s for s in spans if s < glyphs]:
+        last, _ = spans.pop(start)
+        if last >= glyphs:
+            spans[glyphs] = (last, _unmarked("".join(
+                c[2] for c in found if glyphs <= c[0] <= last)))
+    spans.open = min(glyphs, count) - 1
+    if glyphs >= count:
+        spans.carry, spans.into = runs, rest
 
 
 def _carry_over_spaces(spans, found, utf8, node, font):
