@@ -433,3 +433,114 @@ def test_tibetan_vowel_signs_are_read_after_their_letters():
     from PIL import ImageChops
 
     assert ImageChops.difference(*pages).getbbox() is None
+
+
+# The UDHR's preamble in Korean (OHCHR's translation): WeasyPrint justifies it at its
+# spaces, each a Pango run of its own (its word spacing is an attribute) set in the
+# stack's first font, Libertine, whose first glyph is moved (the spacing's left half).
+KOREAN = ("모든 인류 구성원의 천부의 존엄성과 동등하고 양도할 수 없는 권리를 인정하는 것이 "
+          "세계의 자유, 정의 및 평화의 기초이며")
+
+
+def text_arrays(pdf):
+    """[[items]] of every TJ array of `pdf`'s first page: glyph strings as bytes, numbers
+    as floats."""
+    with pikepdf.open(io.BytesIO(pdf)) as document:
+        return [[bytes(i) if isinstance(i, pikepdf.String) else float(i)
+                 for i in operands[0]]
+                for operands, operator in pikepdf.parse_content_stream(document.pages[0])
+                if str(operator) == "TJ"]
+
+
+def poppler_page(pdf, tmp_path):
+    """`pdf`'s first page as poppler's pdftoppm draws it (grey, 144 dpi), or a skip."""
+    import shutil
+    import subprocess
+
+    from PIL import Image
+
+    if not shutil.which("pdftoppm"):
+        pytest.skip("poppler's pdftoppm is not installed (apt-get install poppler-utils)")
+    path = tmp_path / "p.pdf"
+    path.write_bytes(pdf)
+    subprocess.run(["pdftoppm", "-q", "-r", "144", "-gray", "-singlefile", str(path),
+                    str(tmp_path / "p")], check=True, timeout=60)
+    with Image.open(tmp_path / "p.pgm") as image:
+        return image.copy()
+
+
+@pytest.mark.parametrize(("lang", "fixed"), [("th", True), ("my", False), ("ko", True),
+                                             ("km", True)])
+def test_pdfium_draws_every_text_array_as_the_standard_does(lang, fixed, monkeypatch,
+                                                             tmp_path):
+    """No TJ array is written with an empty string in it (weasy._show_text): WeasyPrint
+    opens a run whose first glyph is moved with one (`[<>-46.4<0001>-44] TJ`, a Korean
+    space after Libertine's), and PDFium drops the number ending an array that holds
+    one: Thai, Lao, Khmer, Burmese and Korean justified lines ended points short, in the
+    text layer's spans and outside them (`fixed`: the text layer, or WeasyPrint's own
+    drawing). PDFium now draws each line as the standard does (the moves ending an array
+    in a TJ of their own), and the ink is as WeasyPrint's arrays draw it, in PDFium so
+    split and in poppler."""
+    from PIL import ImageChops
+
+    if lang == "ko":
+        script = next(s for s in fontstack.SCRIPTS if s.name == "CJK")
+        font, text = fontstack.installed(script), KOREAN
+        if font is None:
+            pytest.skip(f"{script.font} is not installed: install {script.package}")
+    else:
+        font = font_of(lang)
+        text = wordbreak.mark_words(f"{PHRASES[lang][1]} {PHRASES[lang][1]}", lang)
+
+    def pdf():
+        return drawn(text, font, fixed=fixed, justified=True, latin_first=True)
+
+    def pdfium(pdf):
+        return pypdfium2.PdfDocument(pdf)[0].render(scale=2).to_pil().convert("L")
+
+    written = pdf()
+    assert ImageChops.difference(pdfium(written),
+                                 pdfium(as_the_standard_draws_it(written))).getbbox() is None
+    assert not [items for items in text_arrays(written) if b"" in items]
+    monkeypatch.setattr(weasy, "whole_text_arrays", contextlib.nullcontext)
+    as_weasyprint_writes = pdf()
+    assert [items for items in text_arrays(as_weasyprint_writes) if b"" in items]
+    assert ImageChops.difference(
+        pdfium(written), pdfium(as_the_standard_draws_it(as_weasyprint_writes))
+    ).getbbox() is None
+    assert ImageChops.difference(poppler_page(written, tmp_path),
+                                 poppler_page(as_weasyprint_writes, tmp_path)).getbbox() is None
+
+
+def test_a_text_array_is_written_without_its_empty_strings():
+    """The moves about an empty string are kept, in order; an array of nothing is not
+    written; one without an empty string is written as pydyf writes it."""
+    import pydyf
+
+    stream = pydyf.Stream()
+    for body in ("<>-75.3<0001>-71", "<0001>-71<>-20<0002>", "<0001>22<>", "<>",
+                 "<0001>-71<0002>", b"<><0003>"):
+        weasy._show_text(stream, body)
+    assert stream.stream == [b"[-75.3<0001>-71] TJ", b"[<0001>-71 -20<0002>] TJ",
+                             b"[<0001>22] TJ", b"[<0001>-71<0002>] TJ", b"[<0003>] TJ"]
+
+
+def test_text_arrays_are_left_to_another_pydyf(monkeypatch, caplog):
+    import dataclasses
+
+    import pydyf
+
+    from samizdat.weasy import patches
+
+    other = dataclasses.replace(patches.patch("text-arrays"),
+                                targets=(("pydyf.Stream.show_text", "another pydyf"),))
+    monkeypatch.setitem(patches.BY_NAME, "text-arrays", other)
+    patches.say_not_applied.cache_clear()
+    try:
+        standard = pydyf.Stream.show_text
+        with weasy.whole_text_arrays() as in_force:
+            assert not in_force and pydyf.Stream.show_text is standard
+        said = [r.getMessage() for r in caplog.records if r.getMessage().startswith("W001")]
+        assert len(said) == 1 and "pydyf.Stream.show_text" in said[0]
+    finally:
+        patches.say_not_applied.cache_clear()

@@ -90,6 +90,17 @@ PATCHES = (
           "reorders the letters of scripts drawn with reordered or combined glyphs",
           (("weasyprint.draw.text.draw_first_line",
             "1bb8eae6d88e71b17096a034656f3be17da8f1f513c78536c1c38d971927638b"),)),
+    Patch("text-arrays", "pydyf", "0.13.0",
+          "no TJ array is written with an empty string in it (`[<>-75.3<0001>-71]` is "
+          "written `[-75.3<0001>-71]`: the same drawing)",
+          "PDFium drops the number ending a TJ array that holds an empty string, which "
+          "WeasyPrint writes for a run opening with a moved glyph: Thai, Lao, Khmer, "
+          "Burmese justified lines ended 2-7 pt short in Chrome's viewer", "none filed",
+          "tests/test_textlayer.py::test_pdfium_draws_every_text_array_as_the_standard_does",
+          "none: a fix", "in PDFium (Chrome's viewer) some justified lines end short of the "
+          "edge and words after a moved glyph stand a few points to the left",
+          (("pydyf.Stream.show_text",
+            "3e008af86f62f42c382b8d75f85a92022008f8254db58a9d8f58f137ee7bcc40"),)),
     Patch("script-justification", "WeasyPrint", "70.0",
           "a justified line is widened as its script is: Chinese and Japanese between "
           "characters; Thai, Lao, Khmer, Burmese and Ethiopic at word ends",
