@@ -103,9 +103,11 @@ PATCHES = (
             "3e008af86f62f42c382b8d75f85a92022008f8254db58a9d8f58f137ee7bcc40"),)),
     Patch("script-justification", "WeasyPrint", "70.0",
           "a justified line is widened as its script is: Chinese and Japanese between "
-          "characters; Thai, Lao, Khmer, Burmese and Ethiopic at word ends",
+          "characters; Thai, Lao, Khmer, Burmese and Ethiopic at word ends; Korean at its "
+          "spaces, measured as drawn",
           "WeasyPrint widens only spaces: CJK lines ended nearly an em short, a Thai line's "
-          "one space took the whole gap", "none filed",
+          "one space took the whole gap; Korean lines, whose spaces it measures in the "
+          "Hangul font and draws in Libertine's, 3-7 pt short", "none filed",
           "tests/test_breaking.py::test_a_justified_line_reaches_the_right_edge",
           "none: a fix (three Pango layouts more per text box of such a line)",
           "Chinese, Japanese, Thai, Lao, Khmer and Burmese lines are justified by their "
