@@ -82,9 +82,12 @@ PATCHES = (
             "39ad1016863ca34de0bea4c9fcffb46da7e27813c87dd82b7011bfa19fe5504f"),)),
     Patch("text-layer", "WeasyPrint", "70.0",
           "a cluster whose glyphs do not spell its characters (or with a mark moved) is "
-          "drawn in an ActualText span; each new glyph maps to its own character",
+          "drawn in an ActualText span; each new glyph maps to its own character; a glyph "
+          "drawn as nothing moves the pen by its width in thousandths of an em",
           "Indic vowel signs were lost or reordered when copying or searching; Yoruba's "
-          "marks came out as C1 controls and '©'", "none filed",
+          "marks came out as C1 controls and '©'; a widened U+200B moved the pen 2.4% too "
+          "far (Pango units taken for thousandths): Burmese lines ran 1.8-2.4 pt past the "
+          "edge", "none filed",
           "tests/test_textlayer.py::test_without_the_fix_the_phrase_is_lost", "none: a fix (its cost is "
           "kept off simple runs: textlayer.SIMPLE)", "copying or searching the PDF loses or "
           "reorders the letters of scripts drawn with reordered or combined glyphs",
