@@ -81,7 +81,7 @@ NOTES = {"zh-Hans": "联合国大会1948年通过。", "ja": "国際連合総会
          "lo": "ສະມັດຊາໃຫຍ່ສະຫະປະຊາຊາດ", "my": "ကုလသမဂ္ဂ", "am": "የተባበሩት፡መንግሥታት።"}
 # Justified between characters or at word ends (linebreak.justification): a line other
 # than its paragraph's last reaches the right edge.
-JUSTIFIED = ("zh-Hans", "ja", "th", "km", "lo", "my", "am")
+JUSTIFIED = ("zh-Hans", "ja", "ko", "th", "km", "lo", "my", "am")
 # Written without spaces, broken where ICU's dictionaries find a word's end.
 BY_WORDS = ("th", "km", "lo", "my")
 # Kinsoku: what no line may start or end with (closing and middle punctuation,

@@ -502,17 +502,9 @@ def line_ends(pdf):
 
 # Left to right texts whose justified lines do not reach the edge in PDFium yet (issue 26):
 # what the lines measured, by class. Strict: each flips when its lines are flush.
-_FIRST_MOVE = ("issue 26: PDFium drops the last move of a TJ array that opens with an "
-               "empty string, which WeasyPrint writes for a run whose first glyph is moved "
-               "(a word end spaced by linebreak.spaced_characters, in Libertine before the "
-               "script's font): lines end 2-7 pt short in PDFium, flush in poppler")
 RAGGED = {
     "udhr-bod": "issue 26: Tibetan lines break after a tsheg and hold no space to widen "
                 "(their marks keep linebreak.spaced_characters away): left ragged, 4-14 pt",
-    "udhr-kor": "issue 26: Korean lines, justified by WeasyPrint at their spaces, end 6-11 "
-                "pt short (poppler: 4-6 pt): their text boxes are wider than the glyphs "
-                "their layouts draw (321.9 against 316.2 pt)",
-    "udhr-mya": _FIRST_MOVE,  # tha, lao, khm: flush since their spaces are drawn in spans
 }
 LEFT_TO_RIGHT = sorted(stem for stem, row in TEXTS.items()
                        if row["lang"].split("-")[0] not in ("ar", "fa", "he", "ur"))

@@ -106,7 +106,7 @@ __all__ = ["CSS", "HTML", "FontConfiguration", "FootnoteAreaBox", "InlineBox", "
            "MarginBox", "ReplacedBox", "SourceFix", "TextBox", "URLFetcher", "URLFetcherResponse",
            "block", "descendants", "digest_of", "find_library", "import_quickly", "inline",
            "layout", "line_break", "preferred", "say_not_applied", "swapped",
-           "pango_ran", "text_drawing", "weasyprint_version", "write_pdf"]
+           "pango_ran", "text_drawing", "weasyprint_version", "whole_text_arrays", "write_pdf"]
 
 
 # Whether Pango has set text in this process: every layout goes through this door, so
@@ -161,8 +161,45 @@ def write_pdf(document, target=None, *, level=DEFLATE_LEVEL, **options):
         compress=functools.partial(zlib.compress, level=level),
         compressobj=lambda *args, **kwargs: zlib.compressobj(level))
     # pydyf is shared by every thread: one write at a time changes it
-    with remembered_page_references(), applied("deflate-level", (pydyf,), "zlib", deflate):
+    with remembered_page_references(), applied("deflate-level", (pydyf,), "zlib", deflate), \
+            whole_text_arrays():
         return document.write_pdf(target, **options)
+
+
+# An empty string in a TJ array: `<>`, between glyph strings, numbers and spaces (a glyph
+# string holds hex digits only).
+EMPTY_STRING = re.compile(r"\s*<>\s*")
+_pydyf_show_text = pydyf.Stream.show_text
+
+
+def _show_text(stream, text):
+    """pydyf's show_text (`[text] TJ`) with every empty string taken out of the array,
+    the moves about it kept in their order: the same drawing (PDF 1.7, 9.4.3: an empty
+    string shows nothing and moves nothing), and one PDFium draws right. WeasyPrint 70
+    opens a run with `<` and writes a moved or empty glyph as `>move<`, so a run whose
+    first glyph is moved (a word end spaced by linebreak.spaced_characters, a mark
+    shifted), or an empty glyph after a kerning, makes one (`[<>-75.3<0001>-71] TJ`).
+    PDFium sizes a TJ's kernings by all its strings, empty ones too, and after the text
+    object applies the last slot, unused when one was empty (cpdf_streamcontentparser.cpp,
+    Handle_ShowText_Positioning, AddTextObject's `kernings.back()`): the move ending such
+    an array was dropped, and a Thai, Lao, Khmer or Burmese justified line ended 2-7 pt
+    short of the edge, the words after such a space drawn points to the left. An array
+    left with nothing is not written."""
+    body = text.decode("latin-1") if isinstance(text, bytes) else text
+    if isinstance(body, str) and "<>" in body:
+        text = EMPTY_STRING.sub(" ", body).strip()
+        if not text:
+            return
+    _pydyf_show_text(stream, text)
+
+
+@contextlib.contextmanager
+def whole_text_arrays():
+    """Within the block every TJ array pydyf writes holds no empty string (_show_text),
+    if pydyf's show_text is the code it was written for (yields True); else W001 once,
+    and the arrays are written as WeasyPrint makes them (yields False)."""
+    with applied("text-arrays", (pydyf.Stream,), "show_text", _show_text) as in_force:
+        yield in_force
 
 
 # pydyf 0.13's PDF.page_references builds the tuple of every page's reference each time

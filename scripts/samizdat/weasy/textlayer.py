@@ -81,6 +81,15 @@ FIXED_RUN_END = ("            x_advance += (logical_width + offset - kerning) / 
                  "            string = _samizdat_end(stream, string, spans, num_glyphs)\n"
                  "        # Close the last glyphs list, remove if empty.\n")
 
+# A glyph drawn as nothing (PANGO_GLYPH_EMPTY: a U+200B, a soft hyphen) moves the pen by
+# its width, which WeasyPrint 70 writes as `width / font_size`: Pango units (1/1024 of
+# a pixel) taken for thousandths, 2.4% too far. Nothing if its width is nought; but a
+# U+200B that linebreak.spaced_characters widens is a justified Thai, Lao, Khmer or
+# Burmese line's word space, and each of a line's moved it on: a Burmese line holding
+# ten of them was drawn 1.2 px past its box, its last letters past the page's edge.
+EMPTY_MOVE = "                string += f'>{-width / font_size}<'\n"
+FIXED_EMPTY_MOVE = "                string += f'>{-width * 1000 * FROM_UNITS / font_size}<'\n"
+
 
 class Spans(dict):
     """{first glyph index: (last glyph index, text)} of a run's clusters drawn inside
@@ -698,7 +707,8 @@ def _fix():
     return SourceFix(text_drawing, "draw_first_line", KNOWN_SOURCE, RUN, FIXED_RUN,
                      helpers=(("_samizdat_clusters", _clusters), ("_samizdat_mark", _mark),
                               ("_samizdat_end", _end)),
-                     more=((MAPPING, FIXED_MAPPING), (RUN_END, FIXED_RUN_END)),
+                     more=((MAPPING, FIXED_MAPPING), (RUN_END, FIXED_RUN_END),
+                           (EMPTY_MOVE, FIXED_EMPTY_MOVE)),
                      patch="text-layer")
 
 
