@@ -77,15 +77,15 @@ def test_write_pdf_deflates_every_stream_at_its_level_and_leaves_pydyf_as_it_was
     assert all(raw == zlib.compress(data, 9) for raw, data in _streams(document.write_pdf()))
 
 
-@pytest.mark.parametrize("make", ["footnotes._deferral_fix", "footnotes._rounding_fix",
-                                  "linebreak._fix"])
+@pytest.mark.parametrize("make", ["weasy.footnotes._deferral_fix",
+                                  "weasy.footnotes._rounding_fix", "weasy.linebreak._fix"])
 def test_a_rebuilt_function_keeps_weasyprints_file_and_lines(make):
     """A traceback through a fixed function points at WeasyPrint's own code."""
     import importlib
 
     from samizdat import weasy
 
-    module, name = make.split(".")
+    module, name = make.rsplit(".", 1)
     fix = getattr(importlib.import_module(f"samizdat.{module}"), name)()
     rebuilt, original = weasy._rebuild(fix), fix.original()
     assert rebuilt is not None and rebuilt is not original
