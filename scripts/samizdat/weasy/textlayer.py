@@ -24,6 +24,12 @@ the character the font's own character map gives it (ি's glyph to ি), the re
 cluster's characters to its other glyph, never to nothing: a viewer that ignores the
 span still finds the letters, if not in order.
 
+Right to left, a span's text is read backwards (poppler) or its marks out of place
+(PDFium), so none is drawn over a mark: a mark moved off its pen position (Persian's
+hamza raised over ه, Urdu's kasra) is drawn with no text of its own (`_hide`), an
+inkless copy at its letter's pen giving it (`_copy`); and a glyph standing for
+characters that compose into one maps to that one (`_composed`).
+
 `actual_text()` rebuilds WeasyPrint's `draw_first_line` with that, after checking its
 source is the one this was written for (else W001, and the PDF is written as before).
 A cluster already right is drawn exactly as before: a Latin text's PDF is the same
