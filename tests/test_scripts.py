@@ -47,16 +47,7 @@ TEXTS = manifest()
 # The text layer (search, copy, screen readers) as PDFium reads it is not the text yet
 # for these (issue 26), what it reads in place of the text said for each. Strict: each
 # flips when its text layer is right.
-TEXT_LAYER_FAILS = {
-    "udhr-pes_1": "issue 26: text layer: a hamza above (U+0654), raised by a text rise, is a "
-                  "text object of its own that both readers put on another letter; spanned, "
-                  "no ActualText reads right in both: pdftotext reverses the whole span "
-                  "(TextOutputDev.cc reorderText), PDFium keeps a combining mark where it "
-                  "stands and reverses only the letters around it (fx_bidi.cpp: NSM is "
-                  "kLeftWeak, which CloseTempLine adds left to right)",
-    "udhr-urd": "issue 26: text layer: a kasra (U+0650) comes out on another letter (right to "
-                "left, as Persian: no ActualText both readers read right)",
-}
+TEXT_LAYER_FAILS: dict[str, str] = {}
 
 
 @pytest.fixture(scope="module")

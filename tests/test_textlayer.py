@@ -685,3 +685,96 @@ def test_a_widened_zero_width_space_moves_the_pen_by_its_width(lang):
     ends = [lines[baseline] for baseline in sorted(lines)][:-1]
     assert len(ends) >= 3
     assert [round(end - 350, 2) for end in ends if abs(end - 350) > 0.05] == []
+
+
+# --- right to left: a mark moved off its pen position, a glyph for two characters ------
+
+AMIRI = FONTS / "Amiri-Regular.ttf"
+
+
+def unmarked(text):
+    """`text` without the bidi controls pdftotext writes about a right-to-left line's
+    runs (U+202A-U+202E)."""
+    return text.translate(dict.fromkeys(range(0x202A, 0x202F)))
+
+
+# (phrase, drawn at 14 pt on one line (`drawn`) or at 10.5 pt in a paragraph): Persian's
+# hamza above ه (U+0654), raised by a text rise and set right of its pen; Urdu's kasra
+# (U+0650) under م, lowered and moved a little (which PDFium took for a second drawing
+# of it when its copy came after it); Urdu's kasra moved right on its baseline, 0.21 em
+# (poppler put it on a line of its own); alef and hamza above (U+0627 U+0654, as the
+# Persian manuscript has them) drawn as one glyph.
+RIGHT_TO_LEFT_MARKS = {
+    "raised hamza": ("کلیهٔ اعضای خانواده و مادهٔ اول", False),
+    "lowered kasra": ("اقوامِ متحدہ کے", False),
+    "kasra moved on its baseline": ("اقوام متحدہ کے اشتراکِ عمل سے ساری دنیا", True),
+    "alef and hamza in one glyph": ("حقوق \u062a\u0627\u0654\u0645\u06cc\u0646 گردد", True),
+}
+
+
+def rtl_drawn(case, fixed=True):
+    text, in_paragraph = RIGHT_TO_LEFT_MARKS[case]
+    return paragraph(text, AMIRI, fixed=fixed) if in_paragraph else \
+        drawn(text, AMIRI, fixed=fixed)
+
+
+@pytest.mark.parametrize("case", sorted(RIGHT_TO_LEFT_MARKS))
+def test_pdfium_reads_a_right_to_left_mark_on_its_letter(case):
+    """A mark of a right-to-left run moved off its pen position is drawn with no text,
+    an inkless copy at its letter's pen giving it: PDFium sorts a line's text objects
+    by their origin and read a raised hamza after its letter's whole object ('ٔ ماده');
+    a glyph standing for alef and hamza above maps to their composition (U+0623), which
+    has no order to get wrong (read 'تٔامین')."""
+    text = RIGHT_TO_LEFT_MARKS[case][0]
+    assert words_of(pdfium_text(rtl_drawn(case))) == words_of(text)
+
+
+@pytest.mark.parametrize("case", sorted(RIGHT_TO_LEFT_MARKS))
+def test_poppler_reads_a_right_to_left_mark_on_its_letter(case, tmp_path):
+    """The same for poppler, which put a raised mark on the line above and a mark moved
+    right on its baseline on a line of its own: the mark drawn is in a Span whose
+    ActualText is empty."""
+    text = RIGHT_TO_LEFT_MARKS[case][0]
+    assert words_of(unmarked(pdftotext(rtl_drawn(case), tmp_path))) == words_of(text)
+
+
+@pytest.mark.parametrize("case", sorted(RIGHT_TO_LEFT_MARKS))
+def test_a_right_to_left_marks_ink_is_the_same_with_the_text_layer(case, tmp_path):
+    """The copies have no ink and move the pen back; the marks drawn are where they were
+    (a mark moved on its baseline now in a text array of its own): PDFium's and
+    poppler's pictures are the same pixels."""
+    import subprocess
+
+    from PIL import Image, ImageChops
+
+    pdfs = [rtl_drawn(case, fixed=fixed) for fixed in (True, False)]
+    pages = [pypdfium2.PdfDocument(as_the_standard_draws_it(pdf))[0].render(scale=3)
+             .to_pil().convert("L") for pdf in pdfs]
+    assert ImageChops.difference(*pages).getbbox() is None
+    pictures = []
+    for n, pdf in enumerate(pdfs):
+        (tmp_path / f"{n}.pdf").write_bytes(pdf)
+        subprocess.run(["pdftoppm", "-r", "200", "-gray", "-singlefile", str(tmp_path / f"{n}.pdf"),
+                        str(tmp_path / f"{n}")], check=True, timeout=60)
+        pictures.append(Image.open(tmp_path / f"{n}.pgm"))
+    assert ImageChops.difference(*pictures).getbbox() is None
+
+
+def test_a_right_to_left_mark_drawn_has_no_text_of_its_own():
+    """Its drawing is in a Span with an empty ActualText (no text, for poppler and the
+    standard), around marked content PDFium reads instead (it reads an empty ActualText
+    as none) whose ActualText has no printable character; the copy is drawn first, with
+    no ink."""
+    with pikepdf.open(io.BytesIO(rtl_drawn("raised hamza"))) as document:
+        ops = [(str(op), operands) for operands, op in
+               pikepdf.parse_content_stream(document.pages[0])]
+    rises = [k for k, (op, operands) in enumerate(ops) if op == "Ts" and float(operands[0])]
+    assert rises
+    for k in rises:
+        if ops[k - 1][0] == "Tr":  # the copy, at the same rise
+            continue
+        outer, inner = ops[k - 2], ops[k - 1]
+        assert outer[0] == inner[0] == "BDC"
+        assert str(outer[1][0]) == "/Span" and str(outer[1][1].ActualText) == ""
+        assert str(inner[1][0]) != "/Span"
+        assert not any(c.isprintable() for c in str(inner[1][1].ActualText))

@@ -24,6 +24,12 @@ the character the font's own character map gives it (ি's glyph to ি), the re
 cluster's characters to its other glyph, never to nothing: a viewer that ignores the
 span still finds the letters, if not in order.
 
+Right to left, a span's text is read backwards (poppler) or its marks out of place
+(PDFium), so none is drawn over a mark: a mark moved off its pen position (Persian's
+hamza raised over ه, Urdu's kasra) is drawn with no text of its own (`_hide`), an
+inkless copy at its letter's pen giving it (`_copy`); and a glyph standing for
+characters that compose into one maps to that one (`_composed`).
+
 `actual_text()` rebuilds WeasyPrint's `draw_first_line` with that, after checking its
 source is the one this was written for (else W001, and the PDF is written as before).
 A cluster already right is drawn exactly as before: a Latin text's PDF is the same
@@ -89,6 +95,23 @@ FIXED_RUN_END = ("            x_advance += (logical_width + offset - kerning) / 
 # ten of them was drawn 1.2 px past its box, its last letters past the page's edge.
 EMPTY_MOVE = "                string += f'>{-width / font_size}<'\n"
 FIXED_EMPTY_MOVE = "                string += f'>{-width * 1000 * FROM_UNITS / font_size}<'\n"
+# A mark of a right to left run moved off its pen position (raised by a text rise, or
+# moved sideways) is drawn as a raised glyph is, in a text object of its own, inside
+# marked content that gives it no text (`_hide`); a copy where the pen stands gives it.
+RISE = ("            if rise:\n")
+FIXED_RISE = ("            if rise or (spans and i in spans.hidden):\n")
+RISE_SET = "                stream.set_text_rise(-rise)\n"
+FIXED_RISE_SET = ("                if spans:\n"
+                  "                    _samizdat_hide(stream, spans, i, -rise)\n"
+                  "                if rise:\n"
+                  "                    stream.set_text_rise(-rise)\n")
+RISE_END = ("                stream.set_text_rise(0)\n"
+            "                string = '<'\n")
+FIXED_RISE_END = ("                if rise:\n"
+                  "                    stream.set_text_rise(0)\n"
+                  "                if spans:\n"
+                  "                    _samizdat_unhide(stream, spans, i)\n"
+                  "                string = '<'\n")
 
 
 class Spans(dict):
@@ -112,9 +135,13 @@ class Spans(dict):
     raised = frozenset()
     font = None
     began = None
+    # right to left: {glyph index: glyph id} of the moved marks drawn without text and
+    # copied where the pen stands (`_hide`), and the copy still to be put in
+    hidden = {}
+    copy = None
 
     def __bool__(self):  # a run entered by a span carried into it has work to do
-        return bool(len(self)) or self.open is not None
+        return bool(len(self)) or self.open is not None or bool(self.hidden)
 
 
 # A TJ array's body ending in moves after its last glyph (a mark's kerning back, a
@@ -149,6 +176,8 @@ def _mark(stream, string, spans, index):
         _redraw(stream, spans)
         stream.end_marked_content()
         spans.open = None
+    if spans.copy is not None:
+        _copy(stream, spans)
     if index in spans:
         last, text = spans[index]
         string = _flush(stream, string)
@@ -181,6 +210,65 @@ def _end(stream, string, spans, count):
             string = _flush(stream, string)
             stream.end_marked_content()
     return string
+
+
+# The marked content a moved mark of a right to left run is drawn in: no text for
+# poppler and a reader of the standard (an empty ActualText: the glyph stands for
+# nothing); none for PDFium either, which reads an empty ActualText as none and skips the
+# objects of one holding no printable character (cpdf_textpage.cpp, PreMarkedContent:
+# `kDone`). Poppler reads ActualText only in a Span (Gfx.cc, opBeginMarkedContent), so
+# the one PDFium reads is in marked content of another tag inside it, where it is the
+# last, the one PDFium takes.
+HIDDEN = ("Span", "SamizdatHidden", "\ufffe")
+
+
+def _hide(stream, spans, index, rise):
+    """Before mark `index` of a right to left run is drawn (its text rise `rise` set
+    next), if it is one `spans.hidden` holds: open the marked content that gives it no
+    text (HIDDEN); its copy, which gives its text, goes in before it (`_copy`). PDFium
+    sorts a line's text objects by their origin and read a raised mark, an object of its
+    own set over its letter (Persian's hamza over ه, Urdu's kasra under ل), after that
+    letter and the rest of the letter's object: out of its word (ماده + ٔ read
+    'ٔ ماده'); poppler put it on the line above, and a mark moved sideways on its
+    baseline (Urdu's kasra after ک in اشتراکِ) on a line of its own."""
+    if index in spans.hidden:
+        spans.copy = (spans.hidden[index], len(stream.stream), rise)
+        tag, inner, text = HIDDEN
+        stream.begin_marked_content(tag, pydyf.Dictionary({"ActualText": pydyf.String("")}))
+        stream.begin_marked_content(inner, pydyf.Dictionary({"ActualText": pydyf.String(text)}))
+
+
+def _unhide(stream, spans, index):
+    """After mark `index` is drawn (the text rise set back): close what `_hide` opened.
+    Its copy is put in before the next glyph is drawn (`_mark`), or at the run's end,
+    when the mark's width is known."""
+    if index in spans.hidden:
+        stream.end_marked_content()
+        stream.end_marked_content()
+
+
+# How far before its letter's origin the copy of a mark is set, in thousandths of an
+# em: the letter's origin is where WeasyPrint's rounded moves (`int(kerning)`) after the
+# mark put it, less than one from where the mark was drawn from.
+BEFORE = 1
+
+
+def _copy(stream, spans):
+    """Put in, before the mark drawn last (`spans.copy`: its glyph id, where its drawing
+    begins in the stream's operators, its text rise), a copy of it with no ink (text
+    rendering mode 3) at the pen, less BEFORE, at the same rise (where a viewer shows it
+    selected: the mark's ink), the pen then moved back. A text object there, drawn
+    first, PDFium reads before its letter's (objects at one origin keep their drawing
+    order), and poppler with it: in a right to left run HarfBuzz gives a cluster's mark
+    before its letter, which the line's reordering puts after it. (Drawn after the
+    mark, PDFium took the copy of a mark moved a little, Urdu's kasra, for a second
+    drawing of it and read neither: cpdf_textpage.cpp, IsSameAsPreTextObject.)"""
+    (glyph, at, rise), spans.copy = spans.copy, None
+    digits = 2 if spans.font.bitmap else 4
+    width = spans.font.widths.get(glyph, 0)
+    shown = _show([_number(BEFORE), f"<{glyph:0{digits}x}>", _number(width - BEFORE)])
+    rises = ([f"{_number(rise)} Ts".encode()], [b"0 Ts"]) if rise else ([], [])
+    stream.stream[at:at] = [b"3 Tr", *rises[0], *shown, *rises[1], b"0 Tr"]
 
 
 # A TJ array's body as WeasyPrint writes it: glyph strings and numbers.
@@ -294,6 +382,15 @@ def _show(items):
     return shown
 
 
+def _composed(text):
+    """`text` composed (NFC) where that makes it one character: a glyph of a right to
+    left run standing for two characters is read by PDFium and poppler with them
+    reversed (Persian's تأمین, alef and hamza above in one glyph, read 'تٔامین'), one
+    has no order to get wrong. Else `text` as it is."""
+    composed = unicodedata.normalize("NFC", text)
+    return composed if len(composed) == 1 else text
+
+
 def _same(drawn, text):
     """Whether glyphs read as `drawn` give `text` (one space for another is the same)."""
     return drawn == text or (drawn.isspace() and text.isspace())
@@ -352,11 +449,12 @@ def _clusters(font, glyph_item, utf8, next_run=None, stream=None):
         logical = drawn[::-1] if rtl else drawn
         new = [g for g in dict.fromkeys(logical) if g not in known and g not in first]
         if len(ids) == 1:
-            if new:  # WeasyPrint's own entry
-                first[new[0]] = text
+            if new:  # WeasyPrint's own entry; right to left, composed (`_composed`)
+                first[new[0]] = _composed(text) if rtl else text
         elif new:
             first.update(_share(font, logical, new, text, known, first))
-        right = _same("".join(first.get(g) or known.get(g, "") for g in logical), text)
+        right = _same("".join(first.get(g) or known.get(g, "") for g in logical),
+                      _composed(text) if rtl else text)
         # a glyph moved off its pen position (a mark set over its letter, raised by a
         # text rise) is read where it is drawn: viewers sort it out of place or take
         # it for another line, unless its syllable's text is given. Not a lone glyph
@@ -369,9 +467,18 @@ def _clusters(font, glyph_item, utf8, next_run=None, stream=None):
                 any(c[4] for c in group) and sum(c[1] - c[0] + 1 for c in group) > 1):
             spans[min(c[0] for c in group)] = (max(c[1] for c in group),
                                                "".join(c[2] for c in group))
-    if not rtl:
-        raised = [bool(infos[k].geometry.y_offset) and infos[k].glyph != empty
-                  for k in range(count)]
+    raised = [bool(infos[k].geometry.y_offset) and infos[k].glyph != empty
+              for k in range(count)]
+    if rtl:
+        # a mark moved off its pen position: raised, or moved sideways with no width
+        moved = [k for k in range(count) if raised[k] or (
+            infos[k].geometry.x_offset > 0 and not infos[k].geometry.width
+            and infos[k].glyph != empty)]
+        inside = {k for start, (last, _) in spans.items() for k in range(start, last + 1)}
+        spans.hidden = {k: infos[k].glyph for k in moved
+                        if k not in inside and not infos[k].glyph & unknown}
+        spans.font = font
+    else:
         if spans and any(raised):
             _reach_over_raised(spans, found, infos, raised)
         if spans:
@@ -706,9 +813,11 @@ def _nominal(font):
 def _fix():
     return SourceFix(text_drawing, "draw_first_line", KNOWN_SOURCE, RUN, FIXED_RUN,
                      helpers=(("_samizdat_clusters", _clusters), ("_samizdat_mark", _mark),
-                              ("_samizdat_end", _end)),
+                              ("_samizdat_end", _end), ("_samizdat_hide", _hide),
+                              ("_samizdat_unhide", _unhide)),
                      more=((MAPPING, FIXED_MAPPING), (RUN_END, FIXED_RUN_END),
-                           (EMPTY_MOVE, FIXED_EMPTY_MOVE)),
+                           (EMPTY_MOVE, FIXED_EMPTY_MOVE), (RISE, FIXED_RISE),
+                           (RISE_SET, FIXED_RISE_SET), (RISE_END, FIXED_RISE_END)),
                      patch="text-layer")
 
 
