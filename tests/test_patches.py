@@ -35,7 +35,7 @@ def test_every_patch_names_a_test_that_exists(patch):
 
 def test_docs_hold_the_table():
     assert patches.markdown() in (ROOT / "docs" / "patches.md").read_text(encoding="utf-8"), \
-        "run `python -m samizdat.patches` and put its table in docs/patches.md"
+        "run `python -m samizdat.weasy` and put its table in docs/patches.md"
 
 
 def _calls(tree):

@@ -83,7 +83,9 @@ PATCHES = (
     Patch("text-layer", "WeasyPrint", "70.0",
           "a cluster whose glyphs do not spell its characters (or with a mark moved) is "
           "drawn in an ActualText span; each new glyph maps to its own character; a glyph "
-          "drawn as nothing moves the pen by its width in thousandths of an em",
+          "drawn as nothing moves the pen by its width in thousandths of an em; a "
+          "right-to-left mark moved off its pen is drawn with no text of its own, an "
+          "inkless copy at its letter giving it",
           "Indic vowel signs were lost or reordered when copying or searching; Yoruba's "
           "marks came out as C1 controls and '©'; a widened U+200B moved the pen 2.4% too "
           "far (Pango units taken for thousandths): Burmese lines ran 1.8-2.4 pt past the "
@@ -277,6 +279,3 @@ def markdown():
                     f"{p.written_for}: {gate} | `{p.proof}` | {p.bench} | {p.cost} |")
     return "\n".join(rows) + "\n"
 
-
-if __name__ == "__main__":
-    print(markdown(), end="")
