@@ -407,12 +407,7 @@ def _clusters(font, glyph_item, utf8, next_run=None, stream=None):
 
     offset, length = glyph_item.item.offset, glyph_item.item.length
     run_text = utf8[offset:offset + length].decode(errors="replace")
-    into = getattr(stream, "_samizdat_into", None)
-    if into and not _blank(run_text):
-        # taken here: the span is closed in this run, by `_mark` or `_end`
-        stream._samizdat_into, stream._samizdat_open = None, 0
-    else:
-        into = None
+    into = _taken_into(stream, run_text)
     if SIMPLE.fullmatch(run_text):
         spans = Spans()
         if into:
@@ -420,15 +415,47 @@ def _clusters(font, glyph_item, utf8, next_run=None, stream=None):
         return spans, {}
     glyph_string = glyph_item.glyphs
     count, infos = glyph_string.num_glyphs, glyph_string.glyphs
-    clusters = glyph_string.log_clusters
     rtl = glyph_item.item.analysis.level % 2
+    found, first = _found(font, glyph_item, utf8, rtl)
+    spans = _syllable_spans(found, rtl)
+    raised = [bool(infos[k].geometry.y_offset) and infos[k].glyph != pango.PANGO_GLYPH_EMPTY
+              for k in range(count)]
+    if rtl:
+        _hide_moved_marks(spans, font, infos, count, raised)
+    else:
+        _reach(spans, found, infos, raised, into, utf8, next_run, glyph_item)
+    if spans and any(raised) and not rtl:
+        spans.font = font
+        spans.raised = frozenset(
+            start for start, (last, _) in spans.items()
+            if any(raised[start:last + 1]) and any(
+                not raised[k] and infos[k].glyph != pango.PANGO_GLYPH_EMPTY
+                for k in range(start, last + 1)))
+    return spans, first
+
+
+def _taken_into(stream, run_text):
+    """The span a run before this one left to go on over its first glyphs (`stream`'s
+    `_samizdat_into`), taken by this run if it holds more than white space (the span
+    is then closed in it, by `_mark` or `_end`), else None."""
+    into = getattr(stream, "_samizdat_into", None)
+    if into and not _blank(run_text):
+        stream._samizdat_into, stream._samizdat_open = None, 0
+        return into
+    return None
+
+
+def _found(font, glyph_item, utf8, rtl):
+    """([(first glyph, last glyph, text, right as the map reads it, a glyph moved)] in
+    glyph order, {glyph id: text} of the glyphs first mapped here) of a glyph item."""
+    from weasyprint.text.ffi import pango
+
+    offset, length = glyph_item.item.offset, glyph_item.item.length
+    glyph_string = glyph_item.glyphs
+    count, infos = glyph_string.num_glyphs, glyph_string.glyphs
+    clusters = glyph_string.log_clusters
     empty, unknown = pango.PANGO_GLYPH_EMPTY, pango.PANGO_GLYPH_UNKNOWN_FLAG
-    known = font.to_unicode
-    spans, first = Spans(), {}
-    # (first glyph, last glyph, text, right as the map reads it, a glyph moved), in
-    # glyph order
-    found = []
-    start = 0
+    known, first, found, start = font.to_unicode, {}, [], 0
     while start < count:
         end = start
         while end + 1 < count and clusters[end + 1] == clusters[start]:
@@ -459,43 +486,54 @@ def _clusters(font, glyph_item, utf8, next_run=None, stream=None):
         # text rise) is read where it is drawn: viewers sort it out of place or take
         # it for another line, unless its syllable's text is given. Not a lone glyph
         # (a justified space is moved); not right to left, where pdfium and poppler
-        # read a span's text backwards (Persian's hamza)
+        # read a span's text backwards (Persian's hamza: _hide_moved_marks)
         moved = not rtl and any(g.geometry.y_offset or g.geometry.x_offset for g in glyphs)
         found.append((*here, text, right, moved))
+    return found, first
+
+
+def _syllable_spans(found, rtl):
+    """Spans of the syllables of `found` (see _found) whose glyphs do not spell their
+    text, or that hold a glyph moved off its pen and more than one glyph."""
+    spans = Spans()
     for group in _syllables(found[::-1] if rtl else found):
         if not all(c[3] for c in group) or (
                 any(c[4] for c in group) and sum(c[1] - c[0] + 1 for c in group) > 1):
             spans[min(c[0] for c in group)] = (max(c[1] for c in group),
                                                "".join(c[2] for c in group))
-    raised = [bool(infos[k].geometry.y_offset) and infos[k].glyph != empty
-              for k in range(count)]
-    if rtl:
-        # a mark moved off its pen position: raised, or moved sideways with no width
-        moved = [k for k in range(count) if raised[k] or (
-            infos[k].geometry.x_offset > 0 and not infos[k].geometry.width
-            and infos[k].glyph != empty)]
-        inside = {k for start, (last, _) in spans.items() for k in range(start, last + 1)}
-        spans.hidden = {k: infos[k].glyph for k in moved
-                        if k not in inside and not infos[k].glyph & unknown}
-        spans.font = font
-    else:
-        if spans and any(raised):
-            _reach_over_raised(spans, found, infos, raised)
-        if spans:
-            _take_spaces(spans, found)
-        if into:
-            _enter(spans, found, into, count)
-        if not (into and into[0] >= count) and not (
-                spans and any(raised)
-                and _reach_into_next_run(spans, found, infos, raised, utf8, next_run)):
-            _carry_over_spaces(spans, found, utf8, next_run, glyph_item.item.analysis.font)
-        if spans and any(raised):
-            spans.font = font
-            spans.raised = frozenset(
-                start for start, (last, _) in spans.items()
-                if any(raised[start:last + 1]) and any(
-                    not raised[k] and infos[k].glyph != empty for k in range(start, last + 1)))
-    return spans, first
+    return spans
+
+
+def _hide_moved_marks(spans, font, infos, count, raised):
+    """Right to left: each mark moved off its pen position (raised, or moved sideways
+    with no width) outside a span is drawn with no text of its own (`spans.hidden`)."""
+    from weasyprint.text.ffi import pango
+
+    empty, unknown = pango.PANGO_GLYPH_EMPTY, pango.PANGO_GLYPH_UNKNOWN_FLAG
+    moved = [k for k in range(count) if raised[k] or (
+        infos[k].geometry.x_offset > 0 and not infos[k].geometry.width
+        and infos[k].glyph != empty)]
+    inside = {k for start, (last, _) in spans.items() for k in range(start, last + 1)}
+    spans.hidden = {k: infos[k].glyph for k in moved
+                    if k not in inside and not infos[k].glyph & unknown}
+    spans.font = font
+
+
+def _reach(spans, found, infos, raised, into, utf8, next_run, glyph_item):
+    """Left to right: each span stretched over what PDFium would read between its parts
+    (a raised glyph's reach, the spaces after it), entered from the run before
+    (`into`), carried into the next run where it must be."""
+    count = len(raised)
+    if spans and any(raised):
+        _reach_over_raised(spans, found, infos, raised)
+    if spans:
+        _take_spaces(spans, found)
+    if into:
+        _enter(spans, found, into, count)
+    if not (into and into[0] >= count) and not (
+            spans and any(raised)
+            and _reach_into_next_run(spans, found, infos, raised, utf8, next_run)):
+        _carry_over_spaces(spans, found, utf8, next_run, glyph_item.item.analysis.font)
 
 
 # How far (Pango units, 1/1024 pt) a raised glyph's origin may stand past the object
