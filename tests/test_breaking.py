@@ -3,7 +3,8 @@ built PDF: Chinese, Japanese and Korean break between characters, by the kinsoku
 Pango gives them, and the first two are justified between characters; Thai, Lao, Khmer
 and Burmese break at words though they write no space between them (Pango finds Thai's,
 wordbreak.mark_words the others' with ICU's dictionaries) and are justified at word
-ends; Amharic breaks after its word separator ፡. A note's call in any of them is glued
+ends; Amharic breaks after its word separator ፡; Tibetan breaks after its tsheg ་ and
+is justified there. A note's call in any of them is glued
 to the word before it, not to the paragraph back to its last space (which ran off the
 page: P007, then broken anywhere: P008). Nothing lies past the text's right edge.
 
@@ -74,14 +75,28 @@ TEXTS = {
         "ማስተዋልና፡ሕሊና፡ስላለው፡አንዱ፡ሌላውን፡በወንድማማችነት፡መንፈስ፡መመልከት፡ይገባዋል።",
         "የሰው ልጅ ሁሉ ሲወለድ ነጻና በክብርና በመብትም እኩልነት ያለው ነው። የተፈጥሮ ማስተዋልና ሕሊና ስላለው "
         "አንዱ ሌላውን በወንድማማችነት መንፈስ መመልከት ይገባዋል።"]),
+    # Tibetan writes a tsheg (་) after each syllable and breaks a line after it; a line
+    # holds a space or two (after a shad, །), or none (the third paragraph's first two)
+    "bo": ("ཡོངས་ཁྱབ་གསལ་བསྒྲགས་འགྲོ་བ་མིའི་ཐོབ་ཐང༌།", [
+        "༈ འགྲོ་བ་མིའི་ཁྱིམ་ཚང་ཁག་གི་ནང་མི་ཡོངས་ལ་རང་བཞིན་ཉིད་ནས་ཡོད་པའི་ཆེ་མཐོངས་དང་འདྲ་མཉམ། "
+        "སུས་ཀྱང་འཕྲོག་ཏུ་མི་རུང་བའི་ཐོབ་ཐང་བཅས་ཀྱི་གནད་དོན་རྟོགས་པར་བྱེད་པ་ནི།" + NOTE + " "
+        "འཛམ་གླིང་ནང་གི་རང་དབང་དང༌། དྲང་བདེན། ཞི་བདེ་བཅས་ཀྱི་རྣང་གཞི་ལྟེ་བ་ཡིན།",
+        "འགྲོ་བ་མིའི་རིགས་རྒྱུད་ཡོངས་ལ་སྐྱེས་ཙམ་ཉིད་ནས་ཆེ་མཐོངས་དང༌། ཐོབ་ཐང་གི་རང་དབང་འདྲ་མཉམ་དུ་"
+        "ཡོད་ལ། ཁོང་ཚོར་རང་བྱུང་གི་བློ་རྩལ་དང་བསམ་ཚུལ་བཟང་པོ་འདོན་པའི་འོས་བབས་ཀྱང་ཡོད། དེ་བཞིན་"
+        "ཕན་ཚུན་གཅིག་གིས་གཅིག་ལ་བུ་སྤུན་གྱི་འདུ་ཤེས་འཛིན་པའི་བྱ་སྤྱོད་ཀྱང་ལག་ལེན་བསྟར་དགོས་པ་ཡིན༎",
+        "རྒྱལ་ཁབ་ཁག་གི་དབར་མཛའ་མཐུན་གྱི་འབྲེལ་བ་ཡར་རྒྱས་གོང་འཕེལ་གཏོང་རྒྱུར་འབད་བརྩོན་ཆེ་བསྐྱེད་དགོས་"
+        "པ་དེ་ནི་ཧ་ཅང་གལ་གནད་ཆེ་བ་ཞིག་ཡིན། མཉམ་སྦྲེལ་རྒྱལ་ཚོགས་ཀྱི་མི་མང་རྣམས་ཀྱི་རང་དབང་རྒྱ་ཆེའི་"
+        "ཐོག་ནས་སྒྲིག་ཡིག་གི་གཞི་རྩའི་རང་དབང་ལ་བློ་མོས་གདེངས་འཁེལ་གྱིས་སྤྱི་ཚོགས་ཀྱི་འཕེལ་རྒྱས་ཡར་"
+        "ཐོན་གཏོང་རྒྱུ་དང་འཚོ་བའི་ཆུ་ཚད་ཡར་འཕར་གཏོང་རྒྱུའི་ཐག་གཅོད་བྱས་ཡོད།"]),
 }
 TEXTS_ALL = ["".join(paragraphs).replace(NOTE, "") for _, paragraphs in TEXTS.values()]
 NOTES = {"zh-Hans": "联合国大会1948年通过。", "ja": "国際連合総会で採択。",
          "ko": "국제연합 총회.", "th": "สมัชชาสหประชาชาติ", "km": "មហាសន្និបាតអង្គការសហប្រជាជាតិ",
-         "lo": "ສະມັດຊາໃຫຍ່ສະຫະປະຊາຊາດ", "my": "ကုလသမဂ္ဂ", "am": "የተባበሩት፡መንግሥታት።"}
+         "lo": "ສະມັດຊາໃຫຍ່ສະຫະປະຊາຊາດ", "my": "ကုလသမဂ္ဂ", "am": "የተባበሩት፡መንግሥታት።",
+         "bo": "མཉམ་སྦྲེལ་རྒྱལ་ཚོགས།"}
 # Justified between characters or at word ends (linebreak.justification): a line other
 # than its paragraph's last reaches the right edge.
-JUSTIFIED = ("zh-Hans", "ja", "ko", "th", "km", "lo", "my", "am")
+JUSTIFIED = ("zh-Hans", "ja", "ko", "th", "km", "lo", "my", "am", "bo")
 # Written without spaces, broken where ICU's dictionaries find a word's end.
 BY_WORDS = ("th", "km", "lo", "my")
 # Kinsoku: what no line may start or end with (closing and middle punctuation,
@@ -331,3 +346,11 @@ def test_lao_words_are_marked_and_a_repetition_mark_keeps_its_word():
         pytest.skip("ICU (libicuuc) is not installed: install Debian's libicu72 or later")
     marked = wordbreak.mark_words("ມະນຸດທັງຫລາຍທຸກໆຄົນ", "lo")
     assert marked.replace(wordbreak.ZWSP, "|") == "ມະນຸດ|ທັງ|ຫລາຍ|ທຸກໆ|ຄົນ"  # not |ໆ
+
+
+def test_tibetan_is_marked_after_each_tsheg_and_shad_a_line_may_break_after():
+    """A zero width space (where a justified line is widened) after each tsheg and shad
+    a letter follows, with ICU or without: not after the non-breaking tsheg (༌), nor
+    between a tsheg and the shad that closes its clause, nor after a shad's space."""
+    marked = wordbreak.mark_words("༈ འགྲོ་བ་མིའི་ཐོབ་ཐང་ལ། དང༌། ཀྱང་ཡོད་།དེ་བཞིན།", "bo")
+    assert marked.replace(wordbreak.ZWSP, "|") == "༈ འགྲོ་|བ་|མིའི་|ཐོབ་|ཐང་|ལ། དང༌། ཀྱང་|ཡོད་།|དེ་|བཞིན།"

@@ -493,10 +493,7 @@ def line_ends(pdf):
 
 # Left to right texts whose justified lines do not reach the edge in PDFium yet (issue 26):
 # what the lines measured, by class. Strict: each flips when its lines are flush.
-RAGGED = {
-    "udhr-bod": "issue 26: Tibetan lines break after a tsheg and hold no space to widen "
-                "(their marks keep linebreak.spaced_characters away): left ragged, 4-14 pt",
-}
+RAGGED: dict[str, str] = {}
 LEFT_TO_RIGHT = sorted(stem for stem, row in TEXTS.items()
                        if row["lang"].split("-")[0] not in ("ar", "fa", "he", "ur"))
 

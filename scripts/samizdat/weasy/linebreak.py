@@ -19,7 +19,8 @@ A third fix, `spaced_characters()`: WeasyPrint 70 justifies a line only by widen
 its spaces. A Chinese or Japanese line has none (it was left up to an em short of the
 edge), a Thai one a few (each stretched wide): such lines are justified as CSS Text 3
 (§7.4, text-justify: auto) does for their scripts, Chinese and Japanese between their
-characters, Thai, Lao, Khmer and Burmese at their words' ends.
+characters, Thai, Lao, Khmer and Burmese at their words' ends, Tibetan after its
+syllables' tshegs and shads.
 
 And a mend: `breakable(html, words)` lets a word wider than the measure break
 anywhere (P008, said), rather than run off the page.
@@ -123,7 +124,11 @@ BY_CHARACTERS = frozenset({"zh", "ja"})
 # by what Pango draws: CSS Text 3's clustered scripts (their few spaces part phrases;
 # their characters are never spaced: Pango's letter spacing parts a Khmer vowel from
 # its consonant), and Ethiopic's languages (a text written with ፡ alone has no space).
-BY_WORDS = frozenset({"th", "lo", "km", "my", "am", "ti", "gez", "tig", "byn"})
+# And Tibetan's languages (Tibetan, Dzongkha), widened after each tsheg and shad a line
+# may break after, where wordbreak.mark_words puts a zero width space (Tibetan's
+# typesetting widens there; its few spaces follow a shad). Not "characters": their
+# vowel signs and stacked consonants (JOINED) would be parted from their syllables.
+BY_WORDS = frozenset({"th", "lo", "km", "my", "am", "ti", "gez", "tig", "byn", "bo", "dz"})
 # Languages WeasyPrint would widen at their spaces, but whose spaces it measures in one
 # font and draws in another: a Korean line is laid out with each space in the Hangul
 # font (Pango sets a space in its neighbours' font), and drawn with each space spaced,
@@ -151,8 +156,8 @@ JUSTIFY_LINE_SOURCE, REACTIVATE_SOURCE = (d for _, d in patch("script-justificat
 def spaced_characters():
     """Within the block, a justified line is justified as its script is (`justification`):
     a Chinese or Japanese line by spacing between its characters, a Thai, Lao, Khmer or
-    Burmese one at its words' ends, one with no space to widen (Amharic written with
-    ፡ alone) between its characters when that parts nothing; others by their spaces, as
+    Burmese one at its words' ends, a Tibetan one after its tshegs and shads, one with
+    no space to widen (Amharic written with ፡ alone) between its characters when that parts nothing; others by their spaces, as
     WeasyPrint does. The spacing stays with the laid out text boxes (the PDF may be
     written after the block). Yields True; or False, said once (W001), when this
     WeasyPrint's `justify_line` or `Layout.reactivate` is not the code it was written for."""

@@ -11,7 +11,8 @@ ICU has those dictionaries, and every Linux that has Pango has ICU too (libxml2 
 it). Here ICU's line break iterator is called through ctypes (its C API, no Python
 package): `mark_words` puts a zero width space (U+200B, a break opportunity that draws
 nothing) between two words of those scripts and Thai in the print HTML (where a
-justified line is widened: linebreak.spaced_characters), and `word_start` finds
+justified line is widened: linebreak.spaced_characters; and after a Tibetan tsheg or
+shad, where a Tibetan line breaks and is widened), and `word_start` finds
 where the word before a note's call begins, in any script, for `printhtml.glue_calls`
 (which used to glue the call to everything back to the last space: a whole Chinese
 paragraph). Without ICU (said once, W002), words are not marked and a call is glued to
@@ -35,6 +36,14 @@ SPACELESS = (UNMARKED + "\u1200-\u139f\u2d80-\u2ddf\uab00-\uab2f"
              "\u1100-\u11ff\u2e80-\u2fdf\u3000-\u303f\u3040-\u31ff\u3200-\u9fff\ua960-\ua97f"
              "\uac00-\ud7ff\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef\U00020000-\U0003134f")
 _UNMARKED_RUN = re.compile(f"[{UNMARKED}]")
+# Tibetan's syllables end in a tsheg (U+0F0B; U+0F0C is the one no line breaks after)
+# or a shad (U+0F0D-U+0F11, U+0F14), after which Pango breaks a line (UAX 14: BA, EX)
+# when a letter or a figure comes next (not another mark: "ང་།" keeps its shad). Its
+# justified lines are widened there, after the mark (CSS Text 3, text-justify: auto),
+# so a zero width space stands in each such place: what linebreak.spaced_characters
+# widens. No dictionary is needed (the marks are written), so not ICU's.
+TIBETAN_BREAK = re.compile("(?<=[\u0f0b\u0f0d-\u0f11\u0f14])"
+                           "(?=[\u0f20-\u0f33\u0f40-\u0f6c\u0f88-\u0f8c])")
 _SPACELESS_CHAR = re.compile(f"[{SPACELESS}]")
 ZWSP = "\u200b"
 # Lao's and Thai's repetition marks (ໆ, ๆ) repeat the word before them: ICU's
@@ -122,7 +131,10 @@ def line_breaks(text, lang=""):
 def mark_words(text, lang=""):
     """`text` (a run of HTML text, no tags) with a zero width space between any two
     words of Khmer, Lao and Burmese that meet with no space, where ICU's dictionaries
-    put a line break; `text` itself when it has none or ICU is not here."""
+    put a line break, and after each Tibetan tsheg or shad a line may break after
+    (TIBETAN_BREAK); `text` itself when it has none (or ICU is not here for the
+    others)."""
+    text = TIBETAN_BREAK.sub(ZWSP, text)
     if not _UNMARKED_RUN.search(text):
         return text
     breaks = line_breaks(text, lang)
