@@ -349,8 +349,9 @@ def test_lao_words_are_marked_and_a_repetition_mark_keeps_its_word():
 
 
 def test_tibetan_is_marked_after_each_tsheg_and_shad_a_line_may_break_after():
-    """A zero width space (where a justified line is widened) after each tsheg and shad
-    a letter follows, with ICU or without: not after the non-breaking tsheg (༌), nor
-    between a tsheg and the shad that closes its clause, nor after a shad's space."""
-    marked = wordbreak.mark_words("༈ འགྲོ་བ་མིའི་ཐོབ་ཐང་ལ། དང༌། ཀྱང་ཡོད་།དེ་བཞིན།", "bo")
-    assert marked.replace(wordbreak.ZWSP, "|") == "༈ འགྲོ་|བ་|མིའི་|ཐོབ་|ཐང་|ལ། དང༌། ཀྱང་|ཡོད་།|དེ་|བཞིན།"
+    """A zero width space (where a justified line is widened) after each tsheg, shad and
+    visarga a letter follows, with ICU or without: not after the non-breaking tsheg (༌),
+    nor between a tsheg and the shad that closes its clause, nor after a shad's space."""
+    marked = wordbreak.mark_words("༈ འགྲོ་བ་མིའི་ཐོབ་ཐང་ལ། དང༌། ཀྱང་ཡོད་།དེ་བཞིན། ཨོཾ་ཨཱཿཧཱུྃ", "bo")
+    assert marked.replace(wordbreak.ZWSP, "|") == \
+        "༈ འགྲོ་|བ་|མིའི་|ཐོབ་|ཐང་|ལ། དང༌། ཀྱང་|ཡོད་།|དེ་|བཞིན། ཨོཾ་|ཨཱཿ|ཧཱུྃ"

@@ -36,13 +36,14 @@ SPACELESS = (UNMARKED + "\u1200-\u139f\u2d80-\u2ddf\uab00-\uab2f"
              "\u1100-\u11ff\u2e80-\u2fdf\u3000-\u303f\u3040-\u31ff\u3200-\u9fff\ua960-\ua97f"
              "\uac00-\ud7ff\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef\U00020000-\U0003134f")
 _UNMARKED_RUN = re.compile(f"[{UNMARKED}]")
-# Tibetan's syllables end in a tsheg (U+0F0B; U+0F0C is the one no line breaks after)
-# or a shad (U+0F0D-U+0F11, U+0F14), after which Pango breaks a line (UAX 14: BA, EX)
-# when a letter or a figure comes next (not another mark: "ང་།" keeps its shad). Its
-# justified lines are widened there, after the mark (CSS Text 3, text-justify: auto),
-# so a zero width space stands in each such place: what linebreak.spaced_characters
-# widens. No dictionary is needed (the marks are written), so not ICU's.
-TIBETAN_BREAK = re.compile("(?<=[\u0f0b\u0f0d-\u0f11\u0f14])"
+# Tibetan's syllables end in a tsheg (U+0F0B; U+0F0C is the one no line breaks after),
+# a shad (U+0F0D-U+0F11), a gter tsheg (U+0F14) or a visarga (U+0F7F, after which no
+# tsheg is written), after which Pango breaks a line (UAX 14: BA, EX) when a letter or a
+# figure comes next (not another mark: "ང་།" keeps its shad). Tibetan typesetting widens
+# a justified line there, after the mark (a tsheg set a little wider, besides the few
+# spaces), so a zero width space stands in each such place: what
+# linebreak.spaced_characters widens. The marks are written: no dictionary, no ICU.
+TIBETAN_BREAK = re.compile("(?<=[\u0f0b\u0f0d-\u0f11\u0f14\u0f7f])"
                            "(?=[\u0f20-\u0f33\u0f40-\u0f6c\u0f88-\u0f8c])")
 _SPACELESS_CHAR = re.compile(f"[{SPACELESS}]")
 ZWSP = "\u200b"
