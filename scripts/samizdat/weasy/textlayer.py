@@ -90,8 +90,8 @@ FIXED_RUN_END = ("            x_advance += (logical_width + offset - kerning) / 
 # A glyph drawn as nothing (PANGO_GLYPH_EMPTY: a U+200B, a soft hyphen) moves the pen by
 # its width, which WeasyPrint 70 writes as `width / font_size`: Pango units (1/1024 of
 # a pixel) taken for thousandths, 2.4% too far. Nothing if its width is nought; but a
-# U+200B that linebreak.spaced_characters widens is a justified Thai, Lao, Khmer or
-# Burmese line's word space, and each of a line's moved it on: a Burmese line holding
+# U+200B that linebreak.spaced_characters widens is a justified Thai, Lao, Khmer,
+# Burmese or Tibetan line's word space, and each of a line's moved it on: a Burmese line holding
 # ten of them was drawn 1.2 px past its box, its last letters past the page's edge.
 EMPTY_MOVE = "                string += f'>{-width / font_size}<'\n"
 FIXED_EMPTY_MOVE = "                string += f'>{-width * 1000 * FROM_UNITS / font_size}<'\n"
@@ -740,7 +740,8 @@ def _carry_over_spaces(spans, found, utf8, node, font):
 
 def _blank(text):
     """Whether `text` draws no ink: white space, U+200B (which wordbreak.mark_words
-    puts between Thai, Lao, Khmer, Burmese words), the joiners."""
+    puts between Thai, Lao, Khmer, Burmese words and after Tibetan's tshegs), the
+    joiners."""
     return bool(text) and all(c.isspace() or c in "\u200b\u200c\u200d\u2060" for c in text)
 
 
