@@ -34,8 +34,10 @@ def unimpose(pamphlet):
             half = float(side.mediabox[2]) / 2
             content = side.Contents.read_bytes().decode("latin-1")
             for a, x, name in re.findall(
-                    r"(?:q |W n )(-?1) 0 0 \1 ([-\d.]+) [-\d.]+ cm (/\w+) Do", content):
+                    r"(?:q |W n )(?:(-?1) 0 0 -?1 ([-\d.]+) [-\d.]+ cm )?(/\w+) Do", content):
                 form = side.Resources.XObject[name]
+                if not a:  # placed by its own /Matrix (impose.ACTUAL_TEXT)
+                    a, x = f"{float(form.Matrix[0]):g}", form.Matrix[4]
                 centre = float(x) + sum(float(v) for v in form.BBox[::2]) / 2 * int(a)
                 # on a turned side the booklet's left page is drawn on the right
                 slot = int(centre >= half) ^ (a == "-1")
@@ -44,8 +46,10 @@ def unimpose(pamphlet):
             form = placed[position]
             bbox = [float(v) for v in form.BBox]
             page = out.add_blank_page(page_size=(bbox[2] - bbox[0], bbox[3] - bbox[1]))
-            page.Resources = pikepdf.Dictionary(
-                XObject=pikepdf.Dictionary(F=out.copy_foreign(form)))
+            form = out.copy_foreign(form)
+            if "/Matrix" in form:
+                del form.Matrix
+            page.Resources = pikepdf.Dictionary(XObject=pikepdf.Dictionary(F=form))
             page.Contents = out.make_stream(b"q 1 0 0 1 0 0 cm /F Do Q")
         data = io.BytesIO()
         out.save(data)
@@ -132,10 +136,14 @@ def _cells(page, rows, pdfium_c):
             left, bottom = col * width / 2, (rows - 1 - row) * height / rows
             text = pdfium_text(textpage.get_text_bounded(left, bottom, left + width / 2,
                                                          bottom + height / rows))
+            # not the spaces and line ends pdfium puts in (nothing printed): it gives
+            # them the matrix of the form they are read in, which a page placed by its
+            # form's /Matrix (impose.ACTUAL_TEXT) leaves upright on a turned side
             angles = {round(pdfium_c.FPDFText_GetCharAngle(textpage.raw, i), 1)
                       for i in range(textpage.count_chars())
                       if _inside(textpage.get_charbox(i), left, bottom, width / 2,
-                                 height / rows)}
+                                 height / rows)
+                      and pdfium_c.FPDFText_IsGenerated(textpage.raw, i) != 1}
             cells[row, col] = (text, angles == {3.1})
     return cells
 

@@ -391,3 +391,34 @@ def test_a_right_to_left_pamphlet_is_bound_on_the_right(tmp_path):
     ltr = impose.saddle(source, tmp_path / "ltr.pdf")
     assert [f.code for f in verify.verify_pamphlet(ltr, source, sheet=impose.A4,
                                                    rtl=True)] == ["I001"]
+
+
+@pytest.mark.parametrize("duplex,creep_mm", [(None, 0.0), ("long", 0.1)])
+def test_an_actualtext_span_is_read_on_its_own_page_of_the_sheet(tmp_path, duplex, creep_mm):
+    """A page whose text layer holds an ActualText span (textlayer: a cluster whose
+    glyphs do not spell its characters) reads its span's text in its own cell of the
+    sheet, upright or turned, moved by creep or not: PDFium places a span's letters in
+    the space of the form XObject drawing the page, so the page is placed by the form's
+    /Matrix (impose.ACTUAL_TEXT). Placed by a `cm` before its `Do`, page 1's span was
+    read in page 4's cell. The other pages are placed as before."""
+    from pdfread import folded
+
+    source = numbered_pdf(tmp_path / "in.pdf", 4)
+    with pikepdf.open(source, allow_overwriting_input=True) as pdf:
+        for number in (1, 2):
+            page = pdf.pages[number - 1]
+            page.Contents = pdf.make_stream(b"/Span <</ActualText (Said%d)>> BDC\n" % number
+                                            + impose.page_content(page) + b"\nEMC")
+        pdf.save(source)
+    out = impose.saddle(source, tmp_path / "out.pdf", duplex=duplex, creep_mm=creep_mm)
+    flip = "other" if duplex else "own"
+    assert folded(out, [1], flip=flip) == ["Said1", "Said2", "Page3", "Page4"]
+    assert page_texts(unimpose(out)) == [f"Page{k}" for k in range(1, 5)]  # pypdf: glyphs
+    assert verify.verify_pamphlet(out, source, sheet=impose.A4, duplex=duplex,
+                                  creep_mm=creep_mm) == []
+    with pikepdf.open(out) as pamphlet:
+        placements = [verify.PLACEMENT.findall(impose.page_content(side).decode())
+                      for side in pamphlet.pages]
+    # page 4 | 1 on the front, 2 | 3 on the back: by a `cm`, pages 4 and 3 only
+    assert [[bool(p[4]) for p in side] for side in placements] == [[True, False],
+                                                                     [False, True]]

@@ -417,9 +417,10 @@ def _descriptor(font):
 # --- pamphlets ----------------------------------------------------------------
 
 UPRIGHT, TURNED = ("1", "0", "0", "1"), ("-1", "0", "0", "-1")
-# q [x y w h re W n] a b c d e f cm /Name Do Q: one page placed by impose.saddle
+# q [x y w h re W n] [a b c d e f cm] /Name Do Q: one page placed by impose.saddle (without
+# the `cm`, by the form's /Matrix: impose.ACTUAL_TEXT)
 PLACEMENT = re.compile(r"q (?:([-\d.]+) ([-\d.]+) ([-\d.]+) ([-\d.]+) re W n )?"
-                       r"([-\d.]+) ([-\d.]+) ([-\d.]+) ([-\d.]+) ([-\d.]+) ([-\d.]+) cm "
+                       r"(?:([-\d.]+) ([-\d.]+) ([-\d.]+) ([-\d.]+) ([-\d.]+) ([-\d.]+) cm )?"
                        r"(/\w+) Do Q")
 SEGMENT = re.compile(r"([-\d.]+) ([-\d.]+) m ([-\d.]+) ([-\d.]+) l")
 SLACK = 0.01  # points: the pamphlet's matrices carry 4 decimals
@@ -492,6 +493,10 @@ def _placed(side, digests, rows=1):
     placed = []
     for *clip, a, b, c, d, e, f, name in PLACEMENT.findall(content):
         form = side.Resources.XObject[name]
+        if not a:  # placed by the form's own matrix (impose.ACTUAL_TEXT)
+            matrix = [float(v) for v in form.get("/Matrix", [1, 0, 0, 1, 0, 0])]
+            a, b, c, d = (f"{v:g}" for v in matrix[:4])
+            e, f = matrix[4:]
         turned = {UPRIGHT: False, TURNED: True}.get((a, b, c, d))
         data = form.read_bytes()
         known = turned is not None and data and _digest(data) in digests

@@ -23,6 +23,7 @@ import logging
 import math
 import re
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 
 import pikepdf
@@ -329,13 +330,26 @@ def _side_drawing(target, side, source, printed, geometry, turn, creep_mm):
     return drawing
 
 
+# A page whose text layer holds an ActualText span (textlayer: a cluster whose glyphs do
+# not spell its characters, Amiri's lam drawn with a joining stroke of its own) is placed
+# by its form XObject's /Matrix, not by a `cm` before its `Do`: PDFium gives a span's
+# letters the box of its text object as that object lies in the form's own space, the
+# matrix the form is drawn with left out (cpdf_textpage.cpp, ProcessMarkedContent:
+# `pTextObj->GetRect()`, where every other character's box goes through the form's
+# matrix), and a form's /Matrix is part of that space. Placed by `cm`, hafez-divan's 'ل'
+# of page 14 was read in the cell of page 19 on the A4 sheet. The ink is the same (the
+# same matrix); a page without a span is placed as before (the same bytes).
+ACTUAL_TEXT = b"/ActualText"
+
+
 def _place(target, side, page, at, name, turn=None, clip=None):
     """Content-stream bytes that draw `page` as form XObject `name` at `at`, unscaled.
 
     `turn` (the sheet's width, height) draws it turned 180° about the sheet's centre;
     `clip` (x, y, w, h) keeps it inside that rectangle, so a page moved by creep
     cannot cross the spine. The name is chosen here: pikepdf's generated names are
-    random, and the same input must give the same bytes."""
+    random, and the same input must give the same bytes. A page holding an ActualText
+    span is placed by its form's /Matrix instead (ACTUAL_TEXT)."""
     form = target.copy_foreign(page.as_form_xobject())
     if "/Resources" not in side.obj:
         side.obj.Resources = pikepdf.Dictionary()
@@ -349,6 +363,10 @@ def _place(target, side, page, at, name, turn=None, clip=None):
     else:
         matrix = f"1 0 0 1 {e:.4f} {f:.4f}"
     clipping = " ".join(f"{v:.4f}" for v in clip) + " re W n " if clip else ""
+    if ACTUAL_TEXT in page_content(page):
+        # placed by the form's own matrix: PDFium reads the page's spans there (ACTUAL_TEXT)
+        form.Matrix = pikepdf.Array([Decimal(v) for v in matrix.split()])
+        return f"q {clipping}{name} Do Q\n".encode()
     return f"q {clipping}{matrix} cm {name} Do Q\n".encode()
 
 
