@@ -148,19 +148,9 @@ def test_a_bench_text_builds_or_is_refused_for_its_known_class(bench_shelf, text
         assert [str(f) for f in mine] == [] and paths[text].stem in books
 
 
-# PDFium reads the letter of an ActualText span (textlayer: a Persian glyph the font
-# shares between two letters, drawn in a span of one) at a place outside the form
-# XObject its page is drawn from on the sheet: hafez-divan's 'ل' of page 14 is read in
-# the cell of page 19. The ink is where it belongs (the page's pixels are the A5 page's);
-# reading by position, the test cannot tell. Strict: it flips when PDFium or the spans
-# change.
-READ_ELSEWHERE = {"hafez-divan": "issue 26: PDFium places an ActualText span's letter "
-                                 "outside the form XObject that draws its page"}
-
-
-@pytest.mark.parametrize("text", [
-    pytest.param(t, marks=pytest.mark.xfail(strict=True, reason=READ_ELSEWHERE[t]))
-    if t in READ_ELSEWHERE else t for t in texts()])
+# (hafez-divan's pamphlet once read a 'ل' of page 14 in the cell of page 19: PDFium reads
+# an ActualText span in the space of the form XObject drawing its page; impose.ACTUAL_TEXT)
+@pytest.mark.parametrize("text", texts())
 def test_a_real_texts_pamphlet_folds_into_its_pages_in_order(shelf, text):
     """Printed, folded signature by signature and gathered, the A4 pamphlet gives the A5
     PDF's pages in order (read from the sheets' text); no signature has more than 16
