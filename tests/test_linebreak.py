@@ -286,3 +286,77 @@ def test_a_very_long_word_is_named_by_its_ends(tmp_path, caplog):
     said = [r.getMessage() for r in caplog.records if r.getMessage().startswith("P008")]
     assert said == [f"P008 {ms.path}:9: '{word[:40]}…{word[-12:]}' (3000 characters) is wider "
                     "than a line (A6): broken to fit, without a hyphen"]
+
+
+def _udhr_paragraphs(stem, count):
+    """The first `count` paragraphs of the corpus's UDHR text `stem` (issue 26's bench)."""
+    import tarfile
+    from pathlib import Path
+
+    udhr = Path(__file__).resolve().parent / "corpus" / "udhr" / "udhr.tar.xz"
+    with tarfile.open(udhr) as tar:
+        member = next(m for m in tar.getmembers() if m.name.endswith(f"{stem}.md"))
+        text = tar.extractfile(member).read().decode("utf-8")
+    body = text.split("\n---\n", 1)[1]
+    paragraphs = (p.strip() for p in body.split("\n\n"))
+    return [p for p in paragraphs if p and not p.startswith("#")][:count]
+
+
+def _justified_lines(document):
+    """(text, widest gap a space was widened by, in ems) of every justified line: each
+    line of a paragraph but its last."""
+    for page in document.pages:
+        for paragraph in linebreak._paragraphs(page._page_box):
+            for line in paragraph.children[:-1]:
+                boxes = [b for b in line.descendants() if isinstance(b, linebreak.TextBox)]
+                gap = max((b.justification_spacing or 0) / b.style["font_size"]
+                          for b in boxes)
+                yield "".join(linebreak._texts(line)).strip(), gap
+
+
+@pytest.mark.parametrize("stem, lang", [("udhr-mal", "ml"), ("udhr-kat", "ka")])
+def test_malayalam_and_georgian_are_hyphenated_and_their_gaps_stay_narrow(tmp_path, stem,
+                                                                          lang):
+    """Issue 26: pyphen has no Malayalam or Georgian patterns, so their justified lines
+    were never hyphenated and a line of two or three long words was spread across the
+    measure (A5, the UDHR's preamble: Malayalam spaces widened by up to 14.6 em,
+    Georgian 1.7 em). With TeX's patterns (styles/hyphenation) words are broken and no
+    space is widened by more than 1.5 em."""
+    ms, html, document = laid_out(tmp_path, "\n\n".join(_udhr_paragraphs(stem, 3)),
+                                  lang=lang, trim="a5")
+    lines = list(_justified_lines(document))
+    hyphenated = [text for text, _ in lines if text.endswith("\u2010")]
+    assert len(lines) >= 10 and len(hyphenated) >= len(lines) // 4, (len(lines), hyphenated)
+    assert max(gap for _, gap in lines) <= 1.5, max(lines, key=lambda line: line[1])
+    assert findings_of(tmp_path, ms, html, document) == []
+
+
+def test_a_language_pyphen_has_is_never_overridden():
+    """The house's dictionaries are added only for languages pyphen lacks, and within
+    the layout's fixes alone."""
+    import pyphen
+
+    assert "ml" not in pyphen.LANGUAGES
+    with linebreak.more_hyphenation() as in_force:
+        assert in_force
+        assert pyphen.language_fallback("ml-IN") == "ml"
+        assert pyphen.Pyphen(lang="ka", left=1, right=2).inserted("ადამიანთა") != "ადამიანთა"
+        assert pyphen.LANGUAGES["ml"] == linebreak.HYPHENATION / "hyph_ml.dic"
+    assert "ml" not in pyphen.LANGUAGES and pyphen.language_fallback("ml") is None
+    # Marathi is pyphen's (hyph_mr_IN.dic): a house hyph_mr.dic would not be added
+    assert linebreak.added_languages({"mr_IN": None, "ML": None}).keys() == \
+        {"ta", "hi", "bn", "gu", "ka", "hy"}
+
+
+def test_the_house_limits_are_no_looser_than_texs_mins():
+    """pyphen takes its limits from WeasyPrint (print.css's hyphenate-limit-chars), not
+    from a .dic's LEFTHYPHENMIN/RIGHTHYPHENMIN: those TeX mins must not be stricter."""
+    import re
+
+    limits = re.search(r"hyphenate-limit-chars: \d+ (\d+) (\d+);",
+                       (STYLES / "print.css").read_text(encoding="utf-8"))
+    for dic in linebreak.HYPHENATION.glob("hyph_*.dic"):
+        head = dic.read_text(encoding="utf-8").split("\n")[:3]
+        assert head[0] == "UTF-8"
+        left, right = (int(line.split()[1]) for line in head[1:3])
+        assert left <= int(limits[1]) and right <= int(limits[2]), dic.name

@@ -29,6 +29,10 @@ def test_the_wheel_holds_styles_fonts_filters_and_templates(wheel):
         assert needed in names, needed
     fonts = {p.name for p in (ROOT / "styles" / "fonts").iterdir()}
     assert fonts <= {n.rsplit("/", 1)[-1] for n in names if "/styles/fonts/" in n}
+    # the hyphenation patterns pyphen lacks (linebreak.more_hyphenation), their licences
+    hyphenation = {p.name for p in (ROOT / "styles" / "hyphenation").iterdir()}
+    assert {"hyph_ml.dic", "SOURCE.md"} <= hyphenation <= \
+        {n.rsplit("/", 1)[-1] for n in names if "/styles/hyphenation/" in n}
 
 
 def test_installed_it_starts_and_builds_a_text_anywhere(wheel, tmp_path):

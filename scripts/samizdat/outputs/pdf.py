@@ -69,7 +69,8 @@ def layout(html, *, ms, page, styles=STYLES, css=""):
     render, forced = functools.partial(laid, html), []
     with footnotes.gcpm_deferral_rule(), footnotes.footnote_area_rounding(), \
             footnotes.remembered_notes(), linebreak.hanging_spaces(), \
-            linebreak.standard_hyphenation(), linebreak.spaced_characters():
+            linebreak.standard_hyphenation(), linebreak.more_hyphenation(), \
+            linebreak.spaced_characters():
         document = render(forced=forced)
         mended = _mend(html, document, ms, page)
         if mended != html:

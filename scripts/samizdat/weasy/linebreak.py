@@ -31,6 +31,7 @@ import html as markup
 import re
 import types
 
+from .. import STYLES
 from ..writing import wordbreak
 from ..writing.markup import in_body_text
 from . import (
@@ -113,6 +114,41 @@ def standard_hyphenation():
         return ((start, end) for start, end in standard(self, word) if start + end == word)
 
     return applied("standard-hyphenation", (pyphen.Pyphen,), "iterate", iterate)
+
+
+# TeX's hyph-utf8 patterns for languages pyphen 0.18 has none for (Malayalam, Tamil, Hindi,
+# Bengali, Gujarati, Georgian, Armenian): their source and licences in SOURCE.md there.
+HYPHENATION = STYLES / "hyphenation"
+
+
+def added_languages(languages):
+    """The house's hyphenation dictionaries (language -> .dic path) for the languages
+    `languages` (pyphen's LANGUAGES) has none for: one pyphen has is never overridden."""
+    lowercase = {name.lower() for name in languages}
+    return {path.stem[len("hyph_"):]: path for path in sorted(HYPHENATION.glob("hyph_*.dic"))
+            if path.stem[len("hyph_"):].lower() not in lowercase}
+
+
+@contextlib.contextmanager
+def more_hyphenation():
+    """Within the block, pyphen (and so WeasyPrint's `hyphens: auto`) also knows the
+    languages styles/hyphenation adds: without them a justified Malayalam or Georgian
+    line holding two or three long words was spread across the measure in wide gaps.
+    WeasyPrint asks `pyphen.language_fallback(lang)` and then `pyphen.Pyphen(lang=...)`,
+    which read the module's LANGUAGES_LOWERCASE and LANGUAGES: both are swapped for
+    copies with the added languages, gated on those two functions' source (patches.py).
+    Yields True when in force, False when the gate is shut (nothing changed)."""
+    import pyphen
+
+    if not opens("more-hyphenation"):
+        yield False
+        return
+    added = added_languages(pyphen.LANGUAGES)
+    languages = {**pyphen.LANGUAGES, **added}
+    lowercase = {**pyphen.LANGUAGES_LOWERCASE, **{name.lower(): name for name in added}}
+    with swapped((pyphen,), "LANGUAGES", languages), \
+            swapped((pyphen,), "LANGUAGES_LOWERCASE", lowercase):
+        yield True
 
 
 # Languages whose justified lines are spaced between their characters, whatever spaces

@@ -129,6 +129,18 @@ PATCHES = (
           "and refused (P002)",
           (("pyphen.Pyphen.iterate",
             "f2a0f8af4dc26910174e902ee864bbe74911445a0fe9ec89f87f76678554006c"),)),
+    Patch("more-hyphenation", "pyphen", "0.18.1",
+          "pyphen also knows TeX's hyph-utf8 patterns for Malayalam, Tamil, Hindi, Bengali, "
+          "Gujarati, Georgian and Armenian (styles/hyphenation), never a language it has",
+          "pyphen has no patterns for them: justified Malayalam and Georgian lines of two or "
+          "three long words were spread across the measure in wide gaps", "none filed",
+          "tests/test_linebreak.py::test_malayalam_and_georgian_are_hyphenated_and_their_"
+          "gaps_stay_narrow", "none: a fix", "Malayalam, Tamil, Hindi, Bengali, Gujarati, "
+          "Georgian and Armenian are not hyphenated: justified lines with wide word gaps",
+          (("pyphen.language_fallback",
+            "6a6256997de342ce9890f201c6793c48431c9baa84f1b344d3aa139f4eebd009"),
+           ("pyphen.Pyphen.__init__",
+            "1c1b59c9518757356518403be18673731b6c414bb9d1dc84a0a48a518617a23d"))),
     Patch("black-ink", "WeasyPrint", "70.0",
           "while a bound book's interior is written, every RGB colour is black ink alone "
           "(DeviceCMYK 0 0 0 K, its grey)",
